@@ -1,0 +1,87 @@
+/**
+ * How the supervisor starts a camera's worker process. Two implementations: Node's
+ * child_process.fork (serve mode, tests, bench, CLI) and Electron's utilityProcess.fork
+ * (desktop app, src/main/electron). The supervisor sees only this interface.
+ */
+import { EventEmitter } from 'node:events';
+
+export interface LaunchOptions {
+  cameraId: string;
+  /** Unique per camera, so a crash reported by the host can be matched to its camera. */
+  serviceName: string;
+  /** Extra environment (fault injection in tests). */
+  env?: Record<string, string>;
+  /** Which worker entry: a camera worker, or a thread calibration run. */
+  role?: 'camera' | 'calibrate';
+}
+
+export interface WorkerProcessEvents {
+  spawn: [];
+  message: [data: unknown];
+  /** code is null when a signal ended it. */
+  exit: [code: number | null, signal: string | null];
+  stderr: [line: string];
+}
+
+/** One child process. kill() on a dead child is a no-op; postMessage never throws. */
+export abstract class WorkerProcess extends EventEmitter<WorkerProcessEvents> {
+  private exited = false;
+  private exitPromise: Promise<void>;
+  private resolveExit!: () => void;
+  /** Last lines of stderr, to say why a worker died. */
+  readonly recentStderr: string[] = [];
+
+  constructor() {
+    super();
+    this.exitPromise = new Promise((resolve) => (this.resolveExit = resolve));
+  }
+
+  abstract get pid(): number | undefined;
+  abstract postMessage(message: unknown, transfer?: unknown[]): boolean;
+  protected abstract signal(signal: 'SIGTERM' | 'SIGKILL'): void;
+
+  get alive(): boolean {
+    return !this.exited;
+  }
+
+  kill(signal: 'SIGTERM' | 'SIGKILL' = 'SIGKILL'): void {
+    if (!this.exited) this.signal(signal);
+  }
+
+  /** Waits for the exit; kills the child if it has not gone after `ms`. */
+  async waitForExit(ms: number): Promise<void> {
+    if (this.exited) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        this.kill('SIGKILL');
+        resolve();
+      }, ms);
+    });
+    await Promise.race([this.exitPromise, timeout]);
+    clearTimeout(timer);
+    await this.exitPromise;
+  }
+
+  /** The one path every ending goes through. */
+  protected markExited(code: number | null, signal: string | null): void {
+    if (this.exited) return;
+    this.exited = true;
+    this.emit('exit', code, signal);
+    this.resolveExit();
+  }
+
+  protected noteStderr(chunk: string): void {
+    for (const line of chunk.split('\n')) {
+      if (!line.trim()) continue;
+      this.recentStderr.push(line);
+      if (this.recentStderr.length > 20) this.recentStderr.shift();
+      this.emit('stderr', line);
+    }
+  }
+}
+
+export interface WorkerLauncher {
+  readonly kind: 'node' | 'electron';
+  launch(options: LaunchOptions): WorkerProcess;
+}

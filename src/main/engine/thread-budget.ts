@@ -1,0 +1,103 @@
+/**
+ * How many threads each interpreter gets.
+ *
+ * On 2 cores, 4 interpreters x 4 XNNPACK threads collapse to 2.4 inferences/s in all (spinning
+ * thread pools starve each other), while 4 x 1 thread reach ~1,850. So: one thread per
+ * interpreter whenever cameras >= cores. Spare cores go to extra threads only where a calibration
+ * of that model on this machine showed they help; a user setting overrides all of this.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+export interface CalibrationPoint {
+  threads: number;
+  ips: number;
+}
+
+export interface BudgetInput {
+  cameras: number;
+  cores: number;
+  /** A number from the user's settings, or 'auto'. */
+  userThreads: number | 'auto';
+  /** Calibration of this camera's model on this machine, if one was made. */
+  calibration?: CalibrationPoint[];
+}
+
+/** Extra threads must buy at least this much more throughput to be worth a core. */
+export const MIN_GAIN_PER_EXTRA_THREAD = 1.25;
+
+export function threadsPerInterpreter(input: BudgetInput): number {
+  if (input.userThreads !== 'auto') return input.userThreads;
+  const cameras = Math.max(1, input.cameras);
+  if (cameras >= input.cores) return 1;
+  const spare = Math.floor(input.cores / cameras);
+  const baseline = input.calibration?.find((p) => p.threads === 1);
+  if (!baseline || baseline.ips <= 0) return 1;
+  let best = 1;
+  let bestIps = baseline.ips;
+  for (const point of input.calibration ?? []) {
+    if (point.threads <= 1 || point.threads > spare) continue;
+    // Each thread beyond the first has to pay for its core.
+    const needed = bestIps * Math.pow(MIN_GAIN_PER_EXTRA_THREAD, point.threads - best);
+    if (point.ips >= needed) {
+      best = point.threads;
+      bestIps = point.ips;
+    }
+  }
+  return best;
+}
+
+/** The thread counts worth measuring on this machine: 1 and every count up to the cores. */
+export function calibrationThreadCounts(cores: number): number[] {
+  const counts = [1];
+  for (let t = 2; t <= Math.min(cores, 8); t *= 2) counts.push(t);
+  if (cores <= 8 && !counts.includes(cores)) counts.push(cores);
+  return counts;
+}
+
+const CacheFile = z.object({
+  version: z.literal(1),
+  entries: z.record(
+    z.string(),
+    z.object({ at: z.number(), cores: z.number(), delegate: z.string(), points: z.array(z.object({ threads: z.number(), ips: z.number() })) }),
+  ),
+});
+type CacheFile = z.infer<typeof CacheFile>;
+
+/** Calibrations kept per model, delegate and core count, in one JSON file written atomically. */
+export class CalibrationCache {
+  private data: CacheFile = { version: 1, entries: {} };
+
+  constructor(private readonly file: string | null) {
+    if (file && existsSync(file)) {
+      try {
+        this.data = CacheFile.parse(JSON.parse(readFileSync(file, 'utf8')));
+      } catch {
+        // A damaged cache is only a cache: measure again.
+        this.data = { version: 1, entries: {} };
+      }
+    }
+  }
+
+  static key(modelPath: string, delegate: string, cores: number): string {
+    return `${modelPath}|${delegate}|${cores}`;
+  }
+
+  get(key: string): CalibrationPoint[] | undefined {
+    return this.data.entries[key]?.points;
+  }
+
+  set(key: string, delegate: string, cores: number, points: CalibrationPoint[]): void {
+    this.data.entries[key] = { at: Date.now(), cores, delegate, points };
+    if (!this.file) return;
+    try {
+      mkdirSync(path.dirname(this.file), { recursive: true });
+      const tmp = `${this.file}.${process.pid}.tmp`;
+      writeFileSync(tmp, JSON.stringify(this.data, null, 2));
+      renameSync(tmp, this.file);
+    } catch (err) {
+      process.stderr.write(`cannot save the thread calibration to ${this.file}: ${(err as Error).message}\n`);
+    }
+  }
+}

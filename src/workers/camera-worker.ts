@@ -1,0 +1,307 @@
+/**
+ * Camera worker: one process, one camera, one interpreter.
+ *
+ * The same entry runs as an Electron utility process (process.parentPort) or as a Node child
+ * (child_process.fork with advanced serialization), chosen at run time. In the desktop app the
+ * renderer's frames arrive on a MessagePort handed over with 'init'; otherwise on the control
+ * channel. Every message is validated on arrival; a bad one is counted and dropped.
+ *
+ * infer() is synchronous, so frames that arrive during an inference queue up in the event loop.
+ * Each arrival replaces the pending frame (the old one counts as skipped and is answered with
+ * 'frame-dropped'), and the next inference starts from setImmediate, after the queue has drained:
+ * the newest frame always wins and a stale one is never run.
+ */
+import { Detector, DetectorError } from './detector';
+import { parseMessage, WorkerInbound, type FrameMessage, type WorkerConfig, type WorkerOutbound, type WorkerStats } from '../shared/protocol';
+import { LatencyWindow, RateMeter } from '../shared/stats';
+import { applyFaultInjection, maybeHang } from './faults';
+
+type Send = (message: WorkerOutbound) => void;
+
+interface Channel {
+  send: Send;
+  onMessage(listener: (data: unknown, ports: MessagePortLike[]) => void): void;
+}
+
+/** The slice of Electron's MessagePortMain / DOM MessagePort the worker uses. */
+interface MessagePortLike {
+  postMessage(message: unknown): void;
+  on?(event: 'message', listener: (e: { data: unknown }) => void): void;
+  addEventListener?(event: 'message', listener: (e: { data: unknown }) => void): void;
+  start(): void;
+  close(): void;
+}
+
+interface ParentPort {
+  on(event: 'message', listener: (e: { data: unknown; ports: MessagePortLike[] }) => void): void;
+  postMessage(message: unknown): void;
+}
+
+function openChannel(): Channel {
+  const parentPort = (process as NodeJS.Process & { parentPort?: ParentPort }).parentPort;
+  if (parentPort) {
+    return {
+      send: (m) => parentPort.postMessage(m),
+      onMessage: (listener) => parentPort.on('message', (e) => listener(e.data, e.ports ?? [])),
+    };
+  }
+  if (typeof process.send === 'function') {
+    process.on('disconnect', () => process.exit(0));
+    return {
+      send: (m) => {
+        if (process.connected) process.send!(m);
+      },
+      onMessage: (listener) => process.on('message', (m) => listener(m, [])),
+    };
+  }
+  throw new Error('camera-worker must be started by the supervisor (utilityProcess.fork or child_process.fork)');
+}
+
+class CameraWorker {
+  private detector: Detector | null = null;
+  private config: WorkerConfig | null = null;
+  private pending: { frame: FrameMessage; reply: Send } | null = null;
+  private scheduled = false;
+  private dataPort: MessagePortLike | null = null;
+
+  private framesReceived = 0;
+  private framesInferred = 0;
+  private framesSkipped = 0;
+  private framesRejected = 0;
+  private messagesRejected = 0;
+  private readonly rate = new RateMeter(5000);
+  private readonly inferLatency = new LatencyWindow(256);
+  private readonly endToEnd = new LatencyWindow(256);
+  private lastCpu = process.cpuUsage();
+  private lastCpuAt = performance.now();
+  private statsTimer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly control: Channel) {}
+
+  start(): void {
+    this.control.onMessage((data, ports) => this.onControl(data, ports));
+    this.control.send({ type: 'hello', pid: process.pid });
+  }
+
+  private onControl(data: unknown, ports: MessagePortLike[]): void {
+    const parsed = parseMessage(WorkerInbound, data);
+    if (!parsed.ok) {
+      this.reject(`control message rejected: ${parsed.error}`);
+      return;
+    }
+    const msg = parsed.value;
+    switch (msg.type) {
+      case 'init':
+        if (ports[0]) this.attachDataPort(ports[0]);
+        this.init(msg.config);
+        break;
+      case 'set-threshold':
+        if (this.detector) this.detector.scoreThreshold = msg.scoreThreshold;
+        break;
+      case 'frame':
+        this.accept(msg, this.control.send);
+        break;
+      case 'calibrate':
+        this.calibrate(msg);
+        break;
+      case 'stop':
+        this.stop();
+        break;
+    }
+  }
+
+  private attachDataPort(port: MessagePortLike): void {
+    this.dataPort?.close();
+    this.dataPort = port;
+    const reply: Send = (m) => port.postMessage(m);
+    const listener = (e: { data: unknown }) => {
+      const parsed = parseMessage(WorkerInbound, e.data);
+      if (!parsed.ok || parsed.value.type !== 'frame') {
+        this.reject(`port message rejected: ${parsed.ok ? `unexpected ${parsed.value.type}` : parsed.error}`);
+        return;
+      }
+      this.accept(parsed.value, reply);
+    };
+    if (port.on) port.on('message', listener);
+    else port.addEventListener?.('message', listener);
+    port.start();
+  }
+
+  private init(config: WorkerConfig): void {
+    if (this.detector) {
+      this.reject('init rejected: this worker already has an interpreter');
+      return;
+    }
+    this.config = config;
+    const started = performance.now();
+    try {
+      this.detector = new Detector(config);
+    } catch (err) {
+      const code = err instanceof DetectorError ? err.code : 'model-invalid';
+      const message = err instanceof Error ? err.message : String(err);
+      // Nothing a restart can fix: the supervisor parks the camera in the error state.
+      this.control.send({ type: 'error', cameraId: config.cameraId, code, message, fatal: true });
+      return;
+    }
+    if (this.detector.delegateWarning) process.stderr.write(`[camera ${config.cameraId}] ${this.detector.delegateWarning}\n`);
+    this.control.send({
+      type: 'ready',
+      cameraId: config.cameraId,
+      pid: process.pid,
+      model: this.detector.info,
+      threads: this.detector.threads,
+      delegate: this.detector.delegate,
+      loadMs: performance.now() - started,
+    });
+    this.statsTimer = setInterval(() => this.sendStats(), config.statsIntervalMs);
+    this.sendStats();
+  }
+
+  private accept(frame: FrameMessage, reply: Send): void {
+    this.framesReceived++;
+    const config = this.config;
+    const detector = this.detector;
+    if (!config || !detector) {
+      this.framesRejected++;
+      reply({ type: 'frame-dropped', cameraId: frame.cameraId, frameId: frame.frameId, reason: 'not-ready' });
+      return;
+    }
+    const expected = detector.inputWidth * detector.inputHeight * 3;
+    let problem: string | null = null;
+    if (frame.cameraId !== config.cameraId) problem = `frame for camera ${frame.cameraId} sent to camera ${config.cameraId}`;
+    else if (frame.width !== detector.inputWidth || frame.height !== detector.inputHeight) {
+      problem = `frame is ${frame.width}x${frame.height}, the model takes ${detector.inputWidth}x${detector.inputHeight}`;
+    } else if (frame.data.byteLength !== expected) problem = `frame has ${frame.data.byteLength} bytes, expected ${expected} (RGB)`;
+    if (problem) {
+      this.framesRejected++;
+      reply({ type: 'frame-dropped', cameraId: config.cameraId, frameId: frame.frameId, reason: 'rejected', message: problem });
+      return;
+    }
+    if (this.pending) {
+      this.framesSkipped++;
+      this.pending.reply({ type: 'frame-dropped', cameraId: config.cameraId, frameId: this.pending.frame.frameId, reason: 'replaced' });
+    }
+    this.pending = { frame, reply };
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.runPending());
+    }
+  }
+
+  private runPending(): void {
+    this.scheduled = false;
+    const job = this.pending;
+    const detector = this.detector;
+    if (!job || !detector || !this.config) return;
+    this.pending = null;
+    const { frame, reply } = job;
+    maybeHang(this.framesInferred);
+    let output;
+    try {
+      output = detector.run(frame.data, frame.letterbox);
+    } catch (err) {
+      this.framesRejected++;
+      const message = err instanceof Error ? err.message : String(err);
+      reply({ type: 'frame-dropped', cameraId: this.config.cameraId, frameId: frame.frameId, reason: 'rejected', message });
+      this.control.send({ type: 'error', cameraId: this.config.cameraId, code: 'inference-failed', message, fatal: false });
+      return;
+    }
+    this.framesInferred++;
+    this.rate.mark();
+    this.inferLatency.add(output.inferMs);
+    const endToEndMs = Date.now() - frame.acceptedAt;
+    this.endToEnd.add(endToEndMs);
+    reply({
+      type: 'result',
+      cameraId: this.config.cameraId,
+      frameId: frame.frameId,
+      detections: output.detections,
+      outputs: output.outputs,
+      inferMs: output.inferMs,
+      endToEndMs,
+      sourceWidth: frame.sourceWidth,
+      sourceHeight: frame.sourceHeight,
+    });
+    if (this.pending && !this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.runPending());
+    }
+  }
+
+  /** Invoke rate of the model at each thread count, one interpreter at a time, then exit. */
+  private calibrate(msg: Extract<WorkerInbound, { type: 'calibrate' }>): void {
+    const results: Array<{ threads: number; ips: number }> = [];
+    let delegate = msg.delegate;
+    try {
+      for (const threads of msg.threadCounts) {
+        const detector = new Detector({ ...msg, threads });
+        delegate = detector.delegate;
+        for (let i = 0; i < 5; i++) detector.inferOnly();
+        let runs = 0;
+        const started = performance.now();
+        while (performance.now() - started < msg.durationMs) {
+          detector.inferOnly();
+          runs++;
+        }
+        results.push({ threads, ips: runs / ((performance.now() - started) / 1000) });
+      }
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      const code = err instanceof DetectorError ? err.code : 'model-invalid';
+      this.control.send({ type: 'error', cameraId: 'calibration', code, message, fatal: true });
+      setTimeout(() => process.exit(1), 50);
+      return;
+    }
+    this.control.send({ type: 'calibration', modelName: msg.modelName, delegate, results });
+    setTimeout(() => process.exit(0), 50);
+  }
+
+  private reject(reason: string): void {
+    this.messagesRejected++;
+    // Rate-limit the log: a flood of garbage must not become a flood of output.
+    if (this.messagesRejected <= 5 || this.messagesRejected % 1000 === 0) {
+      process.stderr.write(`[camera ${this.config?.cameraId ?? '?'}] ${reason} (${this.messagesRejected} rejected so far)\n`);
+    }
+  }
+
+  private collectStats(): WorkerStats {
+    const now = performance.now();
+    const cpu = process.cpuUsage();
+    const cpuMicros = cpu.user - this.lastCpu.user + (cpu.system - this.lastCpu.system);
+    const elapsedMs = Math.max(1, now - this.lastCpuAt);
+    this.lastCpu = cpu;
+    this.lastCpuAt = now;
+    return {
+      pid: process.pid,
+      threads: this.detector?.threads ?? this.config?.threads ?? 0,
+      delegate: this.detector?.delegate ?? 'none',
+      framesReceived: this.framesReceived,
+      framesInferred: this.framesInferred,
+      framesSkipped: this.framesSkipped,
+      framesRejected: this.framesRejected,
+      messagesRejected: this.messagesRejected,
+      ips1s: this.rate.rate(1000),
+      ips5s: this.rate.rate(5000),
+      inferP50Ms: this.inferLatency.percentile(50),
+      inferP95Ms: this.inferLatency.percentile(95),
+      endToEndP50Ms: this.endToEnd.percentile(50),
+      endToEndP95Ms: this.endToEnd.percentile(95),
+      rssBytes: process.memoryUsage.rss(),
+      cpuPercent: (cpuMicros / 1000 / elapsedMs) * 100,
+    };
+  }
+
+  private sendStats(): void {
+    if (!this.config) return;
+    this.control.send({ type: 'stats', cameraId: this.config.cameraId, stats: this.collectStats() });
+  }
+
+  private stop(): void {
+    if (this.statsTimer) clearInterval(this.statsTimer);
+    this.dataPort?.close();
+    process.exit(0);
+  }
+}
+
+applyFaultInjection();
+new CameraWorker(openChannel()).start();
