@@ -1,0 +1,105 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConfigStore, writeFileAtomicSync } from '../../src/main/config/store';
+import { AppConfig } from '../../src/shared/protocol';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'multicam-config-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const sample = (): AppConfig =>
+  AppConfig.parse({ cameras: [{ id: 'front', name: 'Front', source: { kind: 'webcam', label: 'fake_device_0' } }] });
+
+describe('ConfigStore', () => {
+  it('starts with defaults when there is no file, and without a notice', () => {
+    const store = new ConfigStore(path.join(dir, 'config.json'));
+    const loaded = store.load();
+    expect(loaded.notice).toBeUndefined();
+    expect(loaded.config).toEqual(AppConfig.parse({}));
+  });
+
+  it('saves atomically: the file round-trips and no temporary file is left', () => {
+    const file = path.join(dir, 'nested', 'config.json');
+    const store = new ConfigStore(file);
+    store.load();
+    store.save(sample());
+    expect(readdirSync(path.dirname(file))).toEqual(['config.json']);
+    const again = new ConfigStore(file);
+    expect(again.load().config).toEqual(sample());
+    again.update((c) => ({ ...c, cameras: [] }));
+    expect(JSON.parse(readFileSync(file, 'utf8')).cameras).toEqual([]);
+  });
+
+  it('accepts the short form of the schema (defaults filled in)', () => {
+    const file = path.join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify({ cameras: [{ name: 'Front', source: { kind: 'webcam', label: 'fake_device_0' } }] }));
+    const loaded = new ConfigStore(file).load();
+    expect(loaded.notice).toBeUndefined();
+    expect(loaded.config.cameras[0].name).toBe('Front');
+    expect(loaded.config.settings.delegate).toBe('xnnpack');
+  });
+
+  it.each([
+    ['not JSON', '{"cameras": [ {"name": '],
+    ['not an AppConfig', JSON.stringify({ cameras: [{ name: '', source: { kind: 'laser' } }] })],
+  ])('moves a corrupt file (%s) aside and starts with defaults', (_what, text) => {
+    const file = path.join(dir, 'config.json');
+    writeFileSync(file, text);
+    const store = new ConfigStore(file);
+    const loaded = store.load();
+    expect(loaded.config).toEqual(AppConfig.parse({}));
+    expect(loaded.notice?.message).toMatch(/configuration was corrupt/);
+    expect(loaded.notice?.message).toMatch(/started with defaults/);
+    const backup = loaded.corruptBackup!;
+    expect(path.basename(backup)).toMatch(/^config\.corrupt-.+\.json$/);
+    expect(loaded.notice?.message).toContain(backup);
+    expect(readFileSync(backup, 'utf8')).toBe(text);
+    expect(readdirSync(dir)).toEqual([path.basename(backup)]);
+    // The next save writes a fresh file; the backup stays.
+    store.save(sample());
+    expect(readdirSync(dir).sort()).toEqual(['config.json', path.basename(backup)].sort());
+  });
+
+  it('writeFileAtomicSync replaces the whole file', () => {
+    const file = path.join(dir, 'x.json');
+    writeFileAtomicSync(file, 'a'.repeat(10_000));
+    writeFileAtomicSync(file, 'b');
+    expect(readFileSync(file, 'utf8')).toBe('b');
+  });
+
+  it('a save killed at any moment leaves the old or the new config, never a torn one', async () => {
+    const file = path.join(dir, 'config.json');
+    const loop = path.join(import.meta.dirname, 'fixtures', 'save-loop.ts');
+    const seen = new Set<number>();
+    for (let round = 0; round < 4; round++) {
+      const child = spawn(process.execPath, ['--import', 'tsx', loop, file], { stdio: ['ignore', 'pipe', 'inherit'] });
+      // Wait until it has saved several times, a little longer each round, then kill it mid-loop.
+      await new Promise<void>((resolve, reject) => {
+        let lines = 0;
+        child.stdout.on('data', (chunk: Buffer) => {
+          lines += chunk.toString().split('\n').filter(Boolean).length;
+          if (lines >= 3 + round * 5) resolve();
+        });
+        child.on('exit', (code) => reject(new Error(`save loop exited early with ${code}`)));
+      });
+      const exited = new Promise((resolve) => child.on('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+      const parsed = AppConfig.parse(JSON.parse(readFileSync(file, 'utf8')));
+      expect([1, 40]).toContain(parsed.cameras.length);
+      seen.add(parsed.cameras.length);
+      const loaded = new ConfigStore(file).load();
+      expect(loaded.notice).toBeUndefined();
+      // The leftover temp file of the killed save is cleaned up at load.
+      expect(readdirSync(dir)).toEqual(['config.json']);
+    }
+    expect(seen.size).toBeGreaterThan(0);
+  }, 60_000);
+});
