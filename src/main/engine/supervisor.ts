@@ -77,6 +77,8 @@ export interface SupervisorEvents {
   change: [CameraStatus];
   removed: [string];
   snapshot: [EngineSnapshot];
+  /** Something the operator should know that is not one camera's state. */
+  notice: [{ level: 'info' | 'warning' | 'error'; message: string }];
 }
 
 export interface AddCameraOptions {
@@ -160,6 +162,8 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
   private readonly timer: NodeJS.Timeout;
   private nextId = 1;
   private stopped = false;
+  /** Set when the XNNPACK plugin crashed a worker while being applied: run without it from then on. */
+  private xnnpackBroken: string | null = null;
 
   constructor(private readonly options: SupervisorOptions) {
     super();
@@ -240,6 +244,7 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
   setSettings(patch: Partial<EngineSettings>): EngineSettings {
     const next = EngineSettings.parse({ ...this.settings, ...patch });
     const restartAll = next.delegate !== this.settings.delegate;
+    if (restartAll) this.xnnpackBroken = null;
     this.settings = next;
     for (const camera of this.cameras.values()) camera.gate.setMaxInFlight(next.maxInFlight);
     if (restartAll) for (const camera of this.cameras.values()) this.restartPlanned(camera);
@@ -364,7 +369,7 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
       modelPath,
       modelName,
       threads: camera.threads,
-      delegate: this.settings.delegate,
+      delegate: this.effectiveDelegate(),
       delegatePath: this.delegatePath,
       scoreThreshold: camera.config.scoreThreshold ?? findManifestModel(modelName)?.decoder.scoreThreshold ?? 0.5,
       statsIntervalMs: this.statsIntervalMs,
@@ -428,7 +433,17 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
       this.startWorker(camera);
       return;
     }
-    const ranFor = camera.readyAt > camera.startedAt ? Date.now() - camera.readyAt : 0;
+    const becameReady = camera.readyAt > camera.startedAt;
+    if (!becameReady && signal === 'SIGSEGV' && this.effectiveDelegate() === 'xnnpack') {
+      // tfjs-tflite-node crashes (rather than throwing) when an external delegate cannot be
+      // loaded. Fall back to the plain interpreter for every camera and say so.
+      this.xnnpackBroken = `the XNNPACK plugin ${this.delegatePath} crashed a worker while loading; running without a delegate`;
+      this.emit('notice', { level: 'warning', message: this.xnnpackBroken });
+      process.stderr.write(`${this.xnnpackBroken}\n`);
+      this.startWorker(camera);
+      return;
+    }
+    const ranFor = becameReady ? Date.now() - camera.readyAt : 0;
     if (ranFor >= this.restart.stableAfterMs) camera.consecutiveFailures = 0;
     camera.consecutiveFailures++;
     camera.restarts++;
@@ -496,13 +511,17 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
     return camera.worker.postMessage(frame);
   }
 
+  private effectiveDelegate(): 'xnnpack' | 'none' {
+    return this.settings.delegate === 'xnnpack' && !this.xnnpackBroken ? 'xnnpack' : 'none';
+  }
+
   // ------------------------------------------------------------------ threads
 
   /** Re-applies the thread budget; workers whose share changed restart with the new count. */
   private rebalanceThreads(justAdded?: string): void {
     const count = this.cameras.size;
     for (const camera of this.cameras.values()) {
-      const calibration = this.calibrations.get(CalibrationCache.key(this.modelKey(camera), this.settings.delegate, this.cores));
+      const calibration = this.calibrations.get(CalibrationCache.key(this.modelKey(camera), this.effectiveDelegate(), this.cores));
       const threads = threadsPerInterpreter({ cameras: count, cores: this.cores, userThreads: this.settings.threadsPerInterpreter, calibration });
       if (threads === camera.threads) continue;
       camera.threads = threads;
@@ -518,7 +537,7 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
   private maybeCalibrate(camera: Camera): void {
     if (this.options.calibrate === false || this.settings.threadsPerInterpreter !== 'auto') return;
     if (this.cameras.size >= this.cores) return;
-    const key = CalibrationCache.key(this.modelKey(camera), this.settings.delegate, this.cores);
+    const key = CalibrationCache.key(this.modelKey(camera), this.effectiveDelegate(), this.cores);
     if (this.calibrations.get(key) || this.calibrating.has(key)) return;
     this.calibrating.add(key);
     const worker = this.options.launcher.launch({ cameraId: camera.config.id, serviceName: `calibrate-${camera.config.id}`, role: 'calibrate' });
@@ -535,7 +554,7 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
       type: 'calibrate',
       modelPath: camera.modelPath,
       modelName: camera.modelInfo?.name ?? camera.modelChoice,
-      delegate: this.settings.delegate,
+      delegate: this.effectiveDelegate(),
       delegatePath: this.delegatePath,
       threadCounts: calibrationThreadCounts(this.cores),
       durationMs: 400,
@@ -547,7 +566,7 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
     const fromOption = this.options.capacity?.();
     if (fromOption) return fromOption;
     for (const camera of this.cameras.values()) {
-      const points = this.calibrations.get(CalibrationCache.key(this.modelKey(camera), this.settings.delegate, this.cores));
+      const points = this.calibrations.get(CalibrationCache.key(this.modelKey(camera), this.effectiveDelegate(), this.cores));
       const single = points?.find((p) => p.threads === 1);
       if (single) return { ips: single.ips * this.cores, source: 'calibration' };
     }

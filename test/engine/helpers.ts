@@ -1,0 +1,77 @@
+/** Shared set-up for engine tests: a supervisor on real worker processes, and real test pictures. */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { decodeImage, toModelFrame, type ModelFrame } from '../../src/main/engine/images';
+import { NodeLauncher } from '../../src/main/engine/node-launcher';
+import { CameraSupervisor, type SupervisorOptions } from '../../src/main/engine/supervisor';
+import type { ResultMessage } from '../../src/shared/protocol';
+
+export const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
+
+export function fixtureFrame(name: string, size = 128): ModelFrame {
+  return toModelFrame(decodeImage(path.join(fixtures, name)), size, size);
+}
+
+export function makeSupervisor(options: Partial<SupervisorOptions> = {}): CameraSupervisor {
+  return new CameraSupervisor({
+    launcher: new NodeLauncher({ forwardStderr: false }),
+    calibrationFile: null,
+    calibrate: false,
+    statsIntervalMs: 250,
+    ...options,
+  });
+}
+
+/** Feeds a camera continuously: a new frame goes out whenever one comes back. */
+export function feed(
+  supervisor: CameraSupervisor,
+  id: string,
+  frame: ModelFrame,
+): { stop: () => void; results: ResultMessage[]; receivedAt: number[] } {
+  const results: ResultMessage[] = [];
+  const receivedAt: number[] = [];
+  let running = true;
+  const push = () => {
+    if (!running || !supervisor.status(id)) return;
+    supervisor.pushFrame(id, frame);
+  };
+  const onResult = (r: ResultMessage) => {
+    if (r.cameraId !== id) return;
+    results.push(r);
+    receivedAt.push(Date.now());
+    push();
+  };
+  const onDropped = (d: { cameraId: string }) => {
+    if (d.cameraId === id) push();
+  };
+  const onChange = (s: { id: string; state: string }) => {
+    if (s.id === id && s.state === 'running') push();
+  };
+  supervisor.on('result', onResult);
+  supervisor.on('dropped', onDropped);
+  supervisor.on('change', onChange);
+  push();
+  return {
+    results,
+    receivedAt,
+    stop: () => {
+      running = false;
+      supervisor.off('result', onResult);
+      supervisor.off('dropped', onDropped);
+      supervisor.off('change', onChange);
+    },
+  };
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
