@@ -220,5 +220,6 @@ function describeModelError(file: string, err: unknown): string {
     .map((s) => s.trim())
     .filter(Boolean)
     .join(' ');
-  return `cannot load model ${file}: ${detail || 'not a TF Lite model'}`;
+  const hint = /Failed to create tflite model/i.test(detail) && !/Flatbuffer/i.test(detail) ? ' (the file is not a valid TF Lite model)' : '';
+  return `cannot load model ${file}: ${detail || 'not a TF Lite model'}${hint}`;
 }
