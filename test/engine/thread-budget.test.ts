@@ -1,0 +1,93 @@
+/** The thread budget, and the calibration that decides whether spare cores buy anything. */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { NodeLauncher } from '../../src/main/engine/node-launcher';
+import { resolveModel, xnnpackPluginPath } from '../../src/main/engine/paths';
+import type { CameraSupervisor } from '../../src/main/engine/supervisor';
+import { CalibrationCache, calibrationThreadCounts, threadsPerInterpreter } from '../../src/main/engine/thread-budget';
+import { parseMessage, WorkerOutbound } from '../../src/shared/protocol';
+import { makeSupervisor, sleep } from './helpers';
+
+let supervisor: CameraSupervisor | null = null;
+afterEach(async () => {
+  await supervisor?.stop();
+  supervisor = null;
+});
+
+describe('threadsPerInterpreter', () => {
+  const helps = [
+    { threads: 1, ips: 100 },
+    { threads: 2, ips: 180 },
+    { threads: 4, ips: 330 },
+  ];
+  const doesNot = [
+    { threads: 1, ips: 100 },
+    { threads: 2, ips: 110 },
+  ];
+
+  it('gives one thread each when cameras >= cores, whatever the calibration says', () => {
+    expect(threadsPerInterpreter({ cameras: 4, cores: 2, userThreads: 'auto', calibration: helps })).toBe(1);
+    expect(threadsPerInterpreter({ cameras: 2, cores: 2, userThreads: 'auto', calibration: helps })).toBe(1);
+  });
+
+  it('gives spare cores only where calibration shows they help', () => {
+    expect(threadsPerInterpreter({ cameras: 1, cores: 2, userThreads: 'auto', calibration: helps })).toBe(2);
+    expect(threadsPerInterpreter({ cameras: 1, cores: 4, userThreads: 'auto', calibration: helps })).toBe(4);
+    expect(threadsPerInterpreter({ cameras: 2, cores: 4, userThreads: 'auto', calibration: helps })).toBe(2);
+    expect(threadsPerInterpreter({ cameras: 1, cores: 2, userThreads: 'auto', calibration: doesNot })).toBe(1);
+    expect(threadsPerInterpreter({ cameras: 1, cores: 2, userThreads: 'auto' })).toBe(1);
+  });
+
+  it('lets a user setting override the budget', () => {
+    expect(threadsPerInterpreter({ cameras: 4, cores: 2, userThreads: 3, calibration: doesNot })).toBe(3);
+  });
+
+  it('measures 1 thread and powers of two up to the cores', () => {
+    expect(calibrationThreadCounts(2)).toEqual([1, 2]);
+    expect(calibrationThreadCounts(6)).toEqual([1, 2, 4, 6]);
+  });
+});
+
+describe('calibration', () => {
+  it('a worker process measures the real model at each thread count', async () => {
+    const worker = new NodeLauncher({ forwardStderr: false }).launch({ cameraId: 'calibrate', serviceName: 'calibrate-test', role: 'calibrate' });
+    const answer = new Promise<unknown>((resolve) => worker.on('message', (m) => (m as { type?: string }).type === 'calibration' && resolve(m)));
+    const model = resolveModel('face-short');
+    worker.postMessage({
+      type: 'calibrate',
+      modelPath: model.path,
+      modelName: model.name,
+      delegate: 'xnnpack',
+      delegatePath: xnnpackPluginPath(),
+      threadCounts: [1, 2],
+      durationMs: 100,
+    });
+    const parsed = parseMessage(WorkerOutbound, await answer);
+    await worker.waitForExit(5000);
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok || parsed.value.type !== 'calibration') throw new Error('no calibration');
+    expect(parsed.value.delegate).toBe('xnnpack');
+    expect(parsed.value.results.map((r) => r.threads)).toEqual([1, 2]);
+    for (const r of parsed.value.results) expect(r.ips).toBeGreaterThan(0);
+  });
+
+  it('runs once per model when a camera has cores to spare, and is cached in a file', async () => {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'multicam-cal-')), 'calibration.json');
+    supervisor = makeSupervisor({ cores: 2, calibrate: true, calibrationFile: file });
+    const id = supervisor.addCamera({ name: 'alone', source: { kind: 'external' } });
+    await supervisor.waitForState(id, 'running');
+    const key = CalibrationCache.key(resolveModel('face-short').path, 'xnnpack', 2);
+    for (let i = 0; i < 50 && !new CalibrationCache(file).get(key); i++) await sleep(200);
+    const points = new CalibrationCache(file).get(key);
+    expect(points?.map((p) => p.threads)).toEqual([1, 2]);
+    expect(JSON.parse(readFileSync(file, 'utf8')).version).toBe(1);
+    // Whatever it found, the camera runs with the thread count the budget derives from it.
+    await sleep(300);
+    await supervisor.waitForState(id, 'running');
+    const expected = threadsPerInterpreter({ cameras: 1, cores: 2, userThreads: 'auto', calibration: points });
+    expect(supervisor.status(id)!.threads).toBe(expected);
+    expect(supervisor.snapshot().capacitySource).toBe('calibration');
+  });
+});
