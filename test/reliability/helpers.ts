@@ -1,0 +1,181 @@
+/**
+ * Shared pieces of the reliability tests: a supervisor on real worker processes, frames made from
+ * the fixture pictures, a feeder that keeps a camera busy, and a launcher that counts launches.
+ * Nothing here is a mock: every worker is a real child process running the real interpreter.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CameraSupervisor, type RestartPolicy, type SupervisorOptions } from '../../src/main/engine/supervisor';
+import { NodeLauncher } from '../../src/main/engine/node-launcher';
+import type { LaunchOptions, WorkerLauncher, WorkerProcess } from '../../src/main/engine/launcher';
+import { decodeImage, toModelFrame, type ModelFrame } from '../../src/main/engine/images';
+import type { ResultMessage } from '../../src/shared/protocol';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const FIXTURES = path.join(ROOT, 'test', 'fixtures');
+
+/** face-short takes 128x128 frames. */
+export const INPUT_SIZE = 128;
+
+let frames: { astronaut: ModelFrame; rocket: ModelFrame } | undefined;
+
+/** The two fixture pictures letterboxed for face-short: one with a face, one without. */
+export function fixtureFrames(): { astronaut: ModelFrame; rocket: ModelFrame } {
+  frames ??= {
+    astronaut: toModelFrame(decodeImage(path.join(FIXTURES, 'astronaut.png')), INPUT_SIZE, INPUT_SIZE),
+    rocket: toModelFrame(decodeImage(path.join(FIXTURES, 'rocket.jpg')), INPUT_SIZE, INPUT_SIZE),
+  };
+  return frames;
+}
+
+/** Delegates to NodeLauncher and records every real launch (camera workers and calibration runs). */
+export class CountingLauncher implements WorkerLauncher {
+  readonly kind = 'node' as const;
+  readonly launches: Array<{ at: number; options: LaunchOptions; worker: WorkerProcess }> = [];
+  private readonly inner: NodeLauncher;
+
+  constructor(forwardStderr = false) {
+    this.inner = new NodeLauncher({ forwardStderr });
+  }
+
+  launch(options: LaunchOptions): WorkerProcess {
+    const worker = this.inner.launch(options);
+    this.launches.push({ at: Date.now(), options, worker });
+    return worker;
+  }
+
+  launchesOf(cameraId: string): number {
+    return this.launches.filter((l) => l.options.cameraId === cameraId && (l.options.role ?? 'camera') === 'camera').length;
+  }
+}
+
+export interface TestSupervisorOptions {
+  restart?: Partial<RestartPolicy>;
+  watchdogMs?: number;
+  startTimeoutMs?: number;
+  statsIntervalMs?: number;
+  launcher?: WorkerLauncher;
+  cores?: number;
+}
+
+/** A supervisor on real Node child processes, one interpreter thread per camera, no calibration. */
+export function createSupervisor(options: TestSupervisorOptions = {}): CameraSupervisor {
+  const opts: SupervisorOptions = {
+    launcher: options.launcher ?? new NodeLauncher({ forwardStderr: false }),
+    settings: { threadsPerInterpreter: 1, delegate: 'xnnpack', maxInFlight: 1 },
+    restart: options.restart,
+    watchdogMs: options.watchdogMs,
+    startTimeoutMs: options.startTimeoutMs ?? 30_000,
+    statsIntervalMs: options.statsIntervalMs ?? 250,
+    calibrationFile: null,
+    calibrate: false,
+    cores: options.cores,
+  };
+  return new CameraSupervisor(opts);
+}
+
+export function externalCamera(id: string, extra: { model?: string } = {}) {
+  return { id, name: id, source: { kind: 'external' as const }, ...extra };
+}
+
+/**
+ * Keeps one camera busy: pushes a frame now and another on every result or drop for that camera,
+ * alternating the two fixtures. Records the time of each result.
+ */
+export class Feeder {
+  readonly resultTimes: number[] = [];
+  readonly results: ResultMessage[] = [];
+  private running = false;
+  private paused = false;
+  private n = 0;
+  private readonly onResult = (r: ResultMessage) => {
+    if (r.cameraId !== this.cameraId) return;
+    this.resultTimes.push(Date.now());
+    if (this.keepResults) this.results.push(r);
+    this.push();
+  };
+  private readonly onDropped = (d: { cameraId: string }) => {
+    if (d.cameraId === this.cameraId) this.push();
+  };
+  private readonly onChange = (s: { id: string; state: string }) => {
+    // After a restart nothing is in flight: offer a frame so the new worker has work at once.
+    if (s.id === this.cameraId && s.state === 'running') this.push();
+  };
+
+  constructor(
+    private readonly supervisor: CameraSupervisor,
+    readonly cameraId: string,
+    private readonly keepResults = false,
+  ) {}
+
+  start(): this {
+    if (this.running) return this;
+    this.running = true;
+    this.supervisor.on('result', this.onResult);
+    this.supervisor.on('dropped', this.onDropped);
+    this.supervisor.on('change', this.onChange);
+    this.push();
+    return this;
+  }
+
+  /** Frames stop arriving (camera unplugged) but listeners stay. */
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.push();
+  }
+
+  stop(): void {
+    this.running = false;
+    this.supervisor.off('result', this.onResult);
+    this.supervisor.off('dropped', this.onDropped);
+    this.supervisor.off('change', this.onChange);
+  }
+
+  /** Results whose arrival time falls in [from, to). */
+  countBetween(from: number, to: number): number {
+    return this.resultTimes.filter((t) => t >= from && t < to).length;
+  }
+
+  private push(): void {
+    if (!this.running || this.paused) return;
+    if (!this.supervisor.status(this.cameraId)) return;
+    const { astronaut, rocket } = fixtureFrames();
+    const frame = this.n++ % 2 === 0 ? astronaut : rocket;
+    this.supervisor.pushFrame(this.cameraId, { ...frame, data: frame.data });
+  }
+}
+
+/** True while a process with this pid exists (signal 0 checks without sending anything). */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw err;
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls until check() is true; throws with `what` after timeoutMs. */
+export async function until(check: () => boolean, timeoutMs: number, what: string, everyMs = 50): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+export function median(values: number[]): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
