@@ -1,0 +1,121 @@
+/**
+ * The desktop app's bridge: requests and events go through `window.multicam` (exposed by the
+ * preload script); each camera's frames go over a MessagePort that main forwards to the page with
+ * window.postMessage({ type: 'multicam:port', cameraId }, '*', [port]).
+ */
+import {
+  ApiEvent,
+  ApiResponse,
+  FrameChannelInbound,
+  IPC_CHANNELS,
+  type ApiMethod,
+  type ApiRequest,
+  type ApiResults,
+  type EngineBridge,
+  type FrameChannel,
+} from '../../../shared/api';
+import { CameraId, parseMessage, type FrameMessage } from '../../../shared/protocol';
+import { Listeners } from './events';
+
+/** What the preload script exposes. Only these two functions cross the context bridge. */
+export interface MulticamPreload {
+  request(request: ApiRequest): Promise<unknown>;
+  onEvent(listener: (event: unknown) => void): () => void;
+}
+
+declare global {
+  interface Window {
+    multicam?: MulticamPreload;
+  }
+}
+
+/** A camera's MessagePort as a FrameChannel. */
+class PortFrameChannel implements FrameChannel {
+  private readonly listeners = new Listeners<FrameChannelInbound>();
+  private closed = false;
+  rejected = 0;
+
+  constructor(
+    readonly cameraId: string,
+    private readonly port: MessagePort,
+  ) {
+    port.onmessage = (event: MessageEvent) => {
+      const parsed = parseMessage(FrameChannelInbound, event.data);
+      if (!parsed.ok) {
+        this.rejected++;
+        if (this.rejected <= 5) console.warn(`[camera ${cameraId}] malformed message on frame port: ${parsed.error}`);
+        return;
+      }
+      this.listeners.emit(parsed.value);
+    };
+    port.start();
+  }
+
+  send(frame: FrameMessage): void {
+    if (this.closed) return;
+    // The frame's bytes were made for this message alone: transfer them instead of copying.
+    const buffer = frame.data.buffer;
+    if (buffer instanceof ArrayBuffer && frame.data.byteOffset === 0 && frame.data.byteLength === buffer.byteLength) {
+      this.port.postMessage(frame, [buffer]);
+    } else {
+      this.port.postMessage(frame);
+    }
+  }
+
+  onMessage(listener: (message: FrameChannelInbound) => void): () => void {
+    return this.listeners.add(listener);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.port.onmessage = null;
+    this.port.close();
+  }
+}
+
+/** Unwraps what the preload answers: an ApiResponse envelope, or the value itself. */
+function unwrap(raw: unknown): unknown {
+  const envelope = ApiResponse.safeParse(raw);
+  if (!envelope.success) return raw;
+  if (envelope.data.ok) return envelope.data.value;
+  throw new Error(envelope.data.error);
+}
+
+export function createElectronBridge(api: MulticamPreload): EngineBridge {
+  const channelListeners = new Listeners<FrameChannel>();
+  const channels = new Map<string, PortFrameChannel>();
+
+  window.addEventListener('message', (event: MessageEvent) => {
+    // Only main (through the preload, same window) posts ports; pages from elsewhere cannot.
+    if (event.source !== window) return;
+    const data = event.data as { type?: unknown; cameraId?: unknown } | null;
+    if (!data || data.type !== IPC_CHANNELS.port) return;
+    const id = CameraId.safeParse(data.cameraId);
+    const port = event.ports[0];
+    if (!id.success || !port) return;
+    channels.get(id.data)?.close();
+    const channel = new PortFrameChannel(id.data, port);
+    channels.set(id.data, channel);
+    channelListeners.emit(channel);
+  });
+
+  return {
+    kind: 'electron',
+    async request<M extends ApiMethod>(request: Extract<ApiRequest, { method: M }>): Promise<ApiResults[M]> {
+      return unwrap(await api.request(request)) as ApiResults[M];
+    },
+    onEvent(listener) {
+      return api.onEvent((raw) => {
+        const parsed = parseMessage(ApiEvent, raw);
+        if (parsed.ok) listener(parsed.value);
+        else console.warn(`malformed engine event dropped: ${parsed.error}`);
+      });
+    },
+    onFrameChannel(listener) {
+      // A channel that arrived before anyone listened is still live: hand it over.
+      for (const channel of channels.values()) listener(channel);
+      return channelListeners.add(listener);
+    },
+  };
+}

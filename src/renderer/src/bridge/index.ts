@@ -1,0 +1,11 @@
+/** Picks the bridge at start: the desktop app's preload API when present, else serve mode's WebSocket. */
+import type { EngineBridge } from '../../../shared/api';
+import { createElectronBridge } from './electron';
+import { WebBridge } from './web';
+
+export function createBridge(): EngineBridge {
+  if (window.multicam) return createElectronBridge(window.multicam);
+  return WebBridge.fromLocation(window.location);
+}
+
+export { WebBridge };

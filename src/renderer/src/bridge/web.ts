@@ -1,0 +1,214 @@
+/**
+ * Serve mode's bridge: the renderer API over one WebSocket to /ws?token=... (see
+ * src/shared/ws-protocol.ts). Requests are JSON envelopes answered by id; frames go out as binary
+ * messages; results and drop notices come back as JSON envelopes. Everything received is
+ * validated. The socket reconnects by itself; pending requests fail when it drops.
+ *
+ * There are no ports here, so the bridge makes a FrameChannel per camera itself: a new one whenever
+ * the engine reports that camera running under a new worker (pid), and again after a reconnect, so
+ * the sender's credit gate starts fresh exactly when frames in flight can no longer come back.
+ */
+import type { ApiEvent, ApiMethod, ApiRequest, ApiResults, EngineBridge, FrameChannel, FrameChannelInbound } from '../../../shared/api';
+import { parseMessage, type EngineSnapshot, type FrameMessage } from '../../../shared/protocol';
+import { encodeFrame, WsServerMessage, type WsClientMessage } from '../../../shared/ws-protocol';
+import { Listeners } from './events';
+
+export type ConnectionState = 'connecting' | 'open' | 'closed';
+
+const REQUEST_TIMEOUT_MS = 30_000;
+/** Frames queued in the socket beyond this are not worth sending: the credit gate keeps this low anyway. */
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+class SocketFrameChannel implements FrameChannel {
+  readonly listeners = new Listeners<FrameChannelInbound>();
+  closed = false;
+
+  constructor(
+    readonly cameraId: string,
+    private readonly sendBytes: (bytes: Uint8Array) => boolean,
+  ) {}
+
+  send(frame: FrameMessage): void {
+    if (!this.closed) this.sendBytes(encodeFrame(frame));
+  }
+
+  onMessage(listener: (message: FrameChannelInbound) => void): () => void {
+    return this.listeners.add(listener);
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+}
+
+export class WebBridge implements EngineBridge {
+  readonly kind = 'web' as const;
+  private socket: WebSocket | null = null;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly events = new Listeners<ApiEvent>();
+  private readonly channelListeners = new Listeners<FrameChannel>();
+  private readonly connectionListeners = new Listeners<ConnectionState>();
+  private readonly channels = new Map<string, { channel: SocketFrameChannel; pid: number | null }>();
+  private retryMs = 500;
+  private state: ConnectionState = 'connecting';
+  /** Messages from the server that failed validation (dropped). */
+  rejected = 0;
+
+  constructor(private readonly url: string) {
+    this.connect();
+  }
+
+  static fromLocation(location: Location): WebBridge {
+    const token = new URLSearchParams(location.search).get('token') ?? '';
+    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+    return new WebBridge(`${scheme}://${location.host}/ws?token=${encodeURIComponent(token)}`);
+  }
+
+  get connection(): ConnectionState {
+    return this.state;
+  }
+
+  onConnection(listener: (state: ConnectionState) => void): () => void {
+    listener(this.state);
+    return this.connectionListeners.add(listener);
+  }
+
+  request<M extends ApiMethod>(request: Extract<ApiRequest, { method: M }>): Promise<ApiResults[M]> {
+    return new Promise<ApiResults[M]>((resolve, reject) => {
+      const socket = this.socket;
+      if (!socket || socket.readyState !== WebSocket.OPEN) {
+        reject(new Error('not connected to the engine (reconnecting)'));
+        return;
+      }
+      const id = this.nextId++;
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`${request.method}: no answer from the engine within ${REQUEST_TIMEOUT_MS / 1000} s`));
+      }, REQUEST_TIMEOUT_MS);
+      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timer });
+      const message: WsClientMessage = { kind: 'request', id, request };
+      socket.send(JSON.stringify(message));
+    });
+  }
+
+  onEvent(listener: (event: ApiEvent) => void): () => void {
+    return this.events.add(listener);
+  }
+
+  onFrameChannel(listener: (channel: FrameChannel) => void): () => void {
+    for (const { channel } of this.channels.values()) if (!channel.closed) listener(channel);
+    return this.channelListeners.add(listener);
+  }
+
+  private setState(state: ConnectionState): void {
+    if (this.state === state) return;
+    this.state = state;
+    this.connectionListeners.emit(state);
+  }
+
+  private connect(): void {
+    this.setState('connecting');
+    const socket = new WebSocket(this.url);
+    socket.binaryType = 'arraybuffer';
+    this.socket = socket;
+    socket.onopen = () => {
+      this.retryMs = 500;
+      this.setState('open');
+    };
+    socket.onmessage = (event: MessageEvent) => this.onMessage(event.data);
+    socket.onclose = () => {
+      if (this.socket !== socket) return;
+      this.socket = null;
+      this.failPending('connection to the engine lost');
+      // Frames in flight on the old socket will never be answered.
+      for (const { channel } of this.channels.values()) channel.close();
+      this.channels.clear();
+      this.setState('closed');
+      const delay = this.retryMs;
+      this.retryMs = Math.min(this.retryMs * 2, 5000);
+      setTimeout(() => this.connect(), delay);
+    };
+  }
+
+  private failPending(reason: string): void {
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer);
+      p.reject(new Error(reason));
+      this.pending.delete(id);
+    }
+  }
+
+  private onMessage(data: unknown): void {
+    if (typeof data !== 'string') {
+      this.rejected++;
+      return;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(data);
+    } catch {
+      this.rejected++;
+      return;
+    }
+    const parsed = parseMessage(WsServerMessage, json);
+    if (!parsed.ok) {
+      this.rejected++;
+      if (this.rejected <= 5) console.warn(`malformed message from the engine dropped: ${parsed.error}`);
+      return;
+    }
+    const message = parsed.value;
+    switch (message.kind) {
+      case 'response': {
+        const p = this.pending.get(message.id);
+        if (!p) return;
+        this.pending.delete(message.id);
+        clearTimeout(p.timer);
+        if (message.response.ok) p.resolve(message.response.value);
+        else p.reject(new Error(message.response.error));
+        return;
+      }
+      case 'event':
+        if (message.event.type === 'snapshot') this.refreshChannels(message.event.snapshot);
+        this.events.emit(message.event);
+        return;
+      case 'frame':
+        this.channels.get(message.message.cameraId)?.channel.listeners.emit(message.message);
+        return;
+    }
+  }
+
+  /** One channel per running worker: a new pid means a new worker, so a new channel. */
+  private refreshChannels(snapshot: EngineSnapshot): void {
+    const seen = new Set<string>();
+    for (const camera of snapshot.cameras) {
+      seen.add(camera.id);
+      if (camera.state !== 'running') continue;
+      const current = this.channels.get(camera.id);
+      if (current && current.pid === camera.pid && !current.channel.closed) continue;
+      current?.channel.close();
+      const channel = new SocketFrameChannel(camera.id, (bytes) => this.sendBinary(bytes));
+      this.channels.set(camera.id, { channel, pid: camera.pid });
+      this.channelListeners.emit(channel);
+    }
+    for (const [id, { channel }] of this.channels) {
+      if (seen.has(id)) continue;
+      channel.close();
+      this.channels.delete(id);
+    }
+  }
+
+  private sendBinary(bytes: Uint8Array): boolean {
+    const socket = this.socket;
+    if (!socket || socket.readyState !== WebSocket.OPEN) return false;
+    if (socket.bufferedAmount > MAX_BUFFERED_BYTES) return false;
+    socket.send(bytes);
+    return true;
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Keeps one CameraCapture per camera in step with the store (cameras, capture assignment, settings)
+ * and hands each new FrameChannel to its camera. Lives outside React: tiles only borrow the
+ * element a capture draws into.
+ */
+import type { EngineBridge, FrameChannel } from '../../../shared/api';
+import type { CameraStatus } from '../../../shared/protocol';
+import { FrameBatcher } from '../state/schedule';
+import { applyResults, removeCaptureStatus, store, type AppState, type LatestResult } from '../state/store';
+import { Listeners } from '../bridge/events';
+import { CameraCapture, sourceKey, type CaptureTarget } from './camera-capture';
+
+export class CaptureManager {
+  private readonly captures = new Map<string, CameraCapture>();
+  private readonly channels = new Map<string, FrameChannel>();
+  private readonly changed = new Listeners<string>();
+  private readonly results = new FrameBatcher<string, LatestResult>((batch) => applyResults(batch));
+  private lastCameras: CameraStatus[] | null = null;
+  private lastAssignment: string[] | null | undefined = undefined;
+  private lastMaxInFlight = 0;
+
+  constructor(bridge: EngineBridge) {
+    bridge.onFrameChannel((channel) => {
+      this.channels.set(channel.cameraId, channel);
+      this.captures.get(channel.cameraId)?.setChannel(channel);
+    });
+    store.subscribe((state) => this.sync(state));
+    this.sync(store.getState());
+    navigator.mediaDevices?.addEventListener?.('devicechange', () => {
+      for (const capture of this.captures.values()) capture.onDeviceChange();
+    });
+  }
+
+  /** The element showing this camera's picture (a <video>, or an <img> for a still image). */
+  elementFor(cameraId: string): HTMLVideoElement | HTMLImageElement | null {
+    return this.captures.get(cameraId)?.element ?? null;
+  }
+
+  /** Called with a camera id when its element is replaced (the source changed). */
+  onElementChange(listener: (cameraId: string) => void): () => void {
+    return this.changed.add(listener);
+  }
+
+  private sync(state: AppState): void {
+    const maxInFlight = state.settings?.maxInFlight ?? 1;
+    if (state.cameras === this.lastCameras && state.assignment === this.lastAssignment && maxInFlight === this.lastMaxInFlight) return;
+    this.lastCameras = state.cameras;
+    this.lastAssignment = state.assignment;
+    this.lastMaxInFlight = maxInFlight;
+
+    const seen = new Set<string>();
+    for (const status of state.cameras) {
+      seen.add(status.id);
+      const target: CaptureTarget = {
+        status,
+        assigned: state.assignment === null || state.assignment.includes(status.id),
+        maxInFlight,
+      };
+      let capture = this.captures.get(status.id);
+      if (capture && capture.sourceKey !== sourceKey(status.source)) {
+        capture.dispose();
+        capture = undefined;
+      }
+      if (!capture) {
+        capture = new CameraCapture(target, (id, latest) => this.results.push(id, latest));
+        this.captures.set(status.id, capture);
+        const channel = this.channels.get(status.id);
+        if (channel) capture.setChannel(channel);
+        this.changed.emit(status.id);
+      } else {
+        capture.update(target);
+      }
+    }
+    for (const [id, capture] of this.captures) {
+      if (seen.has(id)) continue;
+      capture.dispose();
+      this.captures.delete(id);
+      this.channels.delete(id);
+      removeCaptureStatus(id);
+      this.changed.emit(id);
+    }
+  }
+}

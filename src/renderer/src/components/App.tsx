@@ -1,0 +1,47 @@
+import { useState } from 'react';
+import { useStore } from 'zustand';
+import { useEngine } from '../context';
+import { store } from '../state/store';
+import { CameraDialog } from './CameraDialog';
+import { CameraGrid } from './CameraGrid';
+import { Notices } from './Notices';
+import { SettingsPanel } from './SettingsPanel';
+import { ThroughputPanel } from './ThroughputPanel';
+
+type Dialog = { kind: 'add' } | { kind: 'edit'; id: string } | { kind: 'settings' } | null;
+
+export function App() {
+  const { bridge } = useEngine();
+  const connection = useStore(store, (s) => s.connection);
+  const [dialog, setDialog] = useState<Dialog>(null);
+  const close = (): void => setDialog(null);
+
+  return (
+    <div className="app" data-testid="app" data-connection={connection}>
+      <header className="topbar">
+        <h1>Multicam Recognition</h1>
+        <span className={`conn conn-${connection}`} data-testid="connection">
+          {bridge.kind === 'web' ? 'serve mode' : 'desktop'} · {connection === 'open' ? 'connected' : connection}
+        </span>
+        <div className="spacer" />
+        <button type="button" className="primary" data-testid="add-camera" onClick={() => setDialog({ kind: 'add' })}>
+          Add camera
+        </button>
+        <button type="button" data-testid="open-settings" onClick={() => setDialog(dialog?.kind === 'settings' ? null : { kind: 'settings' })}>
+          Settings
+        </button>
+      </header>
+      <Notices />
+      <main className="layout">
+        <CameraGrid onAdd={() => setDialog({ kind: 'add' })} onEdit={(id) => setDialog({ kind: 'edit', id })} />
+        <div className="side">
+          {dialog?.kind === 'settings' && <SettingsPanel onClose={close} />}
+          <ThroughputPanel />
+        </div>
+      </main>
+      {(dialog?.kind === 'add' || dialog?.kind === 'edit') && (
+        <CameraDialog key={dialog.kind === 'edit' ? dialog.id : 'add'} editId={dialog.kind === 'edit' ? dialog.id : null} onClose={close} />
+      )}
+    </div>
+  );
+}

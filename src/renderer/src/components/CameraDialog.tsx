@@ -1,0 +1,228 @@
+/**
+ * Add a camera (source: webcam by label, looping video file, or still image; model, score
+ * threshold, max fps), or edit one (everything but the source kind). The engine persists the
+ * configuration, so a reload shows the same cameras.
+ */
+import { useEffect, useState, type FormEvent } from 'react';
+import { useStore } from 'zustand';
+import type { CameraConfig, CameraSource } from '../../../shared/protocol';
+import { listVideoInputs, PermissionDeniedError, toCaptureError } from '../capture/devices';
+import { useEngine } from '../context';
+import { errorMessage } from '../state/engine';
+import { store } from '../state/store';
+
+type SourceKind = 'webcam' | 'video' | 'image';
+
+/** Images travel in the config as data URLs: shrink them so they stay well under the limit. */
+const MAX_IMAGE_SIDE = 1280;
+const MAX_IMAGE_URL = 7_500_000;
+
+async function imageToDataUrl(file: File): Promise<string> {
+  const bitmap = await createImageBitmap(file);
+  const scale = Math.min(1, MAX_IMAGE_SIDE / Math.max(bitmap.width, bitmap.height));
+  const canvas = document.createElement('canvas');
+  canvas.width = Math.max(1, Math.round(bitmap.width * scale));
+  canvas.height = Math.max(1, Math.round(bitmap.height * scale));
+  const context = canvas.getContext('2d');
+  if (!context) throw new Error('no 2D canvas available to read the image');
+  context.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+  bitmap.close();
+  const url = canvas.toDataURL('image/jpeg', 0.9);
+  if (url.length > MAX_IMAGE_URL) throw new Error('the image is too large even after shrinking');
+  return url;
+}
+
+export function CameraDialog({ editId, onClose }: { editId: string | null; onClose: () => void }) {
+  const { bridge } = useEngine();
+  const models = useStore(store, (s) => s.models);
+  const editing = useStore(store, (s) => (editId ? s.cameras.find((c) => c.id === editId) : undefined));
+  const cameraCount = useStore(store, (s) => s.cameras.length);
+
+  const [name, setName] = useState(editing?.name ?? `Camera ${cameraCount + 1}`);
+  const [kind, setKind] = useState<SourceKind>(
+    editing && editing.source.kind !== 'external' ? editing.source.kind : 'webcam',
+  );
+  const [devices, setDevices] = useState<MediaDeviceInfo[] | null>(null);
+  const [deviceError, setDeviceError] = useState<string | null>(null);
+  const [deviceId, setDeviceId] = useState('');
+  const [file, setFile] = useState<File | null>(null);
+  const [model, setModel] = useState(editing?.model ?? '');
+  const [threshold, setThreshold] = useState(String(editing?.scoreThreshold ?? 0.5));
+  const [maxFps, setMaxFps] = useState(editing?.maxFps ? String(editing.maxFps) : '');
+  const [error, setError] = useState<string | null>(null);
+  const [saving, setSaving] = useState(false);
+
+  useEffect(() => {
+    if (!model && models.length > 0) setModel(models[0].name);
+  }, [models, model]);
+
+  const loadDevices = async (): Promise<void> => {
+    setDeviceError(null);
+    try {
+      const list = await listVideoInputs();
+      setDevices(list);
+      if (list.length === 0) setDeviceError('No camera found. Plug one in, or pick a video file or an image.');
+      else setDeviceId((current) => (list.some((d) => d.deviceId === current) ? current : list[0].deviceId));
+    } catch (err) {
+      const e = toCaptureError(err);
+      setDevices([]);
+      setDeviceError(e instanceof PermissionDeniedError ? e.message : `Could not list cameras: ${e.message}`);
+    }
+  };
+
+  useEffect(() => {
+    if (kind === 'webcam' && !editing) void loadDevices();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [kind]);
+
+  useEffect(() => {
+    if (kind !== 'webcam' || !navigator.mediaDevices) return;
+    const onChange = (): void => void loadDevices();
+    navigator.mediaDevices.addEventListener('devicechange', onChange);
+    return () => navigator.mediaDevices.removeEventListener('devicechange', onChange);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [kind]);
+
+  const submit = async (event: FormEvent): Promise<void> => {
+    event.preventDefault();
+    setError(null);
+    const scoreThreshold = Number(threshold);
+    if (!Number.isFinite(scoreThreshold) || scoreThreshold < 0 || scoreThreshold > 1) {
+      setError('The score threshold is a number from 0 to 1.');
+      return;
+    }
+    const fps = maxFps.trim() === '' ? undefined : Number(maxFps);
+    if (fps !== undefined && (!Number.isFinite(fps) || fps <= 0 || fps > 240)) {
+      setError('Max fps is empty (no limit) or a number above 0 and up to 240.');
+      return;
+    }
+    if (!name.trim()) {
+      setError('Give the camera a name.');
+      return;
+    }
+    setSaving(true);
+    try {
+      let source: CameraSource | undefined;
+      if (!editing || file) {
+        if (kind === 'webcam') {
+          const device = devices?.find((d) => d.deviceId === deviceId);
+          if (!device) throw new Error('Pick a camera.');
+          source = { kind: 'webcam', deviceId: device.deviceId, label: device.label || undefined };
+        } else if (!file) {
+          throw new Error(kind === 'video' ? 'Pick a video file.' : 'Pick an image.');
+        } else if (kind === 'video') {
+          source = { kind: 'video', url: URL.createObjectURL(file) };
+        } else {
+          source = { kind: 'image', url: await imageToDataUrl(file) };
+        }
+      }
+      const fields = { name: name.trim().slice(0, 100), model: model || undefined, scoreThreshold, maxFps: fps };
+      if (editing) {
+        await bridge.request({ method: 'updateCamera', id: editing.id, patch: source ? { ...fields, source } : fields });
+      } else {
+        const camera: CameraConfig = { ...fields, source: source! };
+        await bridge.request({ method: 'addCamera', camera });
+      }
+      onClose();
+    } catch (err) {
+      setError(errorMessage(err));
+      setSaving(false);
+    }
+  };
+
+  return (
+    <div className="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
+      <form className="modal" data-testid="camera-dialog" onSubmit={(e) => void submit(e)}>
+        <h2>{editing ? `Edit ${editing.name}` : 'Add camera'}</h2>
+        <label>
+          Name
+          <input data-testid="camera-name-input" value={name} maxLength={100} onChange={(e) => setName(e.target.value)} />
+        </label>
+        <fieldset disabled={!!editing && !file && kind === 'webcam'}>
+          <legend>Source</legend>
+          <div className="radio-row">
+            {(['webcam', 'video', 'image'] as const).map((k) => (
+              <label key={k}>
+                <input
+                  type="radio"
+                  name="source-kind"
+                  data-testid={`source-${k}`}
+                  checked={kind === k}
+                  disabled={!!editing}
+                  onChange={() => {
+                    setKind(k);
+                    setFile(null);
+                  }}
+                />
+                {k === 'webcam' ? 'Camera' : k === 'video' ? 'Video file (loops)' : 'Image'}
+              </label>
+            ))}
+          </div>
+          {kind === 'webcam' && !editing && (
+            <>
+              <select data-testid="device-select" aria-label="Camera" value={deviceId} onChange={(e) => setDeviceId(e.target.value)}>
+                {devices === null && <option value="">Looking for cameras…</option>}
+                {devices?.map((d, i) => (
+                  <option key={d.deviceId || i} value={d.deviceId}>
+                    {d.label || `Camera ${i + 1}`}
+                  </option>
+                ))}
+              </select>
+              {deviceError && (
+                <p className="form-error" data-testid="device-error" role="alert">
+                  {deviceError} <button type="button" onClick={() => void loadDevices()}>Try again</button>
+                </p>
+              )}
+            </>
+          )}
+          {kind === 'webcam' && editing && editing.source.kind === 'webcam' && (
+            <p className="hint">{editing.source.label ?? editing.source.deviceId ?? 'default camera'}</p>
+          )}
+          {kind !== 'webcam' && (
+            <label>
+              {editing ? 'Pick the file again (optional)' : kind === 'video' ? 'Video file' : 'Image file'}
+              <input
+                type="file"
+                data-testid="file-input"
+                accept={kind === 'video' ? 'video/*' : 'image/*'}
+                onChange={(e) => setFile(e.target.files?.[0] ?? null)}
+              />
+            </label>
+          )}
+        </fieldset>
+        <label>
+          Model
+          <select data-testid="model-select" value={model} onChange={(e) => setModel(e.target.value)}>
+            {models.map((m) => (
+              <option key={m.name} value={m.name}>
+                {m.title} ({m.inputWidth}×{m.inputHeight})
+              </option>
+            ))}
+            {model && !models.some((m) => m.name === model) && <option value={model}>{model}</option>}
+          </select>
+        </label>
+        <label>
+          Score threshold
+          <input data-testid="threshold-input" type="number" min={0} max={1} step={0.05} value={threshold} onChange={(e) => setThreshold(e.target.value)} />
+        </label>
+        <label>
+          Max fps (empty: as fast as the source)
+          <input data-testid="max-fps-input" type="number" min={1} max={240} step={1} value={maxFps} onChange={(e) => setMaxFps(e.target.value)} />
+        </label>
+        {error && (
+          <p className="form-error" data-testid="dialog-error" role="alert">
+            {error}
+          </p>
+        )}
+        <div className="modal-actions">
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="primary" data-testid="camera-dialog-submit" disabled={saving}>
+            {saving ? 'Saving…' : editing ? 'Save' : 'Add camera'}
+          </button>
+        </div>
+      </form>
+    </div>
+  );
+}

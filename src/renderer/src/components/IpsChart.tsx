@@ -1,0 +1,74 @@
+/**
+ * A live uPlot chart of inferences/s over the last 60 s. Fed from the store's history through a
+ * subscription (about once a second), not through React renders.
+ */
+import { useEffect, useRef } from 'react';
+import uPlot from 'uplot';
+import { HISTORY_SECONDS, store, type AppState, type Series } from '../state/store';
+
+export interface IpsChartProps {
+  /** A camera id, or null for the total across cameras. */
+  cameraId: string | null;
+  height?: number;
+  color?: string;
+}
+
+function pick(state: AppState, cameraId: string | null): Series | undefined {
+  return cameraId === null ? state.totalHistory : state.history.get(cameraId);
+}
+
+export function IpsChart({ cameraId, height = 70, color = '#38bdf8' }: IpsChartProps) {
+  const holderRef = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    const holder = holderRef.current;
+    if (!holder) return;
+    const total = cameraId === null;
+    const series: uPlot.Series[] = [{}, { label: 'inf/s', stroke: color, width: 1.5, fill: `${color}22` }];
+    if (total) series.push({ label: 'capacity', stroke: '#f87171', width: 1, dash: [6, 4] });
+    const data = (): uPlot.AlignedData => {
+      const state = store.getState();
+      const s = pick(state, cameraId) ?? { t: [], ips: [] };
+      if (!total) return [s.t, s.ips];
+      const capacity = state.snapshot?.capacityIps ?? null;
+      return [s.t, s.ips, s.t.map(() => capacity)];
+    };
+    const xRange = (): { min: number; max: number } => {
+      const now = (store.getState().snapshot?.at ?? Date.now()) / 1000;
+      return { min: now - HISTORY_SECONDS, max: now };
+    };
+    const plot = new uPlot(
+      {
+        width: Math.max(120, holder.clientWidth),
+        height,
+        legend: { show: false },
+        cursor: { show: false },
+        series,
+        scales: {
+          x: { time: true, range: () => { const r = xRange(); return [r.min, r.max]; } },
+          y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.15)] },
+        },
+        axes: [
+          { stroke: '#94a3b8', grid: { stroke: '#1e293b' }, ticks: { show: false }, size: 24, font: '10px system-ui' },
+          { stroke: '#94a3b8', grid: { stroke: '#1e293b' }, ticks: { show: false }, size: 34, font: '10px system-ui' },
+        ],
+      },
+      data(),
+      holder,
+    );
+    const unsubscribe = store.subscribe((state, previous) => {
+      if (pick(state, cameraId) !== pick(previous, cameraId) || state.snapshot?.capacityIps !== previous.snapshot?.capacityIps) {
+        plot.setData(data());
+      }
+    });
+    const resize = new ResizeObserver(() => plot.setSize({ width: Math.max(120, holder.clientWidth), height }));
+    resize.observe(holder);
+    return () => {
+      unsubscribe();
+      resize.disconnect();
+      plot.destroy();
+    };
+  }, [cameraId, height, color]);
+
+  return <div className="chart" ref={holderRef} data-testid="ips-chart" />;
+}

@@ -1,0 +1,88 @@
+/** Engine settings: threads per interpreter ('auto' applies the thread budget) and delegate. */
+import { useEffect, useState, type FormEvent } from 'react';
+import { useStore } from 'zustand';
+import type { DelegateName, EngineSettings } from '../../../shared/protocol';
+import { useEngine } from '../context';
+import { errorMessage } from '../state/engine';
+import { store } from '../state/store';
+
+export function SettingsPanel({ onClose }: { onClose: () => void }) {
+  const { bridge } = useEngine();
+  const settings = useStore(store, (s) => s.settings);
+  const cores = useStore(store, (s) => s.snapshot?.cores ?? 4);
+  const [threads, setThreads] = useState('auto');
+  const [delegate, setDelegate] = useState<DelegateName>('xnnpack');
+  const [maxInFlight, setMaxInFlight] = useState('1');
+  const [state, setState] = useState<{ saving: boolean; error: string | null; saved: boolean }>({ saving: false, error: null, saved: false });
+
+  useEffect(() => {
+    if (!settings) return;
+    setThreads(String(settings.threadsPerInterpreter));
+    setDelegate(settings.delegate);
+    setMaxInFlight(String(settings.maxInFlight));
+  }, [settings]);
+
+  const save = async (event: FormEvent): Promise<void> => {
+    event.preventDefault();
+    setState({ saving: true, error: null, saved: false });
+    const patch: Partial<EngineSettings> = {
+      threadsPerInterpreter: threads === 'auto' ? 'auto' : Number(threads),
+      delegate,
+      maxInFlight: Number(maxInFlight),
+    };
+    try {
+      await bridge.request({ method: 'setSettings', settings: patch });
+      setState({ saving: false, error: null, saved: true });
+    } catch (err) {
+      setState({ saving: false, error: errorMessage(err), saved: false });
+    }
+  };
+
+  return (
+    <form className="settings" data-testid="settings" onSubmit={(e) => void save(e)}>
+      <h2>Settings</h2>
+      <label>
+        Threads per interpreter
+        <select data-testid="threads-select" value={threads} onChange={(e) => setThreads(e.target.value)}>
+          <option value="auto">auto (share {cores} cores)</option>
+          {Array.from({ length: Math.max(cores, 8) }, (_, i) => i + 1).map((n) => (
+            <option key={n} value={String(n)}>
+              {n}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Delegate
+        <select data-testid="delegate-select" value={delegate} onChange={(e) => setDelegate(e.target.value as DelegateName)}>
+          <option value="xnnpack">XNNPACK</option>
+          <option value="none">none (built-in kernels)</option>
+        </select>
+      </label>
+      <label>
+        Frames in flight per camera
+        <select value={maxInFlight} onChange={(e) => setMaxInFlight(e.target.value)}>
+          {[1, 2, 3, 4].map((n) => (
+            <option key={n} value={String(n)}>
+              {n}
+            </option>
+          ))}
+        </select>
+      </label>
+      {state.error && (
+        <p className="form-error" role="alert">
+          {state.error}
+        </p>
+      )}
+      {state.saved && <p className="hint">Saved. Interpreters restart with the new settings.</p>}
+      <div className="modal-actions">
+        <button type="button" onClick={onClose}>
+          Close
+        </button>
+        <button type="submit" className="primary" disabled={state.saving}>
+          {state.saving ? 'Saving…' : 'Save'}
+        </button>
+      </div>
+    </form>
+  );
+}

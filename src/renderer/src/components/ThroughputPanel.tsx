@@ -1,0 +1,115 @@
+/** Per interpreter: live inferences/s, latency, skipped, threads, pid, restarts, state, CPU, memory; and the total against capacity. */
+import { useStore } from 'zustand';
+import { useShallow } from 'zustand/react/shallow';
+import { fmt, fmtBytes } from '../format';
+import { store } from '../state/store';
+import { IpsChart } from './IpsChart';
+
+function InterpreterRow({ cameraId }: { cameraId: string }) {
+  const c = useStore(store, (s) => s.cameras.find((x) => x.id === cameraId));
+  if (!c) return null;
+  return (
+    <div className="panel-row" data-testid="panel-row" data-camera-id={cameraId} data-pid={c.pid ?? ''} data-state={c.state}>
+      <div className="panel-row-head">
+        <strong>{c.name}</strong>
+        <span className={`state-pill state-${c.state}`} data-testid="panel-state">
+          {c.state}
+        </span>
+      </div>
+      <IpsChart cameraId={cameraId} />
+      <dl className="panel-stats">
+        <div>
+          <dt>inf/s</dt>
+          <dd data-testid="panel-ips" data-value={c.ips1s}>
+            {fmt(c.ips1s)} <small>(5 s: {fmt(c.ips5s)})</small>
+          </dd>
+        </div>
+        <div>
+          <dt>infer p50/p95</dt>
+          <dd>
+            {fmt(c.inferP50Ms)} / {fmt(c.inferP95Ms)} ms
+          </dd>
+        </div>
+        <div>
+          <dt>end-to-end p50/p95</dt>
+          <dd>
+            {fmt(c.endToEndP50Ms, 0)} / {fmt(c.endToEndP95Ms, 0)} ms
+          </dd>
+        </div>
+        <div>
+          <dt>skipped</dt>
+          <dd>{c.framesSkipped}</dd>
+        </div>
+        <div>
+          <dt>threads</dt>
+          <dd>
+            {c.threads} <small>{c.delegate}</small>
+          </dd>
+        </div>
+        <div>
+          <dt>pid</dt>
+          <dd data-testid="panel-pid">{c.pid ?? '–'}</dd>
+        </div>
+        <div>
+          <dt>restarts</dt>
+          <dd data-testid="panel-restarts">{c.restarts}</dd>
+        </div>
+        <div>
+          <dt>CPU</dt>
+          <dd>{fmt(c.cpuPercent, 0)} %</dd>
+        </div>
+        <div>
+          <dt>memory</dt>
+          <dd>{fmtBytes(c.rssBytes)}</dd>
+        </div>
+      </dl>
+      {c.error && <p className="panel-error">{c.error}</p>}
+    </div>
+  );
+}
+
+function Totals() {
+  const { total, capacity, source, cores, count } = useStore(
+    store,
+    useShallow((s) => ({
+      total: s.cameras.reduce((sum, c) => sum + (c.state === 'running' ? c.ips1s : 0), 0),
+      capacity: s.snapshot?.capacityIps ?? null,
+      source: s.snapshot?.capacitySource ?? 'none',
+      cores: s.snapshot?.cores ?? 0,
+      count: s.cameras.length,
+    })),
+  );
+  return (
+    <div className="panel-total" data-testid="panel-total">
+      <div className="panel-row-head">
+        <strong>All interpreters</strong>
+        <span data-testid="total-ips">
+          {fmt(total)} inf/s across {count} {count === 1 ? 'camera' : 'cameras'}
+        </span>
+      </div>
+      <IpsChart cameraId={null} height={90} color="#4ade80" />
+      <p className="capacity" data-testid="capacity">
+        {capacity === null ? (
+          <>capacity unknown (run npm run bench)</>
+        ) : (
+          <>
+            capacity {fmt(capacity, 0)} inf/s on {cores} cores ({source}); using {fmt((100 * total) / Math.max(capacity, 1e-9), 0)} %
+          </>
+        )}
+      </p>
+    </div>
+  );
+}
+
+export function ThroughputPanel() {
+  const ids = useStore(store, useShallow((s) => s.cameras.map((c) => c.id)));
+  return (
+    <aside className="panel" data-testid="throughput-panel">
+      <h2>Throughput</h2>
+      <Totals />
+      {ids.map((id) => (
+        <InterpreterRow key={id} cameraId={id} />
+      ))}
+    </aside>
+  );
+}

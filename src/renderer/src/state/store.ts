@@ -1,0 +1,169 @@
+/**
+ * The renderer's one vanilla store. Bridge and capture code write to it from outside React;
+ * components read it with useStore(store, selector). Slices: connection, engine snapshot (cameras,
+ * settings), config, models, per-camera latest results (high frequency: read by the overlay through
+ * store.subscribe, never selected in a React render), per-camera capture status, notices, and the
+ * stats history behind the charts. Maps and arrays are replaced, never mutated.
+ */
+import { createStore } from 'zustand/vanilla';
+import type { Notice } from '../../../shared/api';
+import type { AppConfig, CameraStatus, EngineSettings, EngineSnapshot, ModelListEntry, ResultMessage } from '../../../shared/protocol';
+
+export const HISTORY_SECONDS = 60;
+
+export type ConnectionState = 'connecting' | 'open' | 'closed';
+
+/** What the page's own capture of a camera is doing, apart from the engine's view of it. */
+export type CaptureState =
+  | 'idle'
+  | 'not-assigned'
+  | 'opening'
+  | 'live'
+  | 'disconnected'
+  | 'permission-denied'
+  | 'source-missing'
+  | 'error';
+
+export interface CaptureStatus {
+  state: CaptureState;
+  message?: string;
+  /** Frames the page captured and offered, per second, over the last second. */
+  fps: number;
+  /** Frames replaced at this page's credit gate before they were sent. */
+  skipped: number;
+  sent: number;
+}
+
+export interface LatestResult {
+  result: ResultMessage;
+  receivedAt: number;
+}
+
+/** One series for the charts: seconds since epoch and inferences a second, oldest first. */
+export interface Series {
+  t: number[];
+  ips: number[];
+}
+
+export interface UiNotice extends Notice {
+  id: number;
+  at: number;
+}
+
+export interface AppState {
+  connection: ConnectionState;
+  snapshot: EngineSnapshot | null;
+  cameras: CameraStatus[];
+  settings: EngineSettings | null;
+  config: AppConfig | null;
+  models: ModelListEntry[];
+  /** Cameras this page captures; null means every camera this page can capture (desktop app). */
+  assignment: string[] | null;
+  results: Map<string, LatestResult>;
+  capture: Map<string, CaptureStatus>;
+  history: Map<string, Series>;
+  totalHistory: Series;
+  notices: UiNotice[];
+}
+
+export const initialState = (): AppState => ({
+  connection: 'connecting',
+  snapshot: null,
+  cameras: [],
+  settings: null,
+  config: null,
+  models: [],
+  assignment: null,
+  results: new Map(),
+  capture: new Map(),
+  history: new Map(),
+  totalHistory: { t: [], ips: [] },
+  notices: [],
+});
+
+export const store = createStore<AppState>()(() => initialState());
+export type AppStore = typeof store;
+
+// ------------------------------------------------------------------ writers
+
+let noticeId = 1;
+
+export function pushNotice(notice: Notice): void {
+  const entry: UiNotice = { ...notice, id: noticeId++, at: Date.now() };
+  // Keep the banner short: the newest few, duplicates folded.
+  const others = store.getState().notices.filter((n) => n.message !== notice.message);
+  store.setState({ notices: [...others, entry].slice(-5) });
+}
+
+export function dismissNotice(id: number): void {
+  store.setState({ notices: store.getState().notices.filter((n) => n.id !== id) });
+}
+
+function trimSeries(series: Series, now: number): Series {
+  let start = 0;
+  while (start < series.t.length && series.t[start] < now - HISTORY_SECONDS) start++;
+  return start === 0 ? series : { t: series.t.slice(start), ips: series.ips.slice(start) };
+}
+
+function appendPoint(series: Series | undefined, t: number, ips: number): Series {
+  const base = series ?? { t: [], ips: [] };
+  // Snapshots can come faster than once a second (state changes): one point a second is enough.
+  if (base.t.length > 0 && t - base.t[base.t.length - 1] < 0.9) return base;
+  return trimSeries({ t: [...base.t, t], ips: [...base.ips, ips] }, t);
+}
+
+export function applySnapshot(snapshot: EngineSnapshot): void {
+  const state = store.getState();
+  const t = snapshot.at / 1000;
+  const history = new Map<string, Series>();
+  let total = 0;
+  for (const camera of snapshot.cameras) {
+    const ips = camera.state === 'running' ? camera.ips1s : 0;
+    total += ips;
+    history.set(camera.id, appendPoint(state.history.get(camera.id), t, ips));
+  }
+  // Results and capture status of removed cameras go with them.
+  const ids = new Set(snapshot.cameras.map((c) => c.id));
+  const results = [...state.results.keys()].some((id) => !ids.has(id))
+    ? new Map([...state.results].filter(([id]) => ids.has(id)))
+    : state.results;
+  store.setState({
+    snapshot,
+    cameras: snapshot.cameras,
+    settings: snapshot.settings,
+    history,
+    results,
+    totalHistory: appendPoint(state.totalHistory, t, total),
+  });
+}
+
+export function applyResults(batch: Map<string, LatestResult>): void {
+  if (batch.size === 0) return;
+  const results = new Map(store.getState().results);
+  for (const [id, latest] of batch) results.set(id, latest);
+  store.setState({ results });
+}
+
+export function setCaptureStatus(cameraId: string, patch: Partial<CaptureStatus>): void {
+  const current = store.getState().capture.get(cameraId) ?? { state: 'idle', fps: 0, skipped: 0, sent: 0 };
+  const next = { ...current, ...patch };
+  if (
+    next.state === current.state &&
+    next.message === current.message &&
+    next.fps === current.fps &&
+    next.skipped === current.skipped &&
+    next.sent === current.sent
+  ) {
+    return;
+  }
+  const capture = new Map(store.getState().capture);
+  capture.set(cameraId, next);
+  store.setState({ capture });
+}
+
+export function removeCaptureStatus(cameraId: string): void {
+  if (!store.getState().capture.has(cameraId)) return;
+  const capture = new Map(store.getState().capture);
+  capture.delete(cameraId);
+  store.setState({ capture });
+}
