@@ -126,7 +126,10 @@ export class BlazeFaceDecoder {
   decode(regressors: Float32Array, scores: Float32Array, letterbox: Letterbox, scoreThreshold = this.options.scoreThreshold): Detection[] {
     const o = this.options;
     const candidates: Candidate[] = [];
+    // sigmoid is monotonic: compare logits first and take exp() only for boxes that can pass.
+    const minLogit = scoreThreshold <= 0 ? -Infinity : scoreThreshold >= 1 ? Infinity : Math.log(scoreThreshold / (1 - scoreThreshold));
     for (let i = 0; i < o.numBoxes; i++) {
+      if (Math.min(scores[i], o.scoreClip) < minLogit - 1e-9) continue;
       const score = sigmoid(scores[i], o.scoreClip);
       if (score < scoreThreshold) continue;
       const a = this.anchors[i];

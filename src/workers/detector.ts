@@ -76,8 +76,8 @@ export class Detector {
   private readonly decoder?: BlazeFaceDecoder;
   private readonly regressors?: TensorInfo;
   private readonly scores?: TensorInfo;
-  private readonly normMean: number;
-  private readonly normScale: number;
+  /** Byte value -> normalised input value, so the per-pixel loop is one lookup. */
+  private readonly normTable = new Float32Array(256);
   /** Set when XNNPACK was asked for but could not be applied. */
   readonly delegateWarning?: string;
 
@@ -135,8 +135,7 @@ export class Detector {
 
     this.manifestModel = findManifestModel(options.modelName);
     const norm = this.manifestModel?.normalization ?? { mean: 127.5, std: 127.5 };
-    this.normMean = norm.mean;
-    this.normScale = 1 / norm.std;
+    for (let v = 0; v < 256; v++) this.normTable[v] = (v - norm.mean) / norm.std;
     this.scoreThreshold = options.scoreThreshold ?? this.manifestModel?.decoder.scoreThreshold ?? 0.5;
 
     if (this.manifestModel) {
@@ -180,9 +179,8 @@ export class Detector {
     }
     const input = this.inputData;
     if (input instanceof Float32Array) {
-      const mean = this.normMean;
-      const scale = this.normScale;
-      for (let i = 0; i < expected; i++) input[i] = (rgb[i] - mean) * scale;
+      const table = this.normTable;
+      for (let i = 0; i < expected; i++) input[i] = table[rgb[i]];
     } else {
       input.set(rgb);
     }
