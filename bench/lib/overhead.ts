@@ -1,0 +1,171 @@
+/**
+ * Where a frame's time goes on the process-per-camera path, outside infer():
+ *
+ *  main process:  pushFrame -> credit gate -> child.send (serialize 49 KB) ............ transport out
+ *  worker:        deserialize -> zod parse (WorkerInbound) -> setImmediate ............ transport in
+ *                 normalise (uint8 -> float32 into the input tensor) .................. normalisation
+ *                 infer() .............................................................. inference
+ *                 BlazeFace decode + weighted NMS ...................................... decoding
+ *                 stats (rate meter, latency windows), serialize result ............... transport back
+ *  main process:  deserialize -> zod parse (WorkerOutbound) -> 'result' event ........ transport back
+ *
+ * Measured two ways: from the run itself (bench-side end to end vs the inferMs the worker
+ * reports, and CPU seconds per frame in the main process vs the workers), and by timing each piece
+ * alone in this process (normalisation loop, Detector.run minus infer, zod parses, an IPC echo).
+ */
+import { fork } from 'node:child_process';
+import { Detector } from '../../src/workers/detector';
+import { findManifestModel } from '../../src/shared/models';
+import { parseMessage, WorkerInbound, WorkerOutbound, type FrameMessage, type ResultMessage } from '../../src/shared/protocol';
+import { percentile } from '../../src/shared/stats';
+import type { DriveResult } from './driver';
+import type { StreamFrame } from './frames';
+import { benchFile, tsxExecArgv } from './tsx';
+import type { ModelRef } from './types';
+
+export interface PieceTimes {
+  normalize_ms: number;
+  decode_ms: number;
+  infer_ms: number;
+  zod_frame_parse_ms: number;
+  zod_result_parse_ms: number;
+  ipc_roundtrip_ms: number;
+}
+
+function timeIt(fn: () => void, minMs = 150, minRuns = 50): number {
+  for (let i = 0; i < 5; i++) fn();
+  let runs = 0;
+  const started = performance.now();
+  while (runs < minRuns || performance.now() - started < minMs) {
+    fn();
+    runs++;
+  }
+  return (performance.now() - started) / runs;
+}
+
+export async function measurePieces(model: ModelRef, delegatePath: string | undefined, frame: StreamFrame): Promise<PieceTimes> {
+  const detector = new Detector({ modelPath: model.path, modelName: model.name, threads: 1, delegate: 'xnnpack', delegatePath });
+  const norm = findManifestModel(model.name)?.normalization ?? { mean: 127.5, std: 127.5 };
+  const scale = 1 / norm.std;
+  const input = new Float32Array(frame.data.length);
+  // The same loop as Detector.run's normalisation.
+  const normalize_ms = timeIt(() => {
+    const rgb = frame.data;
+    for (let i = 0; i < rgb.length; i++) input[i] = (rgb[i] - norm.mean) * scale;
+  });
+  const runTotals: number[] = [];
+  const infers: number[] = [];
+  let last = detector.run(frame.data, frame.letterbox);
+  for (let i = 0; i < 200; i++) {
+    const t = performance.now();
+    last = detector.run(frame.data, frame.letterbox);
+    runTotals.push(performance.now() - t);
+    infers.push(last.inferMs);
+  }
+  const infer_ms = percentile(infers, 50);
+  const decode_ms = Math.max(0, percentile(runTotals.map((t, i) => t - infers[i]), 50) - normalize_ms);
+
+  const frameMessage: FrameMessage = {
+    type: 'frame',
+    cameraId: 'bench-0',
+    frameId: 1,
+    width: frame.width,
+    height: frame.height,
+    data: frame.data,
+    letterbox: frame.letterbox,
+    sourceWidth: frame.width,
+    sourceHeight: frame.height,
+    acceptedAt: Date.now(),
+  };
+  const resultMessage: ResultMessage = {
+    type: 'result',
+    cameraId: 'bench-0',
+    frameId: 1,
+    detections: last.detections,
+    inferMs: last.inferMs,
+    endToEndMs: 1,
+    sourceWidth: frame.width,
+    sourceHeight: frame.height,
+  };
+  const zod_frame_parse_ms = timeIt(() => void parseMessage(WorkerInbound, frameMessage));
+  const zod_result_parse_ms = timeIt(() => void parseMessage(WorkerOutbound, resultMessage));
+  const ipc_roundtrip_ms = await echoRoundTrip(frameMessage, resultMessage);
+  return { normalize_ms, decode_ms, infer_ms, zod_frame_parse_ms, zod_result_parse_ms, ipc_roundtrip_ms };
+}
+
+/** Median round trip of a frame message out and a result message back through a do-nothing child. */
+async function echoRoundTrip(out: FrameMessage, back: ResultMessage, count = 400): Promise<number> {
+  const child = fork(benchFile('workers', 'echo-worker.ts'), [], { execArgv: tsxExecArgv(), serialization: 'advanced', stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
+  try {
+    let next: (() => void) | null = null;
+    child.on('message', () => {
+      const n = next;
+      next = null;
+      n?.();
+    });
+    const send = (m: unknown) =>
+      new Promise<void>((resolve) => {
+        next = resolve;
+        child.send(m as object);
+      });
+    await send({ type: 'set-reply', reply: back });
+    const times: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const t = performance.now();
+      await send(out);
+      times.push(performance.now() - t);
+    }
+    return percentile(times.slice(50), 50);
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
+export interface OverheadReport {
+  strategy: 'process-per-camera';
+  pieces: PieceTimes;
+  /** From the process-per-camera runs: one row per N measured. */
+  runs: Array<{
+    streams: number;
+    end_to_end_p50_ms: number;
+    infer_p50_ms: number;
+    /** end to end minus infer: everything outside infer(), queueing included. */
+    outside_infer_p50_ms: number;
+    outside_infer_share: number;
+    /** Worker's own Date.now() end to end (1 ms resolution). */
+    worker_end_to_end_p50_ms: number;
+    main_cpu_ms_per_frame: number;
+    workers_cpu_ms_per_frame: number;
+  }>;
+  /** Per-frame CPU outside infer, estimated from the pieces: what keeps the process path below the limit. */
+  estimated_cpu_outside_infer_ms: number;
+  estimated_ceiling_share: number;
+}
+
+export function overheadRow(n: number, r: DriveResult) {
+  const e2e = r.p50Ms;
+  const infer = percentile(r.inferMs, 50);
+  const frames = Math.max(1, r.frames);
+  return {
+    streams: n,
+    end_to_end_p50_ms: e2e,
+    infer_p50_ms: infer,
+    outside_infer_p50_ms: Math.max(0, e2e - infer),
+    outside_infer_share: e2e > 0 ? Math.max(0, e2e - infer) / e2e : 0,
+    worker_end_to_end_p50_ms: percentile(r.extra.workerEndToEndMs ?? [], 50),
+    main_cpu_ms_per_frame: (r.cpuDetail.selfSeconds * 1000) / frames,
+    workers_cpu_ms_per_frame: (r.cpuDetail.childSeconds * 1000) / frames,
+  };
+}
+
+export function buildOverhead(pieces: PieceTimes, runs: OverheadReport['runs']): OverheadReport {
+  // CPU per frame spent outside infer: both processes' share of IPC, both zod parses, normalise, decode.
+  const outside = pieces.normalize_ms + pieces.decode_ms + pieces.zod_frame_parse_ms + pieces.zod_result_parse_ms + pieces.ipc_roundtrip_ms;
+  return {
+    strategy: 'process-per-camera',
+    pieces,
+    runs,
+    estimated_cpu_outside_infer_ms: outside,
+    estimated_ceiling_share: pieces.infer_ms / (pieces.infer_ms + outside),
+  };
+}

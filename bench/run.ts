@@ -1,0 +1,195 @@
+/**
+ * npm run bench -- [--seconds S] [--streams 1,2,4,8] [--model NAME|PATH] [--json FILE] [--svg FILE] [--strategies a,b]
+ *
+ * Measures how many inferences a second this machine gets out of the model with each way of
+ * running interpreters, against the machine's ceiling (one thread's raw invoke rate x cores).
+ * Writes a table (stdout), JSON and an SVG chart; progress goes to stderr. See docs/bench.md.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { projectRoot, resolveModel, xnnpackPluginPath } from '../src/main/engine/paths';
+import { findManifestModel } from '../src/shared/models';
+import { Detector } from '../src/workers/detector';
+import { interleavingDemo } from './lib/correctness';
+import { Attribution, makeStreamFrames, topFace, type Expected } from './lib/frames';
+import { buildOverhead, measurePieces, overheadRow, type OverheadReport, type PieceTimes } from './lib/overhead';
+import { Progress } from './lib/progress';
+import { chart, table } from './lib/report';
+import { BenchJsonSchema, type BenchJson } from './lib/schema';
+import { STRATEGIES, type BenchContext, type ModelRef, type ResultRow, type RowDraft, type StrategyName } from './lib/types';
+import { browserUnavailable, runBrowser } from './strategies/browser';
+import { measureLimit } from './strategies/limit';
+import { runSharedLock, runThreadPool, sharedLockThreadCounts } from './strategies/local';
+import { runProcess, type ProcessStrategy } from './strategies/process';
+
+const USAGE = `usage: npm run bench -- [--seconds S] [--streams 1,2,4,8] [--model NAME|PATH] [--json FILE] [--svg FILE] [--strategies ${STRATEGIES.join(',')}]`;
+
+function parseList(value: string, what: string): number[] {
+  const out = value.split(',').map((s) => Number(s.trim()));
+  if (out.some((n) => !Number.isInteger(n) || n < 1 || n > 64)) throw new Error(`--${what}: expected whole numbers 1..64, got ${value}`);
+  return out;
+}
+
+function options() {
+  const { values } = parseArgs({
+    options: {
+      seconds: { type: 'string', default: '5' },
+      streams: { type: 'string' },
+      model: { type: 'string', default: 'face-short' },
+      json: { type: 'string' },
+      svg: { type: 'string' },
+      strategies: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const cores = os.availableParallelism();
+  const seconds = Number(values.seconds);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 600) throw new Error(`--seconds: expected a number of seconds, got ${values.seconds}`);
+  const streams = values.streams ? parseList(values.streams, 'streams') : [1, 2, cores, 2 * cores, 8];
+  const strategies = (values.strategies ? values.strategies.split(',').map((s) => s.trim()) : [...STRATEGIES]) as StrategyName[];
+  for (const s of strategies) if (!STRATEGIES.includes(s)) throw new Error(`--strategies: unknown strategy ${s} (known: ${STRATEGIES.join(', ')})`);
+  const results = path.join(projectRoot(), 'bench', 'results');
+  return {
+    cores,
+    seconds,
+    streams: [...new Set(streams)].sort((a, b) => a - b),
+    model: values.model!,
+    strategies: STRATEGIES.filter((s) => strategies.includes(s)),
+    json: path.resolve(values.json ?? path.join(results, 'latest.json')),
+    svg: path.resolve(values.svg ?? (values.json ? values.json.replace(/\.json$/i, '') + '.svg' : path.join(results, 'latest.svg'))),
+  };
+}
+
+async function main(): Promise<void> {
+  const opts = options();
+  const progress = new Progress();
+  const startedAt = new Date();
+  const loadBefore = os.loadavg();
+  const delegatePath = xnnpackPluginPath();
+  const resolved = resolveModel(opts.model);
+  const manifest = findManifestModel(resolved.name);
+
+  // Reference answers: one interpreter, nothing shared, each stream's frame run alone.
+  progress.set('loading the model and computing each stream\'s expected answer');
+  const reference = new Detector({ modelPath: resolved.path, modelName: resolved.name, threads: 1, delegate: 'xnnpack', delegatePath });
+  const model: ModelRef = { name: resolved.name, path: resolved.path, inputWidth: reference.inputWidth, inputHeight: reference.inputHeight, known: !!manifest };
+  const maxStreams = Math.max(...opts.streams);
+  const frames = makeStreamFrames(path.join(projectRoot(), 'test', 'fixtures', 'astronaut.png'), model.inputWidth, model.inputHeight, maxStreams);
+  const expected: Array<Expected | null> = frames.map((f) => topFace(reference.run(f.data, f.letterbox).detections));
+  if (manifest && expected.some((e) => e === null)) process.stderr.write('warning: the model finds no face in some stream frames; attribution is weaker\n');
+  const attribution = new Attribution(expected);
+
+  progress.set('measuring the limit (raw invoke rate, 1 process, 1..cores threads)');
+  const limit = await measureLimit(model, delegatePath, opts.cores, Math.max(500, opts.seconds * 1000));
+  if (limit.delegate !== 'xnnpack') process.stderr.write('warning: XNNPACK is not available (npm install builds it); the limit is without a delegate\n');
+
+  const ctx: BenchContext = {
+    cores: opts.cores,
+    model,
+    delegatePath,
+    frames,
+    attribution,
+    calibration: limit.points,
+    seconds: opts.seconds,
+    warmupSeconds: Math.min(1, Math.max(0.2, opts.seconds * 0.3)),
+    progress: (t) => progress.set(t),
+  };
+
+  progress.set('correctness: async callers on one interpreter');
+  const interleaving = await interleavingDemo(model, delegatePath, frames, attribution);
+
+  // Before any strategy: tfjs-tflite-node aborts the process when this (main) thread creates an
+  // interpreter after worker threads have loaded the addon (see docs/bench.md, thread-pool).
+  let pieces: PieceTimes | null = null;
+  if (opts.strategies.includes('process-per-camera')) {
+    progress.set('timing the per-frame pieces outside infer()');
+    pieces = await measurePieces(model, delegatePath, frames[0]);
+  }
+
+  const drafts: RowDraft[] = [];
+  const skipped: BenchJson['skipped'] = [];
+  const overheadRuns: OverheadReport['runs'] = [];
+  const onRow = (r: RowDraft) => {
+    drafts.push(r);
+    progress.log(`${r.strategy.padEnd(26)} N=${String(r.streams).padEnd(3)} threads=${r.threads}  ${r.ips.toFixed(0).padStart(6)} ips  p50 ${r.p50_ms.toFixed(2)} ms  misattributed ${r.misattributed}`);
+  };
+
+  for (const strategy of opts.strategies) {
+    try {
+      if (strategy === 'shared-lock') {
+        for (const threads of sharedLockThreadCounts(ctx)) await runSharedLock(ctx, opts.streams, threads, onRow);
+      } else if (strategy === 'thread-pool') {
+        for (const n of opts.streams) await runThreadPool(ctx, n, onRow);
+      } else if (strategy === 'browser-wasm') {
+        const why = await browserUnavailable(ctx);
+        if (why) {
+          skipped.push({ strategy, reason: why });
+          progress.log(`browser-wasm skipped: ${why}`);
+        } else {
+          await runBrowser(ctx, opts.streams, onRow);
+        }
+      } else {
+        for (const n of opts.streams) {
+          const r = await runProcess(ctx, strategy as ProcessStrategy, n, onRow);
+          if (strategy === 'process-per-camera') overheadRuns.push(overheadRow(n, r));
+        }
+      }
+    } catch (err) {
+      const reason = `failed: ${err instanceof Error ? err.message : String(err)}`;
+      skipped.push({ strategy, reason });
+      progress.log(`${strategy} ${reason}`);
+    }
+  }
+
+  let overhead: BenchJson['overhead'] = { skipped: 'process-per-camera was not run' };
+  if (pieces) overhead = buildOverhead(pieces, overheadRuns);
+  progress.done();
+
+  const results: ResultRow[] = drafts.map((d) => ({ ...d, ratio_to_limit: d.ips / limit.ips }));
+  const json: BenchJson = BenchJsonSchema.parse({
+    machine: {
+      cores: opts.cores,
+      cpu: os.cpus()[0]?.model?.trim() || 'unknown',
+      node: process.version,
+      platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+      memory_gb: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    },
+    run: {
+      started_at: startedAt.toISOString(),
+      seconds: opts.seconds,
+      warmup_seconds: ctx.warmupSeconds,
+      streams: opts.streams,
+      strategies: opts.strategies,
+      model: { name: model.name, path: path.relative(projectRoot(), model.path), input: `${model.inputWidth}x${model.inputHeight}` },
+      load_average_before: loadBefore,
+      load_average_after: os.loadavg(),
+      min_stream_separation: Number.isFinite(attribution.minSeparation()) ? attribution.minSeparation() : 0,
+    },
+    limit: { ips: limit.ips, single_thread_ips: limit.singleThreadIps, delegate: limit.delegate, by_threads: limit.points },
+    results,
+    skipped,
+    correctness: { misattributed_total: results.reduce((a, r) => a + r.misattributed, 0), interleaving },
+    overhead,
+  });
+
+  mkdirSync(path.dirname(opts.json), { recursive: true });
+  writeFileSync(opts.json, JSON.stringify(json, null, 2) + '\n');
+  mkdirSync(path.dirname(opts.svg), { recursive: true });
+  writeFileSync(opts.svg, chart(json));
+  process.stdout.write(`${table(json)}\n\nwrote ${path.relative(process.cwd(), opts.json)} and ${path.relative(process.cwd(), opts.svg)}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`\nbench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n${USAGE}\n`);
+    process.exit(1);
+  },
+);

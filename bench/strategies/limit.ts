@@ -1,0 +1,55 @@
+/**
+ * The machine's ceiling: the model's raw invoke rate with one thread in one process (XNNPACK),
+ * times the cores. Measured by the camera worker's own 'calibrate' message (Detector.inferOnly in
+ * a tight loop, no transport, no normalisation, no decoding), which also gives the rate at every
+ * other thread count: the thread budget and shared-lock's best thread count use those.
+ */
+import { NodeLauncher } from '../../src/main/engine/node-launcher';
+import type { CalibrationPoint } from '../../src/main/engine/thread-budget';
+import { parseMessage, WorkerOutbound } from '../../src/shared/protocol';
+import type { ModelRef } from '../lib/types';
+
+export interface LimitResult {
+  singleThreadIps: number;
+  ips: number;
+  delegate: 'xnnpack' | 'none';
+  points: CalibrationPoint[];
+}
+
+export function measureLimit(model: ModelRef, delegatePath: string | undefined, cores: number, durationMs: number): Promise<LimitResult> {
+  const launcher = new NodeLauncher({ forwardStderr: false });
+  const worker = launcher.launch({ cameraId: 'bench-limit', serviceName: 'bench-limit', role: 'calibrate' });
+  const threadCounts = Array.from({ length: Math.min(cores, 16) }, (_, i) => i + 1);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      worker.kill('SIGKILL');
+      reject(new Error('the limit measurement did not finish'));
+    }, 30_000 + threadCounts.length * durationMs * 2);
+    worker.on('message', (data) => {
+      const parsed = parseMessage(WorkerOutbound, data);
+      if (!parsed.ok) return;
+      const m = parsed.value;
+      if (m.type === 'calibration') {
+        clearTimeout(timer);
+        const single = m.results.find((p) => p.threads === 1)?.ips ?? 0;
+        resolve({ singleThreadIps: single, ips: single * cores, delegate: m.delegate, points: m.results });
+      } else if (m.type === 'error') {
+        clearTimeout(timer);
+        reject(new Error(`limit measurement failed: ${m.message}`));
+      }
+    });
+    worker.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the limit measurement's worker exited (${code}) ${worker.recentStderr.at(-1) ?? ''}`));
+    });
+    worker.postMessage({
+      type: 'calibrate',
+      modelPath: model.path,
+      modelName: model.name,
+      delegate: 'xnnpack',
+      delegatePath,
+      threadCounts,
+      durationMs: Math.round(Math.min(10_000, Math.max(300, durationMs))),
+    });
+  });
+}

@@ -1,0 +1,189 @@
+/**
+ * Two strategies built from the bench's own small workers (bench/workers/host.ts), each holding the
+ * app's Detector:
+ *
+ *  - shared-lock: ONE interpreter in one worker process, fed over the same child_process IPC the app
+ *    uses (fork, advanced serialization). Every stream's frame waits for an async mutex, so the
+ *    streams take turns. Run with 1 thread and with the thread count that gave one interpreter its
+ *    best invoke rate on this machine.
+ *  - thread-pool: min(N, cores) worker_threads in the bench process, one interpreter each, streams
+ *    assigned round-robin (stream s -> worker s mod W); threads per interpreter by the app's thread
+ *    budget for W interpreters. Never more interpreters than cores: extra streams share a worker's
+ *    queue instead of adding interpreters that would only contend for the same cores.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import type { Worker } from 'node:worker_threads';
+import { threadsPerInterpreter } from '../../src/main/engine/thread-budget';
+import { drive, type StreamAnswer } from '../lib/driver';
+import type { BenchContext, RowDraft } from '../lib/types';
+import { benchFile, tsWorker, tsxExecArgv } from '../lib/tsx';
+import type { HostFrame, HostInit, HostOut } from '../workers/host';
+
+interface Endpoint {
+  post(m: HostInit | HostFrame): void;
+  onMessage(listener: (m: HostOut) => void): void;
+  close(): Promise<void>;
+}
+
+function processEndpoint(): Endpoint {
+  const child: ChildProcess = fork(benchFile('workers', 'shared-worker.ts'), [], {
+    execArgv: tsxExecArgv(),
+    serialization: 'advanced',
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
+  child.stderr?.resume();
+  return {
+    post: (m) => child.send(m),
+    onMessage: (l) => child.on('message', (m) => l(m as HostOut)),
+    close: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGKILL');
+      }),
+  };
+}
+
+function threadEndpoint(): Endpoint {
+  const worker: Worker = tsWorker(benchFile('workers', 'pool-worker.ts'));
+  return {
+    post: (m) => worker.postMessage(m),
+    onMessage: (l) => worker.on('message', l),
+    close: async () => {
+      await worker.terminate();
+    },
+  };
+}
+
+/** One interpreter host with request/response by sequence number. */
+class Host {
+  private seq = 0;
+  private readonly waiting = new Map<number, (a: StreamAnswer) => void>();
+  private readonly ready: Promise<{ threads: number; delegate: 'xnnpack' | 'none' }>;
+
+  constructor(
+    private readonly endpoint: Endpoint,
+    ctx: BenchContext,
+    threads: number,
+    lock: boolean,
+  ) {
+    this.ready = new Promise((resolve, reject) => {
+      endpoint.onMessage((m) => {
+        if (m.type === 'ready') resolve(m);
+        else if (m.type === 'error') reject(new Error(m.message));
+        else {
+          const r = this.waiting.get(m.seq);
+          this.waiting.delete(m.seq);
+          r?.({ detections: m.detections, inferMs: m.inferMs, extra: { workerMs: m.workerMs } });
+        }
+      });
+    });
+    endpoint.post({
+      type: 'init',
+      modelPath: ctx.model.path,
+      modelName: ctx.model.name,
+      threads,
+      delegate: 'xnnpack',
+      delegatePath: ctx.delegatePath,
+      lock,
+    });
+  }
+
+  whenReady() {
+    return this.ready;
+  }
+
+  submit(stream: number, ctx: BenchContext): Promise<StreamAnswer> {
+    const seq = ++this.seq;
+    const frame = ctx.frames[stream];
+    return new Promise((resolve) => {
+      this.waiting.set(seq, resolve);
+      this.endpoint.post({ type: 'frame', stream, seq, data: frame.data, letterbox: frame.letterbox });
+    });
+  }
+
+  close() {
+    return this.endpoint.close();
+  }
+}
+
+/** Thread counts for shared-lock: 1, and the best one for a single interpreter if that is not 1. */
+export function sharedLockThreadCounts(ctx: BenchContext): number[] {
+  let best = ctx.calibration.find((p) => p.threads === 1) ?? { threads: 1, ips: 0 };
+  for (const p of ctx.calibration) if (p.ips > best.ips) best = p;
+  return best.threads === 1 ? [1] : [1, best.threads];
+}
+
+export async function runSharedLock(ctx: BenchContext, streams: number[], threads: number, onRow: (r: RowDraft) => void): Promise<void> {
+  const host = new Host(processEndpoint(), ctx, threads, true);
+  try {
+    const ready = await host.whenReady();
+    for (const n of streams) {
+      ctx.progress(`shared-lock ${threads}t N=${n}`);
+      const r = await drive((s) => host.submit(s, ctx), {
+        streams: n,
+        seconds: ctx.seconds,
+        warmupSeconds: ctx.warmupSeconds,
+        attribution: ctx.attribution,
+        cores: ctx.cores,
+        onProgress: (done, t) => ctx.progress(`shared-lock ${threads}t N=${n}: ${(done / Math.max(t, 0.01)).toFixed(0)} ips`),
+      });
+      onRow({
+        strategy: 'shared-lock',
+        streams: n,
+        threads: ready.threads,
+        delegate: ready.delegate,
+        interpreters: 1,
+        ips: r.ips,
+        per_stream_ips: r.perStreamIps,
+        min_stream_ips: r.minStreamIps,
+        max_stream_ips: r.maxStreamIps,
+        p50_ms: r.p50Ms,
+        p95_ms: r.p95Ms,
+        cpu: r.cpu,
+        misattributed: r.misattributed,
+        dropped: r.dropped,
+        frames: r.frames,
+      });
+    }
+  } finally {
+    await host.close();
+  }
+}
+
+export async function runThreadPool(ctx: BenchContext, n: number, onRow: (r: RowDraft) => void): Promise<void> {
+  const workers = Math.min(n, ctx.cores);
+  const threads = threadsPerInterpreter({ cameras: workers, cores: ctx.cores, userThreads: 'auto', calibration: ctx.calibration });
+  const hosts = Array.from({ length: workers }, () => new Host(threadEndpoint(), ctx, threads, false));
+  try {
+    const ready = await Promise.all(hosts.map((h) => h.whenReady()));
+    ctx.progress(`thread-pool N=${n}`);
+    const r = await drive((s) => hosts[s % workers].submit(s, ctx), {
+      streams: n,
+      seconds: ctx.seconds,
+      warmupSeconds: ctx.warmupSeconds,
+      attribution: ctx.attribution,
+      cores: ctx.cores,
+      onProgress: (done, t) => ctx.progress(`thread-pool N=${n}: ${(done / Math.max(t, 0.01)).toFixed(0)} ips`),
+    });
+    onRow({
+      strategy: 'thread-pool',
+      streams: n,
+      threads: ready[0].threads,
+      delegate: ready[0].delegate,
+      interpreters: workers,
+      ips: r.ips,
+      per_stream_ips: r.perStreamIps,
+      min_stream_ips: r.minStreamIps,
+      max_stream_ips: r.maxStreamIps,
+      p50_ms: r.p50Ms,
+      p95_ms: r.p95Ms,
+      cpu: r.cpu,
+      misattributed: r.misattributed,
+      dropped: r.dropped,
+      frames: r.frames,
+    });
+  } finally {
+    await Promise.all(hosts.map((h) => h.close()));
+  }
+}

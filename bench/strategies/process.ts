@@ -1,0 +1,132 @@
+/**
+ * The app's own path: CameraSupervisor + NodeLauncher + camera-worker, one process per stream,
+ * frames through pushFrame (credit gate, child_process IPC with advanced serialization, zod on
+ * both ends), results through the supervisor's 'result' event. Three settings:
+ *
+ *  - process-per-camera: threadsPerInterpreter 'auto' (the thread budget). The budget reads the
+ *    calibration measured at the start of this run (seeded into a temporary calibration file), as
+ *    the app reads the one it made itself; calibrate: false so nothing is measured mid-run.
+ *  - process-xnnpack-4-threads: 4 threads per interpreter, XNNPACK.
+ *  - process-out-of-box: 4 threads per interpreter, no delegate (tfjs-tflite-node's defaults).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { NodeLauncher } from '../../src/main/engine/node-launcher';
+import { CameraSupervisor } from '../../src/main/engine/supervisor';
+import { CalibrationCache } from '../../src/main/engine/thread-budget';
+import type { EngineSettings, ResultMessage, FrameDroppedMessage } from '../../src/shared/protocol';
+import { drive, type DriveResult, type StreamAnswer } from '../lib/driver';
+import type { BenchContext, RowDraft, StrategyName } from '../lib/types';
+
+export type ProcessStrategy = Extract<StrategyName, 'process-per-camera' | 'process-xnnpack-4-threads' | 'process-out-of-box'>;
+
+const SETTINGS: Record<ProcessStrategy, Partial<EngineSettings>> = {
+  'process-per-camera': { threadsPerInterpreter: 'auto', delegate: 'xnnpack', maxInFlight: 1 },
+  'process-xnnpack-4-threads': { threadsPerInterpreter: 4, delegate: 'xnnpack', maxInFlight: 1 },
+  'process-out-of-box': { threadsPerInterpreter: 4, delegate: 'none', maxInFlight: 1 },
+};
+
+/** The model as the supervisor is told it: a manifest name, else the file. */
+function modelChoice(ctx: BenchContext): string {
+  return ctx.model.known ? ctx.model.name : ctx.model.path;
+}
+
+/**
+ * A calibration file holding this run's measurement. The supervisor keys calibrations by the
+ * model as chosen (before the worker starts) and by its resolved path (after): seed both.
+ */
+function seedCalibration(ctx: BenchContext, dir: string): string {
+  const file = path.join(dir, 'calibration.json');
+  const cache = new CalibrationCache(file);
+  for (const model of new Set([modelChoice(ctx), ctx.model.path])) {
+    cache.set(CalibrationCache.key(model, 'xnnpack', ctx.cores), 'xnnpack', ctx.cores, ctx.calibration);
+  }
+  return file;
+}
+
+export async function runProcess(
+  ctx: BenchContext,
+  strategy: ProcessStrategy,
+  n: number,
+  onRow: (r: RowDraft) => void,
+): Promise<DriveResult> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'multicam-bench-'));
+  const supervisor = new CameraSupervisor({
+    launcher: new NodeLauncher({ forwardStderr: false }),
+    settings: SETTINGS[strategy],
+    cores: ctx.cores,
+    delegatePath: ctx.delegatePath,
+    calibrationFile: seedCalibration(ctx, dir),
+    calibrate: false,
+  });
+  const waiting = new Map<string, { frameId: number; resolve: (a: StreamAnswer) => void }>();
+  supervisor.on('result', (m: ResultMessage) => {
+    const w = waiting.get(m.cameraId);
+    if (!w || w.frameId !== m.frameId) return;
+    waiting.delete(m.cameraId);
+    w.resolve({ detections: m.detections, inferMs: m.inferMs, extra: { workerEndToEndMs: m.endToEndMs } });
+  });
+  supervisor.on('dropped', (m: FrameDroppedMessage) => {
+    const w = waiting.get(m.cameraId);
+    if (!w || w.frameId !== m.frameId) return;
+    waiting.delete(m.cameraId);
+    w.resolve({ detections: [], dropped: true });
+  });
+  try {
+    ctx.progress(`${strategy} N=${n}: starting ${n} worker process${n > 1 ? 'es' : ''}`);
+    const ids: string[] = [];
+    for (let i = 0; i < n; i++) {
+      ids.push(supervisor.addCamera({ id: `bench-${i}`, name: `bench stream ${i}`, source: { kind: 'external' }, model: modelChoice(ctx) }));
+    }
+    await Promise.all(ids.map((id) => supervisor.waitForState(id, 'running', 60_000)));
+    const submit = (stream: number): Promise<StreamAnswer> => {
+      const id = ids[stream];
+      const f = ctx.frames[stream];
+      return new Promise((resolve) => {
+        const frameId = supervisor.pushFrame(id, {
+          data: f.data,
+          width: f.width,
+          height: f.height,
+          letterbox: f.letterbox,
+          sourceWidth: f.width,
+          sourceHeight: f.height,
+        });
+        waiting.set(id, { frameId, resolve });
+      });
+    };
+    const r = await drive(submit, {
+      streams: n,
+      seconds: ctx.seconds,
+      warmupSeconds: ctx.warmupSeconds,
+      attribution: ctx.attribution,
+      cores: ctx.cores,
+      onProgress: (done, t) => ctx.progress(`${strategy} N=${n}: ${(done / Math.max(t, 0.01)).toFixed(0)} ips`),
+    });
+    const statuses = ids.map((id) => supervisor.status(id)!);
+    const threads = statuses[0].threads;
+    const restarts = statuses.reduce((a, s) => a + s.restarts, 0);
+    onRow({
+      strategy,
+      streams: n,
+      threads,
+      delegate: statuses[0].delegate,
+      interpreters: n,
+      ips: r.ips,
+      per_stream_ips: r.perStreamIps,
+      min_stream_ips: r.minStreamIps,
+      max_stream_ips: r.maxStreamIps,
+      p50_ms: r.p50Ms,
+      p95_ms: r.p95Ms,
+      cpu: r.cpu,
+      misattributed: r.misattributed,
+      dropped: r.dropped,
+      frames: r.frames,
+      note: restarts > 0 ? `${restarts} worker restart(s) during the run` : undefined,
+    });
+    return r;
+  } finally {
+    await supervisor.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
