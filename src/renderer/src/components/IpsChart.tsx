@@ -45,11 +45,19 @@ export function IpsChart({ cameraId, height = 70, color = '#38bdf8' }: IpsChartP
         cursor: { show: false },
         series,
         scales: {
-          x: { time: true, range: () => { const r = xRange(); return [r.min, r.max]; } },
+          x: { time: false, range: () => { const r = xRange(); return [r.min, r.max]; } },
           y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.15)] },
         },
         axes: [
-          { stroke: '#94a3b8', grid: { stroke: '#1e293b' }, ticks: { show: false }, size: 24, font: '10px system-ui' },
+          {
+            stroke: '#94a3b8',
+            grid: { stroke: '#1e293b' },
+            ticks: { show: false },
+            size: 20,
+            font: '10px system-ui',
+            // Seconds before now reads better than wall-clock time on a 60 s window.
+            values: (_u, splits) => splits.map((v) => `${Math.round(v - xRange().max)} s`),
+          },
           { stroke: '#94a3b8', grid: { stroke: '#1e293b' }, ticks: { show: false }, size: 34, font: '10px system-ui' },
         ],
       },

@@ -1,0 +1,167 @@
+/**
+ * The dashboard in serve mode, end to end, one story in order: four fake cameras each get their
+ * own interpreter process; a killed worker restarts; a removed camera's process ends while the
+ * others keep going; a reload brings the configuration back. No timing assertions: every wait
+ * polls for a state with a generous timeout.
+ */
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { BrowserContext, Page } from '@playwright/test';
+import { REPO_ROOT } from '../support/chromium';
+import { addWebcam, expect, type PageDocument, expectLive, panelIps, panelPid, SLOW, test, tile } from '../support/fixtures';
+import { processAlive, startServe, type ServeHandle } from '../support/serve';
+
+test.describe.configure({ mode: 'serial' });
+
+const NAMES = ['Cam 0', 'Cam 1', 'Cam 2', 'Cam 3'];
+
+let serve: ServeHandle;
+let context: BrowserContext;
+let page: Page;
+const consoleLines: string[] = [];
+
+test.beforeAll(async ({ browser }) => {
+  serve = await startServe();
+  context = await browser.newContext({ viewport: { width: 1440, height: 960 } });
+  page = await context.newPage();
+  page.on('console', (m) => consoleLines.push(`[${m.type()}] ${m.text()}`));
+  page.on('pageerror', (e) => consoleLines.push(`[pageerror] ${e.message}`));
+  await page.goto(serve.url);
+  await expect(page.getByTestId('connection')).toContainText('connected');
+});
+
+test.afterAll(async () => {
+  await context?.close();
+  await serve?.stop();
+});
+
+test.afterEach(async ({}, testInfo) => {
+  if (page && !page.isClosed()) {
+    await testInfo.attach(`${testInfo.title}.png`, { body: await page.screenshot({ fullPage: true }), contentType: 'image/png' });
+  }
+  await testInfo.attach('serve.log', { body: serve?.log() ?? '', contentType: 'text/plain' });
+  await testInfo.attach('console.log', { body: consoleLines.join('\n'), contentType: 'text/plain' });
+});
+
+async function idOf(name: string): Promise<string> {
+  const id = await tile(page, name).getAttribute('data-camera-id');
+  if (!id) throw new Error(`no tile named ${name}`);
+  return id;
+}
+
+test('four fake cameras get four tiles with live video and four interpreter processes', async () => {
+  test.setTimeout(240_000);
+  for (let i = 0; i < 4; i++) await addWebcam(page, NAMES[i], `fake_device_${i}`);
+  await expect(page.getByTestId('camera-tile')).toHaveCount(4);
+  for (const name of NAMES) await expectLive(page, name);
+
+  const ids = await Promise.all(NAMES.map(idOf));
+  for (const id of ids) {
+    await expect.poll(() => panelIps(page, id), { timeout: SLOW, message: `panel inferences/s of ${id}` }).toBeGreaterThan(0);
+  }
+  const pids = await Promise.all(ids.map((id) => panelPid(page, id)));
+  expect(pids.every((p) => typeof p === 'number' && p > 0)).toBe(true);
+  expect(new Set(pids).size).toBe(4);
+  for (const pid of pids) expect(processAlive(pid!)).toBe(true);
+
+  await expect
+    .poll(
+      async () => {
+        const stats = await serve.stats();
+        return ids.every((id) => {
+          const c = stats.cameras.find((x) => x.id === id);
+          return !!c && c.state === 'running' && c.ips > 0;
+        });
+      },
+      { timeout: SLOW, message: '/api/stats shows every camera inferring' },
+    )
+    .toBe(true);
+  const stats = await serve.stats();
+  expect(new Set(stats.cameras.map((c) => c.pid)).size).toBe(4);
+
+  // Every tile shows inferences/s above zero too.
+  for (const name of NAMES) {
+    await expect.poll(async () => Number(await tile(page, name).getByTestId('ips').getAttribute('data-value')), { timeout: SLOW }).toBeGreaterThan(0);
+  }
+  // Let the charts collect a few seconds of history before the picture.
+  await page.waitForTimeout(4000);
+  const shot = await page.screenshot({ fullPage: true });
+  await test.info().attach('dashboard-four-cameras.png', { body: shot, contentType: 'image/png' });
+  mkdirSync(path.join(REPO_ROOT, 'docs'), { recursive: true });
+  writeFileSync(path.join(REPO_ROOT, 'docs', 'dashboard.png'), shot);
+});
+
+test('a killed worker shows restarting on its tile, then recovers', async () => {
+  const id = await idOf('Cam 1');
+  const pid = await panelPid(page, id);
+  expect(pid).not.toBeNull();
+  // Watch from inside the page (every animation frame) so a short restart is not missed.
+  const sawRestarting = page.waitForFunction(
+    (cameraId) =>
+      (globalThis as unknown as { document: PageDocument }).document.querySelector(`[data-testid="camera-tile"][data-camera-id="${cameraId}"] [data-testid="camera-state"]`)?.getAttribute('data-state') ===
+      'restarting',
+    id,
+    { polling: 'raf', timeout: 30_000 },
+  );
+  process.kill(pid!, 'SIGKILL');
+  await sawRestarting;
+  await expect(tile(page, 'Cam 1').getByTestId('camera-state')).toContainText('restarting');
+  await expectLive(page, 'Cam 1');
+  await expect.poll(() => panelPid(page, id), { timeout: SLOW }).not.toBe(pid);
+  await expect.poll(() => panelIps(page, id), { timeout: SLOW }).toBeGreaterThan(0);
+  await expect(page.locator(`[data-testid="panel-row"][data-camera-id="${id}"] [data-testid="panel-restarts"]`)).toHaveText('1');
+  expect(processAlive(pid!)).toBe(false);
+});
+
+test('removing a camera ends its process while the others keep going', async () => {
+  const id = await idOf('Cam 3');
+  const pid = await panelPid(page, id);
+  expect(pid).not.toBeNull();
+  const others = await Promise.all(NAMES.slice(0, 3).map(idOf));
+  const before = await serve.stats();
+
+  await tile(page, 'Cam 3').getByTestId('remove-camera').click();
+  await expect(page.getByTestId('camera-tile')).toHaveCount(3, { timeout: 30_000 });
+  await expect.poll(() => processAlive(pid!), { timeout: 30_000, message: `worker ${pid} ends` }).toBe(false);
+  expect(() => process.kill(pid!, 0)).toThrow();
+
+  // The other three go on inferring: their counters keep rising.
+  await expect
+    .poll(
+      async () => {
+        const now = await serve.stats();
+        return others.every((oid) => {
+          const a = before.cameras.find((c) => c.id === oid);
+          const b = now.cameras.find((c) => c.id === oid);
+          return !!a && !!b && b.state === 'running' && b.ips > 0 && (b.framesInferred ?? 0) > (a.framesInferred ?? 0);
+        });
+      },
+      { timeout: SLOW, message: 'the remaining cameras keep inferring' },
+    )
+    .toBe(true);
+  expect((await serve.stats()).cameras.map((c) => c.id)).not.toContain(id);
+  expect(serve.config().cameras.map((c) => c.name)).toEqual(NAMES.slice(0, 3));
+});
+
+test('after a reload the configuration is back', async () => {
+  await page.reload();
+  await expect(page.getByTestId('connection')).toContainText('connected');
+  await expect(page.getByTestId('camera-tile')).toHaveCount(3, { timeout: 30_000 });
+  for (const name of NAMES.slice(0, 3)) await expectLive(page, name);
+  for (const name of NAMES.slice(0, 3)) {
+    await expect.poll(async () => Number(await tile(page, name).getByTestId('ips').getAttribute('data-value')), { timeout: SLOW }).toBeGreaterThan(0);
+  }
+  const labels = serve.config().cameras.map((c) => c.source.label);
+  expect(labels).toEqual(['fake_device_0', 'fake_device_1', 'fake_device_2']);
+});
+
+// Keep a copy of the picture next to the test results too (docs/dashboard.png is the one the docs show).
+test.afterAll(async () => {
+  const src = path.join(REPO_ROOT, 'docs', 'dashboard.png');
+  try {
+    mkdirSync(path.join(REPO_ROOT, 'test-results'), { recursive: true });
+    copyFileSync(src, path.join(REPO_ROOT, 'test-results', 'dashboard.png'));
+  } catch {
+    // The first test failed before taking it.
+  }
+});

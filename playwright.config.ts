@@ -1,0 +1,28 @@
+/**
+ * E2E tests. `web` drives the renderer in Chromium against serve mode (started by the tests
+ * themselves, see e2e/support/serve.ts); `electron` drives the desktop app and skips itself when the
+ * Electron runtime is not installed. One worker: the interpreters already use every core.
+ */
+import { defineConfig } from '@playwright/test';
+
+export default defineConfig({
+  testDir: './e2e',
+  outputDir: './test-results',
+  workers: 1,
+  fullyParallel: false,
+  forbidOnly: !!process.env.CI,
+  retries: 0,
+  timeout: 120_000,
+  globalTimeout: 9 * 60_000,
+  expect: { timeout: 30_000 },
+  reporter: [['list'], ['html', { open: 'never', outputFolder: 'playwright-report' }]],
+  use: {
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
+    actionTimeout: 30_000,
+  },
+  projects: [
+    { name: 'web', testMatch: /web\/.*\.spec\.ts$/ },
+    { name: 'electron', testMatch: /electron\/.*\.spec\.ts$/ },
+  ],
+});
