@@ -17,14 +17,19 @@ export const FIXTURES = path.join(ROOT, 'test', 'fixtures');
 /** face-short takes 128x128 frames. */
 export const INPUT_SIZE = 128;
 
-let frames: { astronaut: ModelFrame; rocket: ModelFrame } | undefined;
+/** A model frame whose bytes own their buffer, as FrameMessage wants. */
+export type TestFrame = Omit<ModelFrame, 'data'> & { data: Uint8Array<ArrayBuffer> };
+
+function load(file: string): TestFrame {
+  const frame = toModelFrame(decodeImage(path.join(FIXTURES, file)), INPUT_SIZE, INPUT_SIZE);
+  return { ...frame, data: new Uint8Array(frame.data) };
+}
+
+let frames: { astronaut: TestFrame; rocket: TestFrame } | undefined;
 
 /** The two fixture pictures letterboxed for face-short: one with a face, one without. */
-export function fixtureFrames(): { astronaut: ModelFrame; rocket: ModelFrame } {
-  frames ??= {
-    astronaut: toModelFrame(decodeImage(path.join(FIXTURES, 'astronaut.png')), INPUT_SIZE, INPUT_SIZE),
-    rocket: toModelFrame(decodeImage(path.join(FIXTURES, 'rocket.jpg')), INPUT_SIZE, INPUT_SIZE),
-  };
+export function fixtureFrames(): { astronaut: TestFrame; rocket: TestFrame } {
+  frames ??= { astronaut: load('astronaut.png'), rocket: load('rocket.jpg') };
   return frames;
 }
 
@@ -145,7 +150,7 @@ export class Feeder {
     if (!this.supervisor.status(this.cameraId)) return;
     const { astronaut, rocket } = fixtureFrames();
     const frame = this.n++ % 2 === 0 ? astronaut : rocket;
-    this.supervisor.pushFrame(this.cameraId, { ...frame, data: frame.data });
+    this.supervisor.pushFrame(this.cameraId, frame);
   }
 }
 
