@@ -1,0 +1,104 @@
+/**
+ * The bench as a user runs it: a real child process at one short setting, writing JSON and SVG
+ * to a temporary folder. Checks the output's shape and correctness, never its speed.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BenchJsonSchema } from '../../bench/lib/schema';
+import { tsxExecArgv } from '../../bench/lib/tsx';
+import { readBenchCapacity } from '../../src/main/engine/capacity';
+import { projectRoot } from '../../src/main/engine/paths';
+
+const ROOT = projectRoot();
+const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-test-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const chromium = [process.env.MULTICAM_CHROMIUM, '/usr/bin/chromium', '/usr/lib/chromium/chromium'].some((c) => !!c && existsSync(c));
+const strategies = ['shared-lock', 'process-per-camera', ...(chromium ? ['browser-wasm'] : [])];
+
+function runBench(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [...tsxExecArgv(), path.join(ROOT, 'bench', 'run.ts'), ...args],
+      { cwd: ROOT, timeout: 90_000, maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe('npm run bench', () => {
+  it('writes well-formed JSON, a table and an SVG chart, with every answer attributed to its own stream', { timeout: 100_000 }, async () => {
+    const json = path.join(dir, 'out.json');
+    const svg = path.join(dir, 'out.svg');
+    const r = await runBench(['--seconds', '0.5', '--streams', '1,2', '--strategies', strategies.join(','), '--json', json, '--svg', svg]);
+    expect(r.code, r.stderr).toBe(0);
+
+    const data = BenchJsonSchema.parse(JSON.parse(readFileSync(json, 'utf8')));
+    expect(data.machine.cores).toBe(os.availableParallelism());
+    expect(data.limit.ips).toBeGreaterThan(0);
+    expect(data.limit.single_thread_ips * data.machine.cores).toBeCloseTo(data.limit.ips, 6);
+    expect(data.skipped).toEqual([]);
+
+    // Every strategy at every N has a row (shared-lock may have two: 1 thread and its best count).
+    for (const s of strategies) {
+      for (const n of [1, 2]) {
+        const rows = data.results.filter((x) => x.strategy === s && x.streams === n);
+        expect(rows.length, `${s} N=${n}`).toBeGreaterThan(0);
+      }
+    }
+    expect(data.results.some((x) => x.strategy === 'shared-lock' && x.threads === 1)).toBe(true);
+    for (const row of data.results) {
+      expect(row.ips, `${row.strategy} N=${row.streams}`).toBeGreaterThan(0);
+      expect(row.frames).toBeGreaterThan(0);
+      expect(row.misattributed, `${row.strategy} N=${row.streams}`).toBe(0);
+      expect(row.ratio_to_limit).toBeCloseTo(row.ips / data.limit.ips, 6);
+      expect(row.p95_ms).toBeGreaterThanOrEqual(row.p50_ms);
+      if (row.strategy === 'browser-wasm') expect(row.long_tasks).toBeDefined();
+    }
+    expect(data.correctness.misattributed_total).toBe(0);
+
+    // The interleaving demo shows the hazard without a lock and none with one.
+    const demo = data.correctness.interleaving;
+    if (!('unlocked' in demo)) throw new Error(`interleaving demo skipped: ${demo.skipped}`);
+    expect(demo.infer_is_synchronous).toBe(true);
+    expect(demo.unlocked.misattributed).toBeGreaterThan(0);
+    expect(demo.locked.misattributed).toBe(0);
+    expect(demo.detector_run.misattributed).toBe(0);
+
+    if (!('pieces' in data.overhead)) throw new Error('no overhead breakdown');
+    expect(data.overhead.runs.map((x) => x.streams)).toEqual([1, 2]);
+
+    const chart = readFileSync(svg, 'utf8');
+    expect(chart.startsWith('<svg')).toBe(true);
+    expect(chart).toContain('limit');
+    for (const s of strategies) expect(chart).toContain(s);
+
+    expect(r.stdout).toContain('process-per-camera');
+    expect(readBenchCapacity(json)).toEqual({ ips: data.limit.ips, source: 'bench' });
+  });
+
+  it('rejects unknown options and strategies with a usage line', async () => {
+    const r = await runBench(['--strategies', 'no-such-strategy']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('usage: npm run bench');
+  });
+});
+
+describe('readBenchCapacity', () => {
+  it('reads limit.ips, and is null for a missing, broken or foreign result', () => {
+    const file = path.join(dir, 'capacity.json');
+    expect(readBenchCapacity(path.join(dir, 'missing.json'))).toBeNull();
+    writeFileSync(file, '{ not json');
+    expect(readBenchCapacity(file)).toBeNull();
+    writeFileSync(file, JSON.stringify({ limit: { ips: 0 } }));
+    expect(readBenchCapacity(file)).toBeNull();
+    writeFileSync(file, JSON.stringify({ machine: { cores: os.availableParallelism() + 1 }, limit: { ips: 1000 } }));
+    expect(readBenchCapacity(file)).toBeNull();
+    writeFileSync(file, JSON.stringify({ machine: { cores: os.availableParallelism() }, limit: { ips: 1234.5 } }));
+    expect(readBenchCapacity(file)).toEqual({ ips: 1234.5, source: 'bench' });
+  });
+});
