@@ -389,6 +389,12 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
       return;
     }
     const msg = parsed.value;
+    // A worker speaks for its own camera only: a message naming another camera is dropped too.
+    if ('cameraId' in msg && msg.cameraId !== camera.config.id) {
+      camera.rejectedHere++;
+      if (camera.rejectedHere <= 5) process.stderr.write(`[camera ${camera.config.id}] message for camera ${msg.cameraId} from this worker dropped\n`);
+      return;
+    }
     switch (msg.type) {
       case 'hello':
         break;
