@@ -188,8 +188,12 @@ class GarbageLauncher implements WorkerLauncher {
 
 describe('fuzz: the supervisor receiving garbage from a worker process', () => {
   it('drops and counts every malformed message and keeps the camera working', async () => {
-    const count = 3000;
-    const sup = (supervisor = createSupervisor({ launcher: new GarbageLauncher({ FUZZ_SEED: String(SEED), FUZZ_COUNT: String(count) }) }));
+    const garbage = 3000;
+    const foreign = 50; // valid messages naming another camera (a fatal 'error' among them)
+    const count = garbage + foreign;
+    const sup = (supervisor = createSupervisor({
+      launcher: new GarbageLauncher({ FUZZ_SEED: String(SEED), FUZZ_COUNT: String(garbage), FUZZ_FOREIGN: String(foreign) }),
+    }));
     const results: ResultMessage[] = [];
     sup.on('result', (r) => results.push(r));
     const errors: string[] = [];
@@ -198,7 +202,7 @@ describe('fuzz: the supervisor receiving garbage from a worker process', () => {
     // The garbage arrives before 'ready': the camera comes up anyway.
     const running = await sup.waitForState('junk', 'running', 30_000);
     expect(running.messagesRejected).toBe(count);
-    expect(results).toHaveLength(0); // no garbage was mistaken for a result
+    expect(results).toHaveLength(0); // no garbage was mistaken for a result, none was passed off as another camera's
     expect(errors).toHaveLength(0);
 
     const frameId = sup.pushFrame('junk', fixtureFrames().rocket);
