@@ -1,0 +1,77 @@
+/**
+ * A camera that sees a face (Chromium plays e2e/fixtures/face-640x480.mjpeg as its fake camera):
+ * the engine detects it and the tile's overlay draws a box over it. (The clip is re-encoded for
+ * Chromium first: see e2e/support/fake-camera.ts.)
+ */
+import type { Browser, Page } from '@playwright/test';
+import { chromiumArgs, chromiumExecutable, FACE_VIDEO, MISSING_CHROMIUM } from '../support/chromium';
+import { playableMjpeg } from '../support/fake-camera';
+import { addWebcam, expect, expectLive, SLOW, test, tile } from '../support/fixtures';
+import { startServe, type ServeHandle } from '../support/serve';
+
+let serve: ServeHandle;
+let browser: Browser;
+let page: Page;
+
+test.beforeAll(async ({ playwright }) => {
+  const executablePath = chromiumExecutable();
+  if (!executablePath) throw new Error(MISSING_CHROMIUM);
+  serve = await startServe();
+  browser = await playwright.chromium.launch({ executablePath, args: chromiumArgs([`--use-file-for-fake-video-capture=${playableMjpeg(FACE_VIDEO)}`]) });
+  page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+  await page.goto(serve.url);
+  await expect(page.getByTestId('connection')).toContainText('connected');
+});
+
+test.afterAll(async () => {
+  await browser?.close();
+  await serve?.stop();
+});
+
+test('the overlay draws a box over the face', async ({}, testInfo) => {
+  await addWebcam(page, 'Face', null);
+  await expectLive(page, 'Face');
+  const overlay = tile(page, 'Face').getByTestId('overlay');
+  await expect
+    .poll(async () => Number(await overlay.getAttribute('data-detections')), { timeout: SLOW, message: 'the face is detected' })
+    .toBeGreaterThan(0);
+
+  // The drawn box, in canvas CSS pixels, and what is painted inside it.
+  const drawn = await overlay.evaluate((element) => {
+    type Canvas = {
+      width: number;
+      clientWidth: number;
+      clientHeight: number;
+      dataset: Record<string, string | undefined>;
+      getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null;
+    };
+    const canvas = element as unknown as Canvas;
+    const boxes = JSON.parse(canvas.dataset.boxes ?? '[]') as Array<[number, number, number, number]>;
+    const [x, y, w, h] = boxes[0] ?? [0, 0, 0, 0];
+    const scale = canvas.width / canvas.clientWidth;
+    const context = canvas.getContext('2d');
+    let painted = 0;
+    let total = 0;
+    if (context && w > 0 && h > 0) {
+      const data = context.getImageData(Math.round(x * scale), Math.round(y * scale), Math.max(1, Math.round(w * scale)), Math.max(1, Math.round(h * scale))).data;
+      total = data.length / 4;
+      for (let i = 3; i < data.length; i += 4) if (data[i] > 0) painted++;
+    }
+    return { box: [x, y, w, h], painted, total, width: canvas.clientWidth, height: canvas.clientHeight };
+  });
+  testInfo.annotations.push({ type: 'face box', description: JSON.stringify(drawn) });
+  const [x, y, w, h] = drawn.box;
+  // A face-sized box inside the picture...
+  expect(w).toBeGreaterThan(drawn.width * 0.05);
+  expect(w).toBeLessThan(drawn.width * 0.9);
+  expect(h).toBeGreaterThan(drawn.height * 0.05);
+  expect(x + w / 2).toBeGreaterThan(0);
+  expect(x + w / 2).toBeLessThan(drawn.width);
+  expect(y + h / 2).toBeGreaterThan(0);
+  expect(y + h / 2).toBeLessThan(drawn.height);
+  // ...and actually painted on the canvas.
+  expect(drawn.painted).toBeGreaterThan(drawn.total * 0.5);
+
+  await testInfo.attach('face-overlay.png', { body: await tile(page, 'Face').screenshot(), contentType: 'image/png' });
+  await testInfo.attach('serve.log', { body: serve.log(), contentType: 'text/plain' });
+});
