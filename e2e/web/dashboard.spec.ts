@@ -14,6 +14,7 @@ import { processAlive, startServe, type ServeHandle } from '../support/serve';
 test.describe.configure({ mode: 'serial' });
 
 const NAMES = ['Cam 0', 'Cam 1', 'Cam 2', 'Cam 3'];
+const ORIGINAL_NAMES = [...NAMES];
 
 let serve: ServeHandle;
 let context: BrowserContext;
@@ -140,10 +141,33 @@ test('removing a camera ends its process while the others keep going', async () 
     )
     .toBe(true);
   expect((await serve.stats()).cameras.map((c) => c.id)).not.toContain(id);
-  expect(serve.config().cameras.map((c) => c.name)).toEqual(NAMES.slice(0, 3));
+  expect(serve.config().cameras.map((c) => c.name)).toEqual(ORIGINAL_NAMES.slice(0, 3));
 });
 
-test('after a reload the configuration is back', async () => {
+test('an unplugged camera says disconnected and comes back by itself', async () => {
+  const t = tile(page, 'Cam 2');
+  // What the browser does when a camera is unplugged: its track ends.
+  await t.locator('video').evaluate((element) => {
+    type Track = { dispatchEvent(event: unknown): boolean };
+    const g = globalThis as unknown as { Event: new (type: string) => unknown };
+    const video = element as unknown as { srcObject: { getVideoTracks(): Track[] } | null };
+    for (const track of video.srcObject?.getVideoTracks() ?? []) track.dispatchEvent(new g.Event('ended'));
+  });
+  await expect(t.getByTestId('camera-state')).toHaveAttribute('data-state', 'disconnected');
+  await expect(t.getByTestId('camera-state')).toContainText('disconnected');
+  // The device is still there, so the retry finds it again.
+  await expectLive(page, 'Cam 2');
+});
+
+test('after a rename and a reload the configuration is back', async () => {
+  await tile(page, 'Cam 0').getByTestId('rename-camera').click();
+  const input = tile(page, 'Cam 0').getByTestId('rename-input');
+  await input.fill('Front door');
+  await input.press('Enter');
+  await expect(tile(page, 'Front door')).toBeVisible();
+  await expect.poll(() => serve.config().cameras[0]?.name).toBe('Front door');
+  NAMES[0] = 'Front door';
+
   await page.reload();
   await expect(page.getByTestId('connection')).toContainText('connected');
   await expect(page.getByTestId('camera-tile')).toHaveCount(3, { timeout: 30_000 });

@@ -3,8 +3,9 @@
  * the engine detects it and the tile's overlay draws a box over it. (The clip is re-encoded for
  * Chromium first: see e2e/support/fake-camera.ts.)
  */
+import path from 'node:path';
 import type { Browser, Page } from '@playwright/test';
-import { chromiumArgs, chromiumExecutable, FACE_VIDEO, MISSING_CHROMIUM } from '../support/chromium';
+import { chromiumArgs, chromiumExecutable, FACE_VIDEO, MISSING_CHROMIUM, REPO_ROOT } from '../support/chromium';
 import { playableMjpeg } from '../support/fake-camera';
 import { addWebcam, expect, expectLive, SLOW, test, tile } from '../support/fixtures';
 import { startServe, type ServeHandle } from '../support/serve';
@@ -74,4 +75,23 @@ test('the overlay draws a box over the face', async ({}, testInfo) => {
 
   await testInfo.attach('face-overlay.png', { body: await tile(page, 'Face').screenshot(), contentType: 'image/png' });
   await testInfo.attach('serve.log', { body: serve.log(), contentType: 'text/plain' });
+});
+
+test('an image source shows the picture and its detections', async ({}, testInfo) => {
+  await page.getByTestId('add-camera').click();
+  const dialog = page.getByTestId('camera-dialog');
+  await dialog.getByTestId('camera-name-input').fill('Still');
+  await dialog.getByTestId('source-image').check();
+  await dialog.getByTestId('file-input').setInputFiles(path.join(REPO_ROOT, 'test', 'fixtures', 'astronaut.png'));
+  await dialog.getByTestId('max-fps-input').fill('5');
+  await dialog.getByTestId('camera-dialog-submit').click();
+  await expect(dialog).toBeHidden({ timeout: 30_000 });
+  const still = tile(page, 'Still');
+  await expect(still.getByTestId('camera-state')).toHaveAttribute('data-state', 'running', { timeout: SLOW });
+  await expect.poll(async () => Number(await still.getByTestId('overlay').getAttribute('data-detections')), { timeout: SLOW }).toBeGreaterThan(0);
+  await expect(still.locator('img')).toHaveJSProperty('complete', true);
+  const stats = await serve.stats();
+  const entry = stats.cameras.find((c) => c.name === 'Still');
+  expect(entry?.state).toBe('running');
+  await testInfo.attach('image-overlay.png', { body: await still.screenshot(), contentType: 'image/png' });
 });

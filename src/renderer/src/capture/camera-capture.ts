@@ -349,7 +349,8 @@ export class CameraCapture {
   }
 
   private sendNow(frame: FrameMessage): boolean {
-    if (!this.channel) return false;
+    // A channel the bridge closed (socket dropped) cannot carry frames: keep the credit for the next one.
+    if (!this.channel || (this.channel as { closed?: boolean }).closed) return false;
     this.channel.send(frame);
     return true;
   }

@@ -14,7 +14,7 @@ import { store } from '../state/store';
 type SourceKind = 'webcam' | 'video' | 'image';
 
 /** Images travel in the config as data URLs: shrink them so they stay well under the limit. */
-const MAX_IMAGE_SIDE = 1280;
+const MAX_IMAGE_SIDE = 1024;
 const MAX_IMAGE_URL = 7_500_000;
 
 async function imageToDataUrl(file: File): Promise<string> {
@@ -27,7 +27,7 @@ async function imageToDataUrl(file: File): Promise<string> {
   if (!context) throw new Error('no 2D canvas available to read the image');
   context.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
   bitmap.close();
-  const url = canvas.toDataURL('image/jpeg', 0.9);
+  const url = canvas.toDataURL('image/jpeg', 0.85);
   if (url.length > MAX_IMAGE_URL) throw new Error('the image is too large even after shrinking');
   return url;
 }
@@ -193,6 +193,7 @@ export function CameraDialog({ editId, onClose }: { editId: string | null; onClo
         <label>
           Model
           <select data-testid="model-select" value={model} onChange={(e) => setModel(e.target.value)}>
+            {models.length === 0 && <option value="">Loading models…</option>}
             {models.map((m) => (
               <option key={m.name} value={m.name}>
                 {m.title} ({m.inputWidth}×{m.inputHeight})
