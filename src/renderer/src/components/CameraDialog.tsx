@@ -162,6 +162,7 @@ export function CameraDialog({ editId, onClose }: { editId: string | null; onClo
             <>
               <select data-testid="device-select" aria-label="Camera" value={deviceId} onChange={(e) => setDeviceId(e.target.value)}>
                 {devices === null && <option value="">Looking for cameras…</option>}
+                {devices?.length === 0 && <option value="">No camera available</option>}
                 {devices?.map((d, i) => (
                   <option key={d.deviceId || i} value={d.deviceId}>
                     {d.label || `Camera ${i + 1}`}
