@@ -87,7 +87,7 @@ async function main(): Promise<void> {
   const attribution = new Attribution(expected);
 
   progress.set('measuring the limit (raw invoke rate, 1 process, 1..cores threads)');
-  const limit = await measureLimit(model, delegatePath, opts.cores, Math.max(500, opts.seconds * 1000));
+  const limit = await measureLimit(model, delegatePath, opts.cores, Math.min(5000, Math.max(500, opts.seconds * 1000)));
   if (limit.delegate !== 'xnnpack') process.stderr.write('warning: XNNPACK is not available (npm install builds it); the limit is without a delegate\n');
 
   const ctx: BenchContext = {

@@ -61,13 +61,13 @@ export function table(json: BenchJson): string {
     out.push(
       '',
       `per-frame pieces (ms): infer ${fmt(p.infer_ms, 3)}, normalise ${fmt(p.normalize_ms, 3)}, decode ${fmt(p.decode_ms, 3)}, ` +
-        `zod frame ${fmt(p.zod_frame_parse_ms, 3)}, zod result ${fmt(p.zod_result_parse_ms, 3)}, IPC round trip ${fmt(p.ipc_roundtrip_ms, 3)}` +
+        `zod frame ${fmt(p.zod_frame_parse_ms, 3)}, zod result ${fmt(p.zod_result_parse_ms, 3)}, IPC round trip ${fmt(p.ipc_roundtrip_ms, 3)} (${fmt(p.ipc_roundtrip_no_pixels_ms, 3)} without the pixels)` +
         ` -> infer is ~${fmt(o.estimated_ceiling_share * 100)}% of a frame's work`,
     );
     for (const r of o.runs) {
       out.push(
         `  process-per-camera N=${r.streams}: end to end p50 ${fmt(r.end_to_end_p50_ms, 2)} ms, infer p50 ${fmt(r.infer_p50_ms, 2)} ms, ` +
-          `outside infer ${fmt(r.outside_infer_p50_ms, 2)} ms (${fmt(r.outside_infer_share * 100)}%); CPU per frame: main ${fmt(r.main_cpu_ms_per_frame, 3)} ms, workers ${fmt(r.workers_cpu_ms_per_frame, 3)} ms`,
+          `outside infer ${fmt(r.outside_infer_p50_ms, 2)} ms (${fmt(r.outside_infer_share * 100)}%); CPU per frame: main ${fmt(r.main_cpu_ms_per_frame, 3)} ms + workers ${fmt(r.workers_cpu_ms_per_frame, 3)} ms = infer + ${fmt(r.cpu_outside_infer_ms_per_frame, 3)} ms`,
       );
     }
   }

@@ -82,6 +82,7 @@ export const BenchJsonSchema = z.object({
         zod_frame_parse_ms: nonNegative,
         zod_result_parse_ms: nonNegative,
         ipc_roundtrip_ms: nonNegative,
+        ipc_roundtrip_no_pixels_ms: nonNegative,
       }),
       runs: z.array(
         z.object({
@@ -93,6 +94,7 @@ export const BenchJsonSchema = z.object({
           worker_end_to_end_p50_ms: finite,
           main_cpu_ms_per_frame: nonNegative,
           workers_cpu_ms_per_frame: nonNegative,
+          cpu_outside_infer_ms_per_frame: nonNegative,
         }),
       ),
       estimated_cpu_outside_infer_ms: nonNegative,

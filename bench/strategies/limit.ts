@@ -5,7 +5,7 @@
  * other thread count: the thread budget and shared-lock's best thread count use those.
  */
 import { NodeLauncher } from '../../src/main/engine/node-launcher';
-import type { CalibrationPoint } from '../../src/main/engine/thread-budget';
+import { calibrationThreadCounts, type CalibrationPoint } from '../../src/main/engine/thread-budget';
 import { parseMessage, WorkerOutbound } from '../../src/shared/protocol';
 import type { ModelRef } from '../lib/types';
 
@@ -19,7 +19,8 @@ export interface LimitResult {
 export function measureLimit(model: ModelRef, delegatePath: string | undefined, cores: number, durationMs: number): Promise<LimitResult> {
   const launcher = new NodeLauncher({ forwardStderr: false });
   const worker = launcher.launch({ cameraId: 'bench-limit', serviceName: 'bench-limit', role: 'calibrate' });
-  const threadCounts = Array.from({ length: Math.min(cores, 16) }, (_, i) => i + 1);
+  // Every count up to the cores on small machines; 1, 2, 4, 8 and the cores on big ones.
+  const threadCounts = cores <= 4 ? Array.from({ length: cores }, (_, i) => i + 1) : calibrationThreadCounts(cores);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       worker.kill('SIGKILL');
