@@ -32,7 +32,10 @@ export interface ServeHandle {
   configFile: string;
   log: () => string;
   stats: () => Promise<{ cameras: ApiStatsCamera[]; capacityIps: number | null }>;
-  config: () => { cameras: Array<{ id?: string; name: string; source: { kind: string; label?: string } }> };
+  config: () => {
+    cameras: Array<{ id?: string; name: string; source: { kind: string; label?: string } }>;
+    settings?: { threadsPerInterpreter?: unknown; delegate?: string };
+  };
   stop: () => Promise<void>;
 }
 

@@ -189,3 +189,16 @@ test.afterAll(async () => {
     // The first test failed before taking it.
   }
 });
+
+test('a thread budget set in Settings reaches every interpreter', async () => {
+  await page.getByTestId('open-settings').click();
+  const settings = page.getByTestId('settings');
+  await settings.getByTestId('threads-select').selectOption('2');
+  await settings.getByRole('button', { name: 'Save' }).click();
+  await expect(settings).toContainText('Saved');
+  await expect
+    .poll(async () => (await serve.stats()).cameras.map((c) => `${c.state}:${c.threads}`), { timeout: SLOW, message: 'every worker restarted with 2 threads' })
+    .toEqual(['running:2', 'running:2', 'running:2']);
+  for (const name of NAMES.slice(0, 3)) await expectLive(page, name);
+  expect(serve.config().settings?.threadsPerInterpreter).toBe(2);
+});

@@ -131,8 +131,12 @@ export function CameraDialog({ editId, onClose }: { editId: string | null; onClo
   };
 
   return (
-    <div className="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
-      <form className="modal" data-testid="camera-dialog" onSubmit={(e) => void submit(e)}>
+    <div
+      className="modal-backdrop"
+      onMouseDown={(e) => e.target === e.currentTarget && onClose()}
+      onKeyDown={(e) => e.key === 'Escape' && onClose()}
+    >
+      <form className="modal" role="dialog" aria-modal="true" aria-label={editing ? `Edit ${editing.name}` : 'Add camera'} data-testid="camera-dialog" onSubmit={(e) => void submit(e)}>
         <h2>{editing ? `Edit ${editing.name}` : 'Add camera'}</h2>
         <label>
           Name
