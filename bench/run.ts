@@ -13,6 +13,7 @@ import { projectRoot, resolveModel, xnnpackPluginPath } from '../src/main/engine
 import { findManifestModel } from '../src/shared/models';
 import { Detector } from '../src/workers/detector';
 import { interleavingDemo } from './lib/correctness';
+import { checkCriteria } from './lib/criteria';
 import { Attribution, makeStreamFrames, topFace, type Expected } from './lib/frames';
 import { buildOverhead, measurePieces, overheadRow, type OverheadReport, type PieceTimes } from './lib/overhead';
 import { Progress } from './lib/progress';
@@ -174,6 +175,7 @@ async function main(): Promise<void> {
     },
     limit: { ips: limit.ips, single_thread_ips: limit.singleThreadIps, delegate: limit.delegate, by_threads: limit.points },
     results,
+    criteria: checkCriteria(results, opts.cores, limit.ips),
     skipped,
     correctness: { misattributed_total: results.reduce((a, r) => a + r.misattributed, 0), interleaving },
     overhead,

@@ -45,6 +45,13 @@ export function table(json: BenchJson): string {
     ...rows.map(line),
   ];
   for (const s of json.skipped) out.push('', `skipped ${s.strategy}: ${s.reason}`);
+  if (json.criteria.length > 0) {
+    out.push('', 'done-criteria:');
+    for (const c of json.criteria) {
+      const mark = c.pass === null ? ' n/a' : c.pass ? 'PASS' : 'FAIL';
+      out.push(`  ${mark}  ${c.name}: ${c.value === null ? '-' : fmt(c.value, 2)} (needs ${c.target}) - ${c.detail}`);
+    }
+  }
   const c = json.correctness.interleaving;
   if ('unlocked' in c) {
     out.push(

@@ -55,6 +55,9 @@ export const BenchJsonSchema = z.object({
     by_threads: z.array(z.object({ threads: z.number().int().positive(), ips: nonNegative })),
   }),
   results: z.array(ResultRowSchema),
+  criteria: z.array(
+    z.object({ name: z.string(), value: finite.nullable(), target: finite, pass: z.boolean().nullable(), detail: z.string() }),
+  ),
   skipped: z.array(z.object({ strategy: z.enum(STRATEGIES), reason: z.string() })),
   correctness: z.object({
     misattributed_total: z.number().int().nonnegative(),

@@ -19,7 +19,7 @@ import { CpuMeter } from '../lib/cpu';
 import type { BenchContext, RowDraft } from '../lib/types';
 import { benchFile } from '../lib/tsx';
 
-const CHROMIUM_CANDIDATES = [process.env.MULTICAM_CHROMIUM, '/usr/bin/chromium', '/usr/lib/chromium/chromium', '/usr/bin/chromium-browser'];
+const CHROMIUM_CANDIDATES = [process.env.PLAYWRIGHT_CHROMIUM_EXECUTABLE, process.env.MULTICAM_CHROMIUM, '/usr/bin/chromium', '/usr/lib/chromium/chromium', '/usr/bin/chromium-browser'];
 const LAUNCH_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 function chromiumPath(): string | undefined {
@@ -70,7 +70,7 @@ async function loadChromium(): Promise<PlaywrightChromium | null> {
 
 /** Why this strategy cannot run here, or null. */
 export async function browserUnavailable(ctx: BenchContext): Promise<string | null> {
-  if (!chromiumPath()) return 'no Chromium found (apt-get install -y chromium, or set MULTICAM_CHROMIUM)';
+  if (!chromiumPath()) return 'no Chromium found (apt-get install -y chromium, or set PLAYWRIGHT_CHROMIUM_EXECUTABLE)';
   if (!(await loadChromium())) return 'playwright-core is not installed';
   let f;
   try {

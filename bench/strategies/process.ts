@@ -73,6 +73,15 @@ export async function runProcess(
     waiting.delete(m.cameraId);
     w.resolve({ detections: [], dropped: true });
   });
+  // A worker that dies (or is restarted by the watchdog) never answers its frame: hand the stream
+  // its turn back so it sends again, to the restarted worker.
+  supervisor.on('change', (status) => {
+    if (status.state === 'running') return;
+    const w = waiting.get(status.id);
+    if (!w) return;
+    waiting.delete(status.id);
+    w.resolve({ detections: [], dropped: true });
+  });
   try {
     ctx.progress(`${strategy} N=${n}: starting ${n} worker process${n > 1 ? 'es' : ''}`);
     const ids: string[] = [];

@@ -16,7 +16,7 @@ const ROOT = projectRoot();
 const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const chromium = [process.env.MULTICAM_CHROMIUM, '/usr/bin/chromium', '/usr/lib/chromium/chromium'].some((c) => !!c && existsSync(c));
+const chromium = [process.env.PLAYWRIGHT_CHROMIUM_EXECUTABLE, process.env.MULTICAM_CHROMIUM, '/usr/bin/chromium', '/usr/lib/chromium/chromium'].some((c) => !!c && existsSync(c));
 const strategies = ['shared-lock', 'process-per-camera', ...(chromium ? ['browser-wasm'] : [])];
 
 function runBench(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -60,6 +60,7 @@ describe('npm run bench', () => {
       if (row.strategy === 'browser-wasm') expect(row.long_tasks).toBeDefined();
     }
     expect(data.correctness.misattributed_total).toBe(0);
+    expect(data.criteria.length).toBeGreaterThan(0);
 
     // The interleaving demo shows the hazard without a lock and none with one.
     const demo = data.correctness.interleaving;
