@@ -18,6 +18,7 @@ import { Detector } from '../../src/workers/detector';
 import { findManifestModel } from '../../src/shared/models';
 import { parseMessage, WorkerInbound, WorkerOutbound, type FrameMessage, type ResultMessage } from '../../src/shared/protocol';
 import { percentile } from '../../src/shared/stats';
+import { treeCpu } from './cpu';
 import type { DriveResult } from './driver';
 import type { StreamFrame } from './frames';
 import { benchFile, tsxExecArgv } from './tsx';
@@ -32,6 +33,9 @@ export interface PieceTimes {
   /** Frame out, result back, through a child that does nothing: wall time, both processes' work and wake-ups. */
   ipc_roundtrip_ms: number;
   ipc_roundtrip_no_pixels_ms: number;
+  /** CPU both processes spent per round trip (10 ms ticks over hundreds of trips). */
+  ipc_cpu_ms: number;
+  ipc_cpu_no_pixels_ms: number;
 }
 
 /** Median time of one call, over batches (a median resists the noise of a busy machine). */
@@ -93,14 +97,27 @@ export async function measurePieces(model: ModelRef, delegatePath: string | unde
   };
   const zod_frame_parse_ms = timeIt(() => void parseMessage(WorkerInbound, frameMessage));
   const zod_result_parse_ms = timeIt(() => void parseMessage(WorkerOutbound, resultMessage));
-  const ipc_roundtrip_ms = await echoRoundTrip(frameMessage, resultMessage);
+  const withPixels = await echoRoundTrip(frameMessage, resultMessage);
   // The same round trip with a frame message that carries no pixels: what the 49 KB payload costs.
-  const ipc_roundtrip_no_pixels_ms = await echoRoundTrip({ ...frameMessage, data: new Uint8Array(0) }, resultMessage);
-  return { normalize_ms, decode_ms, infer_ms, zod_frame_parse_ms, zod_result_parse_ms, ipc_roundtrip_ms, ipc_roundtrip_no_pixels_ms };
+  const noPixels = await echoRoundTrip({ ...frameMessage, data: new Uint8Array(0) }, resultMessage);
+  return {
+    normalize_ms,
+    decode_ms,
+    infer_ms,
+    zod_frame_parse_ms,
+    zod_result_parse_ms,
+    ipc_roundtrip_ms: withPixels.wallMs,
+    ipc_roundtrip_no_pixels_ms: noPixels.wallMs,
+    ipc_cpu_ms: withPixels.cpuMs,
+    ipc_cpu_no_pixels_ms: noPixels.cpuMs,
+  };
 }
 
-/** Median round trip of a frame message out and a result message back through a do-nothing child. */
-async function echoRoundTrip(out: FrameMessage, back: ResultMessage, count = 400): Promise<number> {
+/**
+ * A frame message out and a result message back through a do-nothing child, `count` times: the
+ * median wall time of one round trip, and the CPU both processes spent per round trip.
+ */
+async function echoRoundTrip(out: FrameMessage, back: ResultMessage, count = 600): Promise<{ wallMs: number; cpuMs: number }> {
   const child = fork(benchFile('workers', 'echo-worker.ts'), [], { execArgv: tsxExecArgv(), serialization: 'advanced', stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
   try {
     let next: (() => void) | null = null;
@@ -115,13 +132,18 @@ async function echoRoundTrip(out: FrameMessage, back: ResultMessage, count = 400
         child.send(m as object);
       });
     await send({ type: 'set-reply', reply: back });
+    for (let i = 0; i < 100; i++) await send(out);
+    const before = treeCpu();
     const times: number[] = [];
     for (let i = 0; i < count; i++) {
       const t = performance.now();
       await send(out);
       times.push(performance.now() - t);
     }
-    return percentile(times.slice(50), 50);
+    const after = treeCpu();
+    let cpu = 0;
+    for (const pid of [process.pid, child.pid!]) cpu += (after.get(pid) ?? 0) - (before.get(pid) ?? 0);
+    return { wallMs: percentile(times, 50), cpuMs: (cpu * 1000) / count };
   } finally {
     child.kill('SIGKILL');
   }
@@ -146,8 +168,9 @@ export interface OverheadReport {
     cpu_outside_infer_ms_per_frame: number;
   }>;
   /**
-   * Per-frame time outside infer, summed from the pieces (the IPC round trip is wall time, so this
-   * is an upper bound), and the share of the limit the process path could reach at best with it.
+   * Per-frame CPU outside infer, summed from the pieces (normalise, decode, both zod parses, the IPC
+   * round trip's CPU in both processes), and the share of the limit the process path could reach
+   * with it if nothing else got in the way.
    */
   estimated_cpu_outside_infer_ms: number;
   estimated_ceiling_share: number;
@@ -172,7 +195,7 @@ export function overheadRow(n: number, r: DriveResult) {
 
 export function buildOverhead(pieces: PieceTimes, runs: OverheadReport['runs']): OverheadReport {
   // CPU per frame spent outside infer: both processes' share of IPC, both zod parses, normalise, decode.
-  const outside = pieces.normalize_ms + pieces.decode_ms + pieces.zod_frame_parse_ms + pieces.zod_result_parse_ms + pieces.ipc_roundtrip_ms;
+  const outside = pieces.normalize_ms + pieces.decode_ms + pieces.zod_frame_parse_ms + pieces.zod_result_parse_ms + pieces.ipc_cpu_ms;
   return {
     strategy: 'process-per-camera',
     pieces,

@@ -68,7 +68,7 @@ export function table(json: BenchJson): string {
     out.push(
       '',
       `per-frame pieces (ms): infer ${fmt(p.infer_ms, 3)}, normalise ${fmt(p.normalize_ms, 3)}, decode ${fmt(p.decode_ms, 3)}, ` +
-        `zod frame ${fmt(p.zod_frame_parse_ms, 3)}, zod result ${fmt(p.zod_result_parse_ms, 3)}, IPC round trip ${fmt(p.ipc_roundtrip_ms, 3)} (${fmt(p.ipc_roundtrip_no_pixels_ms, 3)} without the pixels)` +
+        `zod frame ${fmt(p.zod_frame_parse_ms, 3)}, zod result ${fmt(p.zod_result_parse_ms, 3)}, IPC round trip ${fmt(p.ipc_roundtrip_ms, 3)} wall / ${fmt(p.ipc_cpu_ms, 3)} CPU (without the pixels ${fmt(p.ipc_roundtrip_no_pixels_ms, 3)} / ${fmt(p.ipc_cpu_no_pixels_ms, 3)})` +
         ` -> infer is ~${fmt(o.estimated_ceiling_share * 100)}% of a frame's work`,
     );
     for (const r of o.runs) {

@@ -86,6 +86,8 @@ export const BenchJsonSchema = z.object({
         zod_result_parse_ms: nonNegative,
         ipc_roundtrip_ms: nonNegative,
         ipc_roundtrip_no_pixels_ms: nonNegative,
+        ipc_cpu_ms: nonNegative,
+        ipc_cpu_no_pixels_ms: nonNegative,
       }),
       runs: z.array(
         z.object({
