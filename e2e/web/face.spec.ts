@@ -95,3 +95,57 @@ test('an image source shows the picture and its detections', async ({}, testInfo
   expect(entry?.state).toBe('running');
   await testInfo.attach('image-overlay.png', { body: await still.screenshot(), contentType: 'image/png' });
 });
+
+test('a video file source plays in a loop and is inferred', async ({}, testInfo) => {
+  test.setTimeout(180_000);
+  // Make a short WebM in the page from the still image already on screen: no video fixture needed.
+  const webm = await page.evaluate(async () => {
+    type Doc = {
+      querySelector(s: string): unknown;
+      createElement(tag: 'canvas'): {
+        width: number;
+        height: number;
+        getContext(kind: '2d'): { drawImage(...args: unknown[]): void; fillRect(...args: number[]): void; fillStyle: string } | null;
+        captureStream(fps: number): unknown;
+      };
+    };
+    type Recorder = { start(): void; stop(): void; ondataavailable: (e: { data: { arrayBuffer(): Promise<ArrayBuffer> } }) => void; onstop: () => void };
+    const g = globalThis as unknown as { document: Doc; MediaRecorder: new (stream: unknown, options: { mimeType: string }) => Recorder };
+    const img = g.document.querySelector('[data-camera-name="Still"] img');
+    const canvas = g.document.createElement('canvas');
+    canvas.width = 640;
+    canvas.height = 480;
+    const context = canvas.getContext('2d')!;
+    const recorder = new g.MediaRecorder(canvas.captureStream(15), { mimeType: 'video/webm' });
+    const parts: Array<Promise<ArrayBuffer>> = [];
+    recorder.ondataavailable = (e) => parts.push(e.data.arrayBuffer());
+    const done = new Promise<void>((resolve) => (recorder.onstop = () => resolve()));
+    recorder.start();
+    for (let i = 0; i < 30; i++) {
+      context.fillStyle = '#000';
+      context.fillRect(0, 0, 640, 480);
+      context.drawImage(img, 80 + (i % 10) * 4, 0, 480, 480);
+      await new Promise((r) => setTimeout(r, 66));
+    }
+    recorder.stop();
+    await done;
+    const buffers = await Promise.all(parts);
+    const bytes: number[] = [];
+    for (const b of buffers) bytes.push(...new Uint8Array(b));
+    return bytes;
+  });
+  expect(webm.length).toBeGreaterThan(1000);
+
+  await page.getByTestId('add-camera').click();
+  const dialog = page.getByTestId('camera-dialog');
+  await dialog.getByTestId('camera-name-input').fill('Clip');
+  await dialog.getByTestId('source-video').check();
+  await dialog.getByTestId('file-input').setInputFiles({ name: 'clip.webm', mimeType: 'video/webm', buffer: Buffer.from(webm) });
+  await dialog.getByTestId('camera-dialog-submit').click();
+  await expect(dialog).toBeHidden({ timeout: 30_000 });
+  const clip = tile(page, 'Clip');
+  await expectLive(page, 'Clip');
+  await expect.poll(async () => Number(await clip.getByTestId('overlay').getAttribute('data-detections')), { timeout: SLOW }).toBeGreaterThan(0);
+  await expect(clip.locator('video')).toHaveJSProperty('loop', true);
+  await testInfo.attach('video-overlay.png', { body: await clip.screenshot(), contentType: 'image/png' });
+});

@@ -9,7 +9,7 @@ import type { FrameChannel, FrameChannelInbound } from '../../../shared/api';
 import { CreditGate } from '../../../shared/credit';
 import { planLetterbox } from '../../../shared/letterbox';
 import type { CameraSource, CameraStatus, FrameMessage } from '../../../shared/protocol';
-import { setCaptureStatus, type CaptureState, type LatestResult } from '../state/store';
+import { pushNotice, setCaptureStatus, type CaptureState, type LatestResult } from '../state/store';
 import { listVideoInputs, matchDevice, PermissionDeniedError, toCaptureError } from './devices';
 
 /** A still image has no frame clock: offer it at this rate unless the camera says less. */
@@ -17,6 +17,7 @@ const IMAGE_FPS = 10;
 /** An answer this overdue is not coming (worker gone without a new channel yet): take the credit back. */
 const CREDIT_TIMEOUT_MS = 5000;
 const RETRY_MS = 3000;
+const REJECT_NOTICE_EVERY_MS = 10_000;
 
 type FrameCallbackVideo = HTMLVideoElement & {
   requestVideoFrameCallback?: (callback: () => void) => number;
@@ -51,6 +52,8 @@ export class CameraCapture {
   private readonly statsTimer: ReturnType<typeof setInterval>;
   private state: CaptureState = 'idle';
   private opening = false;
+  private lastRejectNoticeAt = 0;
+  private rejectedInRow = 0;
 
   constructor(
     target: CaptureTarget,
@@ -358,7 +361,15 @@ export class CameraCapture {
   private onChannelMessage(message: FrameChannelInbound): void {
     this.lastAnswerAt = Date.now();
     this.gate.release();
-    if (message.type === 'result') this.onResult(message.cameraId, { result: message, receivedAt: Date.now() });
+    if (message.type === 'result') {
+      this.rejectedInRow = 0;
+      this.onResult(message.cameraId, { result: message, receivedAt: Date.now() });
+    } else if (message.reason === 'rejected' && ++this.rejectedInRow >= 5 && Date.now() - this.lastRejectNoticeAt > REJECT_NOTICE_EVERY_MS) {
+      // Frames rejected again and again are a bug or a bad configuration, not load (one or two go
+      // when a camera is removed): say it, but not at frame rate.
+      this.lastRejectNoticeAt = Date.now();
+      pushNotice({ level: 'warning', message: `${this.target.status.name}: a frame was rejected${message.message ? `: ${message.message}` : ''}` });
+    }
   }
 
   // ---------------------------------------------------------------- status
