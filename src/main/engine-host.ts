@@ -1,0 +1,229 @@
+/**
+ * EngineHost: the engine as the renderer sees it, shared by serve mode and the desktop app.
+ *
+ * It owns the CameraSupervisor and the ConfigStore, answers the renderer API (src/shared/api.ts)
+ * after validating every request, keeps the configuration file in step with the cameras
+ * (adding a camera saves it, and so on) and pushes ApiEvents: a snapshot about once a second and
+ * soon after any camera changes, the config after each change, and notices. The transports
+ * (WebSocket server, Electron IPC) only carry its requests and events.
+ */
+import { EventEmitter } from 'node:events';
+import { ApiRequest, type ApiEvent, type ApiResponse, type ApiResults, type Notice } from '../shared/api';
+import {
+  AppConfig,
+  parseMessage,
+  type CameraConfig,
+  type EngineSnapshot,
+  type FrameDroppedMessage,
+  type ResultMessage,
+} from '../shared/protocol';
+import { ConfigStore } from './config/store';
+import type { WorkerLauncher } from './engine/launcher';
+import { CameraSupervisor, type SupervisorOptions } from './engine/supervisor';
+
+/** CPU and memory of one process as the host platform measures it (Electron's app.getAppMetrics). */
+export interface ProcessMetrics {
+  cpuPercent: number;
+  rssBytes: number;
+}
+
+export interface EngineHostOptions {
+  configFile: string;
+  launcher: WorkerLauncher;
+  /** Anything else for the supervisor (createDataPort, restart policy, calibration...). */
+  supervisor?: Omit<SupervisorOptions, 'launcher' | 'settings'>;
+  /** Per-pid metrics measured outside the workers; they replace the workers' own numbers. */
+  processMetrics?: () => Map<number, ProcessMetrics>;
+  log?: (line: string) => void;
+}
+
+export interface EngineHostEvents {
+  /** Push to every renderer. */
+  event: [ApiEvent];
+  result: [ResultMessage];
+  dropped: [FrameDroppedMessage];
+}
+
+/** Notices kept for renderers that connect later (a corrupt config is found before any page is up). */
+const KEPT_NOTICES = 20;
+/** Camera changes arrive in bursts (state, threads, restarts); one snapshot covers a burst. */
+const CHANGE_SNAPSHOT_DELAY_MS = 50;
+
+export class EngineHost extends EventEmitter<EngineHostEvents> {
+  readonly supervisor: CameraSupervisor;
+  readonly store: ConfigStore;
+  private readonly notices: Notice[] = [];
+  private readonly log: (line: string) => void;
+  private changeTimer: NodeJS.Timeout | null = null;
+  private stopping: Promise<void> | null = null;
+  /** Requests that mutate the config run one after another, so saves never interleave. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly options: EngineHostOptions) {
+    super();
+    this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
+    this.store = new ConfigStore(options.configFile);
+    const loaded = this.store.load();
+    if (loaded.notice) {
+      this.log(loaded.notice.message);
+      this.keepNotice(loaded.notice);
+    }
+    this.supervisor = new CameraSupervisor({ ...options.supervisor, launcher: options.launcher, settings: loaded.config.settings });
+    this.supervisor.on('snapshot', (snapshot) => this.emit('event', { type: 'snapshot', snapshot: this.decorate(snapshot) }));
+    this.supervisor.on('change', () => this.scheduleSnapshot());
+    this.supervisor.on('removed', () => this.scheduleSnapshot());
+    this.supervisor.on('result', (m) => this.emit('result', m));
+    this.supervisor.on('dropped', (m) => this.emit('dropped', m));
+  }
+
+  /** Starts a worker for each configured camera. Ids the supervisor had to assign are saved. */
+  start(): void {
+    const config = this.store.config;
+    let changed = false;
+    const cameras = config.cameras.map((camera) => {
+      let id: string;
+      try {
+        id = this.supervisor.addCamera(camera);
+      } catch (err) {
+        this.notice('error', `camera ${camera.name} could not start: ${(err as Error).message}`);
+        return camera;
+      }
+      if (id !== camera.id) changed = true;
+      return { ...camera, id };
+    });
+    if (changed) this.persist({ ...config, cameras });
+  }
+
+  get config(): AppConfig {
+    return this.store.config;
+  }
+
+  snapshot(): EngineSnapshot {
+    return this.decorate(this.supervisor.snapshot());
+  }
+
+  /** What a renderer that just connected needs before anything else: config, snapshot, notices. */
+  initialEvents(): ApiEvent[] {
+    return [
+      { type: 'config', config: this.config },
+      { type: 'snapshot', snapshot: this.snapshot() },
+      ...this.notices.map((notice): ApiEvent => ({ type: 'notice', notice })),
+    ];
+  }
+
+  /** Sends a notice to every renderer now and to those that connect later. */
+  notice(level: Notice['level'], message: string): void {
+    const notice: Notice = { level, message: message.slice(0, 2000) };
+    this.keepNotice(notice);
+    this.emit('event', { type: 'notice', notice });
+  }
+
+  /** Validates and runs one request; never throws. */
+  async handle(raw: unknown): Promise<ApiResponse> {
+    const parsed = parseMessage(ApiRequest, raw);
+    if (!parsed.ok) return { ok: false, error: `invalid request: ${parsed.error}`.slice(0, 2000) };
+    const run = this.queue.then(() => this.run(parsed.value));
+    this.queue = run.catch(() => undefined);
+    try {
+      return { ok: true, value: await run };
+    } catch (err) {
+      return { ok: false, error: (err instanceof Error ? err.message : String(err)).slice(0, 2000) };
+    }
+  }
+
+  /** Stops every worker (and waits for each to exit). Safe to call more than once. */
+  stop(): Promise<void> {
+    if (!this.stopping) {
+      if (this.changeTimer) clearTimeout(this.changeTimer);
+      this.changeTimer = null;
+      this.stopping = this.supervisor.stop();
+    }
+    return this.stopping;
+  }
+
+  // ------------------------------------------------------------------ requests
+
+  private async run(request: ApiRequest): Promise<ApiResults[ApiRequest['method']]> {
+    if (this.stopping) throw new Error('the engine is stopping');
+    switch (request.method) {
+      case 'getSnapshot':
+        return this.snapshot();
+      case 'getConfig':
+        return this.config;
+      case 'listModels':
+        return this.supervisor.listModels();
+      case 'addCamera':
+        return this.addCamera(request.camera);
+      case 'removeCamera':
+        return this.removeCamera(request.id);
+      case 'updateCamera':
+        return this.updateCamera(request.id, request.patch);
+      case 'setSettings': {
+        const settings = this.supervisor.setSettings(request.settings);
+        this.persist({ ...this.config, settings });
+        return settings;
+      }
+    }
+  }
+
+  private addCamera(camera: CameraConfig): ApiResults['addCamera'] {
+    if (this.config.cameras.length >= 64) throw new Error('at most 64 cameras');
+    const id = this.supervisor.addCamera(camera);
+    this.persist({ ...this.config, cameras: [...this.config.cameras, { ...camera, id }] });
+    return { id };
+  }
+
+  private async removeCamera(id: string): Promise<ApiResults['removeCamera']> {
+    const removed = await this.supervisor.removeCamera(id);
+    const cameras = this.config.cameras.filter((c) => c.id !== id);
+    if (cameras.length !== this.config.cameras.length) this.persist({ ...this.config, cameras });
+    return { removed };
+  }
+
+  private updateCamera(id: string, patch: Partial<Omit<CameraConfig, 'id'>>): ApiResults['updateCamera'] {
+    const updated = this.supervisor.updateCamera(id, patch);
+    if (updated) {
+      const cameras = this.config.cameras.map((c) => (c.id === id ? { ...c, ...patch, id } : c));
+      this.persist({ ...this.config, cameras });
+    }
+    return { updated };
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  /** Saves and announces the config. A failed save keeps the engine running and says so. */
+  private persist(config: AppConfig): void {
+    try {
+      this.store.save(config);
+    } catch (err) {
+      this.notice('error', `could not save the configuration to ${this.store.file}: ${(err as Error).message}`);
+    }
+    this.emit('event', { type: 'config', config: this.store.config });
+  }
+
+  private keepNotice(notice: Notice): void {
+    this.notices.push(notice);
+    if (this.notices.length > KEPT_NOTICES) this.notices.shift();
+  }
+
+  private scheduleSnapshot(): void {
+    if (this.changeTimer || this.stopping) return;
+    this.changeTimer = setTimeout(() => {
+      this.changeTimer = null;
+      this.emit('event', { type: 'snapshot', snapshot: this.snapshot() });
+    }, CHANGE_SNAPSHOT_DELAY_MS);
+    this.changeTimer.unref();
+  }
+
+  private decorate(snapshot: EngineSnapshot): EngineSnapshot {
+    const metrics = this.options.processMetrics?.();
+    if (!metrics || metrics.size === 0) return snapshot;
+    return {
+      ...snapshot,
+      cameras: snapshot.cameras.map((camera) => {
+        const m = camera.pid !== null ? metrics.get(camera.pid) : undefined;
+        return m ? { ...camera, cpuPercent: m.cpuPercent, rssBytes: m.rssBytes } : camera;
+      }),
+    };
+  }
+}

@@ -1,0 +1,163 @@
+/** Starts serve mode as a real child process and talks to it over real sockets. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { WebSocket } from 'ws';
+import type { ApiEvent, ApiResponse } from '../../src/shared/api';
+import type { WsServerMessage } from '../../src/shared/ws-protocol';
+
+export const ROOT = path.resolve(import.meta.dirname, '..', '..');
+
+export interface ServeProcess {
+  child: ChildProcess;
+  url: string;
+  base: string;
+  wsBase: string;
+  token: string;
+  port: number;
+  configFile: string;
+  stderr: () => string;
+  /** SIGTERM and wait; resolves with the exit code. */
+  terminate(): Promise<number | null>;
+  /** Last resort for a failed test: kill the whole process group. */
+  kill(): void;
+}
+
+export async function startServe(config: unknown, extraArgs: string[] = []): Promise<ServeProcess> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'multicam-serve-'));
+  const configFile = path.join(dir, 'config.json');
+  writeFileSync(configFile, typeof config === 'string' ? config : JSON.stringify(config));
+  const child = spawn('npx', ['tsx', 'src/main/serve/cli.ts', '--port', '0', '--config', configFile, ...extraArgs], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let err = '';
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (c: string) => (err += c));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (c: string) => {
+      out += c;
+      const nl = out.indexOf('\n');
+      if (nl >= 0) resolve(out.slice(0, nl));
+    });
+    child.on('exit', (code) => reject(new Error(`serve exited with ${code} before printing its URL:\n${err}`)));
+  });
+  const parsed = new URL(url);
+  const token = parsed.searchParams.get('token')!;
+  const kill = () => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
+  return {
+    child,
+    url,
+    base: `${parsed.protocol}//${parsed.host}`,
+    wsBase: `ws://${parsed.host}`,
+    token,
+    port: Number(parsed.port),
+    configFile,
+    stderr: () => err,
+    terminate: async () => {
+      // npx does not pass SIGTERM on to its child (a terminal signals the whole group): signal the
+      // serve process itself, which says its pid on stderr.
+      const pid = Number(/serve: pid (\d+)/.exec(err)?.[1]);
+      if (pid > 0) process.kill(pid, 'SIGTERM');
+      else child.kill('SIGTERM');
+      return exited;
+    },
+    kill,
+  };
+}
+
+/** A WebSocket client that keeps every message and can wait for one. */
+export class TestClient {
+  readonly messages: WsServerMessage[] = [];
+  private nextId = 1;
+  private waiters: Array<{ test: (m: WsServerMessage) => boolean; resolve: (m: WsServerMessage) => void }> = [];
+  closeCode: number | null = null;
+  readonly closed: Promise<number>;
+
+  private constructor(readonly socket: WebSocket) {
+    socket.on('message', (data, isBinary) => {
+      if (isBinary) return;
+      const message = JSON.parse(data.toString()) as WsServerMessage;
+      this.messages.push(message);
+      this.waiters = this.waiters.filter((w) => {
+        if (!w.test(message)) return true;
+        w.resolve(message);
+        return false;
+      });
+    });
+    this.closed = new Promise((resolve) =>
+      socket.on('close', (code) => {
+        this.closeCode = code;
+        resolve(code);
+      }),
+    );
+  }
+
+  static open(url: string, headers: Record<string, string> = {}): Promise<TestClient> {
+    return new Promise((resolve, reject) => {
+      const socket = new WebSocket(url, { headers });
+      const client = new TestClient(socket);
+      socket.once('open', () => resolve(client));
+      socket.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { statusCode: res.statusCode })));
+      socket.once('error', reject);
+    });
+  }
+
+  /** Resolves with the first message (already received or to come) that passes the test. */
+  waitFor(test: (m: WsServerMessage) => boolean, what = 'a message', timeoutMs = 30_000): Promise<WsServerMessage> {
+    const seen = this.messages.find(test);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), timeoutMs);
+      this.waiters.push({
+        test,
+        resolve: (m) => {
+          clearTimeout(timer);
+          resolve(m);
+        },
+      });
+    });
+  }
+
+  /** Waits for a message that arrives after this call. */
+  waitForNext(test: (m: WsServerMessage) => boolean, what = 'a message', timeoutMs = 30_000): Promise<WsServerMessage> {
+    const skip = this.messages.length;
+    return this.waitFor((m) => this.messages.indexOf(m) >= skip && test(m), what, timeoutMs);
+  }
+
+  async request(request: unknown): Promise<ApiResponse> {
+    const id = this.nextId++;
+    const reply = this.waitForNext((m) => m.kind === 'response' && m.id === id, `response ${id}`);
+    this.socket.send(JSON.stringify({ kind: 'request', id, request }));
+    return ((await reply) as Extract<WsServerMessage, { kind: 'response' }>).response;
+  }
+
+  events(type: ApiEvent['type']): ApiEvent[] {
+    return this.messages.flatMap((m) => (m.kind === 'event' && m.event.type === type ? [m.event] : []));
+  }
+
+  close(): Promise<number> {
+    this.socket.close();
+    return this.closed;
+  }
+}
+
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

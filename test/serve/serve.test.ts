@@ -1,0 +1,250 @@
+/**
+ * Serve mode end to end: a real `npx tsx src/main/serve/cli.ts` child, real HTTP and WebSocket
+ * clients, real camera workers running BlazeFace on a real picture.
+ */
+import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeImage, toModelFrame } from '../../src/main/engine/images';
+import type { AppConfig, CameraStatus, EngineSnapshot } from '../../src/shared/protocol';
+import { encodeFrame, MAX_WS_MESSAGE_BYTES, type WsServerMessage } from '../../src/shared/ws-protocol';
+import type { StatsResponse } from '../../src/main/serve/metrics';
+import { pidAlive, ROOT, startServe, TestClient, type ServeProcess } from './helpers';
+
+let serve: ServeProcess;
+const clients: TestClient[] = [];
+
+async function open(headers: Record<string, string> = {}): Promise<TestClient> {
+  const client = await TestClient.open(`${serve.wsBase}/ws?token=${serve.token}`, headers);
+  clients.push(client);
+  return client;
+}
+
+function get(pathname: string, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${serve.base}${pathname}`, { headers });
+}
+
+const bearer = () => ({ Authorization: `Bearer ${serve.token}` });
+
+async function stats(): Promise<StatsResponse> {
+  const res = await get('/api/stats', bearer());
+  expect(res.status).toBe(200);
+  return (await res.json()) as StatsResponse;
+}
+
+beforeAll(async () => {
+  serve = await startServe({ cameras: [{ name: 'Front', source: { kind: 'webcam', label: 'fake_device_0' } }] });
+}, 30_000);
+
+afterAll(async () => {
+  for (const c of clients) c.socket.terminate();
+  serve?.kill();
+});
+
+describe('serve mode over HTTP', () => {
+  it('prints exactly one URL line with a token', () => {
+    expect(serve.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{16,}$/);
+    expect(serve.port).toBeGreaterThan(0);
+  });
+
+  it('answers 401 without the token or with a wrong one, 200 with it', async () => {
+    expect((await get('/api/stats')).status).toBe(401);
+    expect((await get('/api/stats', { Authorization: 'Bearer wrong' })).status).toBe(401);
+    expect((await get(`/api/stats?token=${serve.token}x`)).status).toBe(401);
+    expect((await get('/')).status).toBe(401);
+    expect((await get('/metrics')).status).toBe(401);
+    expect((await get('/api/stats', bearer())).status).toBe(200);
+    expect((await get(`/api/stats?token=${serve.token}`)).status).toBe(200);
+  });
+
+  it('serves the page or says how to build it', async () => {
+    const res = await get('/', bearer());
+    if (res.status === 503) expect(await res.text()).toContain('npm run build:renderer');
+    else {
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+    }
+    expect((await get('/../../package.json', bearer())).status).not.toBe(200);
+  });
+
+  it('GET /api/stats lists each camera with its counters', async () => {
+    const body = await stats();
+    expect(body.cameras).toHaveLength(1);
+    const cam = body.cameras[0];
+    expect(cam.name).toBe('Front');
+    for (const key of ['id', 'name', 'state', 'pid', 'threads', 'restarts', 'ips', 'p50_ms', 'p95_ms', 'skipped', 'delegate', 'framesInferred', 'rss', 'cpu']) {
+      expect(cam).toHaveProperty(key);
+    }
+    expect(typeof cam.ips).toBe('number');
+    expect(typeof cam.p95_ms).toBe('number');
+    // The id the supervisor gave the camera was saved into the config file.
+    const saved = JSON.parse(readFileSync(serve.configFile, 'utf8')) as AppConfig;
+    expect(saved.cameras[0].id).toBe(cam.id);
+  });
+
+  it('GET /metrics is Prometheus text with camera labels', async () => {
+    const res = await get('/metrics', bearer());
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    const text = await res.text();
+    const { cameras } = await stats();
+    const id = cameras[0].id;
+    expect(text).toMatch(/^# HELP multicam_camera_ips .+$/m);
+    expect(text).toMatch(/^# TYPE multicam_camera_ips gauge$/m);
+    expect(text).toMatch(/^# TYPE multicam_camera_frames_inferred_total counter$/m);
+    expect(text).toMatch(new RegExp(`^multicam_camera_ips\\{camera_id="${id}",camera_name="Front"\\} [0-9.e+-]+$`, 'm'));
+    // Every sample line is `name{labels} number` or `name number`.
+    for (const line of text.trimEnd().split('\n')) {
+      if (line.startsWith('#')) expect(line).toMatch(/^# (HELP|TYPE) [a-z0-9_]+ .+$/);
+      else expect(line).toMatch(/^[a-z0-9_]+(\{[^}]*\})? (-?[0-9.e+-]+|NaN|[+-]Inf)$/);
+    }
+  });
+});
+
+describe('serve mode over WebSocket', () => {
+  it('refuses an upgrade without the token or with a wrong one', async () => {
+    await expect(TestClient.open(`${serve.wsBase}/ws`)).rejects.toMatchObject({ statusCode: 401 });
+    await expect(TestClient.open(`${serve.wsBase}/ws?token=nope`)).rejects.toMatchObject({ statusCode: 401 });
+  });
+
+  it('refuses a foreign Origin with 403, and nothing it sent is applied', async () => {
+    const before = (await stats()).cameras.length;
+    await expect(TestClient.open(`${serve.wsBase}/ws?token=${serve.token}`, { Origin: 'http://evil.example' })).rejects.toMatchObject({ statusCode: 403 });
+    await expect(TestClient.open(`${serve.wsBase}/ws?token=${serve.token}`, { Origin: `http://127.0.0.1:${serve.port + 1}` })).rejects.toMatchObject({
+      statusCode: 403,
+    });
+    expect((await stats()).cameras.length).toBe(before);
+    // The server's own origin is accepted.
+    const own = await open({ Origin: serve.base });
+    await own.close();
+  });
+
+  it('sends config, snapshot and the capture assignment on connect, and moves cameras when a page leaves', async () => {
+    const first = await open();
+    const config = (await first.waitFor((m) => m.kind === 'event' && m.event.type === 'config', 'config')) as Extract<WsServerMessage, { kind: 'event' }>;
+    const webcamId = (config.event as { config: AppConfig }).config.cameras[0].id!;
+    await first.waitFor((m) => m.kind === 'event' && m.event.type === 'snapshot', 'snapshot');
+    const firstAssignment = await first.waitFor((m) => m.kind === 'event' && m.event.type === 'capture-assignment', 'assignment');
+    // Clients of earlier tests are gone, so this one is the oldest page: it captures the webcam.
+    expect(firstAssignment).toMatchObject({ event: { cameraIds: [webcamId] } });
+
+    const second = await open();
+    const secondAssignment = await second.waitFor((m) => m.kind === 'event' && m.event.type === 'capture-assignment', 'assignment');
+    expect(secondAssignment).toMatchObject({ event: { cameraIds: [] } });
+
+    const moved = second.waitForNext((m) => m.kind === 'event' && m.event.type === 'capture-assignment', 'reassignment');
+    await first.close();
+    expect(await moved).toMatchObject({ event: { cameraIds: [webcamId] } });
+    await second.close();
+  });
+
+  it('answers invalid messages with errors and goes on', async () => {
+    const client = await open();
+    client.socket.send('this is not json');
+    client.socket.send(JSON.stringify({ kind: 'request', id: 7, request: { method: 'formatDisk' } }));
+    client.socket.send(Buffer.from([0, 0, 0, 9, 1, 2]));
+    client.socket.send(Buffer.from([0, 0, 0, 2, 0x7b, 0x7d, 1, 2, 3]));
+    const bad = await client.waitFor((m) => m.kind === 'response' && m.id === 7, 'error response');
+    expect(bad).toMatchObject({ response: { ok: false } });
+    expect(await client.request({ method: 'addCamera', camera: { name: '', source: { kind: 'laser' } } })).toMatchObject({ ok: false });
+    const models = await client.request({ method: 'listModels' });
+    expect(models.ok).toBe(true);
+    await client.close();
+  });
+
+  it('adds an external camera, runs pushed frames and returns faces under the client frame ids', async () => {
+    const client = await open();
+    const added = await client.request({ method: 'addCamera', camera: { name: 'Pushed', source: { kind: 'external' } } });
+    expect(added.ok).toBe(true);
+    const id = (added as { value: { id: string } }).value.id;
+
+    const saved = JSON.parse(readFileSync(serve.configFile, 'utf8')) as AppConfig;
+    expect(saved.cameras.map((c) => c.id)).toContain(id);
+
+    const image = decodeImage(path.join(ROOT, 'test', 'fixtures', 'astronaut.png'));
+    const frame = toModelFrame(image, 128, 128);
+    const clientFrameIds = [5000, 5001, 5002];
+    for (const frameId of clientFrameIds) {
+      const bytes = encodeFrame({ type: 'frame', cameraId: id, frameId, ...frame, data: new Uint8Array(frame.data), acceptedAt: Date.now() });
+      client.socket.send(bytes);
+    }
+    // Every frame is answered, under the id the client gave it: a result, or a drop if a newer
+    // frame replaced it. The newest one always runs.
+    const answers = await Promise.all(
+      clientFrameIds.map((frameId) => client.waitFor((m) => m.kind === 'frame' && m.message.frameId === frameId, `answer to frame ${frameId}`)),
+    );
+    const last = answers.at(-1)!;
+    expect(last.kind).toBe('frame');
+    const result = (last as Extract<WsServerMessage, { kind: 'frame' }>).message;
+    expect(result.type).toBe('result');
+    if (result.type !== 'result') return;
+    expect(result.cameraId).toBe(id);
+    expect(result.detections.length).toBeGreaterThanOrEqual(1);
+    const face = result.detections[0];
+    expect(face.score).toBeGreaterThan(0.5);
+    expect(face.box.w).toBeGreaterThan(0.05);
+    expect(result.sourceWidth).toBe(image.width);
+
+    // A frame for a camera that does not exist is answered as rejected.
+    client.socket.send(encodeFrame({ type: 'frame', cameraId: 'nobody', frameId: 1, ...frame, data: new Uint8Array(frame.data), acceptedAt: Date.now() }));
+    const rejected = await client.waitFor((m) => m.kind === 'frame' && m.message.cameraId === 'nobody', 'rejection');
+    expect(rejected).toMatchObject({ message: { type: 'frame-dropped', reason: 'rejected' } });
+
+    // The worker reports its counters with its heartbeat: wait for the next one.
+    let inferred = 0;
+    for (let i = 0; i < 100 && inferred === 0; i++) {
+      inferred = (await stats()).cameras.find((c) => c.id === id)?.framesInferred ?? 0;
+      if (inferred === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(inferred).toBeGreaterThanOrEqual(1);
+    await client.close();
+  }, 45_000);
+
+  it('closes only the socket that sends an oversize message', async () => {
+    const bystander = await open();
+    const offender = await open();
+    offender.socket.send(Buffer.alloc(MAX_WS_MESSAGE_BYTES + 1));
+    expect(await offender.closed).toBe(1009);
+    const snapshot = await bystander.request({ method: 'getSnapshot' });
+    expect(snapshot.ok).toBe(true);
+    expect((await get('/api/stats', bearer())).status).toBe(200);
+    const late = await open();
+    expect((await late.request({ method: 'getConfig' })).ok).toBe(true);
+    await late.close();
+    await bystander.close();
+  });
+
+  it('removes a camera through the API and from the config file', async () => {
+    const client = await open();
+    const added = (await client.request({ method: 'addCamera', camera: { id: 'to-remove', name: 'Gone soon', source: { kind: 'external' } } })) as {
+      ok: true;
+      value: { id: string };
+    };
+    expect(added.value.id).toBe('to-remove');
+    expect(await client.request({ method: 'updateCamera', id: 'to-remove', patch: { name: 'Renamed' } })).toMatchObject({ ok: true, value: { updated: true } });
+    expect((JSON.parse(readFileSync(serve.configFile, 'utf8')) as AppConfig).cameras.find((c) => c.id === 'to-remove')?.name).toBe('Renamed');
+    expect(await client.request({ method: 'removeCamera', id: 'to-remove' })).toMatchObject({ ok: true, value: { removed: true } });
+    expect((JSON.parse(readFileSync(serve.configFile, 'utf8')) as AppConfig).cameras.some((c) => c.id === 'to-remove')).toBe(false);
+    const snap = (await client.request({ method: 'getSnapshot' })) as { ok: true; value: EngineSnapshot };
+    expect(snap.value.cameras.some((c: CameraStatus) => c.id === 'to-remove')).toBe(false);
+    await client.close();
+  }, 30_000);
+});
+
+describe('serve mode shutdown', () => {
+  it('SIGTERM stops every worker and exits 0', async () => {
+    const body = await stats();
+    // Wait until each camera has a worker process to look for.
+    let pids = body.cameras.map((c) => c.pid).filter((p): p is number => typeof p === 'number' && p > 0);
+    for (let i = 0; i < 100 && pids.length < body.cameras.length; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      pids = (await stats()).cameras.map((c) => c.pid).filter((p): p is number => typeof p === 'number' && p > 0);
+    }
+    expect(pids.length).toBeGreaterThan(0);
+    for (const pid of pids) expect(pidAlive(pid)).toBe(true);
+    const code = await serve.terminate();
+    expect(code).toBe(0);
+    for (const pid of pids) expect(pidAlive(pid)).toBe(false);
+    expect(serve.stderr()).toContain('SIGTERM');
+  }, 30_000);
+});
