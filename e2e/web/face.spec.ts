@@ -90,6 +90,24 @@ test('an image source shows the picture and its detections', async ({}, testInfo
   await expect(still.getByTestId('camera-state')).toHaveAttribute('data-state', 'running', { timeout: SLOW });
   await expect.poll(async () => Number(await still.getByTestId('overlay').getAttribute('data-detections')), { timeout: SLOW }).toBeGreaterThan(0);
   await expect(still.locator('img')).toHaveJSProperty('complete', true);
+
+  // The square picture sits pillarboxed in the 4:3 tile (object-fit: contain); the box must land on
+  // the face there: BlazeFace finds it at about (0.35, 0.16) size 0.18 of the picture
+  // (npm run detect -- test/fixtures/astronaut.png).
+  const overlay = still.getByTestId('overlay');
+  const geometry = await overlay.evaluate((element) => {
+    const canvas = element as unknown as { clientWidth: number; clientHeight: number; dataset: Record<string, string | undefined> };
+    return { w: canvas.clientWidth, h: canvas.clientHeight, boxes: JSON.parse(canvas.dataset.boxes ?? '[]') as number[][] };
+  });
+  const side = Math.min(geometry.w, geometry.h);
+  const left = (geometry.w - side) / 2;
+  const top = (geometry.h - side) / 2;
+  const [bx, by, bw, bh] = geometry.boxes[0];
+  const near = (actual: number, expected: number): void => expect(Math.abs(actual - expected)).toBeLessThan(side * 0.05);
+  near(bx, left + 0.35 * side);
+  near(by, top + 0.16 * side);
+  near(bw, 0.18 * side);
+  near(bh, 0.18 * side);
   const stats = await serve.stats();
   const entry = stats.cameras.find((c) => c.name === 'Still');
   expect(entry?.state).toBe('running');
