@@ -158,7 +158,7 @@ export class ConfigStore {
     return {
       config: this.current,
       corruptBackup: backup,
-      notice: { level: 'warning', message: `configuration was corrupt (${problem}); saved aside as ${backup}; started with defaults`.slice(0, 2000) },
+      notice: { level: 'warning', message: `configuration was corrupt; saved aside as ${backup}; started with defaults (${problem})`.slice(0, 2000) },
     };
   }
 
