@@ -64,7 +64,9 @@ export const FrameMessage = z.object({
   frameId: z.number().int().nonnegative(),
   width: z.number().int().positive().max(1024),
   height: z.number().int().positive().max(1024),
-  data: z.instanceof(Uint8Array).refine((d) => d.byteLength <= MAX_FRAME_BYTES, 'frame too large'),
+  data: z
+    .custom<Uint8Array>((v) => v instanceof Uint8Array, 'frame data must be bytes (Uint8Array)')
+    .refine((d) => d.byteLength <= MAX_FRAME_BYTES, 'frame too large'),
   letterbox: Letterbox,
   /** Width and height of the picture before letterboxing, for the overlay. */
   sourceWidth: z.number().int().positive().max(16384),
