@@ -1,0 +1,46 @@
+/**
+ * The renderer's Electron bridge without Electron: a MOCK preload (e2e/support/mock-preload.ts)
+ * gives the page `window.multicam` and per-camera MessagePorts, backed by serve mode's engine.
+ * The page must pick the desktop bridge, send frames over the ports and show results from them.
+ */
+import { MOCK_PRELOAD } from '../support/mock-preload';
+import { addWebcam, expect, expectLive, SLOW, test, tile } from '../support/fixtures';
+import { startServe, type ServeHandle } from '../support/serve';
+
+let serve: ServeHandle;
+
+test.beforeAll(async () => {
+  serve = await startServe();
+});
+
+test.afterAll(async () => {
+  await serve?.stop();
+});
+
+test('with window.multicam the page uses the desktop bridge and MessagePorts', async ({ browser }, testInfo) => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await context.addInitScript({ content: MOCK_PRELOAD });
+  const page = await context.newPage();
+  await page.goto(serve.url);
+  await expect(page.getByTestId('connection')).toContainText('desktop');
+
+  await addWebcam(page, 'Port cam', 'fake_device_2');
+  await expectLive(page, 'Port cam');
+  await expect.poll(async () => Number(await tile(page, 'Port cam').getByTestId('ips').getAttribute('data-value')), { timeout: SLOW }).toBeGreaterThan(0);
+  const counters = await page.evaluate(() => (globalThis as unknown as { __mockPreload: Record<string, number> }).__mockPreload);
+  expect(counters.portsSent).toBeGreaterThan(0);
+  expect(counters.framesOverPorts).toBeGreaterThan(0);
+  expect(counters.resultsOverPorts).toBeGreaterThan(0);
+  // A camera whose model does not exist (as a hand-edited config could say) shows the engine's error on its tile.
+  await page.evaluate(async () => {
+    const g = globalThis as unknown as { multicam: { request(r: unknown): Promise<unknown> } };
+    await g.multicam.request({ method: 'addCamera', camera: { name: 'Bad model', source: { kind: 'image', url: 'data:,' }, model: 'no-such-model' } });
+  });
+  const state = tile(page, 'Bad model').getByTestId('camera-state');
+  await expect(state).toHaveAttribute('data-state', 'error', { timeout: SLOW });
+  await expect(state).toContainText('no-such-model');
+  // The first camera is not disturbed.
+  await expect(tile(page, 'Port cam').getByTestId('camera-state')).toHaveAttribute('data-state', 'running');
+  await testInfo.attach('desktop-bridge.png', { body: await page.screenshot(), contentType: 'image/png' });
+  await context.close();
+});
