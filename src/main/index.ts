@@ -1,0 +1,98 @@
+/**
+ * The desktop app's main process: one window, the engine bound to it, nothing else. The engine's
+ * logic lives in EngineHost (shared with serve mode); this file only wires Electron to it.
+ */
+import { app, BrowserWindow, session, type WebContents } from 'electron';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import workerPath from '../workers/camera-worker?modulePath';
+import { AppOrigin, applySessionPolicy, lockDownContents } from './electron/security';
+import { WindowEngine } from './electron/window-engine';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const preloadPath = path.join(here, '../preload/index.cjs');
+const rendererFile = path.join(here, '../renderer/index.html');
+/** electron-vite sets this to its dev server in `electron-vite dev`. */
+const devServerUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined;
+const origin = new AppOrigin(devServerUrl ?? pathToFileURL(rendererFile).href);
+
+let mainWindow: BrowserWindow | null = null;
+let engine: WindowEngine | null = null;
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+function createWindow(): void {
+  const window = new BrowserWindow({
+    width: 1280,
+    height: 820,
+    minWidth: 720,
+    minHeight: 480,
+    show: false,
+    title: 'Multicam Recognition',
+    backgroundColor: '#111418',
+    webPreferences: {
+      preload: preloadPath,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      experimentalFeatures: false,
+      spellcheck: false,
+    },
+  });
+  mainWindow = window;
+  window.once('ready-to-show', () => window.show());
+  window.on('closed', () => {
+    if (mainWindow === window) mainWindow = null;
+  });
+  engine!.attach(window.webContents);
+  if (devServerUrl) void window.loadURL(devServerUrl);
+  else void window.loadFile(rendererFile);
+}
+
+const isAppWindow = (contents: WebContents): boolean => !!mainWindow && !mainWindow.isDestroyed() && contents === mainWindow.webContents;
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', () => {
+    if (mainWindow) {
+      if (mainWindow.isMinimized()) mainWindow.restore();
+      mainWindow.focus();
+    }
+  });
+
+  app.on('web-contents-created', (_event, contents) => lockDownContents(contents, origin));
+
+  app.on('child-process-gone', (_event, details) => {
+    if (details.type === 'Utility') log(`utility process ${details.serviceName ?? details.name ?? '?'} gone: ${details.reason} (exit code ${details.exitCode})`);
+  });
+
+  void app.whenReady().then(() => {
+    applySessionPolicy(session.defaultSession, origin, isAppWindow);
+    engine = new WindowEngine({ workerPath, origin, log });
+    createWindow();
+    app.on('activate', () => {
+      if (BrowserWindow.getAllWindows().length === 0) createWindow();
+    });
+  });
+
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+
+  // Quit waits for every worker to exit: no orphans.
+  let stopped = false;
+  app.on('before-quit', (event) => {
+    if (stopped || !engine) return;
+    event.preventDefault();
+    void engine.shutdown().finally(() => {
+      stopped = true;
+      app.quit();
+    });
+  });
+}
