@@ -1,0 +1,92 @@
+#!/usr/bin/env node
+/**
+ * `npm start`: the desktop app when the Electron runtime is installed, serve mode otherwise.
+ *
+ * Electron's binary is downloaded by its postinstall script; where that cannot happen (offline
+ * machines) require('electron') throws or names a file that does not exist. Then this prints one
+ * line saying so and starts serve mode, building the web renderer first if it is not built yet.
+ * Arguments after `--` go to serve mode (e.g. `npm start -- --port 0`) or to electron-vite.
+ *
+ * stdout carries only what the started program prints (serve mode: its URL line); everything
+ * this script says, and build logs, go to stderr.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(path.join(root, 'package.json'));
+const args = process.argv.slice(2);
+
+/**
+ * The Electron executable, or null. require('electron') would try to download a missing binary
+ * (and print to stdout while it fails), so the same lookup is done here first without that:
+ * node_modules/electron/path.txt names the executable under dist/ (or ELECTRON_OVERRIDE_DIST_PATH).
+ * Only when that file exists is require('electron') asked for the path.
+ */
+function electronBinary() {
+  let dir;
+  try {
+    dir = path.dirname(require.resolve('electron/package.json'));
+  } catch {
+    return null;
+  }
+  const pathFile = path.join(dir, 'path.txt');
+  if (!existsSync(pathFile)) return null;
+  const executable = readFileSync(pathFile, 'utf8').trim();
+  const distDir = process.env.ELECTRON_OVERRIDE_DIST_PATH || path.join(dir, 'dist');
+  if (!executable || !existsSync(path.join(distDir, executable))) return null;
+  try {
+    const binary = require('electron');
+    return typeof binary === 'string' && existsSync(binary) ? binary : null;
+  } catch {
+    return null;
+  }
+}
+
+function binOf(pkg, name) {
+  const dir = path.dirname(require.resolve(`${pkg}/package.json`));
+  const manifest = require(`${pkg}/package.json`);
+  const bin = typeof manifest.bin === 'string' ? manifest.bin : manifest.bin[name];
+  return path.join(dir, bin);
+}
+
+/** Runs a child, passing on SIGINT and SIGTERM; resolves with its exit code. */
+function run(command, commandArgs, stdio) {
+  return new Promise((resolve) => {
+    const child = spawn(command, commandArgs, { cwd: root, stdio });
+    const forward = (signal) => child.kill(signal);
+    process.on('SIGINT', forward);
+    process.on('SIGTERM', forward);
+    child.on('error', (err) => {
+      process.stderr.write(`start: cannot run ${command}: ${err.message}\n`);
+      resolve(1);
+    });
+    child.on('exit', (code, signal) => {
+      process.off('SIGINT', forward);
+      process.off('SIGTERM', forward);
+      resolve(code ?? (signal ? 1 : 0));
+    });
+  });
+}
+
+async function main() {
+  if (electronBinary()) {
+    // Builds main, preload and renderer, then launches the app.
+    return run(process.execPath, [binOf('electron-vite', 'electron-vite'), 'preview', ...args], 'inherit');
+  }
+  process.stderr.write('Electron runtime is not installed (it cannot be downloaded on this machine); starting serve mode instead\n');
+  if (!existsSync(path.join(root, 'out', 'renderer-web', 'index.html'))) {
+    // Build output goes to stderr: stdout is for the URL line alone.
+    const code = await run(process.execPath, [binOf('vite', 'vite'), 'build', '--config', 'vite.renderer.config.ts'], ['ignore', process.stderr, 'inherit']);
+    if (code !== 0) {
+      process.stderr.write('start: building the web renderer failed; serve mode will answer 503 until `npm run build:renderer` succeeds\n');
+    }
+  }
+  const tsx = pathToFileURL(path.join(path.dirname(require.resolve('tsx/package.json')), 'dist', 'loader.mjs')).href;
+  return run(process.execPath, ['--import', tsx, path.join(root, 'src', 'main', 'serve', 'cli.ts'), ...args], 'inherit');
+}
+
+process.exitCode = await main();
