@@ -63,6 +63,16 @@ describe('serve mode over HTTP', () => {
     else {
       expect(res.status).toBe(200);
       expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+      // The page's own assets carry no token: the cookie set with the page lets them load.
+      const page = await get(`/?token=${serve.token}`);
+      const cookie = page.headers.get('set-cookie')!.split(';')[0];
+      expect(cookie).toMatch(/^multicam_token=/);
+      const asset = /(?:src|href)="\.?\/?(assets\/[^"]+)"/.exec(await page.text())?.[1];
+      if (asset) {
+        expect((await get(`/${asset}`)).status).toBe(401);
+        expect((await get(`/${asset}`, { Cookie: cookie })).status).toBe(200);
+      }
+      expect((await get('/api/stats', { Cookie: 'multicam_token=wrong' })).status).toBe(401);
     }
     expect((await get('/../../package.json', bearer())).status).not.toBe(200);
   });
