@@ -35,8 +35,12 @@ const MAX_BUFFERED_FOR_EVENTS = 4 * 1024 * 1024;
 /** Frames remembered per camera; older ones are answered as dropped. */
 const MAX_ROUTES_PER_CAMERA = 32;
 
+/** A page that answers no ping for this long is gone (its network dropped without a close). */
+const HEARTBEAT_MS = 15_000;
+
 class Client {
   invalidMessages = 0;
+  alive = true;
   constructor(
     readonly id: number,
     readonly socket: WebSocket,
@@ -70,6 +74,7 @@ export class ServeServer {
   private listenHost = '127.0.0.1';
   private port = 0;
   private readonly detach: Array<() => void> = [];
+  private readonly heartbeat: NodeJS.Timeout;
 
   constructor(private readonly options: ServeServerOptions) {
     this.engine = options.engine;
@@ -98,6 +103,8 @@ export class ServeServer {
       () => this.engine.supervisor.off('removed', onRemoved),
     );
     this.assignments.setCameras(this.pageCameraIds());
+    this.heartbeat = setInterval(() => this.checkAlive(), HEARTBEAT_MS);
+    this.heartbeat.unref();
   }
 
   async listen(): Promise<{ port: number; url: string }> {
@@ -126,6 +133,7 @@ export class ServeServer {
 
   /** Closes every socket and the listener. The engine is the caller's to stop. */
   async close(): Promise<void> {
+    clearInterval(this.heartbeat);
     for (const off of this.detach) off();
     for (const client of this.clients) client.socket.terminate();
     this.clients.clear();
@@ -164,7 +172,7 @@ export class ServeServer {
     if (url.pathname === '/ws') return plain(res, 426, 'this path takes WebSocket upgrades only');
     // The page's own scripts and styles carry no token: the cookie set with the page covers them.
     const extra: Record<string, string> = auth === 'cookie' ? {} : { 'Set-Cookie': tokenCookie(this.token) };
-    const result = serveStatic(this.options.rendererDir, url.pathname, res, extra);
+    const result = serveStatic(this.options.rendererDir, url.pathname, res, extra, req.headers.host);
     if (result === 'not-built') plain(res, 503, 'The web renderer is not built: run `npm run build:renderer`, then reload.');
     else if (result === 'not-found') plain(res, 404, 'not found');
   }
@@ -195,6 +203,7 @@ export class ServeServer {
     const client = new Client(this.nextClientId++, ws);
     this.clients.add(client);
     ws.on('message', (data, isBinary) => this.onMessage(client, data, isBinary));
+    ws.on('pong', () => (client.alive = true));
     ws.on('error', (err) => this.log(`serve: client ${client.id}: ${err.message}`));
     ws.on('close', (code) => {
       if (code === 1009) this.log(`serve: client ${client.id} sent a message over ${MAX_WS_MESSAGE_BYTES} bytes; its socket was closed`);
@@ -205,6 +214,19 @@ export class ServeServer {
     const changed = this.assignments.rebalance();
     client.send({ kind: 'event', event: { type: 'capture-assignment', cameraIds: this.assignments.camerasOf(client) } });
     this.sendAssignments(changed, client);
+  }
+
+  /** Terminates clients that did not answer the last ping, then pings the rest. */
+  private checkAlive(): void {
+    for (const client of this.clients) {
+      if (!client.alive) {
+        this.log(`serve: client ${client.id} stopped answering; dropping it`);
+        client.socket.terminate();
+        continue;
+      }
+      client.alive = false;
+      client.socket.ping();
+    }
   }
 
   private onClose(client: Client): void {
