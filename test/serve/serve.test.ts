@@ -6,6 +6,7 @@ import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage, toModelFrame } from '../../src/main/engine/images';
+import type { ApiEvent } from '../../src/shared/api';
 import type { AppConfig, CameraStatus, EngineSnapshot } from '../../src/shared/protocol';
 import { encodeFrame, MAX_WS_MESSAGE_BYTES, type WsServerMessage } from '../../src/shared/ws-protocol';
 import type { StatsResponse } from '../../src/main/serve/metrics';
@@ -235,6 +236,11 @@ describe('serve mode over WebSocket', () => {
     expect((JSON.parse(readFileSync(serve.configFile, 'utf8')) as AppConfig).cameras.find((c) => c.id === 'to-remove')?.name).toBe('Renamed');
     expect(await client.request({ method: 'removeCamera', id: 'to-remove' })).toMatchObject({ ok: true, value: { removed: true } });
     expect((JSON.parse(readFileSync(serve.configFile, 'utf8')) as AppConfig).cameras.some((c) => c.id === 'to-remove')).toBe(false);
+    // Every change is announced to the pages as a config event.
+    const configEvents = client.events('config') as Array<Extract<ApiEvent, { type: 'config' }>>;
+    expect(configEvents.some((e) => e.config.cameras.some((c) => c.name === 'Renamed'))).toBe(true);
+    expect(await client.request({ method: 'setSettings', settings: { maxInFlight: 2 } })).toMatchObject({ ok: true, value: { maxInFlight: 2 } });
+    expect((JSON.parse(readFileSync(serve.configFile, 'utf8')) as AppConfig).settings.maxInFlight).toBe(2);
     const snap = (await client.request({ method: 'getSnapshot' })) as { ok: true; value: EngineSnapshot };
     expect(snap.value.cameras.some((c: CameraStatus) => c.id === 'to-remove')).toBe(false);
     await client.close();
