@@ -28,19 +28,23 @@ const CONTENT_TYPES: Record<string, string> = {
  * The page may talk only to this server (its API and WebSocket) and may use the camera; no inline
  * scripts, no plugins, no framing.
  */
-export const PAGE_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "media-src 'self' blob: mediastream:",
-  "connect-src 'self'",
-  "worker-src 'self' blob:",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  "form-action 'none'",
-].join('; ');
+export function pageCsp(host?: string): string {
+  // 'self' covers ws: on the same host in current browsers; the explicit source covers older ones.
+  const socket = host && /^[A-Za-z0-9.\-:[\]]+$/.test(host) ? ` ws://${host} wss://${host}` : '';
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "media-src 'self' blob: data: mediastream:",
+    `connect-src 'self'${socket}`,
+    "worker-src 'self' blob:",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+    "form-action 'none'",
+  ].join('; ');
+}
 
 export type StaticResult = 'served' | 'not-built' | 'not-found';
 
@@ -59,7 +63,13 @@ export function resolveInside(root: string, urlPath: string): string | null {
   return file;
 }
 
-export function serveStatic(root: string, urlPath: string, res: ServerResponse, extraHeaders: Record<string, string> = {}): StaticResult {
+export function serveStatic(
+  root: string,
+  urlPath: string,
+  res: ServerResponse,
+  extraHeaders: Record<string, string> = {},
+  host?: string,
+): StaticResult {
   const index = path.join(root, 'index.html');
   if (!existsSync(index)) return 'not-built';
   let file = resolveInside(root, urlPath);
@@ -85,7 +95,7 @@ export function serveStatic(root: string, urlPath: string, res: ServerResponse, 
     ...extraHeaders,
   };
   if (type.startsWith('text/html')) {
-    headers['Content-Security-Policy'] = PAGE_CSP;
+    headers['Content-Security-Policy'] = pageCsp(host);
     headers['Referrer-Policy'] = 'no-referrer';
     headers['Permissions-Policy'] = 'camera=(self), microphone=()';
   }
