@@ -160,6 +160,9 @@ describe('serve mode over WebSocket', () => {
     expect(await client.request({ method: 'addCamera', camera: { name: '', source: { kind: 'laser' } } })).toMatchObject({ ok: false });
     const models = await client.request({ method: 'listModels' });
     expect(models.ok).toBe(true);
+    // Counted: the four bad messages and the bad request.
+    expect((await stats()).server?.invalidMessages).toBeGreaterThanOrEqual(5);
+    expect(await (await get('/metrics', bearer())).text()).toMatch(/^multicam_ws_invalid_messages_total [1-9]\d*$/m);
     await client.close();
   });
 

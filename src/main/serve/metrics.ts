@@ -31,18 +31,28 @@ export interface CameraStats {
   cpu: number;
 }
 
+/** Counters of the transport itself (serve mode's WebSocket). */
+export interface ServerCounters {
+  /** Pages and scripts connected now. */
+  clients: number;
+  /** Malformed WebSocket messages since start. */
+  invalidMessages: number;
+}
+
 export interface StatsResponse {
   at: number;
   cores: number;
   capacityIps: number | null;
+  server?: ServerCounters;
   cameras: CameraStats[];
 }
 
-export function statsFromSnapshot(snapshot: EngineSnapshot): StatsResponse {
+export function statsFromSnapshot(snapshot: EngineSnapshot, server?: ServerCounters): StatsResponse {
   return {
     at: snapshot.at,
     cores: snapshot.cores,
     capacityIps: snapshot.capacityIps,
+    ...(server ? { server } : {}),
     cameras: snapshot.cameras.map((c) => ({
       id: c.id,
       name: c.name,
@@ -109,7 +119,7 @@ function formatValue(n: number): string {
   return String(n);
 }
 
-export function prometheusText(snapshot: EngineSnapshot): string {
+export function prometheusText(snapshot: EngineSnapshot, server?: ServerCounters): string {
   const lines: string[] = [];
   const labels = (c: CameraStatus, extra = ''): string =>
     `{camera_id="${escapeLabelValue(c.id)}",camera_name="${escapeLabelValue(c.name)}"${extra}}`;
@@ -121,6 +131,14 @@ export function prometheusText(snapshot: EngineSnapshot): string {
       '# HELP multicam_capacity_ips Aggregate inferences per second this machine can reach for the default model.',
       '# TYPE multicam_capacity_ips gauge',
       `multicam_capacity_ips ${formatValue(snapshot.capacityIps)}`,
+    );
+  }
+  if (server) {
+    lines.push('# HELP multicam_ws_clients WebSocket clients connected.', '# TYPE multicam_ws_clients gauge', `multicam_ws_clients ${server.clients}`);
+    lines.push(
+      '# HELP multicam_ws_invalid_messages_total Malformed WebSocket messages received.',
+      '# TYPE multicam_ws_invalid_messages_total counter',
+      `multicam_ws_invalid_messages_total ${server.invalidMessages}`,
     );
   }
   lines.push('# HELP multicam_camera_state Camera state: 1 for the current state, 0 for the others.', '# TYPE multicam_camera_state gauge');

@@ -16,7 +16,7 @@ import { decodeFrame, MAX_WS_MESSAGE_BYTES, WsClientMessage, type WsServerMessag
 import type { EngineHost } from '../engine-host';
 import { authorize, newToken, originAllowed, tokenCookie, urlHost } from './auth';
 import { CaptureAssignments, capturedByPage } from './capture';
-import { prometheusText, statsFromSnapshot } from './metrics';
+import { prometheusText, statsFromSnapshot, type ServerCounters } from './metrics';
 import { serveStatic } from './static-files';
 
 export interface ServeServerOptions {
@@ -159,14 +159,14 @@ export class ServeServer {
       return plain(res, 405, 'method not allowed');
     }
     if (url.pathname === '/api/stats') {
-      const body = JSON.stringify(statsFromSnapshot(this.engine.snapshot()));
+      const body = JSON.stringify(statsFromSnapshot(this.engine.snapshot(), this.counters()));
       res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
       res.end(body);
       return;
     }
     if (url.pathname === '/metrics') {
       res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Cache-Control': 'no-store' });
-      res.end(prometheusText(this.engine.snapshot()));
+      res.end(prometheusText(this.engine.snapshot(), this.counters()));
       return;
     }
     if (url.pathname === '/ws') return plain(res, 426, 'this path takes WebSocket upgrades only');
@@ -175,6 +175,10 @@ export class ServeServer {
     const result = serveStatic(this.options.rendererDir, url.pathname, res, extra, req.headers.host);
     if (result === 'not-built') plain(res, 503, 'The web renderer is not built: run `npm run build:renderer`, then reload.');
     else if (result === 'not-found') plain(res, 404, 'not found');
+  }
+
+  private counters(): ServerCounters {
+    return { clients: this.clients.size, invalidMessages: this.invalidMessages };
   }
 
   private parseUrl(req: IncomingMessage): URL | null {
