@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage, toModelFrame } from '../../src/main/engine/images';
 import type { ApiEvent } from '../../src/shared/api';
 import type { AppConfig, CameraStatus, EngineSnapshot } from '../../src/shared/protocol';
-import { encodeFrame, MAX_WS_MESSAGE_BYTES, type WsServerMessage } from '../../src/shared/ws-protocol';
+import { encodeFrame, MAX_WS_MESSAGE_BYTES, WsServerMessage } from '../../src/shared/ws-protocol';
 import type { StatsResponse } from '../../src/main/serve/metrics';
 import { pidAlive, ROOT, startServe, TestClient, type ServeProcess } from './helpers';
 
@@ -153,6 +153,8 @@ describe('serve mode over WebSocket', () => {
     const client = await open();
     client.socket.send('this is not json');
     client.socket.send(JSON.stringify({ kind: 'request', id: 7, request: { method: 'formatDisk' } }));
+    // An id beyond the safe integers cannot be answered within the protocol: counted, not answered.
+    client.socket.send(`{"kind":"request","id":${2 ** 53},"request":{"method":"formatDisk"}}`);
     client.socket.send(Buffer.from([0, 0, 0, 9, 1, 2]));
     client.socket.send(Buffer.from([0, 0, 0, 2, 0x7b, 0x7d, 1, 2, 3]));
     const bad = await client.waitFor((m) => m.kind === 'response' && m.id === 7, 'error response');
@@ -160,6 +162,8 @@ describe('serve mode over WebSocket', () => {
     expect(await client.request({ method: 'addCamera', camera: { name: '', source: { kind: 'laser' } } })).toMatchObject({ ok: false });
     const models = await client.request({ method: 'listModels' });
     expect(models.ok).toBe(true);
+    // Every message the server sends passes its own schema.
+    for (const m of client.messages) expect(WsServerMessage.safeParse(m).success).toBe(true);
     // Counted: the four bad messages and the bad request.
     expect((await stats()).server?.invalidMessages).toBeGreaterThanOrEqual(5);
     expect(await (await get('/metrics', bearer())).text()).toMatch(/^multicam_ws_invalid_messages_total [1-9]\d*$/m);

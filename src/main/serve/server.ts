@@ -263,7 +263,8 @@ export class ServeServer {
       const error = `invalid message: ${issue?.message ?? 'not a request'}${issue?.path.length ? ` at ${issue.path.join('.')}` : ''}`;
       this.invalid(client, error);
       const id = (raw as { id?: unknown } | null)?.id;
-      if (typeof id === 'number' && Number.isInteger(id) && id >= 0) {
+      // Only an id the protocol allows can be answered (WsServerMessage ids are safe integers).
+      if (typeof id === 'number' && Number.isSafeInteger(id) && id >= 0) {
         client.send({ kind: 'response', id, response: { ok: false, error: error.slice(0, 2000) } });
       }
       return;
