@@ -90,6 +90,20 @@ describe('fuzz: a real camera worker over its control channel', () => {
     let invalid = 0;
     let badFrames = 0;
     let backlog = 0;
+    // Frames of the wrong type first, by hand: the schema refuses them, so they count as messages.
+    const { astronaut } = fixtureFrames();
+    for (const wrongType of [
+      { ...validFrame('fz'), data: new Float32Array(astronaut.data.length) },
+      { ...validFrame('fz'), data: Array.from(astronaut.data.subarray(0, 100)) },
+      { ...validFrame('fz'), data: 'RGBRGBRGB' },
+      { ...validFrame('fz'), width: '128' },
+      { ...validFrame('fz'), frameId: -1 },
+      { ...validFrame('fz'), data: new Uint8Array(1024 * 1024 * 3 + 1) },
+    ]) {
+      expect(WorkerInbound.safeParse(wrongType).success).toBe(false);
+      worker.postMessage(wrongType);
+      invalid++;
+    }
     const started = Date.now();
     while (invalid + badFrames < MAX_MESSAGES && Date.now() - started < MAX_MS) {
       for (let i = 0; i < 100; i++) {
