@@ -56,6 +56,9 @@ function createWindow(): void {
 
 const isAppWindow = (contents: WebContents): boolean => !!mainWindow && !mainWindow.isDestroyed() && contents === mainWindow.webContents;
 
+// Every renderer sandboxed, not only the window that asks for it.
+app.enableSandbox();
+
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
