@@ -81,13 +81,14 @@ export class WindowEngine {
       },
     });
     this.host = host;
+    // Start first: cameras without an id get theirs (and their ports) before the page hears of them.
+    host.start();
     host.on('event', (event) => {
       this.push(event);
       if (event.type === 'config') this.push(this.captureAssignment(host));
     });
     for (const event of host.initialEvents()) this.push(event);
     this.push(this.captureAssignment(host));
-    host.start();
   }
 
   private async stopEngine(why: string): Promise<void> {

@@ -1,0 +1,202 @@
+/**
+ * The desktop app's engine wiring (src/main/electron/window-engine.ts and utility-launcher.ts)
+ * without the Electron runtime, which cannot be downloaded here.
+ *
+ * MOCK: the `electron` module. utilityProcess.fork is stood in for by child_process.fork of the real
+ * camera worker (so the workers, the supervisor, EngineHost and the config file are all real);
+ * MessageChannelMain by two inert port objects; ipcMain by a handler table; the window's
+ * WebContents by an EventEmitter that records what main sends it. What is checked is main's
+ * side of the contract: ports per camera, events pushed, requests validated and trusted only from
+ * the app page, and workers stopped when the page reloads and when the app quits.
+ */
+import { EventEmitter } from 'node:events';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { IPC_CHANNELS, type ApiEvent, type ApiResponse } from '../../src/shared/api';
+import type { AppConfig } from '../../src/shared/protocol';
+import { pidAlive, ROOT } from './helpers';
+
+const state = vi.hoisted(() => ({
+  userData: '',
+  handlers: new Map<string, (event: unknown, ...args: unknown[]) => unknown>(),
+  forks: [] as Array<{ serviceName?: string; pid?: number; transfers: number }>,
+}));
+
+vi.mock('electron', async () => {
+  const { fork } = await import('node:child_process');
+  const { EventEmitter: Emitter } = await import('node:events');
+  const { createRequire } = await import('node:module');
+  const { pathToFileURL } = await import('node:url');
+  const nodePath = await import('node:path');
+  const require = createRequire(import.meta.url);
+  const tsx = pathToFileURL(nodePath.join(nodePath.dirname(require.resolve('tsx/package.json')), 'dist', 'loader.mjs')).href;
+
+  class MockUtilityProcess extends Emitter {
+    private readonly child;
+    readonly stdout;
+    readonly stderr;
+    private readonly record: { serviceName?: string; pid?: number; transfers: number };
+    constructor(modulePath: string, options: { serviceName?: string; env?: NodeJS.ProcessEnv }) {
+      super();
+      this.child = fork(modulePath, [], { execArgv: ['--import', tsx], serialization: 'advanced', stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: options.env });
+      this.stdout = this.child.stdout;
+      this.stderr = this.child.stderr;
+      this.record = { serviceName: options.serviceName, pid: this.child.pid, transfers: 0 };
+      state.forks.push(this.record);
+      this.child.on('spawn', () => this.emit('spawn'));
+      this.child.on('message', (m) => this.emit('message', m));
+      this.child.on('exit', (code) => this.emit('exit', code ?? 1));
+    }
+    get pid() {
+      return this.child.pid;
+    }
+    postMessage(message: unknown, transfer?: unknown[]) {
+      // A real utility process would receive the MessagePortMain; the mock counts it.
+      if (transfer?.length) this.record.transfers += transfer.length;
+      if (this.child.connected) this.child.send(message as object);
+    }
+    kill() {
+      return this.child.kill('SIGTERM');
+    }
+  }
+
+  class MockPort {
+    closed = false;
+    close() {
+      this.closed = true;
+    }
+  }
+
+  return {
+    app: {
+      getPath: (name: string) => {
+        if (name !== 'userData') throw new Error(`unexpected getPath(${name})`);
+        return state.userData;
+      },
+      getAppMetrics: () => [],
+    },
+    ipcMain: {
+      handle: (channel: string, handler: (event: unknown, ...args: unknown[]) => unknown) => state.handlers.set(channel, handler),
+      removeHandler: (channel: string) => state.handlers.delete(channel),
+    },
+    MessageChannelMain: class {
+      port1 = new MockPort();
+      port2 = new MockPort();
+    },
+    utilityProcess: {
+      fork: (modulePath: string, _args: string[], options: { serviceName?: string; env?: NodeJS.ProcessEnv }) => new MockUtilityProcess(modulePath, options),
+    },
+  };
+});
+
+const { WindowEngine } = await import('../../src/main/electron/window-engine');
+const { AppOrigin } = await import('../../src/main/electron/security');
+
+const PAGE = 'file:///app/out/renderer/index.html';
+
+/** Stand-in for the window's WebContents: records what main sends to the page. */
+class MockContents extends EventEmitter {
+  readonly mainFrame = { url: PAGE };
+  readonly sent: Array<{ channel: string; payload: unknown }> = [];
+  readonly posted: Array<{ channel: string; payload: unknown; ports: unknown[] }> = [];
+  destroyed = false;
+  getURL() {
+    return PAGE;
+  }
+  isDestroyed() {
+    return this.destroyed;
+  }
+  send(channel: string, payload: unknown) {
+    this.sent.push({ channel, payload });
+  }
+  postMessage(channel: string, payload: unknown, ports: unknown[]) {
+    this.posted.push({ channel, payload, ports });
+  }
+  events(): ApiEvent[] {
+    return this.sent.filter((s) => s.channel === IPC_CHANNELS.event).map((s) => s.payload as ApiEvent);
+  }
+}
+
+async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const workerPath = path.join(ROOT, 'src', 'workers', 'camera-worker.ts');
+let engine: InstanceType<typeof WindowEngine>;
+let contents: MockContents;
+
+beforeAll(() => {
+  state.userData = mkdtempSync(path.join(os.tmpdir(), 'multicam-electron-main-'));
+  writeFileSync(path.join(state.userData, 'config.json'), JSON.stringify({ cameras: [{ name: 'Desk', source: { kind: 'webcam', label: 'fake_device_0' } }] }));
+  engine = new WindowEngine({ workerPath, origin: new AppOrigin(PAGE), log: () => undefined });
+  contents = new MockContents();
+  engine.attach(contents as never);
+});
+
+afterAll(async () => {
+  await engine?.shutdown();
+  for (const f of state.forks) if (f.pid && pidAlive(f.pid)) process.kill(f.pid, 'SIGKILL');
+});
+
+const request = (raw: unknown, frame: { url: string } = contents.mainFrame, sender: unknown = contents) =>
+  state.handlers.get(IPC_CHANNELS.request)!({ sender, senderFrame: frame }, raw) as Promise<ApiResponse>;
+
+describe('desktop main without Electron (MOCK electron module)', () => {
+  it('starts the engine when the page has loaded: a port per camera, then events', async () => {
+    expect(await request({ method: 'getConfig' })).toMatchObject({ ok: false });
+    contents.emit('did-finish-load');
+    const port = await until('a port for the camera', () => contents.posted.find((p) => p.channel === IPC_CHANNELS.port));
+    expect(port.payload).toEqual({ cameraId: 'cam-1' });
+    expect(port.ports).toHaveLength(1);
+    const fork = await until('the worker', () => state.forks.find((f) => f.serviceName === 'camera-cam-1'));
+    expect(fork.transfers).toBe(1);
+    const types = contents.events().map((e) => e.type);
+    expect(types).toEqual(expect.arrayContaining(['config', 'snapshot', 'capture-assignment']));
+    expect(contents.events().find((e) => e.type === 'capture-assignment')).toEqual({ type: 'capture-assignment', cameraIds: ['cam-1'] });
+    // The config lives in userData/config.json, and the assigned id was saved.
+    expect((JSON.parse(readFileSync(path.join(state.userData, 'config.json'), 'utf8')) as AppConfig).cameras[0].id).toBe('cam-1');
+  });
+
+  it('answers requests from the app page only, and validates them', async () => {
+    expect(await request({ method: 'getConfig' })).toMatchObject({ ok: true });
+    expect(await request({ method: 'dropTables' })).toMatchObject({ ok: false, error: expect.stringContaining('invalid request') });
+    expect(await request({ method: 'getConfig' }, { url: 'https://evil.example/' })).toMatchObject({ ok: false, error: expect.stringContaining('refused') });
+    expect(await request({ method: 'getConfig' }, { url: PAGE })).toMatchObject({ ok: false, error: expect.stringContaining('refused') });
+    expect(await request({ method: 'getConfig' }, contents.mainFrame, new MockContents())).toMatchObject({ ok: false });
+    const added = await request({ method: 'addCamera', camera: { id: 'ext', name: 'Pushed', source: { kind: 'external' } } });
+    expect(added).toMatchObject({ ok: true, value: { id: 'ext' } });
+    await until('a port for the new camera', () => contents.posted.find((p) => (p.payload as { cameraId: string }).cameraId === 'ext'));
+  });
+
+  it('stops every worker when the page reloads, and starts fresh ones when it has loaded', async () => {
+    const pids = await until('two worker pids', () => {
+      const live = state.forks.filter((f) => f.serviceName?.startsWith('camera-') && f.pid && pidAlive(f.pid));
+      return live.length >= 2 ? live.map((f) => f.pid!) : undefined;
+    });
+    contents.emit('did-start-navigation', { isMainFrame: true, isSameDocument: false, url: PAGE });
+    await until('the workers to exit', () => pids.every((pid) => !pidAlive(pid)));
+    expect(await request({ method: 'getSnapshot' })).toMatchObject({ ok: false });
+
+    const before = state.forks.length;
+    contents.emit('did-finish-load');
+    await until('new workers', () => state.forks.filter((f, i) => i >= before && f.serviceName?.startsWith('camera-')).length >= 2);
+    const snapshot = await request({ method: 'getSnapshot' });
+    expect(snapshot.ok).toBe(true);
+  }, 45_000);
+
+  it('stops every worker when the app quits', async () => {
+    const live = state.forks.filter((f) => f.pid && pidAlive(f.pid)).map((f) => f.pid!);
+    expect(live.length).toBeGreaterThan(0);
+    await engine.shutdown();
+    await until('every worker to exit', () => live.every((pid) => !pidAlive(pid)));
+    expect(state.handlers.has(IPC_CHANNELS.request)).toBe(false);
+  }, 30_000);
+});
