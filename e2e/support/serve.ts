@@ -100,7 +100,12 @@ export async function startServe(initialConfig?: object): Promise<ServeHandle> {
       return (await res.json()) as { cameras: ApiStatsCamera[]; capacityIps: number | null };
     },
     config() {
-      return JSON.parse(readFileSync(configFile, 'utf8'));
+      try {
+        return JSON.parse(readFileSync(configFile, 'utf8'));
+      } catch {
+        // Not written yet (or caught mid-write): as good as empty, and callers poll.
+        return { cameras: [] };
+      }
     },
     async stop() {
       if (stopped) return;

@@ -141,7 +141,7 @@ test('removing a camera ends its process while the others keep going', async () 
     )
     .toBe(true);
   expect((await serve.stats()).cameras.map((c) => c.id)).not.toContain(id);
-  expect(serve.config().cameras.map((c) => c.name)).toEqual(ORIGINAL_NAMES.slice(0, 3));
+  await expect.poll(() => serve.config().cameras.map((c) => c.name), { message: 'the config file lost the camera' }).toEqual(ORIGINAL_NAMES.slice(0, 3));
 });
 
 test('an unplugged camera says disconnected and comes back by itself', async () => {
@@ -200,5 +200,5 @@ test('a thread budget set in Settings reaches every interpreter', async () => {
     .poll(async () => (await serve.stats()).cameras.map((c) => `${c.state}:${c.threads}`), { timeout: SLOW, message: 'every worker restarted with 2 threads' })
     .toEqual(['running:2', 'running:2', 'running:2']);
   for (const name of NAMES.slice(0, 3)) await expectLive(page, name);
-  expect(serve.config().settings?.threadsPerInterpreter).toBe(2);
+  await expect.poll(() => serve.config().settings?.threadsPerInterpreter, { message: 'the config file holds the setting' }).toBe(2);
 });

@@ -15,12 +15,20 @@ export function SettingsPanel({ onClose }: { onClose: () => void }) {
   const [maxInFlight, setMaxInFlight] = useState('1');
   const [state, setState] = useState<{ saving: boolean; error: string | null; saved: boolean }>({ saving: false, error: null, saved: false });
 
+  // Follow the engine's values when they change, not every snapshot: a snapshot a second carries a
+  // new settings object, and taking it each time would undo what the user is choosing.
+  const engineThreads = settings ? String(settings.threadsPerInterpreter) : null;
+  const engineDelegate = settings?.delegate ?? null;
+  const engineInFlight = settings ? String(settings.maxInFlight) : null;
   useEffect(() => {
-    if (!settings) return;
-    setThreads(String(settings.threadsPerInterpreter));
-    setDelegate(settings.delegate);
-    setMaxInFlight(String(settings.maxInFlight));
-  }, [settings]);
+    if (engineThreads !== null) setThreads(engineThreads);
+  }, [engineThreads]);
+  useEffect(() => {
+    if (engineDelegate !== null) setDelegate(engineDelegate);
+  }, [engineDelegate]);
+  useEffect(() => {
+    if (engineInFlight !== null) setMaxInFlight(engineInFlight);
+  }, [engineInFlight]);
 
   const save = async (event: FormEvent): Promise<void> => {
     event.preventDefault();
