@@ -5,7 +5,9 @@
  * MessagePort per running camera with window.postMessage({ type: 'multicam:port', cameraId }, '*',
  * [port]), exactly as the contract says main and the preload do. Behind it, instead of Electron IPC
  * and a worker's port, it talks to serve mode's WebSocket (the same engine). Requests are answered
- * with ApiResponse envelopes ({ ok, value } / { ok, error }), which the bridge unwraps.
+ * with ApiResponse envelopes ({ ok, value } / { ok, error }), which the bridge unwraps; like the
+ * desktop app, whose engine starts once the page has loaded, it refuses requests for the page's
+ * first 1.5 s.
  *
  * Plain JavaScript in a string: it runs in the page, and this project's types have no DOM.
  */
@@ -19,7 +21,7 @@ export const MOCK_PRELOAD = String.raw`
   const listeners = new Set();
   const ports = new Map(); // cameraId -> { port, pid }
   let nextId = 1;
-  window.__mockPreload = { framesOverPorts: 0, resultsOverPorts: 0, portsSent: 0 };
+  window.__mockPreload = { framesOverPorts: 0, resultsOverPorts: 0, portsSent: 0, refusedEarly: 0 };
 
   function encodeFrame(frame) {
     const { data, ...header } = frame;
@@ -69,6 +71,11 @@ export const MOCK_PRELOAD = String.raw`
 
   window.multicam = {
     async request(request) {
+      // Like the desktop app, whose engine starts only after the page has loaded: early requests are refused.
+      if (performance.now() < 1500) {
+        window.__mockPreload.refusedEarly++;
+        return { ok: false, error: 'the engine is not running (the page is loading)' };
+      }
       await open;
       const id = nextId++;
       return new Promise((resolve) => {

@@ -23,6 +23,13 @@ test('with window.multicam the page uses the desktop bridge and MessagePorts', a
   const page = await context.newPage();
   await page.goto(serve.url);
   await expect(page.getByTestId('connection')).toContainText('desktop');
+  // The first requests were refused (engine not up yet); the page retried quietly and has its models.
+  await expect(page.getByTestId('grid-empty')).toBeVisible();
+  await page.getByTestId('add-camera').click();
+  await expect(page.getByTestId('model-select').locator('option').first()).not.toHaveText(/Loading models/);
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  expect(await page.evaluate(() => (globalThis as unknown as { __mockPreload: Record<string, number> }).__mockPreload.refusedEarly)).toBeGreaterThan(0);
+  await expect(page.getByTestId('notice')).toHaveCount(0);
 
   await addWebcam(page, 'Port cam', 'fake_device_2');
   await expectLive(page, 'Port cam');

@@ -8,6 +8,8 @@ import { WebBridge } from '../bridge/web';
 import { FrameBatcher } from './schedule';
 import { applySnapshot, pushNotice, store } from './store';
 
+const REFRESH_ATTEMPTS = 8;
+
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -25,6 +27,8 @@ export function connectEngine(bridge: EngineBridge): () => void {
         break;
       case 'config':
         store.setState({ config: event.config });
+        // The engine is up: if the first fetch came too early, the model list is still missing.
+        if (store.getState().models.length === 0) void refresh();
         break;
       case 'notice':
         pushNotice(event.notice);
@@ -35,19 +39,32 @@ export function connectEngine(bridge: EngineBridge): () => void {
     }
   });
 
-  const refresh = async (): Promise<void> => {
-    try {
-      const [snapshot, config, models] = await Promise.all([
-        bridge.request({ method: 'getSnapshot' }),
-        bridge.request({ method: 'getConfig' }),
-        bridge.request({ method: 'listModels' }),
-      ]);
-      applySnapshot(snapshot);
-      store.setState({ config, models });
-    } catch (err) {
-      pushNotice({ level: 'error', message: `Could not load the engine state: ${errorMessage(err)}` });
-    }
-  };
+  // The desktop app starts its engine only once the page has loaded, so the first requests can be
+  // refused; try again for a while before saying so.
+  let refreshing: Promise<void> | null = null;
+  const refresh = (): Promise<void> =>
+    (refreshing ??= (async () => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const [snapshot, config, models] = await Promise.all([
+            bridge.request({ method: 'getSnapshot' }),
+            bridge.request({ method: 'getConfig' }),
+            bridge.request({ method: 'listModels' }),
+          ]);
+          applySnapshot(snapshot);
+          store.setState({ config, models });
+          return;
+        } catch (err) {
+          if (attempt >= REFRESH_ATTEMPTS) {
+            pushNotice({ level: 'error', message: `Could not load the engine state: ${errorMessage(err)}` });
+            return;
+          }
+          await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 250 * 2 ** attempt)));
+        }
+      }
+    })().finally(() => {
+      refreshing = null;
+    }));
 
   if (bridge instanceof WebBridge) {
     // Serve mode: a page captures only what the server assigns it; until told, nothing.
