@@ -5,14 +5,26 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
+
+/**
+ * index.html's CSP allows only the page's own scripts. Vite's dev server injects the React refresh
+ * preamble inline, so while serving (never in a build) the meta policy lets inline scripts run.
+ */
+export function devInlineScripts(): Plugin {
+  return {
+    name: 'multicam:dev-inline-scripts',
+    apply: 'serve',
+    transformIndexHtml: (html) => html.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'"),
+  };
+}
 
 export default defineConfig({
   root: resolve(here, 'src/renderer'),
   base: './',
-  plugins: [react()],
+  plugins: [react(), devInlineScripts()],
   build: {
     outDir: resolve(here, 'out/renderer-web'),
     emptyOutDir: true,
