@@ -55,6 +55,8 @@ export class WebBridge implements EngineBridge {
   private readonly events = new Listeners<ApiEvent>();
   private readonly channelListeners = new Listeners<FrameChannel>();
   private readonly connectionListeners = new Listeners<ConnectionState>();
+  /** Connection attempts that failed in a row (0 while connected). */
+  failures = 0;
   private readonly channels = new Map<string, { channel: SocketFrameChannel; pid: number | null }>();
   private retryMs = 500;
   private state: ConnectionState = 'connecting';
@@ -120,12 +122,14 @@ export class WebBridge implements EngineBridge {
     this.socket = socket;
     socket.onopen = () => {
       this.retryMs = 500;
+      this.failures = 0;
       this.setState('open');
     };
     socket.onmessage = (event: MessageEvent) => this.onMessage(event.data);
     socket.onclose = () => {
       if (this.socket !== socket) return;
       this.socket = null;
+      this.failures++;
       this.failPending('connection to the engine lost');
       // Frames in flight on the old socket will never be answered.
       for (const { channel } of this.channels.values()) channel.close();

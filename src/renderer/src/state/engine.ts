@@ -70,7 +70,7 @@ export function connectEngine(bridge: EngineBridge): () => void {
     // Serve mode: a page captures only what the server assigns it; until told, nothing.
     store.setState({ assignment: [] });
     const offConnection = bridge.onConnection((connection) => {
-      store.setState({ connection });
+      store.setState({ connection, connectionFailures: bridge.failures });
       if (connection === 'open') void refresh();
     });
     return () => {

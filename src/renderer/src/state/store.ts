@@ -52,6 +52,8 @@ export interface UiNotice extends Notice {
 
 export interface AppState {
   connection: ConnectionState;
+  /** Failed connection attempts in a row (serve mode). */
+  connectionFailures: number;
   snapshot: EngineSnapshot | null;
   cameras: CameraStatus[];
   settings: EngineSettings | null;
@@ -68,6 +70,7 @@ export interface AppState {
 
 export const initialState = (): AppState => ({
   connection: 'connecting',
+  connectionFailures: 0,
   snapshot: null,
   cameras: [],
   settings: null,
