@@ -22,7 +22,7 @@ import { BenchJsonSchema, type BenchJson } from './lib/schema';
 import { STRATEGIES, type BenchContext, type ModelRef, type ResultRow, type RowDraft, type StrategyName } from './lib/types';
 import { browserUnavailable, runBrowser } from './strategies/browser';
 import { measureLimit } from './strategies/limit';
-import { runSharedLock, runThreadPool, sharedLockThreadCounts } from './strategies/local';
+import { runSharedLock, runThreadPoolIsolated, sharedLockThreadCounts } from './strategies/local';
 import { runProcess, type ProcessStrategy } from './strategies/process';
 
 const USAGE = `usage: npm run bench -- [--seconds S] [--streams 1,2,4,8] [--model NAME|PATH] [--json FILE] [--svg FILE] [--strategies ${STRATEGIES.join(',')}]`;
@@ -127,7 +127,7 @@ async function main(): Promise<void> {
       if (strategy === 'shared-lock') {
         for (const threads of sharedLockThreadCounts(ctx)) await runSharedLock(ctx, opts.streams, threads, onRow);
       } else if (strategy === 'thread-pool') {
-        for (const n of opts.streams) await runThreadPool(ctx, n, onRow);
+        for (const n of opts.streams) await runThreadPoolIsolated(ctx, n, onRow);
       } else if (strategy === 'browser-wasm') {
         const why = await browserUnavailable(ctx);
         if (why) {

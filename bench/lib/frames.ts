@@ -84,7 +84,7 @@ export function topFace(detections: Array<Pick<Detection, 'score' | 'box'>>): Ex
  * streams than placements) accepts either, since the two cannot be told apart.
  */
 export class Attribution {
-  constructor(private readonly expected: Array<Expected | null>) {}
+  constructor(readonly expected: Array<Expected | null>) {}
 
   /** True when the answer belongs to the stream: its face is nearest to this stream's expected face. */
   isOwn(stream: number, detections: Array<Pick<Detection, 'score' | 'box'>>): boolean {

@@ -18,6 +18,7 @@ import { drive, type StreamAnswer } from '../lib/driver';
 import type { BenchContext, RowDraft } from '../lib/types';
 import { benchFile, tsWorker, tsxExecArgv } from '../lib/tsx';
 import type { HostFrame, HostInit, HostOut } from '../workers/host';
+import type { PoolReply, PoolRun } from '../workers/pool-runner';
 
 interface Endpoint {
   post(m: HostInit | HostFrame): void;
@@ -151,7 +152,68 @@ export async function runSharedLock(ctx: BenchContext, streams: number[], thread
   }
 }
 
-export async function runThreadPool(ctx: BenchContext, n: number, onRow: (r: RowDraft) => void): Promise<void> {
+/**
+ * thread-pool, run in a child process of its own (bench/workers/pool-runner.ts) with its load
+ * generator. A crash of that child fails this strategy, not the bench.
+ */
+export async function runThreadPoolIsolated(ctx: BenchContext, n: number, onRow: (r: RowDraft) => void): Promise<void> {
+  const child = fork(benchFile('workers', 'pool-runner.ts'), [], {
+    execArgv: tsxExecArgv(),
+    serialization: 'advanced',
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
+  const stderr: string[] = [];
+  let rows = 0;
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (chunk: string) => {
+    for (const line of chunk.split('\n')) if (line.trim() && !line.startsWith('INFO:')) stderr.push(line.trim());
+    if (stderr.length > 20) stderr.splice(0, stderr.length - 20);
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.on('message', (m: PoolReply) => {
+        if (m.type === 'progress') ctx.progress(m.text);
+        else if (m.type === 'row') {
+          rows++;
+          onRow(m.row);
+        }
+        else if (m.type === 'error') reject(new Error(m.message));
+        else resolve();
+      });
+      child.on('exit', (code, signal) => {
+        // A crash after the row came back (tearing down) does not lose the measurement.
+        if (rows > 0) resolve();
+        else reject(new Error(`the thread-pool process ${signal ? `was killed by ${signal}` : `exited with code ${code}`}${stderr.length ? `: ${stderr.at(-1)}` : ''}`));
+      });
+      const run: PoolRun = {
+        type: 'run',
+        n,
+        cores: ctx.cores,
+        model: ctx.model,
+        delegatePath: ctx.delegatePath,
+        frames: ctx.frames.slice(0, n),
+        expected: ctx.attribution.expected,
+        calibration: ctx.calibration,
+        seconds: ctx.seconds,
+        warmupSeconds: ctx.warmupSeconds,
+      };
+      child.send(run);
+    });
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) {
+      const gone = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await gone;
+    }
+  }
+}
+
+/**
+ * @param closeWorkers terminate the worker threads at the end. Terminating a worker thread whose
+ *   interpreter ran with more than one XNNPACK thread aborts the whole process (SIGABRT), so the
+ *   isolated runner leaves them and its process is killed instead.
+ */
+export async function runThreadPool(ctx: BenchContext, n: number, onRow: (r: RowDraft) => void, closeWorkers = true): Promise<void> {
   const workers = Math.min(n, ctx.cores);
   const threads = threadsPerInterpreter({ cameras: workers, cores: ctx.cores, userThreads: 'auto', calibration: ctx.calibration });
   const hosts = Array.from({ length: workers }, () => new Host(threadEndpoint(), ctx, threads, false));
@@ -184,6 +246,6 @@ export async function runThreadPool(ctx: BenchContext, n: number, onRow: (r: Row
       frames: r.frames,
     });
   } finally {
-    await Promise.all(hosts.map((h) => h.close()));
+    if (closeWorkers) await Promise.all(hosts.map((h) => h.close()));
   }
 }
