@@ -58,7 +58,16 @@ export function IpsChart({ cameraId, height = 70, color = '#38bdf8' }: IpsChartP
             // Seconds before now reads better than wall-clock time on a 60 s window.
             values: (_u, splits) => splits.map((v) => `${Math.round(v - xRange().max)} s`),
           },
-          { stroke: '#94a3b8', grid: { stroke: '#1e293b' }, ticks: { show: false }, size: 34, font: '10px system-ui' },
+          {
+            stroke: '#94a3b8',
+            grid: { stroke: '#1e293b' },
+            ticks: { show: false },
+            size: 40,
+            font: '10px system-ui',
+            // A short chart has room for three labels: zero, half and the top.
+            splits: (_u, _axis, min, max) => [min, (min + max) / 2, max],
+            values: (_u, splits) => splits.map((v) => (v === 0 ? '0' : v >= 10 ? Math.round(v).toString() : v.toFixed(1))),
+          },
         ],
       },
       data(),
