@@ -12,6 +12,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'electron-vite';
+import { devInlineScripts } from './vite.renderer.config';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
@@ -40,7 +41,7 @@ export default defineConfig({
   },
   renderer: {
     root: resolve(here, 'src/renderer'),
-    plugins: [react()],
+    plugins: [react(), devInlineScripts()],
     build: {
       outDir: resolve(here, 'out/renderer'),
       sourcemap: true,
