@@ -52,14 +52,14 @@ export interface NodeLauncherOptions {
  * The worker entry for Node. From the sources, the worker is bundled once per launcher with
  * esbuild (about 60 ms) into a content-addressed file under node_modules/.cache: a worker then
  * starts in plain Node, about 3x faster than through the tsx loader, which matters when a crashed
- * camera has to be back within seconds. Without esbuild it falls back to tsx; without the sources
- * (a build), it runs the built worker.
+ * camera has to be back within seconds. Without esbuild it falls back to tsx. (The desktop app
+ * does not come here: electron-vite builds its worker.)
  */
 function workerEntry(): { file: string; execArgv: string[] } {
   const root = projectRoot();
   const ts = path.join(root, 'src', 'workers', 'camera-worker.ts');
   const require = createRequire(path.join(root, 'package.json'));
-  if (!existsSync(ts)) return { file: path.join(root, 'out', 'main', 'camera-worker.js'), execArgv: [] };
+  if (!existsSync(ts)) throw new Error(`the camera worker source ${ts} is missing`);
   try {
     return { file: bundleWorker(root, ts, require), execArgv: [] };
   } catch (err) {
