@@ -114,7 +114,9 @@ export function chart(json: BenchJson): string {
   parts.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
   parts.push(
     `<text x="${m.left}" y="24" font-size="15" font-weight="bold">${esc(`${json.run.model.name}: aggregate inferences/s vs concurrent streams`)}</text>`,
-    `<text x="${m.left}" y="40" fill="#555">${esc(`${json.machine.cpu}, ${json.machine.cores} cores, ${json.run.seconds} s per point`)}</text>`,
+    `<text x="${m.left}" y="40" fill="#555">${esc(
+      `${json.machine.cpu}, ${json.machine.cores} cores, ${json.run.seconds} s per point, load average ${json.run.load_average_before[0].toFixed(1)} at start`,
+    )}</text>`,
   );
   for (let v = 0; v <= top + 1e-9; v += step) {
     parts.push(`<line x1="${m.left}" x2="${m.left + pw}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#e5e5e5"/>`);

@@ -113,8 +113,12 @@ export async function runProcess(
       onProgress: (done, t) => ctx.progress(`${strategy} N=${n}: ${(done / Math.max(t, 0.01)).toFixed(0)} ips`),
     });
     const statuses = ids.map((id) => supervisor.status(id)!);
-    const threads = statuses[0].threads;
+    const perWorker = statuses.map((s) => s.threads);
+    const threads = Math.max(...perWorker);
     const restarts = statuses.reduce((a, s) => a + s.restarts, 0);
+    const notes: string[] = [];
+    if (restarts > 0) notes.push(`${restarts} worker restart(s) during the run`);
+    if (new Set(perWorker).size > 1) notes.push(`threads per worker differ: ${perWorker.join(',')}`);
     onRow({
       strategy,
       streams: n,
@@ -131,7 +135,7 @@ export async function runProcess(
       misattributed: r.misattributed,
       dropped: r.dropped,
       frames: r.frames,
-      note: restarts > 0 ? `${restarts} worker restart(s) during the run` : undefined,
+      note: notes.length > 0 ? notes.join('; ') : undefined,
     });
     return r;
   } finally {
