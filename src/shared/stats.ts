@@ -7,7 +7,8 @@ export class RateMeter {
 
   mark(now = Date.now()): void {
     this.stamps.push(now);
-    this.trim(now);
+    // Trimming is left to rate() (about once a second), unless the list grows large.
+    if (this.stamps.length > 65_536) this.trim(now);
   }
 
   rate(windowMs: number, now = Date.now()): number {

@@ -202,6 +202,7 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
     const camera: Camera = new Camera({ ...config, id }, (frame): boolean => this.sendFrame(camera, frame), this.settings.maxInFlight);
     camera.env = options.env;
     this.cameras.set(id, camera);
+    this.noteModelPath(camera);
     this.rebalanceThreads(id);
     this.startWorker(camera);
     return id;
@@ -235,6 +236,8 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
     if (patch.scoreThreshold !== undefined) camera.worker?.postMessage({ type: 'set-threshold', scoreThreshold: patch.scoreThreshold });
     if (modelChanged) {
       camera.modelChoice = patch.model!;
+      this.noteModelPath(camera);
+      this.rebalanceThreads(id);
       this.restartPlanned(camera);
     }
     this.emitChange(camera);
@@ -399,10 +402,12 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
       case 'hello':
         break;
       case 'ready':
+        // A worker being replaced (new thread count, model or delegate) may still finish loading:
+        // its 'ready' describes a configuration that is on its way out.
+        if (camera.expectedExit) break;
         camera.state = 'running';
         camera.readyAt = Date.now();
         camera.modelInfo = msg.model;
-        camera.threads = msg.threads;
         camera.delegate = msg.delegate;
         camera.error = undefined;
         camera.gate.reset();
@@ -532,6 +537,15 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
       if (threads === camera.threads) continue;
       camera.threads = threads;
       if (camera.config.id !== justAdded && (camera.worker || camera.state === 'starting')) this.restartPlanned(camera);
+    }
+  }
+
+  /** Resolve the model early, so the thread budget finds its calibration before the first start. */
+  private noteModelPath(camera: Camera): void {
+    try {
+      camera.modelPath = resolveModel(camera.modelChoice).path;
+    } catch {
+      camera.modelPath = ''; // startWorker reports the problem
     }
   }
 
