@@ -216,9 +216,18 @@ export async function runThreadPoolIsolated(ctx: BenchContext, n: number, onRow:
 export async function runThreadPool(ctx: BenchContext, n: number, onRow: (r: RowDraft) => void, closeWorkers = true): Promise<void> {
   const workers = Math.min(n, ctx.cores);
   const threads = threadsPerInterpreter({ cameras: workers, cores: ctx.cores, userThreads: 'auto', calibration: ctx.calibration });
-  const hosts = Array.from({ length: workers }, () => new Host(threadEndpoint(), ctx, threads, false));
+  // One worker thread at a time: tfjs-tflite-node keeps the TensorInfo constructor in a process-wide
+  // static that each thread's addon load overwrites, so a thread that builds its interpreter while
+  // another thread loads the addon creates objects of the wrong isolate and aborts the process.
+  // Interpreters built one after the other never touch that constructor again.
+  const hosts: Host[] = [];
+  const ready: Array<{ threads: number; delegate: 'xnnpack' | 'none' }> = [];
   try {
-    const ready = await Promise.all(hosts.map((h) => h.whenReady()));
+    for (let i = 0; i < workers; i++) {
+      const host = new Host(threadEndpoint(), ctx, threads, false);
+      hosts.push(host);
+      ready.push(await host.whenReady());
+    }
     ctx.progress(`thread-pool N=${n}`);
     const r = await drive((s) => hosts[s % workers].submit(s, ctx), {
       streams: n,
