@@ -46,6 +46,8 @@ export interface SoakWorkerReport {
   rssEndBytes: number;
   rssPeakBytes: number;
   rssGrowthPercent: number;
+  /** RSS over the run, [seconds, MB], one point every 10 % of the run: shows a step from a trend. */
+  rssTimelineMb: Array<[number, number]>;
   throughputStartIps: number;
   throughputEndIps: number;
   throughputDriftPercent: number;
@@ -246,6 +248,7 @@ async function main(): Promise<void> {
       rssEndBytes: end,
       rssPeakBytes: Math.max(warm, end, ...s.filter((x) => x.t >= startFrom).map((x) => x.rssBytes)),
       rssGrowthPercent: round(percent(warm, end)),
+      rssTimelineMb: Array.from({ length: 11 }, (_, i) => at(s, (endT * i) / 10)).map((x) => [round(x.t), round(x.rssBytes / 1e6)] as [number, number]),
       throughputStartIps: round(ipsStart),
       throughputEndIps: round(ipsEnd),
       throughputDriftPercent: round(percent(ipsStart, ipsEnd)),

@@ -48,6 +48,22 @@ export interface DriveResult {
   latencies: number[];
 }
 
+/** The measured fields of a result row, as every strategy reports them. */
+export function measuredFields(r: DriveResult) {
+  return {
+    ips: r.ips,
+    per_stream_ips: r.perStreamIps,
+    min_stream_ips: r.minStreamIps,
+    max_stream_ips: r.maxStreamIps,
+    p50_ms: r.p50Ms,
+    p95_ms: r.p95Ms,
+    cpu: r.cpu,
+    misattributed: r.misattributed,
+    dropped: r.dropped,
+    frames: r.frames,
+  };
+}
+
 export async function drive(submit: Submit, o: DriveOptions): Promise<DriveResult> {
   const cpu = new CpuMeter();
   const perStream = new Array<number>(o.streams).fill(0);

@@ -14,7 +14,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import type { Worker } from 'node:worker_threads';
 import { threadsPerInterpreter } from '../../src/main/engine/thread-budget';
-import { drive, type StreamAnswer } from '../lib/driver';
+import { drive, type StreamAnswer, measuredFields } from '../lib/driver';
 import type { BenchContext, RowDraft } from '../lib/types';
 import { benchFile, tsWorker, tsxExecArgv } from '../lib/tsx';
 import type { HostFrame, HostInit, HostOut } from '../workers/host';
@@ -135,16 +135,7 @@ export async function runSharedLock(ctx: BenchContext, streams: number[], thread
         threads: ready.threads,
         delegate: ready.delegate,
         interpreters: 1,
-        ips: r.ips,
-        per_stream_ips: r.perStreamIps,
-        min_stream_ips: r.minStreamIps,
-        max_stream_ips: r.maxStreamIps,
-        p50_ms: r.p50Ms,
-        p95_ms: r.p95Ms,
-        cpu: r.cpu,
-        misattributed: r.misattributed,
-        dropped: r.dropped,
-        frames: r.frames,
+        ...measuredFields(r),
       });
     }
   } finally {
@@ -243,16 +234,7 @@ export async function runThreadPool(ctx: BenchContext, n: number, onRow: (r: Row
       threads: ready[0].threads,
       delegate: ready[0].delegate,
       interpreters: workers,
-      ips: r.ips,
-      per_stream_ips: r.perStreamIps,
-      min_stream_ips: r.minStreamIps,
-      max_stream_ips: r.maxStreamIps,
-      p50_ms: r.p50Ms,
-      p95_ms: r.p95Ms,
-      cpu: r.cpu,
-      misattributed: r.misattributed,
-      dropped: r.dropped,
-      frames: r.frames,
+      ...measuredFields(r),
     });
   } finally {
     if (closeWorkers) await Promise.all(hosts.map((h) => h.close()));

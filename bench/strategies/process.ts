@@ -16,7 +16,7 @@ import { NodeLauncher } from '../../src/main/engine/node-launcher';
 import { CameraSupervisor } from '../../src/main/engine/supervisor';
 import { CalibrationCache } from '../../src/main/engine/thread-budget';
 import type { EngineSettings, ResultMessage, FrameDroppedMessage } from '../../src/shared/protocol';
-import { drive, type DriveResult, type StreamAnswer } from '../lib/driver';
+import { drive, type DriveResult, type StreamAnswer, measuredFields } from '../lib/driver';
 import type { BenchContext, RowDraft, StrategyName } from '../lib/types';
 
 export type ProcessStrategy = Extract<StrategyName, 'process-per-camera' | 'process-xnnpack-4-threads' | 'process-out-of-box'>;
@@ -125,16 +125,7 @@ export async function runProcess(
       threads,
       delegate: statuses[0].delegate,
       interpreters: n,
-      ips: r.ips,
-      per_stream_ips: r.perStreamIps,
-      min_stream_ips: r.minStreamIps,
-      max_stream_ips: r.maxStreamIps,
-      p50_ms: r.p50Ms,
-      p95_ms: r.p95Ms,
-      cpu: r.cpu,
-      misattributed: r.misattributed,
-      dropped: r.dropped,
-      frames: r.frames,
+      ...measuredFields(r),
       note: notes.length > 0 ? notes.join('; ') : undefined,
     });
     return r;

@@ -5,13 +5,14 @@
  *   (b) the supervisor, fed garbage by a real process standing in for a worker
  *   (c) the shared zod schemas and the WebSocket frame decoder, in process
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { WorkerProcess, type LaunchOptions, type WorkerLauncher } from '../../src/main/engine/launcher';
+import type { LaunchOptions, WorkerLauncher, WorkerProcess } from '../../src/main/engine/launcher';
+import { NodeWorkerProcess } from '../../src/main/engine/node-launcher';
 import type { CameraSupervisor } from '../../src/main/engine/supervisor';
 import { ApiRequest } from '../../src/shared/api';
 import {
@@ -157,31 +158,6 @@ describe('fuzz: a real camera worker over its control channel', () => {
   }, 60_000);
 });
 
-/** A WorkerProcess around any forked script: how a real process that sends garbage plugs in. */
-class ScriptWorkerProcess extends WorkerProcess {
-  constructor(private readonly child: ChildProcess) {
-    super();
-    child.on('message', (m) => this.emit('message', m));
-    child.on('exit', (code, signal) => this.markExited(code, signal));
-    child.stderr?.setEncoding('utf8');
-    child.stderr?.on('data', (chunk: string) => this.noteStderr(chunk));
-  }
-  get pid(): number | undefined {
-    return this.child.pid;
-  }
-  postMessage(message: unknown): boolean {
-    if (!this.alive || !this.child.connected) return false;
-    try {
-      return this.child.send(message as object, () => undefined);
-    } catch {
-      return false;
-    }
-  }
-  protected signal(signal: 'SIGTERM' | 'SIGKILL'): void {
-    this.child.kill(signal);
-  }
-}
-
 class GarbageLauncher implements WorkerLauncher {
   readonly kind = 'node' as const;
   private readonly tsx: string;
@@ -196,7 +172,7 @@ class GarbageLauncher implements WorkerLauncher {
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
       env: { ...process.env, ...options.env, ...this.env },
     });
-    return new ScriptWorkerProcess(child);
+    return new NodeWorkerProcess(child);
   }
 }
 

@@ -8,7 +8,8 @@ import { pathToFileURL } from 'node:url';
 import { WorkerProcess, type LaunchOptions, type WorkerLauncher } from './launcher';
 import { projectRoot } from './paths';
 
-class NodeWorkerProcess extends WorkerProcess {
+/** A WorkerProcess around a forked Node child (also used by tests that fork scripts of their own). */
+export class NodeWorkerProcess extends WorkerProcess {
   constructor(private readonly child: ChildProcess) {
     super();
     child.on('spawn', () => this.emit('spawn'));
