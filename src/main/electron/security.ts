@@ -9,22 +9,13 @@
  * Both policies apply, so the stricter of the two wins.
  */
 import type { IpcMainInvokeEvent, Session, WebContents, WebFrameMain } from 'electron';
+import { contentSecurityPolicy } from '../../shared/csp';
 
 export function appCsp(dev: boolean): string {
-  return [
-    "default-src 'self'",
-    // Vite's dev server injects its client and React refresh preamble inline.
-    dev ? "script-src 'self' 'unsafe-inline'" : "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:",
-    "media-src 'self' blob: data: mediastream:",
-    dev ? "connect-src 'self' ws: http://localhost:* http://127.0.0.1:*" : "connect-src 'self'",
-    "worker-src 'self' blob:",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "frame-ancestors 'none'",
-    "form-action 'none'",
-  ].join('; ');
+  // Vite's dev server injects its client and React refresh preamble inline, and talks over a socket.
+  return dev
+    ? contentSecurityPolicy({ inlineScripts: true, connect: ['ws:', 'http://localhost:*', 'http://127.0.0.1:*'] })
+    : contentSecurityPolicy();
 }
 
 /** Decides whether a URL is the app's own page: the built index.html, or the dev server origin. */

@@ -5,6 +5,7 @@
 import { createReadStream, existsSync, statSync, type Stats } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import path from 'node:path';
+import { contentSecurityPolicy } from '../../shared/csp';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -30,20 +31,8 @@ const CONTENT_TYPES: Record<string, string> = {
  */
 export function pageCsp(host?: string): string {
   // 'self' covers ws: on the same host in current browsers; the explicit source covers older ones.
-  const socket = host && /^[A-Za-z0-9.\-:[\]]+$/.test(host) ? ` ws://${host} wss://${host}` : '';
-  return [
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:",
-    "media-src 'self' blob: data: mediastream:",
-    `connect-src 'self'${socket}`,
-    "worker-src 'self' blob:",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "frame-ancestors 'none'",
-    "form-action 'none'",
-  ].join('; ');
+  const socket = host && /^[A-Za-z0-9.\-:[\]]+$/.test(host) ? [`ws://${host}`, `wss://${host}`] : [];
+  return contentSecurityPolicy({ connect: socket });
 }
 
 export type StaticResult = 'served' | 'not-built' | 'not-found';
