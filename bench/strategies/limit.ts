@@ -18,7 +18,7 @@ export interface LimitResult {
 
 export function measureLimit(model: ModelRef, delegatePath: string | undefined, cores: number, durationMs: number): Promise<LimitResult> {
   const launcher = new NodeLauncher({ forwardStderr: false });
-  const worker = launcher.launch({ cameraId: 'bench-limit', serviceName: 'bench-limit', role: 'calibrate' });
+  const worker = launcher.launch({ cameraId: 'bench-limit', serviceName: 'bench-limit' });
   // Every count up to the cores on small machines; 1, 2, 4, 8 and the cores on big ones.
   const threadCounts = cores <= 4 ? Array.from({ length: cores }, (_, i) => i + 1) : calibrationThreadCounts(cores);
   return new Promise((resolve, reject) => {

@@ -32,8 +32,12 @@ test.beforeAll(async ({ browser }) => {
 });
 
 test.afterAll(async () => {
-  await context?.close();
-  await serve?.stop();
+  // Serve mode and its workers must stop even if the browser context fails to close.
+  try {
+    await context?.close();
+  } finally {
+    await serve?.stop();
+  }
 });
 
 test.afterEach(async ({}, testInfo) => {

@@ -52,7 +52,7 @@ describe('threadsPerInterpreter', () => {
 
 describe('calibration', () => {
   it('a worker process measures the real model at each thread count', async () => {
-    const worker = new NodeLauncher({ forwardStderr: false }).launch({ cameraId: 'calibrate', serviceName: 'calibrate-test', role: 'calibrate' });
+    const worker = new NodeLauncher({ forwardStderr: false }).launch({ cameraId: 'calibrate', serviceName: 'calibrate-test' });
     const answer = new Promise<unknown>((resolve) => worker.on('message', (m) => (m as { type?: string }).type === 'calibration' && resolve(m)));
     const model = resolveModel('face-short');
     worker.postMessage({

@@ -50,7 +50,7 @@ export class CountingLauncher implements WorkerLauncher {
   }
 
   launchesOf(cameraId: string): number {
-    return this.launches.filter((l) => l.options.cameraId === cameraId && (l.options.role ?? 'camera') === 'camera').length;
+    return this.launches.filter((l) => l.options.cameraId === cameraId && !l.options.serviceName.startsWith('calibrate-')).length;
   }
 }
 

@@ -15,7 +15,7 @@ class UtilityWorkerProcess extends WorkerProcess {
     this.child = utilityProcess.fork(workerPath, [], {
       serviceName: options.serviceName,
       stdio: 'pipe',
-      env: { ...process.env, ...options.env, MULTICAM_SERVICE_NAME: options.serviceName, MULTICAM_ROLE: options.role ?? 'camera' },
+      env: { ...process.env, ...options.env },
     });
     this.child.on('spawn', () => this.emit('spawn'));
     this.child.on('message', (message: unknown) => this.emit('message', message));

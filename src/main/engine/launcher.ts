@@ -11,8 +11,6 @@ export interface LaunchOptions {
   serviceName: string;
   /** Extra environment (fault injection in tests). */
   env?: Record<string, string>;
-  /** Which worker entry: a camera worker, or a thread calibration run. */
-  role?: 'camera' | 'calibrate';
 }
 
 export interface WorkerProcessEvents {

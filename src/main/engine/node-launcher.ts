@@ -107,7 +107,7 @@ export class NodeLauncher implements WorkerLauncher {
       execArgv: this.entry.execArgv,
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
-      env: { ...process.env, ...options.env, MULTICAM_SERVICE_NAME: options.serviceName, MULTICAM_ROLE: options.role ?? 'camera' },
+      env: { ...process.env, ...options.env },
     });
     const worker = new NodeWorkerProcess(child);
     if (this.options.forwardStderr !== false) {

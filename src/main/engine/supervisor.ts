@@ -560,7 +560,7 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
     const key = CalibrationCache.key(this.modelKey(camera), this.effectiveDelegate(), this.cores);
     if (this.calibrations.get(key) || this.calibrating.has(key)) return;
     this.calibrating.add(key);
-    const worker = this.options.launcher.launch({ cameraId: camera.config.id, serviceName: `calibrate-${camera.config.id}`, role: 'calibrate' });
+    const worker = this.options.launcher.launch({ cameraId: camera.config.id, serviceName: `calibrate-${camera.config.id}` });
     const finish = () => this.calibrating.delete(key);
     worker.on('message', (data) => {
       const parsed = parseMessage(WorkerOutbound, data);
