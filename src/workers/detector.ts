@@ -7,6 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import { BlazeFaceDecoder } from '../shared/blazeface';
 import { blazeFaceOptions, findManifestModel, type ManifestModel } from '../shared/models';
 import type { DelegateName, Detection, Letterbox, ModelInfo, TensorSummary, WorkerErrorCode } from '../shared/protocol';
@@ -27,11 +28,20 @@ type RunnerConstructor = new (
   options: { threads?: number; delegate?: { path: string; options: Array<[string, string]> } },
 ) => ModelRunner;
 
-// tfjs-tflite-node is CommonJS with a native binding: load it with require so bundlers leave it alone.
+// tfjs-tflite-node's index also loads @tensorflow/tfjs-core and node-fetch, which a worker never
+// uses; its TFLiteNodeModelRunner is the native binding's Interpreter class. Loading just the
+// binding (found by the package's own `bindings` helper, from the package's folder) halves the
+// JavaScript a restarting worker parses. CommonJS, so it is required and bundlers leave it alone.
 const require = createRequire(import.meta.url);
 let runnerClass: RunnerConstructor | undefined;
 function loadRunnerClass(): RunnerConstructor {
-  runnerClass ??= (require('tfjs-tflite-node') as { TFLiteNodeModelRunner: RunnerConstructor }).TFLiteNodeModelRunner;
+  if (!runnerClass) {
+    const manifest = require.resolve('tfjs-tflite-node/package.json');
+    const bindings = createRequire(manifest)('bindings') as (opts: { bindings: string; module_root: string }) => unknown;
+    const addon = bindings({ bindings: 'node_tflite_binding', module_root: dirname(manifest) }) as { Interpreter?: RunnerConstructor };
+    if (typeof addon.Interpreter !== 'function') throw new Error('tfjs-tflite-node binding has no Interpreter class');
+    runnerClass = addon.Interpreter;
+  }
   return runnerClass;
 }
 
