@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync, copyFileSync, readFileSync } from 'node:fs'
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { WORKER_EXEC_ARGV } from '../../src/main/engine/launcher';
 import { resolveModel } from '../../src/main/engine/paths';
 import type { CameraSupervisor } from '../../src/main/engine/supervisor';
 import { feed, fixtureFrame, makeSupervisor, pidAlive, sleep } from './helpers';
@@ -31,6 +32,10 @@ describe('CameraSupervisor', () => {
     const statuses = await Promise.all(ids.map((id) => s.waitForState(id, 'running')));
     const pids = statuses.map((st) => st.pid);
     expect(new Set(pids).size).toBe(4);
+    // Each worker runs with the capped young generation (see WORKER_EXEC_ARGV).
+    if (process.platform === 'linux') {
+      for (const pid of pids) expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toEqual(expect.arrayContaining([...WORKER_EXEC_ARGV]));
+    }
     for (const st of statuses) {
       expect(st.delegate).toBe('xnnpack');
       expect(st.threads).toBe(1); // 4 cameras >= 2 cores: one thread each

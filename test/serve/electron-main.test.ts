@@ -16,12 +16,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { IPC_CHANNELS, type ApiEvent, type ApiResponse } from '../../src/shared/api';
 import type { AppConfig } from '../../src/shared/protocol';
+import { WORKER_EXEC_ARGV } from '../../src/main/engine/launcher';
 import { pidAlive, ROOT } from './helpers';
 
 const state = vi.hoisted(() => ({
   userData: '',
   handlers: new Map<string, (event: unknown, ...args: unknown[]) => unknown>(),
-  forks: [] as Array<{ serviceName?: string; pid?: number; transfers: number }>,
+  forks: [] as Array<{ serviceName?: string; pid?: number; transfers: number; execArgv: string[] }>,
 }));
 
 vi.mock('electron', async () => {
@@ -37,13 +38,14 @@ vi.mock('electron', async () => {
     private readonly child;
     readonly stdout;
     readonly stderr;
-    private readonly record: { serviceName?: string; pid?: number; transfers: number };
-    constructor(modulePath: string, options: { serviceName?: string; env?: NodeJS.ProcessEnv }) {
+    private readonly record: { serviceName?: string; pid?: number; transfers: number; execArgv: string[] };
+    constructor(modulePath: string, options: { serviceName?: string; env?: NodeJS.ProcessEnv; execArgv?: string[] }) {
       super();
-      this.child = fork(modulePath, [], { execArgv: ['--import', tsx], serialization: 'advanced', stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: options.env });
+      const execArgv = [...(options.execArgv ?? []), '--import', tsx];
+      this.child = fork(modulePath, [], { execArgv, serialization: 'advanced', stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: options.env });
       this.stdout = this.child.stdout;
       this.stderr = this.child.stderr;
-      this.record = { serviceName: options.serviceName, pid: this.child.pid, transfers: 0 };
+      this.record = { serviceName: options.serviceName, pid: this.child.pid, transfers: 0, execArgv };
       state.forks.push(this.record);
       this.child.on('spawn', () => this.emit('spawn'));
       this.child.on('message', (m) => this.emit('message', m));
@@ -158,6 +160,7 @@ describe('desktop main without Electron (MOCK electron module)', () => {
     expect(port.ports).toHaveLength(1);
     const fork = await until('the worker', () => state.forks.find((f) => f.serviceName === 'camera-cam-1'));
     expect(fork.transfers).toBe(1);
+    expect(fork.execArgv).toEqual(expect.arrayContaining([...WORKER_EXEC_ARGV]));
     const types = contents.events().map((e) => e.type);
     expect(types).toEqual(expect.arrayContaining(['config', 'snapshot', 'capture-assignment']));
     expect(contents.events().find((e) => e.type === 'capture-assignment')).toEqual({ type: 'capture-assignment', cameraIds: ['cam-1'] });

@@ -5,7 +5,7 @@
  * the renderer's frames arrives with 'init' (the supervisor passes it as a transfer).
  */
 import { utilityProcess, type MessagePortMain, type UtilityProcess } from 'electron';
-import { WorkerProcess, type LaunchOptions, type WorkerLauncher } from '../engine/launcher';
+import { WORKER_EXEC_ARGV, WorkerProcess, type LaunchOptions, type WorkerLauncher } from '../engine/launcher';
 
 class UtilityWorkerProcess extends WorkerProcess {
   private readonly child: UtilityProcess;
@@ -15,6 +15,9 @@ class UtilityWorkerProcess extends WorkerProcess {
     this.child = utilityProcess.fork(workerPath, [], {
       serviceName: options.serviceName,
       stdio: 'pipe',
+      // Never run here (no Electron runtime): whether a utility process applies a V8 heap option
+      // given this way is unverified; without it the worker runs the same, with a larger heap.
+      execArgv: [...WORKER_EXEC_ARGV],
       env: { ...process.env, ...options.env },
     });
     this.child.on('spawn', () => this.emit('spawn'));

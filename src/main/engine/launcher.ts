@@ -5,6 +5,16 @@
  */
 import { EventEmitter } from 'node:events';
 
+/**
+ * V8 options for every camera worker. A worker keeps almost nothing alive between frames, but
+ * V8 grows a busy process's young generation step by step up to 16 MB per semi-space, and the
+ * frames' backing stores (malloc'd, freed only when a scavenge collects their buffers) pile up in
+ * between. Measured over 5 minutes with 4 cameras: 115-125 MB RSS per worker without the cap,
+ * stepping up at random moments in the first minutes; 75-80 MB and flat from 30 s with it, at
+ * the same throughput. See docs/reliability.md (Soak).
+ */
+export const WORKER_EXEC_ARGV: readonly string[] = ['--max-semi-space-size=1'];
+
 export interface LaunchOptions {
   cameraId: string;
   /** Unique per camera, so a crash reported by the host can be matched to its camera. */

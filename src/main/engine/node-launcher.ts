@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { WorkerProcess, type LaunchOptions, type WorkerLauncher } from './launcher';
+import { WORKER_EXEC_ARGV, WorkerProcess, type LaunchOptions, type WorkerLauncher } from './launcher';
 import { projectRoot } from './paths';
 
 /** A WorkerProcess around a forked Node child (also used by tests that fork scripts of their own). */
@@ -104,7 +104,7 @@ export class NodeLauncher implements WorkerLauncher {
 
   launch(options: LaunchOptions): WorkerProcess {
     const child = fork(this.entry.file, [], {
-      execArgv: this.entry.execArgv,
+      execArgv: [...WORKER_EXEC_ARGV, ...this.entry.execArgv],
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
       env: { ...process.env, ...options.env },
