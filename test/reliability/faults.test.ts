@@ -50,62 +50,69 @@ function stalledWindows(f: Feeder, from: number, to: number): number {
 }
 
 describe('worker faults under load', () => {
-  it('a worker killed with SIGKILL runs again within 3 s and the other cameras keep going', async () => {
+  it('a worker killed with SIGKILL runs again within 3 s; the other cameras keep within 10 % of their throughput', async () => {
     const sup = (supervisor = createSupervisor());
     const ids = ['k1', 'k2', 'k3', 'k4'];
     for (const id of ids) sup.addCamera(externalCamera(id));
     await Promise.all(ids.map((id) => sup.waitForState(id, 'running')));
     const fs = ids.map((id) => feed(sup, id));
-    const [victim, ...others] = fs;
-    const changes = recordChanges(sup, victim.cameraId);
+    await sleep(2000); // warm-up: the first inferences of a fresh interpreter are slower
 
-    const windowMs = 4000;
-    await sleep(1000); // warm-up: the first inferences of a fresh interpreter are slower
-    const beforeFrom = Date.now();
-    await sleep(windowMs);
+    // Three kills, a different camera each time. Around each kill, the other three cameras'
+    // results are counted over equal windows before and after it (the after window starts at the
+    // kill, so it holds the dead time and the replacement's start). With no kill at all, one such
+    // pair of windows on a quiet 2-core machine differs by up to 9 % (measured, docs/reliability.md),
+    // so the sum over the three kills is what is held to 10 %.
+    const windowMs = 5000;
+    let before = 0;
+    let after = 0;
+    const lines: string[] = [];
+    for (const victim of fs.slice(0, 3)) {
+      const others = fs.filter((f) => f !== victim);
+      const restartsBefore = new Map(others.map((f) => [f.cameraId, sup.status(f.cameraId)!.restarts]));
+      const pidsBefore = new Map(others.map((f) => [f.cameraId, sup.status(f.cameraId)!.pid]));
+      const changes = recordChanges(sup, victim.cameraId);
+      const beforeFrom = Date.now();
+      await sleep(windowMs);
 
-    const worker = sup.workerOf(victim.cameraId)!;
-    const oldPid = worker.pid!;
-    const killedAt = Date.now();
-    process.kill(oldPid, 'SIGKILL');
+      const oldPid = sup.workerOf(victim.cameraId)!.pid!;
+      const killedAt = Date.now();
+      process.kill(oldPid, 'SIGKILL');
+      // The kill is seen asynchronously: wait for the restart, then for the new process to be ready.
+      const back = await until(() => changes.some((c) => c.state === 'restarting'), 5000, 'the supervisor to notice the kill')
+        .then(() => sup.waitForState(victim.cameraId, 'running', 10_000))
+        .catch(() => null);
+      const recoveredAt = Date.now();
+      await sleep(Math.max(0, killedAt + windowMs - Date.now()));
+      const afterTo = killedAt + windowMs;
 
-    // The kill is seen asynchronously: wait for the restart, then for the new process to be ready.
-    const back = await until(() => changes.some((c) => c.state === 'restarting'), 5000, 'the supervisor to notice the kill')
-      .then(() => sup.waitForState(victim.cameraId, 'running', 10_000))
-      .catch(() => null);
-    const recoveredAt = Date.now();
-    await sleep(Math.max(0, killedAt + windowMs - Date.now()));
-    const afterTo = killedAt + windowMs;
+      // Recovery: a new process, running within 3 s of the kill, and it produces results again.
+      expect(back, `${victim.cameraId} came back to running`).not.toBeNull();
+      expect(recoveredAt - killedAt).toBeLessThanOrEqual(3000);
+      expect(back!.pid).not.toBe(oldPid);
+      expect(pidAlive(oldPid)).toBe(false);
+      expect(sup.status(victim.cameraId)!.restarts).toBe(1);
+      expect(victim.countBetween(recoveredAt, afterTo)).toBeGreaterThan(0);
 
-    // Recovery: a new process, running within 3 s of the kill, and it produces results again.
-    expect(back, 'the killed camera came back to running').not.toBeNull();
-    expect(recoveredAt - killedAt).toBeLessThanOrEqual(3000);
-    expect(back!.pid).not.toBe(oldPid);
-    expect(pidAlive(oldPid)).toBe(false);
-    expect(sup.status(victim.cameraId)!.restarts).toBe(1);
-    expect(changes.map((c) => c.state)).toContain('restarting');
-    expect(victim.countBetween(recoveredAt, afterTo)).toBeGreaterThan(0);
-
-    // The others: same processes, never stalled, throughput over equal windows before and after.
-    const ratios = others.map((f) => f.countBetween(killedAt, afterTo) / Math.max(1, f.countBetween(beforeFrom, killedAt)));
-    const before = others.reduce((n, f) => n + f.countBetween(beforeFrom, killedAt), 0);
-    const after = others.reduce((n, f) => n + f.countBetween(killedAt, afterTo), 0);
-    const ratio = after / before;
-    console.log(
-      `[sigkill] recovered in ${recoveredAt - killedAt} ms; others' results ${before} before -> ${after} after ` +
-        `(ratio ${ratio.toFixed(3)}; per camera ${ratios.map((r) => r.toFixed(2)).join(', ')})`,
-    );
-    for (const f of others) {
-      const s = sup.status(f.cameraId)!;
-      expect(s.state).toBe('running');
-      expect(s.restarts).toBe(0);
-      expect(stalledWindows(f, beforeFrom, afterTo)).toBe(0);
+      // The others: same processes, no restarts, never stalled (a result in every 500 ms).
+      for (const f of others) {
+        const s = sup.status(f.cameraId)!;
+        expect(s.state).toBe('running');
+        expect(s.pid).toBe(pidsBefore.get(f.cameraId));
+        expect(s.restarts).toBe(restartsBefore.get(f.cameraId));
+        expect(stalledWindows(f, beforeFrom, afterTo)).toBe(0);
+      }
+      const b = others.reduce((n, f) => n + f.countBetween(beforeFrom, killedAt), 0);
+      const a = others.reduce((n, f) => n + f.countBetween(killedAt, afterTo), 0);
+      before += b;
+      after += a;
+      lines.push(`${victim.cameraId} back in ${recoveredAt - killedAt} ms, others ${b} -> ${a} (${(a / b).toFixed(3)})`);
+      await sleep(1000); // the replacement settles before the next window
     }
-    // The 10% bound is asserted only when asked for (a quiet machine): on a shared 2-core CI box
-    // other test files run at the same time and swing throughput by more than that. See docs/reliability.md.
-    if (process.env.RELIABILITY_STRICT_THROUGHPUT === '1') expect(ratio).toBeGreaterThanOrEqual(0.9);
-    else expect(ratio).toBeGreaterThan(0.5);
-  }, 60_000);
+    const ratio = after / before;
+    console.log(`[sigkill] ${lines.join('; ')}; over three kills ${ratio.toFixed(3)}`);
+    expect(ratio).toBeGreaterThanOrEqual(0.9);
+  }, 90_000);
 
   it('a worker stuck inside inference is restarted by the watchdog', async () => {
     const sup = (supervisor = createSupervisor({ watchdogMs: 2000, statsIntervalMs: 250 }));
