@@ -7,11 +7,11 @@
  * RSS growth, throughput at the start and at the end (drift) and restarts; prints a table (stdout)
  * and writes JSON. Progress goes to stderr. See docs/reliability.md.
  *
- * Warm-up is the first 20% of the run, at most 120 s: a worker's RSS settles within about a minute
- * of start (V8's heap and the allocator reach their working size, measured in a 10-minute run:
- * +13 to +17 % between 30 s and 60 s, then flat to the byte for nine minutes), so growth is
- * measured from there. rssTimelineMb in the JSON shows the whole run. Throughput at the start is measured over the
- * window right after the warm-up, at the end over the last window; a window is 10% of the run
+ * Warm-up is the first 20% of the run, at most 120 s, and growth is measured from its end. With
+ * the workers' young generation capped (WORKER_EXEC_ARGV) a worker's RSS is flat from about 30 s;
+ * before the cap it stepped up by 10-17 % at random moments in the first minutes. rssTimelineMb
+ * in the JSON shows the whole run. Throughput at the start is measured over the window right
+ * after the warm-up, at the end over the last window; a window is 10% of the run
  * (at least 1 s, at most 60 s).
  */
 import { writeFileSync } from 'node:fs';
@@ -49,7 +49,7 @@ export interface SoakWorkerReport {
   rssEndBytes: number;
   rssPeakBytes: number;
   rssGrowthPercent: number;
-  /** RSS over the run, [seconds, MB], one point every 10 % of the run: shows a step from a trend. */
+  /** RSS over the run, [seconds, MiB], one point every 10 % of the run: shows a step from a trend. */
   rssTimelineMb: Array<[number, number]>;
   throughputStartIps: number;
   throughputEndIps: number;
@@ -251,7 +251,9 @@ async function main(): Promise<void> {
       rssEndBytes: end,
       rssPeakBytes: Math.max(warm, end, ...s.filter((x) => x.t >= startFrom).map((x) => x.rssBytes)),
       rssGrowthPercent: round(percent(warm, end)),
-      rssTimelineMb: Array.from({ length: 11 }, (_, i) => at(s, (endT * i) / 10)).map((x) => [round(x.t), round(x.rssBytes / 1e6)] as [number, number]),
+      rssTimelineMb: Array.from({ length: 11 }, (_, i) => at(s, (endT * i) / 10))
+        .filter((x) => x.rssBytes > 0) // before its first stats message a worker has reported no RSS
+        .map((x) => [round(x.t), round(x.rssBytes / 2 ** 20)] as [number, number]),
       throughputStartIps: round(ipsStart),
       throughputEndIps: round(ipsEnd),
       throughputDriftPercent: round(percent(ipsStart, ipsEnd)),

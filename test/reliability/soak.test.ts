@@ -49,6 +49,7 @@ const SoakJson = z.object({
       rssEndBytes: bytes,
       rssPeakBytes: bytes,
       rssGrowthPercent: z.number(),
+      rssTimelineMb: z.array(z.tuple([z.number().nonnegative(), z.number().positive()])).min(1).max(11),
       throughputStartIps: z.number().nonnegative(),
       throughputEndIps: z.number().nonnegative(),
       throughputDriftPercent: z.number(),
@@ -82,6 +83,10 @@ it('npm run soak -- --minutes 0.2 --cameras 2 writes a well-formed report with n
     expect(w.pids).toHaveLength(1);
     expect(w.results).toBeGreaterThan(0);
     expect(w.rssPeakBytes).toBeGreaterThanOrEqual(Math.max(w.rssAfterWarmupBytes, w.rssEndBytes));
+    // The timeline runs forward in time and ends at the end RSS (MiB).
+    const times = w.rssTimelineMb.map(([t]) => t);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect(w.rssTimelineMb.at(-1)![1]).toBeCloseTo(w.rssEndBytes / 2 ** 20, 0);
   }
   expect(report.totals.restarts).toBe(0);
   expect(report.totals.results).toBe(report.workers.reduce((n, w) => n + w.results, 0));
