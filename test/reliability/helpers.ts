@@ -154,29 +154,7 @@ export class Feeder {
   }
 }
 
-/** True while a process with this pid exists (signal 0 checks without sending anything). */
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
-    throw err;
-  }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Polls until check() is true; throws with `what` after timeoutMs. */
-export async function until(check: () => boolean, timeoutMs: number, what: string, everyMs = 50): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
+export { pidAlive, sleep, until } from '../support/process';
 
 export function median(values: number[]): number {
   if (values.length === 0) return 0;
