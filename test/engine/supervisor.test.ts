@@ -246,6 +246,18 @@ describe('CameraSupervisor', () => {
     expect(s.status(a)!.name).toBe('renamed');
   });
 
+  it('never reuses a camera id, also after ids that came from the configuration', async () => {
+    supervisor = makeSupervisor();
+    const s = supervisor;
+    // As at start-up: cameras from the config file bring their ids.
+    for (const id of ['cam-1', 'cam-2', 'cam-3']) expect(s.addCamera({ id, name: id, source: { kind: 'external' } })).toBe(id);
+    await s.removeCamera('cam-3');
+    const next = s.addCamera({ name: 'new', source: { kind: 'external' } });
+    expect(next).toBe('cam-4');
+    await s.removeCamera(next);
+    expect(s.addCamera({ name: 'newer', source: { kind: 'external' } })).toBe('cam-5');
+  });
+
   it('applies the thread budget: one thread per interpreter when cameras >= cores, a user setting overrides', async () => {
     supervisor = makeSupervisor({ cores: 2, settings: { threadsPerInterpreter: 2 } });
     const s = supervisor;

@@ -147,6 +147,26 @@ describe('worker faults under load', () => {
     await until(() => fine.resultTimes.length > n, 5000, 'the healthy camera to keep producing results');
   }, 60_000);
 
+  it('a worker the watchdog kills again and again ends in error with the watchdog as the reason', async () => {
+    // stableAfterMs is short, so each hung life "ran" longer than it: before the fix the failure
+    // count was reset on every watchdog kill and the camera restarted forever.
+    const policy = { initialDelayMs: 100, maxConsecutiveFailures: 3, stableAfterMs: 500 };
+    const sup = (supervisor = createSupervisor({ watchdogMs: 1500, statsIntervalMs: 250, restart: policy }));
+    sup.addCamera(externalCamera('loop'), { env: { MULTICAM_FAULT: 'hang-after:3' } });
+    await sup.waitForState('loop', 'running');
+    const changes = recordChanges(sup, 'loop');
+    feed(sup, 'loop');
+    const final = await sup.waitForState('loop', 'error', 60_000);
+    // Every restart said why, and the reason stayed while the new worker was loading.
+    const restarting = changes.filter((c) => c.state === 'restarting');
+    expect(restarting.length).toBeGreaterThanOrEqual(2);
+    for (const c of restarting) expect(c.error).toMatch(/watchdog: no heartbeat for \d+ ms/);
+    expect(final.error).toMatch(/watchdog: no heartbeat/);
+    expect(final.error).toMatch(/failed 3 times in a row/);
+    expect(final.restarts).toBe(3);
+    expect(final.pid).toBeNull();
+  }, 90_000);
+
   it('a worker that crashes at every start backs off longer each time, then stops in error', async () => {
     const launcher = new CountingLauncher();
     const policy = { initialDelayMs: 100, factor: 3, maxDelayMs: 10_000, maxConsecutiveFailures: 5 };

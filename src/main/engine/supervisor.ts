@@ -140,6 +140,9 @@ class Camera {
   removing = false;
   /** The worker was stopped on purpose (reconfiguration): its exit is not a crash. */
   expectedExit = false;
+  /** Why the supervisor killed the current worker (watchdog, start timeout), for the restart reason. */
+  killReason: string | null = null;
+  watchdogKill = false;
 
   constructor(config: CameraConfig & { id: string }, send: (f: FrameMessage) => boolean, maxInFlight: number) {
     this.config = config;
@@ -195,6 +198,9 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
   addCamera(config: CameraConfig, options: AddCameraOptions = {}): string {
     if (this.stopped) throw new Error('the engine has stopped');
     let id = config.id;
+    // Ids are never reused: ids given by the config move the counter past them.
+    const numbered = id ? /^cam-(\d+)$/.exec(id) : null;
+    if (numbered) this.nextId = Math.max(this.nextId, Number(numbered[1]) + 1);
     if (!id || this.cameras.has(id)) {
       do id = `cam-${this.nextId++}`;
       while (this.cameras.has(id));
@@ -343,6 +349,8 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
     camera.modelInfo = undefined;
     camera.stats = null;
     camera.expectedExit = false;
+    camera.killReason = null;
+    camera.watchdogKill = false;
     let modelPath: string;
     let modelName: string;
     try {
@@ -355,7 +363,8 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
     }
     camera.modelPath = modelPath;
     camera.state = camera.restarts > 0 && camera.state !== 'starting' ? 'restarting' : 'starting';
-    camera.error = undefined;
+    // A restart keeps saying why until the worker is running again (or fails for good).
+    if (camera.state !== 'restarting') camera.error = undefined;
     camera.startedAt = Date.now();
     camera.lastHeard = Date.now();
     const worker = this.options.launcher.launch({
@@ -454,22 +463,27 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
       this.startWorker(camera);
       return;
     }
-    const ranFor = becameReady ? Date.now() - camera.readyAt : 0;
-    if (ranFor >= this.restart.stableAfterMs) camera.consecutiveFailures = 0;
+    // A worker the watchdog killed was stuck, not running: only the time it was heard counts, and a
+    // hang resets the failure count only after a long healthy run, so a watchdog loop ends in error
+    // like a crash loop.
+    const ranFor = !becameReady ? 0 : camera.watchdogKill ? camera.lastHeard - camera.readyAt : Date.now() - camera.readyAt;
+    const stableAfter = camera.watchdogKill ? this.restart.stableAfterMs * this.restart.maxConsecutiveFailures : this.restart.stableAfterMs;
+    if (ranFor >= stableAfter) camera.consecutiveFailures = 0;
     camera.consecutiveFailures++;
     camera.restarts++;
-    const why = signal ? `killed by ${signal}` : `exited with code ${code}`;
+    const exit = signal ? `killed by ${signal}` : `exited with code ${code}`;
+    const why = camera.killReason ? `${camera.killReason} (worker ${exit})` : `worker ${exit}`;
     const lastLine = worker.recentStderr.at(-1);
     if (camera.consecutiveFailures >= this.restart.maxConsecutiveFailures) {
       this.fail(
         camera,
-        `worker ${why}; it failed ${camera.consecutiveFailures} times in a row, so it is not restarted again${lastLine ? ` (last output: ${lastLine})` : ''}`,
+        `${why}; it failed ${camera.consecutiveFailures} times in a row, so it is not restarted again${lastLine ? ` (last output: ${lastLine})` : ''}`,
       );
       return;
     }
     const delay = Math.min(this.restart.maxDelayMs, this.restart.initialDelayMs * Math.pow(this.restart.factor, camera.consecutiveFailures - 1));
     camera.state = 'restarting';
-    camera.error = `worker ${why}; restarting in ${(delay / 1000).toFixed(1)} s (attempt ${camera.consecutiveFailures})`;
+    camera.error = `${why}; restart ${camera.consecutiveFailures} of at most ${this.restart.maxConsecutiveFailures - 1} in a row`;
     camera.nextRestartAt = Date.now() + delay;
     camera.gate.reset();
     camera.restartTimer = setTimeout(() => this.startWorker(camera), delay);
@@ -600,13 +614,17 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
     for (const camera of this.cameras.values()) {
       const worker = camera.worker;
       if (!worker) continue;
+      if (camera.killReason) continue;
       if (camera.state === 'running' && now - camera.lastHeard > this.watchdogMs) {
-        process.stderr.write(`[camera ${camera.config.id}] watchdog: no heartbeat for ${now - camera.lastHeard} ms, restarting the worker\n`);
-        worker.kill('SIGKILL');
+        camera.killReason = `watchdog: no heartbeat for ${now - camera.lastHeard} ms`;
+        camera.watchdogKill = true;
       } else if ((camera.state === 'starting' || camera.state === 'restarting') && now - camera.startedAt > this.startTimeoutMs) {
-        process.stderr.write(`[camera ${camera.config.id}] worker not ready after ${this.startTimeoutMs} ms, restarting it\n`);
-        worker.kill('SIGKILL');
+        camera.killReason = `not ready ${Math.round((now - camera.startedAt) / 1000)} s after start`;
+      } else {
+        continue;
       }
+      process.stderr.write(`[camera ${camera.config.id}] ${camera.killReason}; restarting the worker\n`);
+      worker.kill('SIGKILL');
     }
     if (this.cameras.size > 0 || this.listenerCount('snapshot') > 0) this.emit('snapshot', this.snapshot());
   }
