@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { projectRoot, resolveModel, xnnpackPluginPath } from '../src/main/engine/paths';
+import { projectRoot, resolveModel, xnnpackPluginPath } from '../src/engine/paths';
 import { findManifestModel } from '../src/shared/models';
 import { Detector } from '../src/workers/detector';
 import { interleavingDemo } from './lib/correctness';

@@ -18,12 +18,12 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { decodeImage, toModelFrame, type ModelFrame } from '../src/main/engine/images';
-import { NodeLauncher } from '../src/main/engine/node-launcher';
-import { projectRoot, resolveModel } from '../src/main/engine/paths';
-import { CameraSupervisor } from '../src/main/engine/supervisor';
+import { decodeImage, toModelFrame, type ModelFrame } from '../src/engine/images';
+import { NodeLauncher } from '../src/engine/node-launcher';
+import { projectRoot, resolveModel } from '../src/engine/paths';
+import { CameraSupervisor } from '../src/engine/supervisor';
 import { findManifestModel } from '../src/shared/models';
-import type { CameraStatus } from '../src/shared/protocol';
+import type { CameraStatus } from '../src/shared/contracts/engine-api';
 
 const USAGE = 'usage: npm run soak -- [--minutes M] [--cameras N] [--model NAME|PATH] [--json FILE]';
 

@@ -1,7 +1,7 @@
 /** npx tsx bench/to-markdown.ts [bench/results/latest.json]: the results table in Markdown, for docs/bench.md. */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { projectRoot } from '../src/main/engine/paths';
+import { projectRoot } from '../src/engine/paths';
 import { markdownTable } from './lib/markdown';
 import { BenchJsonSchema } from './lib/schema';
 

@@ -86,7 +86,7 @@ async function main() {
     }
   }
   const tsx = pathToFileURL(path.join(path.dirname(require.resolve('tsx/package.json')), 'dist', 'loader.mjs')).href;
-  return run(process.execPath, ['--import', tsx, path.join(root, 'src', 'main', 'serve', 'cli.ts'), ...args], 'inherit');
+  return run(process.execPath, ['--import', tsx, path.join(root, 'src', 'serve', 'cli.ts'), ...args], 'inherit');
 }
 
 process.exitCode = await main();

@@ -4,7 +4,7 @@
  * go). A warm-up runs first; then results are counted for `seconds`. Latency is per frame, from
  * send to result, on this process's clock.
  */
-import type { Detection } from '../../src/shared/protocol';
+import type { Detection } from '../../src/shared/contracts/frames';
 import { percentile } from '../../src/shared/stats';
 import { CpuMeter, type CpuReading } from './cpu';
 import type { Attribution } from './frames';

@@ -4,9 +4,9 @@
  * answer of every stream is computed once, with one interpreter and nothing shared; a result is
  * misattributed when its face is not the one of the stream it came back to.
  */
-import { decodeImage } from '../../src/main/engine/images';
+import { decodeImage } from '../../src/engine/images';
 import { letterboxRgb } from '../../src/shared/letterbox';
-import type { Detection, Letterbox } from '../../src/shared/protocol';
+import type { Detection, Letterbox } from '../../src/shared/contracts/frames';
 
 export const FULL_FRAME: Letterbox = { x: 0, y: 0, w: 1, h: 1 };
 

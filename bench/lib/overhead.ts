@@ -16,7 +16,8 @@
 import { fork } from 'node:child_process';
 import { Detector } from '../../src/workers/detector';
 import { findManifestModel } from '../../src/shared/models';
-import { parseMessage, WorkerInbound, WorkerOutbound, type FrameMessage, type ResultMessage } from '../../src/shared/protocol';
+import { parseMessage, type FrameMessage, type ResultMessage } from '../../src/shared/contracts/frames';
+import { WorkerInbound, WorkerOutbound } from '../../src/shared/contracts/worker';
 import { percentile } from '../../src/shared/stats';
 import { treeCpu } from './cpu';
 import type { DriveResult } from './driver';

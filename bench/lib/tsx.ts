@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { projectRoot } from '../../src/main/engine/paths';
+import { projectRoot } from '../../src/engine/paths';
 
 function tsxDir(): string {
   const require = createRequire(path.join(projectRoot(), 'package.json'));

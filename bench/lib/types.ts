@@ -1,4 +1,4 @@
-import type { CalibrationPoint } from '../../src/main/engine/thread-budget';
+import type { CalibrationPoint } from '../../src/engine/thread-budget';
 import type { Attribution, StreamFrame } from './frames';
 
 export const STRATEGIES = [

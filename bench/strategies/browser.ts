@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import ts from 'typescript';
-import { projectRoot } from '../../src/main/engine/paths';
+import { projectRoot } from '../../src/engine/paths';
 import { blazeFaceOptions, findManifestModel } from '../../src/shared/models';
 import { percentile } from '../../src/shared/stats';
 import { CpuMeter } from '../lib/cpu';

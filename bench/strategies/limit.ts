@@ -4,9 +4,10 @@
  * a tight loop, no transport, no normalisation, no decoding), which also gives the rate at every
  * other thread count: the thread budget and shared-lock's best thread count use those.
  */
-import { NodeLauncher } from '../../src/main/engine/node-launcher';
-import { calibrationThreadCounts, type CalibrationPoint } from '../../src/main/engine/thread-budget';
-import { parseMessage, WorkerOutbound } from '../../src/shared/protocol';
+import { NodeLauncher } from '../../src/engine/node-launcher';
+import { calibrationThreadCounts, type CalibrationPoint } from '../../src/engine/thread-budget';
+import { parseMessage } from '../../src/shared/contracts/frames';
+import { WorkerOutbound } from '../../src/shared/contracts/worker';
 import type { ModelRef } from '../lib/types';
 
 export interface LimitResult {

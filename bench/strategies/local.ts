@@ -13,7 +13,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import type { Worker } from 'node:worker_threads';
-import { threadsPerInterpreter } from '../../src/main/engine/thread-budget';
+import { threadsPerInterpreter } from '../../src/engine/thread-budget';
 import { drive, type StreamAnswer, measuredFields } from '../lib/driver';
 import type { BenchContext, RowDraft } from '../lib/types';
 import { benchFile, tsWorker, tsxExecArgv } from '../lib/tsx';

@@ -12,10 +12,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { NodeLauncher } from '../../src/main/engine/node-launcher';
-import { CameraSupervisor } from '../../src/main/engine/supervisor';
-import { CalibrationCache } from '../../src/main/engine/thread-budget';
-import type { EngineSettings, ResultMessage, FrameDroppedMessage } from '../../src/shared/protocol';
+import { NodeLauncher } from '../../src/engine/node-launcher';
+import { CameraSupervisor } from '../../src/engine/supervisor';
+import { CalibrationCache } from '../../src/engine/thread-budget';
+import type { EngineSettings } from '../../src/shared/contracts/config';
+import type { ResultMessage, FrameDroppedMessage } from '../../src/shared/contracts/frames';
 import { drive, type DriveResult, type StreamAnswer, measuredFields } from '../lib/driver';
 import type { BenchContext, RowDraft, StrategyName } from '../lib/types';
 

@@ -3,7 +3,8 @@
  * tiny protocol. Frames carry the stream they belong to; answers carry it back.
  */
 import { Detector } from '../../src/workers/detector';
-import type { DelegateName, Detection, Letterbox } from '../../src/shared/protocol';
+import type { DelegateName } from '../../src/shared/contracts/config';
+import type { Detection, Letterbox } from '../../src/shared/contracts/frames';
 import { Mutex } from '../lib/mutex';
 
 export interface HostInit {

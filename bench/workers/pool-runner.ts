@@ -7,7 +7,7 @@
  */
 import { Attribution, type Expected, type StreamFrame } from '../lib/frames';
 import type { BenchContext, ModelRef, RowDraft } from '../lib/types';
-import type { CalibrationPoint } from '../../src/main/engine/thread-budget';
+import type { CalibrationPoint } from '../../src/engine/thread-budget';
 import { runThreadPool } from '../strategies/local';
 
 export interface PoolRun {

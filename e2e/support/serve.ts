@@ -48,7 +48,7 @@ export async function startServe(initialConfig?: object): Promise<ServeHandle> {
     const { writeFileSync } = await import('node:fs');
     writeFileSync(configFile, JSON.stringify(initialConfig));
   }
-  const child: ChildProcess = spawn('npx', ['tsx', 'src/main/serve/cli.ts', '--port', '0', '--config', configFile], {
+  const child: ChildProcess = spawn('npx', ['tsx', 'src/serve/cli.ts', '--port', '0', '--config', configFile], {
     cwd: REPO_ROOT,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -6,8 +6,8 @@ import { app, BrowserWindow, session, type WebContents } from 'electron';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import workerPath from '../workers/camera-worker?modulePath';
-import { AppOrigin, applySessionPolicy, lockDownContents } from './electron/security';
-import { WindowEngine } from './electron/window-engine';
+import { AppOrigin, applySessionPolicy, lockDownContents } from './security';
+import { WindowEngine } from './window-engine';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const preloadPath = path.join(here, '../preload/index.cjs');

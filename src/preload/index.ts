@@ -9,7 +9,8 @@
  * window.postMessage({ type: 'multicam:port', cameraId }, '*', [port]).
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { IPC_CHANNELS, IPC_PREFIX, type ApiRequest, type ApiResponse } from '../shared/api';
+import { IPC_CHANNELS, IPC_PREFIX, type MulticamPreloadApi } from '../shared/contracts/desktop-ipc';
+import type { ApiResponse } from '../shared/contracts/engine-api';
 
 function channel(name: string): string {
   if (!name.startsWith(IPC_PREFIX)) throw new Error(`channel ${name} is not one of the app's`);
@@ -20,12 +21,7 @@ const REQUEST = channel(IPC_CHANNELS.request);
 const EVENT = channel(IPC_CHANNELS.event);
 const PORT = channel(IPC_CHANNELS.port);
 
-export interface MulticamApi {
-  request(request: ApiRequest): Promise<ApiResponse>;
-  onEvent(listener: (event: unknown) => void): () => void;
-}
-
-const api: MulticamApi = {
+const api: MulticamPreloadApi = {
   request(request) {
     return ipcRenderer.invoke(REQUEST, request) as Promise<ApiResponse>;
   },

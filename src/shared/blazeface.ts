@@ -3,7 +3,7 @@
  * SsdAnchorsCalculator -> TensorsToDetectionsCalculator -> NonMaxSuppressionCalculator (weighted)
  * -> DetectionLetterboxRemovalCalculator.
  */
-import type { Detection, Letterbox } from './protocol';
+import type { Detection, Letterbox } from './contracts/frames';
 
 export interface BlazeFaceOptions {
   inputWidth: number;

@@ -2,7 +2,7 @@
  * Letterboxing: fit a picture into the model's square input keeping its aspect ratio, as
  * MediaPipe's ImageToTensorCalculator does with keep_aspect_ratio. The padding is black.
  */
-import type { Letterbox } from './protocol';
+import type { Letterbox } from './contracts/frames';
 
 export interface LetterboxPlan {
   /** Where the picture lands inside the target, in target pixels. */

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import manifestJson from '../../models/manifest.json';
 import type { BlazeFaceOptions } from './blazeface';
-import type { ModelListEntry } from './protocol';
+import type { ModelListEntry } from './contracts/engine-api';
 
 const BlazeFaceDecoderSpec = z.object({
   type: z.literal('blazeface'),

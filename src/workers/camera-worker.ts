@@ -12,7 +12,8 @@
  * the newest frame always wins and a stale one is never run.
  */
 import { Detector, DetectorError } from './detector';
-import { parseMessage, WorkerInbound, type FrameMessage, type WorkerConfig, type WorkerOutbound, type WorkerStats } from '../shared/protocol';
+import { parseMessage, type FrameMessage } from '../shared/contracts/frames';
+import { WorkerInbound, type WorkerConfig, type WorkerOutbound, type WorkerStats } from '../shared/contracts/worker';
 import { LatencyWindow, RateMeter } from '../shared/stats';
 import { applyFaultInjection, maybeHang } from './faults';
 

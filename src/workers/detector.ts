@@ -10,7 +10,10 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { BlazeFaceDecoder } from '../shared/blazeface';
 import { blazeFaceOptions, findManifestModel, type ManifestModel } from '../shared/models';
-import type { DelegateName, Detection, Letterbox, ModelInfo, TensorSummary, WorkerErrorCode } from '../shared/protocol';
+import type { DelegateName } from '../shared/contracts/config';
+import type { Detection, Letterbox } from '../shared/contracts/frames';
+import type { ModelInfo, WorkerErrorCode } from '../shared/contracts/worker';
+import type { TensorSummary } from '../shared/contracts/frames';
 
 interface TensorInfo {
   name: string;

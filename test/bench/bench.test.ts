@@ -9,8 +9,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BenchJsonSchema } from '../../bench/lib/schema';
 import { tsxExecArgv } from '../../bench/lib/tsx';
-import { readBenchCapacity } from '../../src/main/engine/capacity';
-import { projectRoot } from '../../src/main/engine/paths';
+import { readBenchCapacity } from '../../src/engine/capacity';
+import { projectRoot } from '../../src/engine/paths';
 
 const ROOT = projectRoot();
 const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-test-'));

@@ -3,8 +3,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigStore, writeFileAtomicSync } from '../../src/main/config/store';
-import { AppConfig } from '../../src/shared/protocol';
+import { ConfigStore, writeFileAtomicSync } from '../../src/engine/config/store';
+import { AppConfig } from '../../src/shared/contracts/config';
 
 let dir: string;
 beforeEach(() => {

@@ -3,7 +3,7 @@
  * the astronaut has one face where MediaPipe puts it; the rocket has none.
  */
 import { describe, expect, it } from 'vitest';
-import { resolveModel, xnnpackPluginPath } from '../../src/main/engine/paths';
+import { resolveModel, xnnpackPluginPath } from '../../src/engine/paths';
 import { generateAnchors } from '../../src/shared/blazeface';
 import { Detector } from '../../src/workers/detector';
 import { fixtureFrame } from './helpers';

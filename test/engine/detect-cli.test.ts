@@ -4,12 +4,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { projectRoot } from '../../src/main/engine/paths';
+import { projectRoot } from '../../src/engine/paths';
 import { fixtures } from './helpers';
 
 function detect(...args: string[]) {
   const tsx = path.join(projectRoot(), 'node_modules', '.bin', 'tsx');
-  const r = spawnSync(tsx, [path.join(projectRoot(), 'src', 'main', 'cli', 'detect.ts'), ...args], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(tsx, [path.join(projectRoot(), 'src', 'cli', 'detect.ts'), ...args], { encoding: 'utf8', timeout: 60_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -1,10 +1,10 @@
 /** Shared set-up for engine tests: a supervisor on real worker processes, and real test pictures. */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeImage, toModelFrame, type ModelFrame } from '../../src/main/engine/images';
-import { NodeLauncher } from '../../src/main/engine/node-launcher';
-import { CameraSupervisor, type SupervisorOptions } from '../../src/main/engine/supervisor';
-import type { ResultMessage } from '../../src/shared/protocol';
+import { decodeImage, toModelFrame, type ModelFrame } from '../../src/engine/images';
+import { NodeLauncher } from '../../src/engine/node-launcher';
+import { CameraSupervisor, type SupervisorOptions } from '../../src/engine/supervisor';
+import type { ResultMessage } from '../../src/shared/contracts/frames';
 
 export const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
 

@@ -5,9 +5,9 @@ import { mkdtempSync, writeFileSync, copyFileSync, readFileSync } from 'node:fs'
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WORKER_EXEC_ARGV } from '../../src/main/engine/launcher';
-import { resolveModel } from '../../src/main/engine/paths';
-import type { CameraSupervisor } from '../../src/main/engine/supervisor';
+import { WORKER_EXEC_ARGV } from '../../src/engine/launcher';
+import { resolveModel } from '../../src/engine/paths';
+import type { CameraSupervisor } from '../../src/engine/supervisor';
 import { feed, fixtureFrame, makeSupervisor, pidAlive, sleep } from './helpers';
 
 let supervisor: CameraSupervisor | null = null;

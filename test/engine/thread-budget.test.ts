@@ -3,11 +3,12 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { NodeLauncher } from '../../src/main/engine/node-launcher';
-import { resolveModel, xnnpackPluginPath } from '../../src/main/engine/paths';
-import type { CameraSupervisor } from '../../src/main/engine/supervisor';
-import { CalibrationCache, calibrationThreadCounts, threadsPerInterpreter } from '../../src/main/engine/thread-budget';
-import { parseMessage, WorkerOutbound } from '../../src/shared/protocol';
+import { NodeLauncher } from '../../src/engine/node-launcher';
+import { resolveModel, xnnpackPluginPath } from '../../src/engine/paths';
+import type { CameraSupervisor } from '../../src/engine/supervisor';
+import { CalibrationCache, calibrationThreadCounts, threadsPerInterpreter } from '../../src/engine/thread-budget';
+import { parseMessage } from '../../src/shared/contracts/frames';
+import { WorkerOutbound } from '../../src/shared/contracts/worker';
 import { makeSupervisor, sleep } from './helpers';
 
 let supervisor: CameraSupervisor | null = null;

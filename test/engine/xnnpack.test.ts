@@ -4,8 +4,8 @@ import { copyFileSync, existsSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { projectRoot, resolveModel, xnnpackPluginPath } from '../../src/main/engine/paths';
-import type { CameraSupervisor } from '../../src/main/engine/supervisor';
+import { projectRoot, resolveModel, xnnpackPluginPath } from '../../src/engine/paths';
+import type { CameraSupervisor } from '../../src/engine/supervisor';
 import { makeSupervisor, sleep } from './helpers';
 
 let supervisor: CameraSupervisor | null = null;

@@ -10,9 +10,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { CameraSupervisor } from '../../src/main/engine/supervisor';
-import { resolveModel } from '../../src/main/engine/paths';
-import type { CameraStatus } from '../../src/shared/protocol';
+import type { CameraSupervisor } from '../../src/engine/supervisor';
+import { resolveModel } from '../../src/engine/paths';
+import type { CameraStatus } from '../../src/shared/contracts/engine-api';
 import { CountingLauncher, createSupervisor, externalCamera, Feeder, pidAlive, ROOT, sleep, until } from './helpers';
 
 let supervisor: CameraSupervisor | null = null;

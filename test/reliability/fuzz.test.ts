@@ -11,19 +11,14 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import type { LaunchOptions, WorkerLauncher, WorkerProcess } from '../../src/main/engine/launcher';
-import { NodeWorkerProcess } from '../../src/main/engine/node-launcher';
-import type { CameraSupervisor } from '../../src/main/engine/supervisor';
-import { ApiRequest } from '../../src/shared/api';
-import {
-  FrameMessage,
-  parseMessage,
-  WorkerInbound,
-  WorkerOutbound,
-  type FrameDroppedMessage,
-  type ResultMessage,
-} from '../../src/shared/protocol';
-import { decodeFrame, encodeFrame, WsClientMessage } from '../../src/shared/ws-protocol';
+import type { LaunchOptions, WorkerLauncher, WorkerProcess } from '../../src/engine/launcher';
+import { NodeWorkerProcess } from '../../src/engine/node-launcher';
+import type { CameraSupervisor } from '../../src/engine/supervisor';
+import { ApiRequest } from '../../src/shared/contracts/engine-api';
+import { FrameMessage, parseMessage, type FrameDroppedMessage, type ResultMessage } from '../../src/shared/contracts/frames';
+import { WorkerInbound, WorkerOutbound } from '../../src/shared/contracts/worker';
+import { decodeFrame, encodeFrame } from '../../src/shared/contracts/frames';
+import { WsClientMessage } from '../../src/shared/contracts/ws';
 import { Fuzzer, ipcSendable } from './fuzz-gen';
 import { createSupervisor, externalCamera, fixtureFrames, ROOT, sleep, until } from './helpers';
 

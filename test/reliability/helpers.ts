@@ -5,11 +5,11 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CameraSupervisor, type RestartPolicy, type SupervisorOptions } from '../../src/main/engine/supervisor';
-import { NodeLauncher } from '../../src/main/engine/node-launcher';
-import type { LaunchOptions, WorkerLauncher, WorkerProcess } from '../../src/main/engine/launcher';
-import { decodeImage, toModelFrame, type ModelFrame } from '../../src/main/engine/images';
-import type { ResultMessage } from '../../src/shared/protocol';
+import { CameraSupervisor, type RestartPolicy, type SupervisorOptions } from '../../src/engine/supervisor';
+import { NodeLauncher } from '../../src/engine/node-launcher';
+import type { LaunchOptions, WorkerLauncher, WorkerProcess } from '../../src/engine/launcher';
+import { decodeImage, toModelFrame, type ModelFrame } from '../../src/engine/images';
+import type { ResultMessage } from '../../src/shared/contracts/frames';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const FIXTURES = path.join(ROOT, 'test', 'fixtures');

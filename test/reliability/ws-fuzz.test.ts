@@ -1,6 +1,6 @@
 /**
  * Fuzz of serve mode's WebSocket receiver: serve mode runs as a real child process
- * (`tsx src/main/serve/cli.ts --port 0`) with one external camera on a real worker; a client with
+ * (`tsx src/serve/cli.ts --port 0`) with one external camera on a real worker; a client with
  * the token throws thousands of mutated and random JSON and binary messages at it. The server must
  * answer every malformed request that carries an id with ok:false, keep its camera running, and
  * keep serving /api/stats (with the token only) and new connections.
@@ -11,9 +11,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { ApiResponse } from '../../src/shared/api';
-import type { FrameMessage } from '../../src/shared/protocol';
-import { decodeFrame, encodeFrame, WsClientMessage, WsServerMessage } from '../../src/shared/ws-protocol';
+import { ApiResponse } from '../../src/shared/contracts/engine-api';
+import type { FrameMessage } from '../../src/shared/contracts/frames';
+import { decodeFrame, encodeFrame } from '../../src/shared/contracts/frames';
+import { WsClientMessage, WsServerMessage } from '../../src/shared/contracts/ws';
 import { Fuzzer } from './fuzz-gen';
 import { fixtureFrames, pidAlive, ROOT, sleep, until } from './helpers';
 
@@ -43,7 +44,7 @@ beforeAll(async () => {
     }),
   );
   // detached: its own process group, so a failed run can kill npx, tsx and serve together.
-  const child = spawn('npx', ['tsx', 'src/main/serve/cli.ts', '--port', '0', '--config', configFile], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn('npx', ['tsx', 'src/serve/cli.ts', '--port', '0', '--config', configFile], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let err = '';
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (c: string) => (err += c));

@@ -2,7 +2,7 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ApiEvent } from '../../src/shared/api';
+import type { ApiEvent } from '../../src/shared/contracts/engine-api';
 import { startServe, TestClient, type ServeProcess } from './helpers';
 
 let serve: ServeProcess | undefined;

@@ -1,5 +1,5 @@
 /**
- * The desktop app's engine wiring (src/main/electron/window-engine.ts and utility-launcher.ts)
+ * The desktop app's engine wiring (src/main/window-engine.ts and utility-launcher.ts)
  * without the Electron runtime, which cannot be downloaded here.
  *
  * MOCK: the `electron` module. utilityProcess.fork is stood in for by child_process.fork of the real
@@ -14,9 +14,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { IPC_CHANNELS, type ApiEvent, type ApiResponse } from '../../src/shared/api';
-import type { AppConfig } from '../../src/shared/protocol';
-import { WORKER_EXEC_ARGV } from '../../src/main/engine/launcher';
+import { IPC_CHANNELS } from '../../src/shared/contracts/desktop-ipc';
+import { type ApiEvent, type ApiResponse } from '../../src/shared/contracts/engine-api';
+import type { AppConfig } from '../../src/shared/contracts/config';
+import { WORKER_EXEC_ARGV } from '../../src/engine/launcher';
 import { pidAlive, ROOT } from './helpers';
 
 const state = vi.hoisted(() => ({
@@ -93,8 +94,8 @@ vi.mock('electron', async () => {
   };
 });
 
-const { WindowEngine } = await import('../../src/main/electron/window-engine');
-const { AppOrigin } = await import('../../src/main/electron/security');
+const { WindowEngine } = await import('../../src/main/window-engine');
+const { AppOrigin } = await import('../../src/main/security');
 
 const PAGE = 'file:///app/out/renderer/index.html';
 

@@ -1,10 +1,10 @@
 /**
- * The desktop window's trust rules (src/main/electron/security.ts). That module imports Electron
+ * The desktop window's trust rules (src/main/security.ts). That module imports Electron
  * for types only, so its logic runs here without the Electron runtime; the objects standing in for
  * WebContents and frames are plain stand-ins, named as such.
  */
 import { describe, expect, it } from 'vitest';
-import { AppOrigin, appCsp } from '../../src/main/electron/security';
+import { AppOrigin, appCsp } from '../../src/main/security';
 
 const FILE_PAGE = 'file:///opt/app/resources/app.asar/out/renderer/index.html';
 

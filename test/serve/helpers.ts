@@ -4,8 +4,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { WebSocket } from 'ws';
-import type { ApiEvent, ApiResponse } from '../../src/shared/api';
-import type { WsServerMessage } from '../../src/shared/ws-protocol';
+import type { ApiEvent, ApiResponse } from '../../src/shared/contracts/engine-api';
+import type { WsServerMessage } from '../../src/shared/contracts/ws';
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
@@ -28,7 +28,7 @@ export async function startServe(config: unknown, extraArgs: string[] = []): Pro
   const dir = mkdtempSync(path.join(os.tmpdir(), 'multicam-serve-'));
   const configFile = path.join(dir, 'config.json');
   writeFileSync(configFile, typeof config === 'string' ? config : JSON.stringify(config));
-  const child = spawn('npx', ['tsx', 'src/main/serve/cli.ts', '--port', '0', '--config', configFile, ...extraArgs], {
+  const child = spawn('npx', ['tsx', 'src/serve/cli.ts', '--port', '0', '--config', configFile, ...extraArgs], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,

@@ -1,15 +1,17 @@
 /**
- * Serve mode end to end: a real `npx tsx src/main/serve/cli.ts` child, real HTTP and WebSocket
+ * Serve mode end to end: a real `npx tsx src/serve/cli.ts` child, real HTTP and WebSocket
  * clients, real camera workers running BlazeFace on a real picture.
  */
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeImage, toModelFrame } from '../../src/main/engine/images';
-import type { ApiEvent } from '../../src/shared/api';
-import type { AppConfig, CameraStatus, EngineSnapshot } from '../../src/shared/protocol';
-import { encodeFrame, MAX_WS_MESSAGE_BYTES, WsServerMessage } from '../../src/shared/ws-protocol';
-import type { StatsResponse } from '../../src/main/serve/metrics';
+import { decodeImage, toModelFrame } from '../../src/engine/images';
+import type { ApiEvent } from '../../src/shared/contracts/engine-api';
+import type { AppConfig } from '../../src/shared/contracts/config';
+import type { CameraStatus, EngineSnapshot } from '../../src/shared/contracts/engine-api';
+import { encodeFrame } from '../../src/shared/contracts/frames';
+import { MAX_WS_MESSAGE_BYTES, WsServerMessage } from '../../src/shared/contracts/ws';
+import type { StatsResponse } from '../../src/serve/metrics';
 import { pidAlive, ROOT, startServe, TestClient, type ServeProcess } from './helpers';
 
 let serve: ServeProcess;

@@ -1,11 +1,11 @@
 /** The pure parts of serve mode: access rules, capture assignment, metrics text, static paths. */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isLoopbackHost, originAllowed, tokenMatches } from '../../src/main/serve/auth';
-import { CaptureAssignments } from '../../src/main/serve/capture';
-import { escapeLabelValue, prometheusText, statsFromSnapshot } from '../../src/main/serve/metrics';
-import { resolveInside } from '../../src/main/serve/static-files';
-import type { CameraStatus, EngineSnapshot } from '../../src/shared/protocol';
+import { isLoopbackHost, originAllowed, tokenMatches } from '../../src/serve/auth';
+import { CaptureAssignments } from '../../src/engine/capture';
+import { escapeLabelValue, prometheusText, statsFromSnapshot } from '../../src/serve/metrics';
+import { resolveInside } from '../../src/serve/static-files';
+import type { CameraStatus, EngineSnapshot } from '../../src/shared/contracts/engine-api';
 
 describe('tokens and origins', () => {
   it('matches only the exact token', () => {

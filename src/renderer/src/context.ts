@@ -1,5 +1,5 @@
 import { createContext, useContext } from 'react';
-import type { EngineBridge } from '../../shared/api';
+import type { EngineBridge } from '../../shared/contracts/engine-api';
 import type { CaptureManager } from './capture/manager';
 
 export interface Engine {

@@ -3,29 +3,14 @@
  * preload script); each camera's frames go over a MessagePort that main forwards to the page with
  * window.postMessage({ type: 'multicam:port', cameraId }, '*', [port]).
  */
-import {
-  ApiEvent,
-  ApiResponse,
-  FrameChannelInbound,
-  IPC_CHANNELS,
-  type ApiMethod,
-  type ApiRequest,
-  type ApiResults,
-  type EngineBridge,
-  type FrameChannel,
-} from '../../../shared/api';
-import { CameraId, parseMessage, type FrameMessage } from '../../../shared/protocol';
+import { ApiEvent, ApiResponse, type ApiMethod, type ApiRequest, type ApiResults, type EngineBridge, type FrameChannel } from '../../../shared/contracts/engine-api';
+import { IPC_CHANNELS, type MulticamPreloadApi } from '../../../shared/contracts/desktop-ipc';
+import { CameraId, FrameChannelInbound, parseMessage, type FrameMessage } from '../../../shared/contracts/frames';
 import { Listeners } from './events';
-
-/** What the preload script exposes. Only these two functions cross the context bridge. */
-export interface MulticamPreload {
-  request(request: ApiRequest): Promise<unknown>;
-  onEvent(listener: (event: unknown) => void): () => void;
-}
 
 declare global {
   interface Window {
-    multicam?: MulticamPreload;
+    multicam?: MulticamPreloadApi;
   }
 }
 
@@ -82,7 +67,7 @@ function unwrap(raw: unknown): unknown {
   throw new Error(envelope.data.error);
 }
 
-export function createElectronBridge(api: MulticamPreload): EngineBridge {
+export function createElectronBridge(api: MulticamPreloadApi): EngineBridge {
   const channelListeners = new Listeners<FrameChannel>();
   const channels = new Map<string, PortFrameChannel>();
 

@@ -1,5 +1,5 @@
 /** Picks the bridge at start: the desktop app's preload API when present, else serve mode's WebSocket. */
-import type { EngineBridge } from '../../../shared/api';
+import type { EngineBridge } from '../../../shared/contracts/engine-api';
 import { createElectronBridge } from './electron';
 import { WebBridge } from './web';
 

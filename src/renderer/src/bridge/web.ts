@@ -1,6 +1,6 @@
 /**
  * Serve mode's bridge: the renderer API over one WebSocket to /ws?token=... (see
- * src/shared/ws-protocol.ts). Requests are JSON envelopes answered by id; frames go out as binary
+ * src/shared/contracts/ws.ts). Requests are JSON envelopes answered by id; frames go out as binary
  * messages; results and drop notices come back as JSON envelopes. Everything received is
  * validated. The socket reconnects by itself; pending requests fail when it drops.
  *
@@ -8,9 +8,12 @@
  * the engine reports that camera running under a new worker (pid), and again after a reconnect, so
  * the sender's credit gate starts fresh exactly when frames in flight can no longer come back.
  */
-import type { ApiEvent, ApiMethod, ApiRequest, ApiResults, EngineBridge, FrameChannel, FrameChannelInbound } from '../../../shared/api';
-import { parseMessage, type EngineSnapshot, type FrameMessage } from '../../../shared/protocol';
-import { encodeFrame, WsServerMessage, type WsClientMessage } from '../../../shared/ws-protocol';
+import type { ApiEvent, ApiMethod, ApiRequest, ApiResults, EngineBridge, FrameChannel } from '../../../shared/contracts/engine-api';
+import type { FrameChannelInbound } from '../../../shared/contracts/frames';
+import { parseMessage, type FrameMessage } from '../../../shared/contracts/frames';
+import { type EngineSnapshot } from '../../../shared/contracts/engine-api';
+import { encodeFrame } from '../../../shared/contracts/frames';
+import { WsServerMessage, type WsClientMessage } from '../../../shared/contracts/ws';
 import { Listeners } from './events';
 
 export type ConnectionState = 'connecting' | 'open' | 'closed';

@@ -5,10 +5,13 @@
  * maxInFlight frames out at once and keeps only the newest waiting one, so a slow interpreter
  * never builds a queue. A new FrameChannel (the worker restarted) resets the gate.
  */
-import type { FrameChannel, FrameChannelInbound } from '../../../shared/api';
+import type { FrameChannel } from '../../../shared/contracts/engine-api';
+import type { FrameChannelInbound } from '../../../shared/contracts/frames';
 import { CreditGate } from '../../../shared/credit';
 import { planLetterbox } from '../../../shared/letterbox';
-import type { CameraSource, CameraStatus, FrameMessage } from '../../../shared/protocol';
+import type { CameraSource } from '../../../shared/contracts/config';
+import type { CameraStatus } from '../../../shared/contracts/engine-api';
+import type { FrameMessage } from '../../../shared/contracts/frames';
 import { pushNotice, setCaptureStatus, type CaptureState, type LatestResult } from '../state/store';
 import { listVideoInputs, matchDevice, PermissionDeniedError, toCaptureError } from './devices';
 

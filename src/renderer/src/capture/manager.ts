@@ -3,8 +3,8 @@
  * and hands each new FrameChannel to its camera. Lives outside React: tiles only borrow the
  * element a capture draws into.
  */
-import type { EngineBridge, FrameChannel } from '../../../shared/api';
-import type { CameraStatus } from '../../../shared/protocol';
+import type { EngineBridge, FrameChannel } from '../../../shared/contracts/engine-api';
+import type { CameraStatus } from '../../../shared/contracts/engine-api';
 import { FrameBatcher } from '../state/schedule';
 import { applyResults, removeCaptureStatus, store, type AppState, type LatestResult } from '../state/store';
 import { Listeners } from '../bridge/events';

@@ -5,7 +5,7 @@
  */
 import { useEffect, useState, type FormEvent } from 'react';
 import { useStore } from 'zustand';
-import type { CameraConfig, CameraSource } from '../../../shared/protocol';
+import type { CameraConfig, CameraSource } from '../../../shared/contracts/config';
 import { listVideoInputs, PermissionDeniedError, toCaptureError } from '../capture/devices';
 import { useEngine } from '../context';
 import { errorMessage } from '../state/engine';

@@ -5,7 +5,7 @@
  * contain, so the same letterbox is applied here.
  */
 import { useEffect, useRef } from 'react';
-import type { Detection } from '../../../shared/protocol';
+import type { Detection } from '../../../shared/contracts/frames';
 import { store } from '../state/store';
 
 /** Results older than this are not drawn (the camera stalled or was paused). */

@@ -1,7 +1,7 @@
 /** Engine settings: threads per interpreter ('auto' applies the thread budget) and delegate. */
 import { useEffect, useState, type FormEvent } from 'react';
 import { useStore } from 'zustand';
-import type { DelegateName, EngineSettings } from '../../../shared/protocol';
+import type { DelegateName, EngineSettings } from '../../../shared/contracts/config';
 import { useEngine } from '../context';
 import { errorMessage } from '../state/engine';
 import { store } from '../state/store';

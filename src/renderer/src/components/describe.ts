@@ -1,5 +1,5 @@
 /** A camera's state in words, combining the engine's view with this page's capture. */
-import type { CameraStatus } from '../../../shared/protocol';
+import type { CameraStatus } from '../../../shared/contracts/engine-api';
 import type { CaptureStatus, ConnectionState } from '../state/store';
 
 export type TileState = 'starting' | 'running' | 'restarting' | 'error' | 'disconnected' | 'waiting' | 'stopped';

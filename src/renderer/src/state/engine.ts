@@ -2,8 +2,8 @@
  * Wires a bridge to the store: engine events in (snapshots batched per animation frame), and the
  * first state fetched whenever the connection (re)opens.
  */
-import type { EngineBridge } from '../../../shared/api';
-import type { EngineSnapshot } from '../../../shared/protocol';
+import type { EngineBridge } from '../../../shared/contracts/engine-api';
+import type { EngineSnapshot } from '../../../shared/contracts/engine-api';
 import { WebBridge } from '../bridge/web';
 import { FrameBatcher } from './schedule';
 import { applySnapshot, pushNotice, store } from './store';

@@ -6,8 +6,10 @@
  * stats history behind the charts. Maps and arrays are replaced, never mutated.
  */
 import { createStore } from 'zustand/vanilla';
-import type { Notice } from '../../../shared/api';
-import type { AppConfig, CameraStatus, EngineSettings, EngineSnapshot, ModelListEntry, ResultMessage } from '../../../shared/protocol';
+import type { Notice } from '../../../shared/contracts/engine-api';
+import type { AppConfig, EngineSettings } from '../../../shared/contracts/config';
+import type { CameraStatus, EngineSnapshot, ModelListEntry } from '../../../shared/contracts/engine-api';
+import type { ResultMessage } from '../../../shared/contracts/frames';
 
 export const HISTORY_SECONDS = 60;
 

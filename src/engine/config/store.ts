@@ -10,8 +10,9 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { Notice } from '../../shared/api';
-import { AppConfig, parseMessage } from '../../shared/protocol';
+import type { Notice } from '../../shared/contracts/engine-api';
+import { AppConfig } from '../../shared/contracts/config';
+import { parseMessage } from '../../shared/contracts/frames';
 
 export interface LoadResult {
   config: AppConfig;

@@ -1,25 +1,20 @@
 /**
  * EngineHost: the engine as the renderer sees it, shared by serve mode and the desktop app.
  *
- * It owns the CameraSupervisor and the ConfigStore, answers the renderer API (src/shared/api.ts)
+ * It owns the CameraSupervisor and the ConfigStore, answers the renderer API (src/shared/contracts/engine-api.ts)
  * after validating every request, keeps the configuration file in step with the cameras
  * (adding a camera saves it, and so on) and pushes ApiEvents: a snapshot about once a second and
  * soon after any camera changes, the config after each change, and notices. The transports
  * (WebSocket server, Electron IPC) only carry its requests and events.
  */
 import { EventEmitter } from 'node:events';
-import { ApiRequest, type ApiEvent, type ApiResponse, type ApiResults, type Notice } from '../shared/api';
-import {
-  AppConfig,
-  parseMessage,
-  type CameraConfig,
-  type EngineSnapshot,
-  type FrameDroppedMessage,
-  type ResultMessage,
-} from '../shared/protocol';
+import { ApiRequest, type ApiEvent, type ApiResponse, type ApiResults, type Notice } from '../shared/contracts/engine-api';
+import { AppConfig, type CameraConfig } from '../shared/contracts/config';
+import { parseMessage, type FrameDroppedMessage, type ResultMessage } from '../shared/contracts/frames';
+import { type EngineSnapshot } from '../shared/contracts/engine-api';
 import { ConfigStore } from './config/store';
-import type { WorkerLauncher } from './engine/launcher';
-import { CameraSupervisor, type SupervisorOptions } from './engine/supervisor';
+import type { WorkerLauncher } from './launcher';
+import { CameraSupervisor, type SupervisorOptions } from './supervisor';
 
 /** CPU and memory of one process as the host platform measures it (Electron's app.getAppMetrics). */
 export interface ProcessMetrics {

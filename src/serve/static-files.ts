@@ -5,7 +5,7 @@
 import { createReadStream, existsSync, statSync, type Stats } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import path from 'node:path';
-import { contentSecurityPolicy } from '../../shared/csp';
+import { contentSecurityPolicy } from '../shared/csp';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

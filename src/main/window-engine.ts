@@ -6,9 +6,10 @@
  */
 import { app, ipcMain, MessageChannelMain, type IpcMainInvokeEvent, type MessagePortMain, type WebContents } from 'electron';
 import path from 'node:path';
-import { IPC_CHANNELS, type ApiEvent, type ApiResponse } from '../../shared/api';
-import { EngineHost, type ProcessMetrics } from '../engine-host';
-import { capturedByPage } from '../serve/capture';
+import { IPC_CHANNELS } from '../shared/contracts/desktop-ipc';
+import { type ApiEvent, type ApiResponse } from '../shared/contracts/engine-api';
+import { EngineHost, type ProcessMetrics } from '../engine/host';
+import { capturedByPage } from '../engine/capture';
 import type { AppOrigin } from './security';
 import { UtilityProcessLauncher } from './utility-launcher';
 

@@ -1,6 +1,6 @@
 /**
  * Serve mode's HTTP and WebSocket server: the web renderer, the renderer API over one WebSocket per
- * page (src/shared/ws-protocol.ts), and the counters for scripts (/api/stats, /metrics).
+ * page (src/shared/contracts/ws.ts), and the counters for scripts (/api/stats, /metrics).
  *
  * Frames arrive as binary messages and go to the supervisor, which numbers them itself; the server
  * remembers which client sent which frame under which of the client's ids, and sends each result or
@@ -10,12 +10,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import type { ApiEvent } from '../../shared/api';
-import type { FrameDroppedMessage, ResultMessage } from '../../shared/protocol';
-import { decodeFrame, MAX_WS_MESSAGE_BYTES, WsClientMessage, type WsServerMessage } from '../../shared/ws-protocol';
-import type { EngineHost } from '../engine-host';
+import type { ApiEvent } from '../shared/contracts/engine-api';
+import type { FrameDroppedMessage, ResultMessage } from '../shared/contracts/frames';
+import { decodeFrame } from '../shared/contracts/frames';
+import { MAX_WS_MESSAGE_BYTES, WsClientMessage, type WsServerMessage } from '../shared/contracts/ws';
+import type { EngineHost } from '../engine/host';
 import { authorize, newToken, originAllowed, tokenCookie, urlHost } from './auth';
-import { CaptureAssignments, capturedByPage } from './capture';
+import { CaptureAssignments, capturedByPage } from '../engine/capture';
 import { prometheusText, statsFromSnapshot, type ServerCounters } from './metrics';
 import { serveStatic } from './static-files';
 

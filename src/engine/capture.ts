@@ -4,7 +4,7 @@
  * twice. Cameras go to the page that connected first; a camera keeps its page while that page
  * stays; when it leaves, its cameras move to the oldest page still connected.
  */
-import type { CameraConfig } from '../../shared/protocol';
+import type { CameraConfig } from '../shared/contracts/config';
 
 export function capturedByPage(camera: Pick<CameraConfig, 'source'>): boolean {
   return camera.source.kind !== 'external';

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findManifestModel } from '../../shared/models';
+import { findManifestModel } from '../shared/models';
 
 const PACKAGE_NAME = 'multicam-recognition';
 

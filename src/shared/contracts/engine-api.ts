@@ -1,20 +1,70 @@
 /**
- * The renderer's API to the engine. The desktop app carries it over the preload bridge
- * (ipcRenderer.invoke + pushes, MessagePorts for frames); serve mode carries the same messages over
- * one WebSocket. Both ends validate with these schemas.
+ * The engine's API as a renderer sees it: requests and their results, the events the engine
+ * pushes (snapshots, config, notices, capture assignments), and the per-camera status. The desktop
+ * app carries it over the preload bridge (src/shared/contracts/desktop-ipc.ts), serve mode over one
+ * WebSocket (src/shared/contracts/ws.ts). Both ends validate with these schemas.
  */
 import { z } from 'zod';
-import {
-  AppConfig,
-  CameraConfig,
-  CameraId,
-  EngineSettings,
-  EngineSnapshot,
-  FrameDroppedMessage,
-  FrameMessage,
-  ModelListEntry,
-  ResultMessage,
-} from './protocol';
+import { AppConfig, CameraConfig, CameraSource, DelegateName, EngineSettings } from './config';
+import { CameraId, type FrameChannelInbound, type FrameMessage } from './frames';
+import { ModelInfo } from './worker';
+
+export const CameraState = z.enum(['starting', 'running', 'error', 'restarting', 'stopped']);
+export type CameraState = z.infer<typeof CameraState>;
+
+/** Per-camera view combining what the supervisor knows with the worker's own counters. */
+export const CameraStatus = z.object({
+  id: CameraId,
+  name: z.string(),
+  state: CameraState,
+  error: z.string().optional(),
+  source: CameraSource,
+  model: z.string(),
+  modelInfo: ModelInfo.optional(),
+  scoreThreshold: z.number(),
+  maxFps: z.number().optional(),
+  pid: z.number().int().nullable(),
+  threads: z.number().int(),
+  delegate: DelegateName,
+  restarts: z.number().int().nonnegative(),
+  /** Inferences a second over the last second and the last five. */
+  ips1s: z.number(),
+  ips5s: z.number(),
+  inferP50Ms: z.number(),
+  inferP95Ms: z.number(),
+  endToEndP50Ms: z.number(),
+  endToEndP95Ms: z.number(),
+  framesReceived: z.number().int(),
+  framesInferred: z.number().int(),
+  /** Frames replaced by a newer one, at the sender's credit gate or inside the worker. */
+  framesSkipped: z.number().int(),
+  framesRejected: z.number().int(),
+  messagesRejected: z.number().int(),
+  rssBytes: z.number(),
+  cpuPercent: z.number(),
+  nextRestartAt: z.number().optional(),
+});
+export type CameraStatus = z.infer<typeof CameraStatus>;
+
+export const EngineSnapshot = z.object({
+  at: z.number(),
+  cores: z.number().int(),
+  /** Aggregate inferences/s this machine can reach for the default model, from a bench run or a calibration. */
+  capacityIps: z.number().nullable(),
+  capacitySource: z.enum(['bench', 'calibration', 'none']),
+  cameras: z.array(CameraStatus),
+  settings: EngineSettings,
+});
+export type EngineSnapshot = z.infer<typeof EngineSnapshot>;
+
+export const ModelListEntry = z.object({
+  name: z.string(),
+  title: z.string(),
+  inputWidth: z.number().int(),
+  inputHeight: z.number().int(),
+  decoder: z.enum(['blazeface', 'raw']),
+});
+export type ModelListEntry = z.infer<typeof ModelListEntry>;
 
 export const ApiRequest = z.discriminatedUnion('method', [
   z.object({ method: z.literal('getSnapshot') }),
@@ -60,18 +110,6 @@ export const ApiEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('capture-assignment'), cameraIds: z.array(CameraId).max(64) }),
 ]);
 export type ApiEvent = z.infer<typeof ApiEvent>;
-
-export const FrameChannelInbound = z.discriminatedUnion('type', [ResultMessage, FrameDroppedMessage]);
-export type FrameChannelInbound = z.infer<typeof FrameChannelInbound>;
-export { FrameMessage };
-
-/** The channel's name in ipcMain/ipcRenderer: the app accepts only channels with this prefix. */
-export const IPC_PREFIX = 'multicam:';
-export const IPC_CHANNELS = {
-  request: `${IPC_PREFIX}request`,
-  event: `${IPC_PREFIX}event`,
-  port: `${IPC_PREFIX}port`,
-} as const;
 
 /** One camera's frame path: frames out, results and drop notices back. */
 export interface FrameChannel {

@@ -12,8 +12,8 @@ import { parseArgs } from 'node:util';
 import { decodeImage, toModelFrame } from '../engine/images';
 import { NodeLauncher } from '../engine/node-launcher';
 import { CameraSupervisor } from '../engine/supervisor';
-import { DEFAULT_MODEL } from '../../shared/models';
-import type { ResultMessage } from '../../shared/protocol';
+import { DEFAULT_MODEL } from '../shared/models';
+import type { ResultMessage } from '../shared/contracts/frames';
 
 const USAGE = 'usage: npm run detect -- [--model NAME|PATH] [--threshold 0..1] IMAGE...';
 

@@ -11,24 +11,12 @@
 import { EventEmitter } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
-import { CreditGate } from '../../shared/credit';
-import { DEFAULT_MODEL, findManifestModel, listManifestModels } from '../../shared/models';
-import {
-  EngineSettings,
-  parseMessage,
-  WorkerOutbound,
-  type CameraConfig,
-  type CameraState,
-  type CameraStatus,
-  type EngineSnapshot,
-  type FrameDroppedMessage,
-  type FrameMessage,
-  type ModelInfo,
-  type ModelListEntry,
-  type ResultMessage,
-  type WorkerConfig,
-  type WorkerStats,
-} from '../../shared/protocol';
+import { CreditGate } from '../shared/credit';
+import { DEFAULT_MODEL, findManifestModel, listManifestModels } from '../shared/models';
+import { EngineSettings, type CameraConfig } from '../shared/contracts/config';
+import { parseMessage, type FrameDroppedMessage, type FrameMessage, type ResultMessage } from '../shared/contracts/frames';
+import { WorkerOutbound, type ModelInfo, type WorkerConfig, type WorkerStats } from '../shared/contracts/worker';
+import { type CameraState, type CameraStatus, type EngineSnapshot, type ModelListEntry } from '../shared/contracts/engine-api';
 import type { WorkerLauncher, WorkerProcess } from './launcher';
 import { ModelNotFoundError, resolveModel, xnnpackPluginPath } from './paths';
 import { CalibrationCache, calibrationThreadCounts, threadsPerInterpreter } from './thread-budget';

@@ -2,7 +2,7 @@
  * The engine's counters for scripts and monitoring: GET /api/stats (JSON) and GET /metrics
  * (Prometheus text format 0.0.4). Both are views of one EngineSnapshot.
  */
-import type { CameraStatus, EngineSnapshot } from '../../shared/protocol';
+import type { CameraStatus, EngineSnapshot } from '../shared/contracts/engine-api';
 
 export interface CameraStats {
   id: string;

@@ -9,7 +9,7 @@
  * Both policies apply, so the stricter of the two wins.
  */
 import type { IpcMainInvokeEvent, Session, WebContents, WebFrameMain } from 'electron';
-import { contentSecurityPolicy } from '../../shared/csp';
+import { contentSecurityPolicy } from '../shared/csp';
 
 export function appCsp(dev: boolean): string {
   // Vite's dev server injects its client and React refresh preamble inline, and talks over a socket.

@@ -8,8 +8,8 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { defaultConfigFile } from '../config/location';
-import { EngineHost } from '../engine-host';
+import { defaultConfigFile } from '../engine/config/location';
+import { EngineHost } from '../engine/host';
 import { NodeLauncher } from '../engine/node-launcher';
 import { projectRoot } from '../engine/paths';
 import { isLoopbackHost } from './auth';

@@ -2,8 +2,8 @@
 import { readFileSync } from 'node:fs';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import { letterboxRgb } from '../../shared/letterbox';
-import type { Letterbox } from '../../shared/protocol';
+import { letterboxRgb } from '../shared/letterbox';
+import type { Letterbox } from '../shared/contracts/frames';
 
 export interface DecodedImage {
   width: number;

@@ -1,0 +1,49 @@
+/**
+ * The configuration file's schema (cameras, models, thresholds, engine settings), as the desktop
+ * app saves it and serve mode's --config reads it.
+ */
+import { z } from 'zod';
+import { CameraId } from './frames';
+
+export const DelegateName = z.enum(['xnnpack', 'none']);
+export type DelegateName = z.infer<typeof DelegateName>;
+
+export const ModelChoice = z.string().min(1).max(4096);
+
+export const CameraSource = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('webcam'), deviceId: z.string().max(512).optional(), label: z.string().max(512).optional() }),
+  z.object({ kind: z.literal('video'), url: z.string().max(8192) }),
+  z.object({ kind: z.literal('image'), url: z.string().max(8_000_000) }),
+  /** Frames pushed by code (tests, bench, CLI), not captured by a page. */
+  z.object({ kind: z.literal('external') }),
+]);
+export type CameraSource = z.infer<typeof CameraSource>;
+
+/** One camera as saved in the configuration file. Everything but name and source is optional. */
+export const CameraConfig = z.object({
+  id: CameraId.optional(),
+  name: z.string().min(1).max(100),
+  source: CameraSource,
+  /** A manifest model name (face-short, face-full) or a path to a .tflite file. */
+  model: ModelChoice.optional(),
+  scoreThreshold: z.number().min(0).max(1).optional(),
+  maxFps: z.number().positive().max(240).optional(),
+});
+export type CameraConfig = z.infer<typeof CameraConfig>;
+
+export const EngineSettings = z.object({
+  /** Threads per interpreter; 'auto' applies the thread budget. */
+  threadsPerInterpreter: z.union([z.literal('auto'), z.number().int().min(1).max(64)]).default('auto'),
+  delegate: DelegateName.default('xnnpack'),
+  /** Frames in flight per camera. */
+  maxInFlight: z.number().int().min(1).max(8).default(1),
+});
+export type EngineSettings = z.infer<typeof EngineSettings>;
+
+export const AppConfig = z.object({
+  version: z.literal(1).default(1),
+  cameras: z.array(CameraConfig).max(64).default([]),
+  settings: EngineSettings.default({ threadsPerInterpreter: 'auto', delegate: 'xnnpack', maxInFlight: 1 }),
+});
+export type AppConfig = z.infer<typeof AppConfig>;
+

@@ -1,0 +1,144 @@
+/**
+ * Frames and results: what travels between whoever captures a camera (a page, the CLI, the bench)
+ * and that camera's worker, in both directions, and the binary form a frame takes on the wire
+ * (serve mode's WebSocket and the hop from main to the worker). Validated where it arrives.
+ */
+import { z } from 'zod';
+
+/** Largest frame accepted anywhere: 1024x1024 RGB. Models here take 128 or 192 px squares. */
+export const MAX_FRAME_BYTES = 1024 * 1024 * 3;
+export const MAX_ID_LENGTH = 64;
+
+export const CameraId = z
+  .string()
+  .min(1)
+  .max(MAX_ID_LENGTH)
+  .regex(/^[A-Za-z0-9_-]+$/, 'camera ids are letters, digits, - and _');
+export type CameraId = z.infer<typeof CameraId>;
+
+const Point = z.object({ x: z.number(), y: z.number() });
+
+export const TensorSummary = z.object({
+  name: z.string().max(256),
+  shape: z.array(z.number().int()).max(8),
+  dataType: z.string().max(32),
+});
+export type TensorSummary = z.infer<typeof TensorSummary>;
+
+/** Box in coordinates normalised to the original frame: 0..1, origin top-left. */
+export const Box = z.object({ x: z.number(), y: z.number(), w: z.number(), h: z.number() });
+export type Box = z.infer<typeof Box>;
+
+export const Detection = z.object({
+  score: z.number(),
+  box: Box,
+  keypoints: z.array(Point).max(64),
+  label: z.string().max(64).optional(),
+});
+export type Detection = z.infer<typeof Detection>;
+
+/**
+ * Where the picture sits inside the model-sized frame after letterboxing, as fractions of the
+ * frame: the worker uses it to map detections back to the original picture.
+ */
+export const Letterbox = z.object({
+  x: z.number().min(0).max(1),
+  y: z.number().min(0).max(1),
+  w: z.number().gt(0).max(1),
+  h: z.number().gt(0).max(1),
+});
+export type Letterbox = z.infer<typeof Letterbox>;
+
+/** A frame already letterboxed to the model's input size, RGB, 3 bytes a pixel. */
+export const FrameMessage = z.object({
+  type: z.literal('frame'),
+  cameraId: CameraId,
+  frameId: z.number().int().nonnegative(),
+  width: z.number().int().positive().max(1024),
+  height: z.number().int().positive().max(1024),
+  data: z
+    .custom<Uint8Array>((v) => v instanceof Uint8Array, 'frame data must be bytes (Uint8Array)')
+    .refine((d) => d.byteLength <= MAX_FRAME_BYTES, 'frame too large'),
+  letterbox: Letterbox,
+  /** Width and height of the picture before letterboxing, for the overlay. */
+  sourceWidth: z.number().int().positive().max(16384),
+  sourceHeight: z.number().int().positive().max(16384),
+  /** Date.now() when the sender accepted the frame: the start of end-to-end latency. */
+  acceptedAt: z.number(),
+});
+export type FrameMessage = z.infer<typeof FrameMessage>;
+
+export const ResultMessage = z.object({
+  type: z.literal('result'),
+  cameraId: CameraId,
+  frameId: z.number().int().nonnegative(),
+  detections: z.array(Detection).max(1000),
+  /** Output tensors of a model with the raw decoder. */
+  outputs: z.array(TensorSummary).max(64).optional(),
+  inferMs: z.number().nonnegative(),
+  /** Frame accepted (sender clock) to result out (worker clock); same machine, so comparable. */
+  endToEndMs: z.number(),
+  sourceWidth: z.number().int().positive(),
+  sourceHeight: z.number().int().positive(),
+});
+export type ResultMessage = z.infer<typeof ResultMessage>;
+
+/**
+ * Tells the sender a frame will not be answered (rejected or replaced by a newer one), so it gets
+ * its credit back.
+ */
+export const FrameDroppedMessage = z.object({
+  type: z.literal('frame-dropped'),
+  cameraId: CameraId,
+  frameId: z.number().int().nonnegative(),
+  reason: z.enum(['replaced', 'rejected', 'not-ready']),
+  message: z.string().max(500).optional(),
+});
+export type FrameDroppedMessage = z.infer<typeof FrameDroppedMessage>;
+
+/** What comes back on a camera's frame channel. */
+export const FrameChannelInbound = z.discriminatedUnion('type', [ResultMessage, FrameDroppedMessage]);
+export type FrameChannelInbound = z.infer<typeof FrameChannelInbound>;
+
+/**
+ * Binary form of a frame: a 4-byte big-endian length, that many bytes of UTF-8 JSON header (a
+ * FrameMessage without `data`), then the RGB bytes.
+ */
+export const FrameHeader = FrameMessage.omit({ data: true });
+export type FrameHeader = z.infer<typeof FrameHeader>;
+
+export function encodeFrame(frame: FrameMessage): Uint8Array {
+  const { data, ...header } = frame;
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const out = new Uint8Array(4 + json.length + data.length);
+  new DataView(out.buffer).setUint32(0, json.length, false);
+  out.set(json, 4);
+  out.set(data, 4 + json.length);
+  return out;
+}
+
+/** Decodes and validates a binary frame message; returns an error string for anything malformed. */
+export function decodeFrame(bytes: Uint8Array): { ok: true; frame: FrameMessage } | { ok: false; error: string } {
+  if (bytes.length < 4) return { ok: false, error: 'frame message shorter than its length prefix' };
+  const headerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, false);
+  if (headerLength > 64 * 1024 || 4 + headerLength > bytes.length) return { ok: false, error: 'frame header length out of range' };
+  let header: unknown;
+  try {
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + headerLength)));
+  } catch {
+    return { ok: false, error: 'frame header is not JSON' };
+  }
+  const data = bytes.slice(4 + headerLength);
+  const parsed = FrameMessage.safeParse({ ...(typeof header === 'object' && header ? header : {}), data });
+  if (!parsed.success) return { ok: false, error: parsed.error.issues[0]?.message ?? 'invalid frame' };
+  return { ok: true, frame: parsed.data };
+}
+
+/** Parses without throwing; the caller counts and drops what fails. */
+export function parseMessage<T>(schema: z.ZodType<T>, raw: unknown): { ok: true; value: T } | { ok: false; error: string } {
+  const result = schema.safeParse(raw);
+  if (result.success) return { ok: true, value: result.data };
+  const issue = result.error.issues[0];
+  const where = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
+  return { ok: false, error: `${issue?.message ?? 'invalid message'}${where}` };
+}

@@ -1,0 +1,118 @@
+/**
+ * The supervisor <-> camera worker contract: init, control and calibration in; hello, ready,
+ * errors, stats (the heartbeat), results and calibration out. Validated on arrival on both sides.
+ */
+import { z } from 'zod';
+import { DelegateName } from './config';
+import { CameraId, FrameDroppedMessage, FrameMessage, ResultMessage, TensorSummary } from './frames';
+
+
+export const ModelInfo = z.object({
+  name: z.string().max(256),
+  path: z.string().max(4096),
+  decoder: z.enum(['blazeface', 'raw']),
+  inputWidth: z.number().int().positive(),
+  inputHeight: z.number().int().positive(),
+  inputs: z.array(TensorSummary).max(64),
+  outputs: z.array(TensorSummary).max(64),
+});
+export type ModelInfo = z.infer<typeof ModelInfo>;
+
+/** Counters a worker keeps itself: frames may reach it without passing through main. */
+export const WorkerStats = z.object({
+  pid: z.number().int(),
+  threads: z.number().int(),
+  delegate: DelegateName,
+  framesReceived: z.number().int().nonnegative(),
+  framesInferred: z.number().int().nonnegative(),
+  framesSkipped: z.number().int().nonnegative(),
+  framesRejected: z.number().int().nonnegative(),
+  messagesRejected: z.number().int().nonnegative(),
+  ips1s: z.number().nonnegative(),
+  ips5s: z.number().nonnegative(),
+  inferP50Ms: z.number().nonnegative(),
+  inferP95Ms: z.number().nonnegative(),
+  endToEndP50Ms: z.number(),
+  endToEndP95Ms: z.number(),
+  rssBytes: z.number().nonnegative(),
+  cpuPercent: z.number().nonnegative(),
+});
+export type WorkerStats = z.infer<typeof WorkerStats>;
+
+// ---------------------------------------------------------------- supervisor -> worker
+
+export const WorkerConfig = z.object({
+  cameraId: CameraId,
+  modelPath: z.string().min(1).max(4096),
+  modelName: z.string().max(256),
+  threads: z.number().int().min(1).max(64),
+  delegate: DelegateName,
+  /** Path of the XNNPACK plugin; required when delegate is 'xnnpack'. */
+  delegatePath: z.string().max(4096).optional(),
+  scoreThreshold: z.number().min(0).max(1),
+  statsIntervalMs: z.number().int().min(50).max(60_000).default(1000),
+});
+export type WorkerConfig = z.infer<typeof WorkerConfig>;
+
+export const WorkerInbound = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('init'), config: WorkerConfig }),
+  z.object({ type: z.literal('set-threshold'), scoreThreshold: z.number().min(0).max(1) }),
+  FrameMessage,
+  /** Measure this model's invoke rate at each thread count, answer 'calibration', then exit. */
+  z.object({
+    type: z.literal('calibrate'),
+    modelPath: z.string().min(1).max(4096),
+    modelName: z.string().max(256),
+    delegate: DelegateName,
+    delegatePath: z.string().max(4096).optional(),
+    threadCounts: z.array(z.number().int().min(1).max(64)).min(1).max(16),
+    durationMs: z.number().int().min(50).max(10_000),
+  }),
+  z.object({ type: z.literal('stop') }),
+]);
+export type WorkerInbound = z.infer<typeof WorkerInbound>;
+
+// ---------------------------------------------------------------- worker -> supervisor
+
+export const WorkerErrorCode = z.enum([
+  'model-missing',
+  'model-invalid',
+  'model-unsupported',
+  'delegate-failed',
+  'bad-config',
+  'inference-failed',
+]);
+export type WorkerErrorCode = z.infer<typeof WorkerErrorCode>;
+
+export const WorkerOutbound = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('hello'), pid: z.number().int() }),
+  z.object({
+    type: z.literal('ready'),
+    cameraId: CameraId,
+    pid: z.number().int(),
+    model: ModelInfo,
+    threads: z.number().int(),
+    delegate: DelegateName,
+    loadMs: z.number().nonnegative(),
+  }),
+  z.object({
+    type: z.literal('error'),
+    cameraId: CameraId,
+    code: WorkerErrorCode,
+    message: z.string().max(2000),
+    /** A fatal error means the worker cannot run this configuration: restarting will not help. */
+    fatal: z.boolean(),
+  }),
+  /** Sent every statsIntervalMs; it is also the heartbeat the watchdog listens for. */
+  z.object({ type: z.literal('stats'), cameraId: CameraId, stats: WorkerStats }),
+  ResultMessage,
+  FrameDroppedMessage,
+  z.object({
+    type: z.literal('calibration'),
+    modelName: z.string(),
+    delegate: DelegateName,
+    results: z.array(z.object({ threads: z.number().int(), ips: z.number().nonnegative() })),
+  }),
+]);
+export type WorkerOutbound = z.infer<typeof WorkerOutbound>;
+
