@@ -1,0 +1,138 @@
+/**
+ * The ffmpeg command line for one engine-side camera.
+ *
+ * One ffmpeg decodes the source once. Its filter graph caps the frame rate (the camera's maxFps),
+ * then splits: one branch is scaled and letterboxed to the model's input size as raw RGB on
+ * stdout, the other is the live view, JPEG frames at most 960 px wide on fd 3. The preview branch
+ * keeps every K-th frame of the model branch (select on the frame number), so the worker can pair
+ * preview frame j with model frame j*K and draw that frame's own detections on it.
+ *
+ * A stream URL goes to ffmpeg inside a one-line ffconcat list written to fd 4, never as an
+ * argument: /proc/<pid>/cmdline (what `ps` shows) is readable by every local user, a pipe is not.
+ */
+import path from 'node:path';
+
+export type EngineSource =
+  | { kind: 'stream'; url: string }
+  | { kind: 'file'; path: string; loop?: boolean }
+  | { kind: 'device'; path: string };
+
+export interface PreviewOptions {
+  /** Widest preview frame; narrower sources keep their width. */
+  maxWidth: number;
+  /** Preview frames a second at most. */
+  fps: number;
+}
+
+export interface FfmpegPlanOptions {
+  source: EngineSource;
+  /** The model's input size: the raw frames are exactly width x height x 3 bytes. */
+  width: number;
+  height: number;
+  maxFps?: number;
+  /** null: no live view output (bench, CLI). */
+  preview: PreviewOptions | null;
+  /** Files play at their own frame rate (-re) unless this is false (the bench decodes flat out). */
+  realtime?: boolean;
+  platform?: NodeJS.Platform;
+}
+
+export interface FfmpegPlan {
+  args: string[];
+  /** What the worker writes to ffmpeg's fd 4 (then closes), or null when nothing is read there. */
+  inputList: string | null;
+  /** Preview frame j is model frame j * previewEvery. */
+  previewEvery: number;
+  frameBytes: number;
+}
+
+/** Protocols a stream URL may use inside ffmpeg (RTSP's RTP/UDP, TLS for rtsps/https, HLS's segments). */
+const STREAM_PROTOCOLS = 'pipe,file,rtsp,rtsps,rtp,srtp,udp,tcp,tls,http,https,httpproxy,crypto,data';
+
+/** The fd the preview JPEGs are written to, and the one the input list is read from. */
+export const PREVIEW_FD = 3;
+export const INPUT_LIST_FD = 4;
+
+/** Picture files ffmpeg reads as one frame. */
+const STILL = /\.(jpe?g|png|bmp|webp|tiff?)$/i;
+
+function ffconcatQuote(url: string): string {
+  return `'${url.replace(/'/g, "'\\''")}'`;
+}
+
+function inputArgs(source: EngineSource, platform: NodeJS.Platform, realtime: boolean, stillFps: number): { args: string[]; inputList: string | null } {
+  switch (source.kind) {
+    case 'stream':
+      return {
+        args: ['-f', 'concat', '-safe', '0', '-protocol_whitelist', STREAM_PROTOCOLS, '-i', `pipe:${INPUT_LIST_FD}`],
+        inputList: `ffconcat version 1.0\nfile ${ffconcatQuote(source.url)}\n`,
+      };
+    case 'file':
+      // A still picture repeats at a few frames a second (a looped one-frame file would repeat one timestamp).
+      if (STILL.test(source.path)) {
+        return { args: ['-re', '-loop', '1', '-framerate', String(stillFps), '-i', `file:${path.resolve(source.path)}`], inputList: null };
+      }
+      // -re: play at the file's own frame rate, like a camera. file: keeps a name like "http:x" a file.
+      return {
+        args: [...(realtime ? ['-re'] : []), ...(source.loop === false ? [] : ['-stream_loop', '-1']), '-i', `file:${path.resolve(source.path)}`],
+        inputList: null,
+      };
+    case 'device':
+      if (platform === 'darwin') return { args: ['-f', 'avfoundation', '-framerate', '30', '-i', source.path], inputList: null };
+      if (platform === 'win32') return { args: ['-f', 'dshow', '-i', `video=${source.path}`], inputList: null };
+      return { args: ['-f', 'v4l2', '-i', source.path], inputList: null };
+  }
+}
+
+/** Scale keeping the aspect ratio and pad centred, rounding as planLetterbox does. */
+function letterboxFilter(w: number, h: number): string {
+  const s = `min(${w}/iw,${h}/ih)`;
+  return `scale=w='round(iw*${s})':h='round(ih*${s})',format=rgb24,pad=${w}:${h}:'floor((ow-iw)/2)':'floor((oh-ih)/2)'`;
+}
+
+export function planFfmpeg(options: FfmpegPlanOptions): FfmpegPlan {
+  const { width, height, maxFps, preview } = options;
+  const input = inputArgs(options.source, options.platform ?? process.platform, options.realtime ?? true, options.maxFps ?? 5);
+  const fps = maxFps ? `fps=${maxFps},` : '';
+  let previewEvery = 1;
+  let graph: string;
+  if (preview) {
+    // Without maxFps the model branch's rate is unknown up front: the worker throttles instead.
+    previewEvery = maxFps ? Math.max(1, Math.round(maxFps / preview.fps)) : 1;
+    const select = previewEvery > 1 ? `select='not(mod(n,${previewEvery}))',` : '';
+    graph =
+      `[0:v]${fps}split=2[m][p];` +
+      `[m]${letterboxFilter(width, height)}[model];` +
+      `[p]${select}scale='min(${preview.maxWidth},iw)':-2,format=yuvj420p[preview]`;
+  } else {
+    graph = `[0:v]${fps}${letterboxFilter(width, height)}[model]`;
+  }
+  const args = [
+    '-hide_banner',
+    '-nostdin',
+    '-nostats',
+    '-loglevel',
+    'info',
+    ...input.args,
+    '-filter_complex',
+    graph,
+    // Every frame the graph makes is written once: frame n of both outputs is the same picture.
+    '-vsync',
+    'passthrough',
+    '-map',
+    '[model]',
+    '-an',
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'rgb24',
+    'pipe:1',
+  ];
+  if (preview) args.push('-map', '[preview]', '-an', '-f', 'mjpeg', '-q:v', '6', `pipe:${PREVIEW_FD}`);
+  return { args, inputList: input.inputList, previewEvery, frameBytes: width * height * 3 };
+}
+
+/** How a source is named in logs and the UI: never with its password. */
+export function describeSource(source: EngineSource, redact: (url: string) => string): string {
+  return source.kind === 'stream' ? redact(source.url) : source.path;
+}

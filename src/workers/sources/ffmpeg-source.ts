@@ -1,0 +1,272 @@
+/**
+ * One engine-side camera source: a supervised ffmpeg child of the camera's worker.
+ *
+ * States: `connecting` until the first frame, `running` while frames come, `no-signal` when a
+ * source that has run stops delivering (ffmpeg exited, or no frame for noFrameTimeoutMs, 20 s by
+ * default, after which ffmpeg is killed) and `error` when it cannot be opened (ffmpeg's own
+ * reason). Both retry: ffmpeg is started again after a backoff (doubling, capped) and each new
+ * start counts in `reconnects`. Wrong credentials, a missing file and a file that is not a video
+ * are not retried: trying again cannot fix them. Every message is redacted: a stream's password
+ * never leaves this module.
+ */
+import type { ChildProcess } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
+import { planLetterbox } from '../../shared/letterbox';
+import type { Letterbox } from '../../shared/contracts/frames';
+import { redactText, redactUrl, secretsOf } from '../../shared/redact';
+import { RateMeter } from '../../shared/stats';
+import { spawnBound } from './bound-child';
+import { INPUT_LIST_FD, PREVIEW_FD, planFfmpeg, type EngineSource, type FfmpegPlan, type PreviewOptions } from './ffmpeg-args';
+import { FfmpegLog, type FailureCode } from './ffmpeg-log';
+import { JpegSplitter, RawFrameReader } from './frame-readers';
+import { ProcessUsageMeter } from './process-usage';
+
+export type SourceState = 'connecting' | 'running' | 'no-signal' | 'error' | 'stopped';
+
+export interface SourceFrame {
+  data: Buffer;
+  /** Frame index within one ffmpeg run, and which run (restarts count up). */
+  seq: number;
+  generation: number;
+  letterbox: Letterbox;
+  sourceWidth: number;
+  sourceHeight: number;
+  /** Date.now() when the whole frame had been read. */
+  decodedAt: number;
+}
+
+export interface PreviewFrame {
+  jpeg: Buffer;
+  /** The model frame (same run) this picture is. */
+  seq: number;
+  generation: number;
+}
+
+export interface FfmpegSourceOptions {
+  ffmpegPath: string;
+  source: EngineSource;
+  width: number;
+  height: number;
+  maxFps?: number;
+  preview?: PreviewOptions | null;
+  realtime?: boolean;
+  noFrameTimeoutMs?: number;
+  backoffInitialMs?: number;
+  backoffMaxMs?: number;
+  onFrame(frame: SourceFrame): void;
+  onPreview?(frame: PreviewFrame): void;
+  onState?(state: SourceState, reason: string | null): void;
+  /** ffmpeg's stderr, line by line, already redacted. */
+  onLog?(line: string): void;
+}
+
+export interface SourceStats {
+  state: SourceState;
+  reason: string | null;
+  failure: FailureCode | null;
+  /** Decoded frames a second over the last second. */
+  fps: number;
+  framesDecoded: number;
+  framesSkipped: number;
+  reconnects: number;
+  ffmpegPid: number | null;
+  ffmpegCpuPercent: number | null;
+  ffmpegRssBytes: number | null;
+  boundByKernel: boolean;
+}
+
+/** Failures another attempt cannot fix. */
+const PERMANENT: ReadonlySet<FailureCode> = new Set(['unauthorized', 'no-such-file', 'not-video', 'unsupported-codec']);
+
+export class FfmpegSource {
+  private readonly plan: FfmpegPlan;
+  private readonly secrets: string[];
+  private readonly name: string;
+  private readonly reader: RawFrameReader;
+  private readonly jpegs: JpegSplitter;
+  private readonly rate = new RateMeter(5000);
+  private child: ChildProcess | null = null;
+  private log: FfmpegLog;
+  private usage: ProcessUsageMeter | null = null;
+  private state: SourceState = 'stopped';
+  private reason: string | null = null;
+  private failure: FailureCode | null = null;
+  private generation = 0;
+  private reconnects = 0;
+  private attempt = 0;
+  private everRan = false;
+  private lastFrameAt = 0;
+  private killedForSilence = false;
+  private boundByKernel = false;
+  private stopping = false;
+  private watchdog: NodeJS.Timeout | null = null;
+  private retry: NodeJS.Timeout | null = null;
+  private exited: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: FfmpegSourceOptions) {
+    this.plan = planFfmpeg({ ...options, preview: options.preview ?? null });
+    this.secrets = options.source.kind === 'stream' ? secretsOf(options.source.url) : [];
+    this.name = options.source.kind === 'stream' ? redactUrl(options.source.url) : options.source.path;
+    this.log = this.newLog();
+    this.reader = new RawFrameReader(this.plan.frameBytes, (f) => this.handOn(f.data, f.seq));
+    this.jpegs = new JpegSplitter((jpeg, index) =>
+      this.options.onPreview?.({ jpeg, seq: index * this.plan.previewEvery, generation: this.generation }),
+    );
+  }
+
+  /** Masks this source's password in any text. */
+  redact(text: string): string {
+    return redactText(text, this.secrets);
+  }
+
+  start(): void {
+    if (this.child || this.state !== 'stopped') return;
+    this.stopping = false;
+    this.setState('connecting', null);
+    this.spawn();
+    const timeout = this.options.noFrameTimeoutMs ?? 20_000;
+    this.watchdog = setInterval(() => this.checkSilence(timeout), Math.min(1000, timeout / 4));
+  }
+
+  /** Ends ffmpeg (SIGTERM, SIGKILL after a second) and resolves when it has exited. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.watchdog) clearInterval(this.watchdog);
+    if (this.retry) clearTimeout(this.retry);
+    this.watchdog = this.retry = null;
+    const child = this.child;
+    if (child) {
+      child.kill('SIGTERM');
+      const force = setTimeout(() => child.kill('SIGKILL'), 1000);
+      await this.exited;
+      clearTimeout(force);
+    }
+    this.setState('stopped', null);
+  }
+
+  stats(): SourceStats {
+    const usage = this.usage?.sample() ?? { cpuPercent: null, rssBytes: null };
+    return {
+      state: this.state,
+      reason: this.reason,
+      failure: this.failure,
+      fps: this.rate.rate(1000),
+      framesDecoded: this.reader.frames,
+      framesSkipped: this.reader.skipped,
+      reconnects: this.reconnects,
+      ffmpegPid: this.child?.pid ?? null,
+      ffmpegCpuPercent: usage.cpuPercent,
+      ffmpegRssBytes: usage.rssBytes,
+      boundByKernel: this.boundByKernel,
+    };
+  }
+
+  private newLog(): FfmpegLog {
+    return new FfmpegLog((line) => this.redact(line), this.name);
+  }
+
+  private spawn(): void {
+    this.generation++;
+    this.log = this.newLog();
+    this.reader.reset();
+    this.jpegs.reset();
+    this.killedForSilence = false;
+    this.lastFrameAt = Date.now();
+    const stdio: Array<'pipe' | 'ignore'> = ['ignore', 'pipe', 'pipe', 'ignore', 'ignore'];
+    if (this.options.preview) stdio[PREVIEW_FD] = 'pipe';
+    if (this.plan.inputList !== null) stdio[INPUT_LIST_FD] = 'pipe';
+    const { child, boundByKernel } = spawnBound(this.options.ffmpegPath, this.plan.args, { stdio, windowsHide: true });
+    this.child = child;
+    this.boundByKernel = boundByKernel;
+    this.usage = child.pid ? new ProcessUsageMeter(child.pid) : null;
+    let resolveExit!: () => void;
+    this.exited = new Promise((resolve) => (resolveExit = resolve));
+    const generation = this.generation;
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (generation === this.generation) this.reader.push(chunk);
+    });
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (text: string) => this.onStderr(text));
+    const preview = child.stdio[PREVIEW_FD] as Readable | null;
+    // Always drained, even with nobody watching: a full pipe would stall ffmpeg, recognition included.
+    preview?.on('data', (chunk: Buffer) => {
+      if (generation === this.generation) this.jpegs.push(chunk);
+    });
+    const list = child.stdio[INPUT_LIST_FD] as Writable | null;
+    if (list && this.plan.inputList !== null) {
+      list.on('error', () => undefined); // ffmpeg may exit before reading it; the exit says why
+      list.end(this.plan.inputList);
+    }
+    for (const stream of [child.stdout, child.stderr, preview]) stream?.on('error', () => undefined);
+    child.on('error', (err) => {
+      this.log.push(`${this.options.ffmpegPath}: ${err.message}\n`);
+    });
+    child.on('close', (code, signal) => {
+      this.child = null;
+      this.usage = null;
+      resolveExit();
+      this.onExit(code, signal);
+    });
+  }
+
+  private onStderr(text: string): void {
+    for (const line of this.log.push(text)) this.options.onLog?.(line);
+    if (this.log.readAsText && this.child) this.child.kill('SIGKILL');
+  }
+
+  private handOn(data: Buffer, seq: number): void {
+    this.lastFrameAt = Date.now();
+    this.rate.mark();
+    this.attempt = 0;
+    this.everRan = true;
+    if (this.state !== 'running') this.setState('running', null);
+    const sw = this.log.sourceWidth ?? this.options.width;
+    const sh = this.log.sourceHeight ?? this.options.height;
+    const letterbox = planLetterbox(sw, sh, this.options.width, this.options.height).normalized;
+    this.options.onFrame({ data, seq, generation: this.generation, letterbox, sourceWidth: sw, sourceHeight: sh, decodedAt: this.lastFrameAt });
+  }
+
+  private checkSilence(timeoutMs: number): void {
+    if (!this.child || Date.now() - this.lastFrameAt < timeoutMs) return;
+    this.killedForSilence = true;
+    this.child.kill('SIGKILL');
+  }
+
+  private onExit(code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.stopping) return;
+    const failure = this.log.failure();
+    const silent = this.killedForSilence;
+    let reason: string;
+    if (silent) reason = `no frame for ${Math.round((this.options.noFrameTimeoutMs ?? 20_000) / 1000)} s; ffmpeg restarted`;
+    else if (failure) reason = failure.message;
+    else if (code === 0) reason = `${this.name}: the source ended`;
+    else reason = `ffmpeg ${signal ? `was killed (${signal})` : `exited with code ${code}`}${this.lastWords()}`;
+    this.failure = silent ? null : (failure?.code ?? null);
+    const permanent = !silent && failure !== null && PERMANENT.has(failure.code);
+    const fileEnded = code === 0 && !failure && this.options.source.kind === 'file' && this.options.source.loop === false;
+    this.setState(this.everRan && !permanent ? 'no-signal' : 'error', reason);
+    if (permanent || fileEnded) return;
+    const initial = this.options.backoffInitialMs ?? 500;
+    const delay = Math.min(this.options.backoffMaxMs ?? 15_000, initial * 2 ** this.attempt);
+    this.attempt++;
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      if (this.stopping) return;
+      this.reconnects++;
+      this.spawn();
+    }, delay);
+  }
+
+  private lastWords(): string {
+    const tail = this.log.tail(1)[0];
+    return tail ? `: ${tail}` : '';
+  }
+
+  private setState(state: SourceState, reason: string | null): void {
+    if (state === this.state && reason === this.reason) return;
+    this.state = state;
+    this.reason = reason;
+    if (state === 'running') this.failure = null;
+    this.options.onState?.(state, reason);
+  }
+}
