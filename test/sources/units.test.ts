@@ -1,0 +1,164 @@
+/**
+ * The pure parts of engine-side sources: which ffmpeg is picked, credential masking, whole-frame
+ * reading with newest-wins, JPEG splitting, ffmpeg's command line and its stderr.
+ */
+import { chmodSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { redactText, redactUrl, secretsOf } from '../../src/shared/redact';
+import { planFfmpeg } from '../../src/workers/sources/ffmpeg-args';
+import { FfmpegNotFoundError, npmFfmpegBinary, resolveFfmpeg } from '../../src/workers/sources/ffmpeg-binary';
+import { FfmpegLog } from '../../src/workers/sources/ffmpeg-log';
+import { JpegSplitter, RawFrameReader } from '../../src/workers/sources/frame-readers';
+import { splitMjpeg } from '../../e2e/support/fake-camera';
+import { FACE_MJPEG } from '../support/clips';
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+function tempDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'multicam-ffmpeg-units-'));
+  dirs.push(dir);
+  return dir;
+}
+
+describe('which ffmpeg', () => {
+  const npm = npmFfmpegBinary();
+
+  it('the npm package ships a binary here (the fallback CI relies on)', () => {
+    expect(npm).toMatch(/@ffmpeg-installer/);
+  });
+
+  it('PATH emptied: the npm binary, with its version', () => {
+    const found = resolveFfmpeg({ envPath: '' });
+    expect(found.origin).toBe('npm');
+    expect(found.path).toBe(npm);
+    expect(found.version.length).toBeGreaterThan(0);
+  });
+
+  it('an ffmpeg on the PATH wins over the npm binary', () => {
+    const dir = tempDir();
+    symlinkSync(npm!, path.join(dir, 'ffmpeg'));
+    const found = resolveFfmpeg({ envPath: `${path.join(dir, 'missing')}${path.delimiter}${dir}` });
+    expect(found).toMatchObject({ origin: 'path', path: path.join(dir, 'ffmpeg') });
+    expect(found.version).toBe(resolveFfmpeg({ envPath: '' }).version);
+  });
+
+  it('the ffmpegPath setting wins over both', () => {
+    const dir = tempDir();
+    symlinkSync(npm!, path.join(dir, 'ffmpeg'));
+    const found = resolveFfmpeg({ setting: npm, envPath: dir });
+    expect(found).toMatchObject({ origin: 'setting', path: npm });
+  });
+
+  it('a setting that is not ffmpeg, or no ffmpeg anywhere, is a clear error', () => {
+    const dir = tempDir();
+    const fake = path.join(dir, 'not-ffmpeg');
+    writeFileSync(fake, '#!/bin/sh\necho hello\n');
+    chmodSync(fake, 0o755);
+    expect(() => resolveFfmpeg({ setting: fake })).toThrow(/does not run as ffmpeg/);
+    expect(() => resolveFfmpeg({ setting: path.join(dir, 'nothing') })).toThrow(/not an executable file/);
+    expect(() => resolveFfmpeg({ envPath: '', npmBinary: () => null })).toThrow(FfmpegNotFoundError);
+  });
+});
+
+describe('credentials', () => {
+  it('masks the password of a URL and keeps the rest', () => {
+    expect(redactUrl('rtsp://admin:hunter2@10.0.0.5:554/stream1')).toBe('rtsp://admin:***@10.0.0.5:554/stream1');
+    expect(redactUrl('http://10.0.0.5/video')).toBe('http://10.0.0.5/video');
+    expect(redactUrl('rtsp://user@host/x')).toBe('rtsp://user@host/x');
+  });
+
+  it('masks URLs and bare secrets inside any text, encoded or not', () => {
+    const url = 'rtsp://cam:p%40ss%3Aw0rd@127.0.0.1:8554/cam';
+    const secrets = secretsOf(url);
+    expect(secrets).toEqual(expect.arrayContaining(['p%40ss%3Aw0rd', 'p@ss:w0rd']));
+    const text = `[rtsp] ${url}: 401; tried p@ss:w0rd`;
+    const out = redactText(text, secrets);
+    expect(out).toContain('rtsp://cam:***@127.0.0.1:8554/cam');
+    expect(out).not.toContain('w0rd');
+  });
+});
+
+describe('RawFrameReader', () => {
+  it('hands on whole frames only, whatever the chunking', async () => {
+    const got: Buffer[] = [];
+    const reader = new RawFrameReader(10, (f) => got.push(f.data));
+    const bytes = Buffer.from(Array.from({ length: 35 }, (_, i) => i));
+    // 3.5 frames in odd-sized chunks, each handed on before the next arrives.
+    for (const [a, b] of [[0, 3], [3, 14], [14, 20], [20, 29], [29, 35]]) {
+      reader.push(bytes.subarray(a, b));
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(got.map((b) => [...b])).toEqual([0, 1, 2].map((f) => Array.from({ length: 10 }, (_, i) => f * 10 + i)));
+    expect(reader.frames).toBe(3);
+    expect(reader.skipped).toBe(0);
+  });
+
+  it('keeps only the newest of the frames that complete while the consumer is busy', async () => {
+    const got: number[] = [];
+    const reader = new RawFrameReader(4, (f) => got.push(f.seq));
+    reader.push(Buffer.alloc(4 * 5 + 2)); // five frames and a bit in one read
+    await new Promise((r) => setImmediate(r));
+    expect(got).toEqual([4]);
+    expect(reader.skipped).toBe(4);
+    reader.push(Buffer.alloc(2));
+    await new Promise((r) => setImmediate(r));
+    expect(got).toEqual([4, 5]);
+  });
+});
+
+describe('JpegSplitter', () => {
+  it('cuts the fixture clip into the same frames at any chunk size', () => {
+    const clip = readFileSync(FACE_MJPEG);
+    const expected = splitMjpeg(clip);
+    for (const size of [1000, 4096, 65536, 7]) {
+      const frames: Buffer[] = [];
+      const splitter = new JpegSplitter((jpeg, index) => {
+        expect(index).toBe(frames.length);
+        frames.push(jpeg);
+      });
+      for (let at = 0; at < clip.length; at += size) splitter.push(clip.subarray(at, at + size));
+      expect(frames.length).toBe(expected.length);
+      expect(frames.every((f, i) => f.equals(expected[i]))).toBe(true);
+    }
+  });
+});
+
+describe('ffmpeg command line', () => {
+  it('keeps a stream URL off the command line and pairs preview frames with model frames', () => {
+    const url = 'rtsp://cam:secret@127.0.0.1:8554/cam';
+    const plan = planFfmpeg({ source: { kind: 'stream', url }, width: 128, height: 128, maxFps: 15, preview: { maxWidth: 960, fps: 5 } });
+    expect(plan.args.join(' ')).not.toContain('secret');
+    expect(plan.inputList).toContain(url);
+    expect(plan.previewEvery).toBe(3);
+    const graph = plan.args[plan.args.indexOf('-filter_complex') + 1];
+    expect(graph).toContain('fps=15');
+    expect(graph).toContain("select='not(mod(n,3))'");
+    expect(graph).toContain('min(960,iw)');
+    expect(plan.frameBytes).toBe(128 * 128 * 3);
+  });
+
+  it('plays files at their own rate, looped, and never reads a name as a protocol', () => {
+    const plan = planFfmpeg({ source: { kind: 'file', path: 'http:clip.mp4', loop: true }, width: 192, height: 192, preview: null });
+    expect(plan.args).toEqual(expect.arrayContaining(['-re', '-stream_loop', '-1']));
+    expect(plan.args[plan.args.indexOf('-i') + 1]).toBe(`file:${path.resolve('http:clip.mp4')}`);
+    expect(plan.inputList).toBeNull();
+  });
+});
+
+describe('ffmpeg stderr', () => {
+  it('finds the source size and the reason, redacted', () => {
+    const log = new FfmpegLog((l) => redactText(l), 'rtsp://cam:***@127.0.0.1:9/cam');
+    log.push('Input #0, rtsp, from \'pipe:4\':\n  Stream #0:0: Video: h264 (Constrained Baseline), yuv420p(progressive), 640x480 [SAR 1:1 DAR 4:3], 30 fps\n');
+    log.push('[rtsp @ 0x55fa698ae380] method DESCRIBE failed: 401 Unauthorized\n');
+    log.push("[concat @ 0x55fa6989c9c0] Impossible to open 'rtsp://cam:wrong@127.0.0.1:9/cam'\npipe:4: Server returned 401 Unauthorized (authorization failed)\n");
+    expect([log.sourceWidth, log.sourceHeight]).toEqual([640, 480]);
+    const failure = log.failure();
+    expect(failure?.code).toBe('unauthorized');
+    expect(failure?.message).toBe('rtsp://cam:***@127.0.0.1:9/cam: Server returned 401 Unauthorized (authorization failed)');
+    expect(log.tail(5).join('\n')).not.toContain('wrong');
+  });
+});

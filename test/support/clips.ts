@@ -1,0 +1,38 @@
+/**
+ * Clips for tests that run real ffmpeg: the face fixture (Motion-JPEG, 5 fps) re-encoded at run
+ * time into a temporary folder the caller removes, as H.264 640x480 at 30 fps, the way most IP
+ * cameras and video files carry it.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const FACE_MJPEG = path.join(root, 'e2e', 'fixtures', 'face-640x480.mjpeg');
+export const TEST_FIXTURES = path.join(root, 'test', 'fixtures');
+
+export interface ClipFolder {
+  dir: string;
+  /** H.264 in MP4, 640x480, 30 fps, the face clip. */
+  faceMp4: string;
+  remove(): void;
+}
+
+export function makeClipFolder(ffmpegPath: string): ClipFolder {
+  const dir = mkdtempSync(path.join(tmpdir(), 'multicam-clips-'));
+  const faceMp4 = path.join(dir, 'face-640x480.mp4');
+  try {
+    execFileSync(
+      ffmpegPath,
+      ['-hide_banner', '-loglevel', 'error', '-nostdin', '-y', '-f', 'mjpeg', '-r', '5', '-i', FACE_MJPEG,
+        '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-r', '30', '-g', '30', '-bf', '0', faceMp4],
+      { stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 },
+    );
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  return { dir, faceMp4, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
