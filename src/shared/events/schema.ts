@@ -1,0 +1,111 @@
+/**
+ * Events: what a camera recognised, tracked over frames. These schemas cross every boundary an
+ * event crosses (worker -> engine, engine -> renderer, HTTP, MQTT), so they live with the other
+ * contracts and import nothing from Node, Electron or the DOM.
+ */
+import { z } from 'zod';
+import { Box, CameraId } from '../contracts/frames';
+
+/** Event ids are `<start ms>-<6 hex>`: never anything path-like. */
+export const EventId = z.string().regex(/^[0-9]{1,15}-[0-9a-f]{6}$/, 'not an event id');
+export type EventId = z.infer<typeof EventId>;
+
+export const ZoneName = z.string().min(1).max(40).regex(/^[\w -]+$/, 'zone names are letters, digits, space, - and _');
+
+/** A polygon on the frame, points 0..1 of the frame, origin top-left. */
+export const Zone = z.object({
+  name: ZoneName,
+  points: z.array(z.object({ x: z.number().min(0).max(1), y: z.number().min(0).max(1) })).min(3).max(64),
+  /** Only tracks that enter a required zone make events. */
+  required: z.boolean().default(false),
+});
+export type Zone = z.infer<typeof Zone>;
+
+/** Per-camera event settings, saved with the camera. */
+export const EventFilters = z.object({
+  enabled: z.boolean().default(true),
+  minScore: z.number().min(0).max(1).default(0),
+  /** Smallest box area, as a fraction of the frame (0..1). */
+  minArea: z.number().min(0).max(1).default(0),
+  zones: z.array(Zone).max(16).default([]),
+});
+export type EventFilters = z.infer<typeof EventFilters>;
+export const DEFAULT_EVENT_FILTERS: EventFilters = { enabled: true, minScore: 0, minArea: 0, zones: [] };
+
+export const TrackerOptions = z.object({
+  /** Frames in a row a track must be seen in before it is an event. */
+  minFrames: z.number().int().min(1).max(100).default(3),
+  /** Seconds unseen after which a track ends. */
+  maxMissingMs: z.number().int().min(50).max(600_000).default(2000),
+  /** Smallest overlap (IoU) that continues a track. */
+  minIou: z.number().min(0).max(1).default(0.3),
+});
+export type TrackerOptions = z.infer<typeof TrackerOptions>;
+export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = { minFrames: 3, maxMissingMs: 2000, minIou: 0.3 };
+
+/** The largest snapshot accepted from a worker or a page: 8 MB. */
+export const MAX_SNAPSHOT_BYTES = 8 * 1024 * 1024;
+const Jpeg = z
+  .custom<Uint8Array>((v) => v instanceof Uint8Array, 'snapshot must be bytes (Uint8Array)')
+  .refine((d) => d.byteLength <= MAX_SNAPSHOT_BYTES, 'snapshot too large')
+  .refine((d) => d.byteLength >= 4 && d[0] === 0xff && d[1] === 0xd8, 'snapshot is not a JPEG');
+
+/** What the tracker reports about one track. `trackId` is unique within one camera worker's life. */
+export const TrackInfo = z.object({
+  cameraId: CameraId,
+  trackId: z.number().int().nonnegative(),
+  label: z.string().min(1).max(64),
+  start: z.number().int().nonnegative(),
+  lastSeen: z.number().int().nonnegative(),
+  score: z.number().min(0).max(1),
+  box: Box,
+  zones: z.array(ZoneName).max(16),
+});
+export type TrackInfo = z.infer<typeof TrackInfo>;
+
+/**
+ * Worker (or page) -> engine: a track started, improved (better score or a new zone) or ended.
+ * Snapshots ride along when the sender has pixels: the full frame with the box drawn, and a crop.
+ */
+export const TrackMessage = z.object({
+  type: z.literal('track'),
+  kind: z.enum(['start', 'update', 'end']),
+  track: TrackInfo,
+  snapshot: Jpeg.optional(),
+  crop: Jpeg.optional(),
+});
+export type TrackMessage = z.infer<typeof TrackMessage>;
+
+/** An event as stored and served. */
+export const EventRecord = z.object({
+  id: EventId,
+  camera: CameraId,
+  cameraName: z.string().max(100),
+  label: z.string().max(64),
+  start: z.number().int(),
+  end: z.number().int().nullable(),
+  score: z.number(),
+  box: Box,
+  zones: z.array(z.string()),
+  /** URL of the snapshot, or null while none has been written. */
+  snapshot: z.string().nullable(),
+});
+export type EventRecord = z.infer<typeof EventRecord>;
+
+export const EventQuery = z.object({
+  camera: CameraId.optional(),
+  label: z.string().min(1).max(64).optional(),
+  zone: ZoneName.optional(),
+  after: z.coerce.number().int().nonnegative().optional(),
+  before: z.coerce.number().int().nonnegative().optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(200).optional(),
+});
+export type EventQuery = z.infer<typeof EventQuery>;
+
+export const EventPage = z.object({ events: z.array(EventRecord), next: z.string().nullable() });
+export type EventPage = z.infer<typeof EventPage>;
+
+/** Pushed to renderers and published on MQTT. */
+export const EventChange = z.object({ type: z.enum(['new', 'update', 'end']), event: EventRecord });
+export type EventChange = z.infer<typeof EventChange>;

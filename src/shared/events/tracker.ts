@@ -1,0 +1,200 @@
+/**
+ * Turns one camera's per-frame detections into tracks. Pure: it runs inside the camera worker,
+ * which sees every frame and every result whatever the source.
+ *
+ * - Detections continue a track of the same label when their boxes overlap (IoU >= minIou),
+ *   matched greedily from the largest overlap down.
+ * - A track becomes an event once seen in minFrames frames in a row (and, when the camera has
+ *   required zones, once it has entered one); it ends after maxMissingMs unseen.
+ * - The best score and its box are kept; a better score (by IMPROVE_BY, at most once per
+ *   UPDATE_EVERY_MS) or a newly entered zone is reported as an update.
+ */
+import type { Box } from '../contracts/frames';
+import type { EventFilters, TrackerOptions, TrackInfo } from './schema';
+import { DEFAULT_EVENT_FILTERS, DEFAULT_TRACKER_OPTIONS } from './schema';
+import { zonesOf } from './zones';
+
+export const IMPROVE_BY = 0.02;
+export const UPDATE_EVERY_MS = 1000;
+
+export interface TrackInput {
+  label?: string;
+  score: number;
+  box: Box;
+}
+
+export interface TrackChange {
+  kind: 'start' | 'update' | 'end';
+  track: TrackInfo;
+  /** The sender should attach a snapshot of the current frame (start and better score). */
+  snapshot: boolean;
+}
+
+interface Track {
+  id: number;
+  label: string;
+  firstSeen: number;
+  lastSeen: number;
+  hits: number;
+  box: Box;
+  best: { score: number; box: Box };
+  lastReportAt: number;
+  zones: string[];
+  started: boolean;
+}
+
+export function iou(a: Box, b: Box): number {
+  const w = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x);
+  const h = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
+  if (w <= 0 || h <= 0) return 0;
+  const inter = w * h;
+  return inter / (a.w * a.h + b.w * b.h - inter);
+}
+
+export class Tracker {
+  private tracks: Track[] = [];
+  private nextId = 1;
+  private options: TrackerOptions;
+  private filters: EventFilters;
+
+  constructor(
+    private readonly cameraId: string,
+    options: Partial<TrackerOptions> = {},
+    filters: EventFilters = DEFAULT_EVENT_FILTERS,
+    private readonly defaultLabel = 'object',
+  ) {
+    this.options = { ...DEFAULT_TRACKER_OPTIONS, ...options };
+    this.filters = filters;
+  }
+
+  /** New filters apply from the next frame; switching events off ends every live track. */
+  setFilters(filters: EventFilters): TrackChange[] {
+    this.filters = filters;
+    return filters.enabled ? [] : this.endAll();
+  }
+
+  /** One frame's detections, at time `now` (ms). */
+  update(now: number, detections: readonly TrackInput[]): TrackChange[] {
+    if (!this.filters.enabled) return [];
+    const kept = detections.filter((d) => d.score >= this.filters.minScore && d.box.w * d.box.h >= this.filters.minArea);
+    const changes: TrackChange[] = [];
+    const matched = new Set<Track>();
+    const unmatched: TrackInput[] = [];
+    const pairs: { track: Track; det: TrackInput; overlap: number }[] = [];
+    for (const det of kept) {
+      const label = det.label ?? this.defaultLabel;
+      for (const track of this.tracks) {
+        if (track.label !== label) continue;
+        const overlap = iou(track.box, det.box);
+        if (overlap >= this.options.minIou) pairs.push({ track, det, overlap });
+      }
+    }
+    pairs.sort((a, b) => b.overlap - a.overlap);
+    const used = new Set<TrackInput>();
+    for (const { track, det } of pairs) {
+      if (matched.has(track) || used.has(det)) continue;
+      matched.add(track);
+      used.add(det);
+      const change = this.continueTrack(track, det, now);
+      if (change) changes.push(change);
+    }
+    for (const det of kept) if (!used.has(det)) unmatched.push(det);
+
+    // A tentative track must be seen in consecutive frames; a confirmed one survives maxMissingMs.
+    const survivors: Track[] = [];
+    for (const track of this.tracks) {
+      if (matched.has(track)) survivors.push(track);
+      else if (track.hits < this.options.minFrames) continue;
+      else if (now - track.lastSeen > this.options.maxMissingMs) {
+        if (track.started) changes.push(this.change('end', track, false));
+      } else survivors.push(track);
+    }
+    this.tracks = survivors;
+    for (const det of unmatched) {
+      const track: Track = {
+        id: this.nextId++,
+        label: det.label ?? this.defaultLabel,
+        firstSeen: now,
+        lastSeen: now,
+        hits: 1,
+        box: det.box,
+        best: { score: det.score, box: det.box },
+        lastReportAt: now,
+        zones: zonesOf(det.box, this.filters.zones),
+        started: false,
+      };
+      this.tracks.push(track);
+      const change = this.maybeStart(track, now);
+      if (change) changes.push(change);
+    }
+    return changes;
+  }
+
+  /** Ends tracks unseen for maxMissingMs: call it when no frames arrive. */
+  tick(now: number): TrackChange[] {
+    return this.update(now, []);
+  }
+
+  /** Ends every live track now (camera removed, events switched off, worker stopping). */
+  endAll(): TrackChange[] {
+    const ended = this.tracks.filter((t) => t.started).map((t) => this.change('end', t, false));
+    this.tracks = [];
+    return ended;
+  }
+
+  /** Live (started) tracks per label. */
+  liveCounts(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const t of this.tracks) if (t.started) counts.set(t.label, (counts.get(t.label) ?? 0) + 1);
+    return counts;
+  }
+
+  private continueTrack(track: Track, det: TrackInput, now: number): TrackChange | null {
+    track.hits++;
+    track.lastSeen = now;
+    track.box = det.box;
+    let newZone = false;
+    for (const name of zonesOf(det.box, this.filters.zones)) {
+      if (!track.zones.includes(name)) {
+        track.zones.push(name);
+        newZone = true;
+      }
+    }
+    const better = det.score >= track.best.score + IMPROVE_BY && now - track.lastReportAt >= UPDATE_EVERY_MS;
+    if (!track.started) {
+      // Until it starts, the best is this frame: the start's snapshot is taken from it.
+      track.best = { score: det.score, box: det.box };
+      return this.maybeStart(track, now);
+    }
+    if (better) track.best = { score: det.score, box: det.box };
+    if (!better && !newZone) return null;
+    track.lastReportAt = now;
+    return this.change('update', track, better);
+  }
+
+  private maybeStart(track: Track, now: number): TrackChange | null {
+    if (track.hits < this.options.minFrames) return null;
+    const required = this.filters.zones.filter((z) => z.required).map((z) => z.name);
+    if (required.length > 0 && !track.zones.some((z) => required.includes(z))) return null;
+    track.started = true;
+    track.lastReportAt = now;
+    return this.change('start', track, true);
+  }
+
+  private change(kind: TrackChange['kind'], t: Track, snapshot: boolean): TrackChange {
+    return {
+      kind,
+      snapshot,
+      track: {
+        cameraId: this.cameraId,
+        trackId: t.id,
+        label: t.label,
+        start: t.firstSeen,
+        lastSeen: t.lastSeen,
+        score: t.best.score,
+        box: t.best.box,
+        zones: [...t.zones],
+      },
+    };
+  }
+}
