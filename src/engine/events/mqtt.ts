@@ -1,0 +1,128 @@
+/**
+ * Publishes events over MQTT with the `mqtt` client, in shapes close to Frigate's:
+ *   PREFIX/events          {"type":"new"|"update"|"end","event":{...}}   (QoS 1, not retained)
+ *   PREFIX/CAMERA/LABEL    live tracks of that label on that camera       (retained)
+ *   PREFIX/available       "online" / "offline" (retained; "offline" is also the last will)
+ * A broker that goes away is retried with backoff (1 s doubling to 30 s). While disconnected,
+ * events are dropped (counted), never queued without bound, and publishing never blocks the
+ * caller. Counts are published again on every (re)connection.
+ */
+import mqtt, { type MqttClient } from 'mqtt';
+import type { EventChange } from '../../shared/events/schema';
+
+export interface MqttSettings {
+  url: string;
+  username?: string;
+  password?: string;
+  prefix: string;
+}
+
+export type MqttState = 'connecting' | 'connected' | 'disconnected' | 'closed';
+export interface MqttStatus {
+  state: MqttState;
+  error?: string;
+  /** When disconnected: the next attempt, ms since epoch. */
+  retryAt?: number;
+  published: number;
+  dropped: number;
+}
+
+const FIRST_RETRY_MS = 1000;
+const MAX_RETRY_MS = 30_000;
+
+/** Topic levels cannot hold + # / or nothing. */
+export function topicPart(s: string): string {
+  const clean = s.replace(/[^A-Za-z0-9_-]/g, '_');
+  return clean.length > 0 ? clean : '_';
+}
+
+export class MqttPublisher {
+  private client: MqttClient;
+  private retryMs = FIRST_RETRY_MS;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private readonly counts = new Map<string, number>();
+  private closing = false;
+  status: MqttStatus = { state: 'connecting', published: 0, dropped: 0 };
+
+  constructor(
+    private readonly settings: MqttSettings,
+    private readonly onStatus: (status: MqttStatus) => void = () => {},
+  ) {
+    const prefix = settings.prefix;
+    this.client = mqtt.connect(settings.url, {
+      username: settings.username,
+      password: settings.password,
+      reconnectPeriod: 0, // reconnection is ours, with backoff
+      connectTimeout: 10_000,
+      queueQoSZero: false,
+      will: { topic: `${prefix}/available`, payload: Buffer.from('offline'), retain: true, qos: 1 },
+    });
+    this.client.on('connect', () => {
+      this.retryMs = FIRST_RETRY_MS;
+      this.setStatus({ state: 'connected', error: undefined, retryAt: undefined });
+      this.client.publish(`${prefix}/available`, 'online', { retain: true, qos: 1 });
+      for (const [topic, n] of this.counts) this.client.publish(topic, String(n), { retain: true, qos: 1 });
+    });
+    this.client.on('error', (err) => this.setStatus({ error: err.message }));
+    this.client.on('close', () => this.scheduleRetry());
+  }
+
+  get prefix(): string {
+    return this.settings.prefix;
+  }
+
+  publishEvent(change: EventChange): void {
+    this.publish(`${this.settings.prefix}/events`, JSON.stringify(change), false);
+  }
+
+  /** The retained count of live tracks for one camera and label. */
+  setCount(cameraId: string, label: string, count: number): void {
+    const topic = `${this.settings.prefix}/${topicPart(cameraId)}/${topicPart(label)}`;
+    if (this.counts.get(topic) === count) return;
+    this.counts.set(topic, count);
+    this.publish(topic, String(count), true);
+  }
+
+  /** Says "offline" (retained) and disconnects. */
+  async close(): Promise<void> {
+    this.closing = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.client.connected) {
+      await new Promise<void>((resolve) =>
+        this.client.publish(`${this.settings.prefix}/available`, 'offline', { retain: true, qos: 1 }, () => resolve()),
+      );
+    }
+    await new Promise<void>((resolve) => this.client.end(false, {}, () => resolve()));
+    this.setStatus({ state: 'closed', retryAt: undefined });
+  }
+
+  private publish(topic: string, payload: string, retain: boolean): void {
+    if (!this.client.connected) {
+      this.status.dropped++;
+      return;
+    }
+    this.client.publish(topic, payload, { retain, qos: 1 }, (err) => {
+      if (err) this.status.dropped++;
+    });
+    this.status.published++;
+  }
+
+  private scheduleRetry(): void {
+    if (this.closing || this.retryTimer) return;
+    const wait = this.retryMs;
+    this.retryMs = Math.min(MAX_RETRY_MS, this.retryMs * 2);
+    this.setStatus({ state: 'disconnected', retryAt: Date.now() + wait });
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (this.closing) return;
+      this.setStatus({ state: 'connecting', retryAt: undefined });
+      this.client.reconnect();
+    }, wait);
+    this.retryTimer.unref();
+  }
+
+  private setStatus(patch: Partial<MqttStatus>): void {
+    this.status = { ...this.status, ...patch };
+    this.onStatus({ ...this.status });
+  }
+}
