@@ -5,7 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import jpeg from 'jpeg-js';
-import type { TrackMessage } from '../../src/shared/events/schema';
+import type { TrackMessage } from '../../src/shared/contracts/events';
 import { sleep } from '../support/process';
 
 export function tempDir(prefix = 'multicam-events-'): { dir: string; remove: () => void } {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
 import { MqttPublisher, type MqttStatus } from '../../src/engine/events/mqtt';
-import type { EventChange } from '../../src/shared/events/schema';
+import type { EventChange } from '../../src/shared/contracts/events';
 import { until } from '../support/process';
 import { startBroker, type Broker } from './helpers';
 

@@ -5,8 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import jpeg from 'jpeg-js';
 import { EventService, type EventNotice } from '../../src/engine/events/service';
 import { renderSnapshots, BOX_COLOUR, pixelRect } from '../../src/engine/events/snapshot';
-import type { EventChange } from '../../src/shared/events/schema';
-import { TrackMessage } from '../../src/shared/events/schema';
+import type { EventChange } from '../../src/shared/contracts/events';
+import { TrackMessage } from '../../src/shared/contracts/events';
 import { smallJpeg, tempDir, track } from './helpers';
 
 const cleanups: (() => void)[] = [];

@@ -6,7 +6,7 @@ import { EventStore, DB_FILE } from '../../src/engine/events/store';
 import { integrityCheck, openDatabase, SCHEMA_VERSION, scalar } from '../../src/engine/events/db';
 import { enforceRetention } from '../../src/engine/events/retention';
 import { BadCursorError } from '../../src/engine/events/cursor';
-import { EventQuery } from '../../src/shared/events/schema';
+import { EventQuery } from '../../src/shared/contracts/events';
 import { smallJpeg, tempDir } from './helpers';
 
 const dirs: (() => void)[] = [];

@@ -1,6 +1,6 @@
 /** Paging cursors: opaque to clients, base64url of the last event's start and id, validated back. */
 import { z } from 'zod';
-import { EventId } from '../../shared/events/schema';
+import { EventId } from '../../shared/contracts/events';
 
 const Cursor = z.tuple([z.number().int().nonnegative(), EventId]);
 

@@ -3,7 +3,7 @@
  * per-user data folder the desktop app would use. Never the working directory.
  */
 import path from 'node:path';
-import { userDataFolder } from '../../main/config/location';
+import { userDataFolder } from '../../engine/config/location';
 
 export function eventsDataDir(explicit?: string | null): string {
   return path.resolve(explicit ?? userDataFolder());

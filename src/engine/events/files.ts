@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { EventId } from '../../shared/events/schema';
+import { EventId } from '../../shared/contracts/events';
 
 export type SnapshotKind = 'snapshot' | 'crop';
 

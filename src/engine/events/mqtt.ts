@@ -8,7 +8,7 @@
  * caller. Counts are published again on every (re)connection.
  */
 import mqtt, { type MqttClient } from 'mqtt';
-import type { EventChange } from '../../shared/events/schema';
+import type { EventChange } from '../../shared/contracts/events';
 
 export interface MqttSettings {
   url: string;

@@ -5,7 +5,7 @@
  * reaches the listeners and nothing is thrown back at the camera.
  */
 import { randomBytes } from 'node:crypto';
-import type { EventChange, EventRecord, TrackMessage } from '../../shared/events/schema';
+import type { EventChange, EventRecord, TrackMessage } from '../../shared/contracts/events';
 import { EventStore, snapshotUrl, type Jpegs } from './store';
 import { DEFAULT_RETENTION, enforceRetention, type RetentionPolicy } from './retention';
 

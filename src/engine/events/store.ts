@@ -5,8 +5,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Box } from '../../shared/protocol';
-import type { EventQuery, EventRecord } from '../../shared/events/schema';
+import type { Box } from '../../shared/contracts/frames';
+import type { EventQuery, EventRecord } from '../../shared/contracts/events';
 import { openDatabase, scalar, type Db } from './db';
 import { SnapshotFiles, type SnapshotKind } from './files';
 import { decodeCursor, encodeCursor } from './cursor';

@@ -10,8 +10,8 @@
  *   UPDATE_EVERY_MS) or a newly entered zone is reported as an update.
  */
 import type { Box } from '../contracts/frames';
-import type { EventFilters, TrackerOptions, TrackInfo } from './schema';
-import { DEFAULT_EVENT_FILTERS, DEFAULT_TRACKER_OPTIONS } from './schema';
+import type { EventFilters, TrackerOptions, TrackInfo } from '../contracts/events';
+import { DEFAULT_EVENT_FILTERS, DEFAULT_TRACKER_OPTIONS } from '../contracts/events';
 import { zonesOf } from './zones';
 
 export const IMPROVE_BY = 0.02;

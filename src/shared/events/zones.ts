@@ -3,7 +3,7 @@
  * as in Frigate: where an object stands, not where its head is.
  */
 import type { Box } from '../contracts/frames';
-import type { Zone } from './schema';
+import type { Zone } from '../contracts/events';
 
 type Point = { x: number; y: number };
 

@@ -4,7 +4,7 @@
  * contracts and import nothing from Node, Electron or the DOM.
  */
 import { z } from 'zod';
-import { Box, CameraId } from '../contracts/frames';
+import { Box, CameraId } from './frames';
 
 /** Event ids are `<start ms>-<6 hex>`: never anything path-like. */
 export const EventId = z.string().regex(/^[0-9]{1,15}-[0-9a-f]{6}$/, 'not an event id');
