@@ -1,12 +1,13 @@
 /**
  * Where the engine finds its files: the project (or app) root, model weights from their npm
- * package, and the XNNPACK plugin built at install. A packaged app finds them under
+ * packages (extracted into a cache when packed, see engine/models/assets.ts), and the XNNPACK plugin built at install. A packaged app finds them under
  * process.resourcesPath instead (see electron-builder.yml).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { modelCacheDir, ModelAssetError, readTextAsset, resolveAsset, type ResolveContext } from './models/assets';
+import { parseLabelMap } from '../shared/decoders/ssd';
 import { findManifestModel } from '../shared/models';
 
 const PACKAGE_NAME = 'multicam-recognition';
@@ -39,29 +40,73 @@ export function projectRoot(): string {
 
 export class ModelNotFoundError extends Error {}
 
+export interface ResolvedModel {
+  name: string;
+  path: string;
+  known: boolean;
+  /** What the manifest pins; the worker checks it on the bytes it reads. */
+  sha256?: string;
+  landmarkPath?: string;
+  landmarkSha256?: string;
+  /** Class n's label: the model's label map, or NAME.txt beside a model of the user's. */
+  labels?: string[];
+  /** Labels a camera keeps unless it chooses others. */
+  defaultLabels?: string[];
+}
+
+/** Largest labels file read beside a user's model. */
+const MAX_LABELS_BYTES = 256 * 1024;
+
+function assetContext(): ResolveContext {
+  const packaged = resourcesPath();
+  return {
+    packageJson: path.join(projectRoot(), 'package.json'),
+    cacheDir: modelCacheDir(),
+    bundledDir: packaged && path.join(packaged, 'models'),
+    progress: (line) => process.stderr.write(`models: ${line}\n`),
+  };
+}
+
 /**
- * A manifest name (face-short) resolves to the weights inside its npm package; anything else is
- * taken as a path to a .tflite file.
+ * A manifest name (face-short, objects, pose...) resolves to the files in its npm packages,
+ * extracting packed ones on first use; anything else is taken as a path to a .tflite file, with
+ * an optional labels file beside it (NAME.txt, one label a line).
  */
-export function resolveModel(choice: string): { name: string; path: string; known: boolean } {
+export function resolveModel(choice: string): ResolvedModel {
   const entry = findManifestModel(choice);
   if (!entry) {
     const file = path.resolve(choice);
-    return { name: path.basename(file), path: file, known: false };
+    return { name: path.basename(file), path: file, known: false, labels: labelsBeside(file) };
   }
-  const packaged = resourcesPath();
-  if (packaged) {
-    const file = path.join(packaged, 'models', entry.file);
-    if (existsSync(file)) return { name: entry.name, path: file, known: true };
-  }
-  const require = createRequire(path.join(projectRoot(), 'package.json'));
-  let file: string;
+  const ctx = assetContext();
   try {
-    file = require.resolve(`${entry.package}/${entry.file}`);
-  } catch {
-    throw new ModelNotFoundError(`model ${entry.name}: ${entry.file} not found in the npm package ${entry.package} (run npm install)`);
+    const resolved: ResolvedModel = { name: entry.name, path: resolveAsset(entry, ctx), known: true, sha256: entry.sha256, defaultLabels: entry.defaultLabels };
+    if (entry.landmarks) {
+      resolved.landmarkPath = resolveAsset(entry.landmarks, ctx);
+      resolved.landmarkSha256 = entry.landmarks.sha256;
+    }
+    if (entry.labelMap) resolved.labels = parseLabelMap(readTextAsset({ ...entry.labelMap, package: entry.package }, ctx));
+    return resolved;
+  } catch (err) {
+    if (err instanceof ModelAssetError) throw new ModelNotFoundError(`model ${entry.name}: ${err.message}`);
+    throw err;
   }
-  return { name: entry.name, path: file, known: true };
+}
+
+/** What a worker needs to know about a resolved model besides its path and name. */
+export function workerModelFields(m: ResolvedModel): { modelSha256?: string; landmarkModelPath?: string; landmarkSha256?: string; labels?: string[] } {
+  return { modelSha256: m.sha256, landmarkModelPath: m.landmarkPath, landmarkSha256: m.landmarkSha256, labels: m.labels };
+}
+
+function labelsBeside(file: string): string[] | undefined {
+  const txt = path.join(path.dirname(file), `${path.basename(file, path.extname(file))}.txt`);
+  try {
+    const st = statSync(txt);
+    if (!st.isFile() || st.size > MAX_LABELS_BYTES) return undefined;
+    return parseLabelMap(readFileSync(txt, 'utf8')).slice(0, 1000).map((l) => l.slice(0, 128));
+  } catch {
+    return undefined;
+  }
 }
 
 /** The XNNPACK external-delegate plugin, or undefined if it was not built. */

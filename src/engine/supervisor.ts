@@ -18,7 +18,7 @@ import { parseMessage, type FrameDroppedMessage, type FrameMessage, type ResultM
 import { WorkerOutbound, type ModelInfo, type WorkerConfig, type WorkerStats } from '../shared/contracts/worker';
 import { type CameraState, type CameraStatus, type EngineSnapshot, type ModelListEntry } from '../shared/contracts/engine-api';
 import type { WorkerLauncher, WorkerProcess } from './launcher';
-import { ModelNotFoundError, resolveModel, xnnpackPluginPath } from './paths';
+import { ModelNotFoundError, resolveModel, workerModelFields, xnnpackPluginPath, type ResolvedModel } from './paths';
 import { CalibrationCache, calibrationThreadCounts, threadsPerInterpreter } from './thread-budget';
 
 export interface RestartPolicy {
@@ -108,6 +108,7 @@ class Camera {
   worker: WorkerProcess | null = null;
   modelInfo?: ModelInfo;
   modelPath = '';
+  landmarkPath?: string;
   threads = 1;
   delegate: 'xnnpack' | 'none' = 'none';
   restarts = 0;
@@ -226,6 +227,7 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
     const camera = this.cameras.get(id);
     if (!camera) return false;
     const modelChanged = patch.model !== undefined && patch.model !== camera.modelChoice;
+    const labelsChanged = patch.labels !== undefined && JSON.stringify(patch.labels) !== JSON.stringify(camera.config.labels);
     camera.config = { ...camera.config, ...patch, id };
     if (patch.scoreThreshold !== undefined) camera.worker?.postMessage({ type: 'set-threshold', scoreThreshold: patch.scoreThreshold });
     if (modelChanged) {
@@ -233,7 +235,7 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
       this.noteModelPath(camera);
       this.rebalanceThreads(id);
       this.restartPlanned(camera);
-    }
+    } else if (labelsChanged) this.restartPlanned(camera);
     this.emitChange(camera);
     return true;
   }
@@ -339,16 +341,14 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
     camera.expectedExit = false;
     camera.killReason = null;
     camera.watchdogKill = false;
-    let modelPath: string;
-    let modelName: string;
+    let resolved: ResolvedModel;
     try {
-      const resolved = resolveModel(camera.modelChoice);
-      modelPath = resolved.path;
-      modelName = resolved.name;
+      resolved = resolveModel(camera.modelChoice);
     } catch (err) {
       this.fail(camera, err instanceof ModelNotFoundError ? err.message : String(err));
       return;
     }
+    const { path: modelPath, name: modelName } = resolved;
     camera.modelPath = modelPath;
     camera.state = camera.restarts > 0 && camera.state !== 'starting' ? 'restarting' : 'starting';
     // A restart keeps saying why until the worker is running again (or fails for good).
@@ -373,6 +373,8 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
       delegatePath: this.delegatePath,
       scoreThreshold: camera.config.scoreThreshold ?? findManifestModel(modelName)?.decoder.scoreThreshold ?? 0.5,
       statsIntervalMs: this.statsIntervalMs,
+      ...workerModelFields(resolved),
+      allowedLabels: camera.config.labels ?? resolved.defaultLabels,
     };
     const port = this.options.createDataPort?.(camera.config.id);
     worker.postMessage({ type: 'init', config }, port ? [port] : undefined);
@@ -545,7 +547,9 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
   /** Resolve the model early, so the thread budget finds its calibration before the first start. */
   private noteModelPath(camera: Camera): void {
     try {
-      camera.modelPath = resolveModel(camera.modelChoice).path;
+      const resolved = resolveModel(camera.modelChoice);
+      camera.modelPath = resolved.path;
+      camera.landmarkPath = resolved.landmarkPath;
     } catch {
       camera.modelPath = ''; // startWorker reports the problem
     }
@@ -576,6 +580,7 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
       type: 'calibrate',
       modelPath: camera.modelPath,
       modelName: camera.modelInfo?.name ?? camera.modelChoice,
+      landmarkModelPath: camera.landmarkPath,
       delegate: this.effectiveDelegate(),
       delegatePath: this.delegatePath,
       threadCounts: calibrationThreadCounts(this.cores),
@@ -647,6 +652,7 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
       messagesRejected: camera.carried.messagesRejected + s.messagesRejected + camera.rejectedHere,
       rssBytes: s.rssBytes,
       cpuPercent: s.cpuPercent,
+      stageP50Ms: s.stageP50Ms,
       nextRestartAt: camera.nextRestartAt,
     };
   }

@@ -1,7 +1,7 @@
 /**
  * BlazeFace post-processing, as MediaPipe's face detection graph does it:
  * SsdAnchorsCalculator -> TensorsToDetectionsCalculator -> NonMaxSuppressionCalculator (weighted)
- * -> DetectionLetterboxRemovalCalculator.
+ * -> DetectionLetterboxRemovalCalculator. The pose detector's graph is the same with other options.
  */
 import type { Detection, Letterbox } from './contracts/frames';
 
@@ -20,6 +20,8 @@ export interface BlazeFaceOptions {
   scoreClip: number;
   scoreThreshold: number;
   nmsIou: number;
+  /** The label every detection carries: 'face' for BlazeFace, 'person' for the pose detector. */
+  label?: string;
 }
 
 export interface Anchor {
@@ -144,16 +146,16 @@ export class BlazeFaceDecoder {
       }
       candidates.push({ score, xmin: cx - w / 2, ymin: cy - h / 2, xmax: cx + w / 2, ymax: cy + h / 2, keypoints });
     }
-    return weightedNms(candidates, o.nmsIou).map((c) => removeLetterbox(c, letterbox));
+    return weightedNms(candidates, o.nmsIou).map((c) => removeLetterbox(c, letterbox, o.label ?? 'face'));
   }
 }
 
-function removeLetterbox(c: Candidate, lb: Letterbox): Detection {
+function removeLetterbox(c: Candidate, lb: Letterbox, label: string): Detection {
   const mx = (v: number) => (v - lb.x) / lb.w;
   const my = (v: number) => (v - lb.y) / lb.h;
   const xmin = mx(c.xmin);
   const ymin = my(c.ymin);
   const keypoints = [];
   for (let k = 0; k < c.keypoints.length; k += 2) keypoints.push({ x: mx(c.keypoints[k]), y: my(c.keypoints[k + 1]) });
-  return { score: c.score, box: { x: xmin, y: ymin, w: mx(c.xmax) - xmin, h: my(c.ymax) - ymin }, keypoints, label: 'face' };
+  return { score: c.score, box: { x: xmin, y: ymin, w: mx(c.xmax) - xmin, h: my(c.ymax) - ymin }, keypoints, label };
 }

@@ -4,8 +4,23 @@ import manifestJson from '../../models/manifest.json';
 import type { BlazeFaceOptions } from './blazeface';
 import type { ModelListEntry } from './contracts/engine-api';
 
+const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 is 64 lowercase hex digits');
+
+/** Where a file sits inside a package's packed assets: the loader script lists its byte range. */
+const Packed = z.object({ data: z.string(), loader: z.string(), member: z.string().startsWith('/') });
+
+/** A file from an npm package, plain or packed, pinned by its sha256. */
+export const Asset = z.object({ package: z.string(), file: z.string().regex(/^[\w.-]+$/), packed: Packed.optional(), sha256: Sha256 });
+export type Asset = z.infer<typeof Asset>;
+
+const Size = z.object({ width: z.number().int().positive(), height: z.number().int().positive() });
+const Input = Size.extend({ channels: z.literal(3) });
+const Normalization = z.object({ mean: z.number(), std: z.number().positive(), range: z.tuple([z.number(), z.number()]) });
+export type Normalization = z.infer<typeof Normalization>;
+
 const BlazeFaceDecoderSpec = z.object({
   type: z.literal('blazeface'),
+  label: z.string().default('face'),
   numLayers: z.number().int().positive(),
   strides: z.array(z.number().int().positive()),
   anchorsPerLayer: z.number().int().positive(),
@@ -20,16 +35,83 @@ const BlazeFaceDecoderSpec = z.object({
   nmsIou: z.number().min(0).max(1),
 });
 
-export const ManifestModel = z.object({
+/** MediaPipe's SsdAnchorsCalculatorOptions. */
+export const SsdAnchorSpec = z.object({
+  numLayers: z.number().int().positive(),
+  minScale: z.number().positive(),
+  maxScale: z.number().positive(),
+  strides: z.array(z.number().int().positive()),
+  aspectRatios: z.array(z.number().positive()).min(1),
+  anchorOffset: z.number(),
+  reduceBoxesInLowestLayer: z.boolean(),
+  interpolatedScaleAspectRatio: z.number(),
+  fixedAnchorSize: z.boolean(),
+});
+export type SsdAnchorSpec = z.infer<typeof SsdAnchorSpec>;
+
+/** SSD anchors, then MediaPipe's TensorsToDetectionsCalculatorOptions and a per-class NMS. */
+export const SsdDecoderSpec = z.object({
+  type: z.literal('ssd'),
+  anchors: SsdAnchorSpec,
+  numBoxes: z.number().int().positive(),
+  numClasses: z.number().int().positive(),
+  numCoords: z.literal(4),
+  ignoreClasses: z.array(z.number().int().nonnegative()),
+  sigmoidScore: z.boolean(),
+  applyExponentialOnBoxSize: z.boolean(),
+  xScale: z.number().positive(),
+  yScale: z.number().positive(),
+  hScale: z.number().positive(),
+  wScale: z.number().positive(),
+  scoreThreshold: z.number().min(0).max(1),
+  nmsIou: z.number().min(0).max(1),
+  maxDetections: z.number().int().positive(),
+});
+export type SsdDecoderSpec = z.infer<typeof SsdDecoderSpec>;
+
+/** Second stage: a region of interest from each detection, cropped, rotated, and its landmarks. */
+export const LandmarkDecoderSpec = z.object({
+  type: z.enum(['face-mesh', 'pose-landmarks']),
+  numLandmarks: z.number().int().positive(),
+  valuesPerLandmark: z.number().int().min(2),
+  /** DetectionsToRectsCalculator: the rotation that brings start->end keypoints to the target angle. */
+  rotation: z.object({ startKeypoint: z.number().int().nonnegative(), endKeypoint: z.number().int().nonnegative(), targetDegrees: z.number() }),
+  /** 'box': the detection's box; 'keypoints': AlignmentPointsRectsCalculator (centre start, size 2x start-end). */
+  alignment: z.enum(['box', 'keypoints']),
+  /** RectTransformationCalculator scale_x = scale_y, with square_long. */
+  scale: z.number().positive(),
+  presenceThreshold: z.number().min(0).max(1),
+  presenceSigmoid: z.boolean(),
+});
+export type LandmarkDecoderSpec = z.infer<typeof LandmarkDecoderSpec>;
+
+export const LandmarkStage = Asset.extend({
+  graph: z.string(),
+  input: Input,
+  normalization: Normalization,
+  decoder: LandmarkDecoderSpec,
+  /** At most this many detections a frame go through the landmark model. */
+  maxCrops: z.number().int().positive().default(2),
+});
+export type LandmarkStage = z.infer<typeof LandmarkStage>;
+
+export const ManifestModel = Asset.extend({
   name: z.string(),
   title: z.string(),
-  package: z.string(),
-  file: z.string(),
+  recognises: z.string(),
   license: z.string(),
-  input: z.object({ width: z.number().int(), height: z.number().int(), channels: z.literal(3) }),
-  normalization: z.object({ mean: z.number(), std: z.number(), range: z.tuple([z.number(), z.number()]) }),
+  graph: z.string(),
+  /** Frame size the worker takes when it differs from the detector's input (two-stage models crop from it). */
+  frame: Size.optional(),
+  input: Input,
+  normalization: Normalization,
   labels: z.array(z.string()),
-  decoder: BlazeFaceDecoderSpec,
+  /** A label map file (one label a line, line n is class n), when the labels are not listed here. */
+  labelMap: Asset.omit({ package: true }).optional(),
+  /** Labels kept unless a camera chooses others. */
+  defaultLabels: z.array(z.string()).optional(),
+  decoder: z.discriminatedUnion('type', [BlazeFaceDecoderSpec, SsdDecoderSpec]),
+  landmarks: LandmarkStage.optional(),
 });
 export type ManifestModel = z.infer<typeof ManifestModel>;
 
@@ -43,8 +125,18 @@ export function findManifestModel(name: string): ManifestModel | undefined {
   return manifest.models.find((m) => m.name === name);
 }
 
+export function modelNames(): string[] {
+  return manifest.models.map((m) => m.name);
+}
+
+/** The frame size a worker running this model takes. */
+export function frameSize(model: ManifestModel): { width: number; height: number } {
+  return model.frame ?? { width: model.input.width, height: model.input.height };
+}
+
 export function blazeFaceOptions(model: ManifestModel): BlazeFaceOptions {
   const d = model.decoder;
+  if (d.type !== 'blazeface') throw new Error(`${model.name} does not use the BlazeFace decoder`);
   if (d.strides.length !== d.numLayers) throw new Error(`${model.name}: ${d.numLayers} layers but ${d.strides.length} strides`);
   return {
     inputWidth: model.input.width,
@@ -59,15 +151,23 @@ export function blazeFaceOptions(model: ManifestModel): BlazeFaceOptions {
     scoreClip: d.scoreClip,
     scoreThreshold: d.scoreThreshold,
     nmsIou: d.nmsIou,
+    label: d.label,
   };
 }
 
 export function listManifestModels(): ModelListEntry[] {
-  return manifest.models.map((m) => ({
-    name: m.name,
-    title: m.title,
-    inputWidth: m.input.width,
-    inputHeight: m.input.height,
-    decoder: m.decoder.type,
-  }));
+  return manifest.models.map((m) => {
+    const frame = frameSize(m);
+    return {
+      name: m.name,
+      title: m.title,
+      inputWidth: frame.width,
+      inputHeight: frame.height,
+      decoder: m.decoder.type,
+      recognises: m.recognises,
+      labels: m.labels,
+      defaultLabels: m.defaultLabels,
+      stages: m.landmarks ? 2 : 1,
+    };
+  });
 }

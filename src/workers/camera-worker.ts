@@ -73,6 +73,7 @@ class CameraWorker {
   private readonly rate = new RateMeter(5000);
   private readonly inferLatency = new LatencyWindow(256);
   private readonly endToEnd = new LatencyWindow(256);
+  private readonly stages = [new LatencyWindow(256), new LatencyWindow(256)];
   private lastCpu = process.cpuUsage();
   private lastCpuAt = performance.now();
   private statsTimer: NodeJS.Timeout | null = null;
@@ -210,6 +211,7 @@ class CameraWorker {
     this.framesInferred++;
     this.rate.mark();
     this.inferLatency.add(output.inferMs);
+    output.stageMs?.forEach((ms, i) => this.stages[i].add(ms));
     const endToEndMs = Date.now() - frame.acceptedAt;
     this.endToEnd.add(endToEndMs);
     reply({
@@ -289,6 +291,7 @@ class CameraWorker {
       endToEndP95Ms: this.endToEnd.percentile(95),
       rssBytes: process.memoryUsage.rss(),
       cpuPercent: (cpuMicros / 1000 / elapsedMs) * 100,
+      stageP50Ms: this.detector?.info.landmarks ? [this.stages[0].percentile(50), this.stages[1].percentile(50)] : undefined,
     };
   }
 

@@ -1,53 +1,23 @@
 /**
- * One TF Lite interpreter and the decoder for its model. Not safe to share: an interpreter keeps
- * its tensors between calls, so each camera process owns exactly one Detector.
+ * A camera's model: the detector interpreter and its decoder, and for a two-stage model the
+ * landmark stage on its own interpreter. Not safe to share: an interpreter keeps its tensors
+ * between calls, so each camera process owns exactly one Detector.
  *
- * Hot path: the frame's RGB bytes are written straight into the input tensor's buffer, infer()
- * runs synchronously, and the decoder reads the output buffers. No tfjs tensors are involved.
+ * Hot path: the frame's RGB bytes are written straight into the input tensor's buffer (resized
+ * first when a two-stage model takes bigger frames than its detector), infer() runs
+ * synchronously, and the decoder reads the output buffers. No tfjs tensors are involved.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
 import { BlazeFaceDecoder } from '../shared/blazeface';
-import { blazeFaceOptions, findManifestModel, type ManifestModel } from '../shared/models';
+import { findPostProcessOutputs, decodePostProcess } from '../shared/decoders/postprocess';
+import { cropRotated } from '../shared/decoders/roi';
+import { SsdDecoder } from '../shared/decoders/ssd';
+import { blazeFaceOptions, findManifestModel, frameSize, type ManifestModel } from '../shared/models';
 import type { DelegateName } from '../shared/contracts/config';
-import type { Detection, Letterbox } from '../shared/contracts/frames';
+import type { Detection, Letterbox, TensorSummary } from '../shared/contracts/frames';
 import type { ModelInfo, WorkerErrorCode } from '../shared/contracts/worker';
-import type { TensorSummary } from '../shared/contracts/frames';
-
-interface TensorInfo {
-  name: string;
-  shape: string;
-  dataType: string;
-  data(): Float32Array | Uint8Array | Int8Array | Int32Array;
-}
-interface ModelRunner {
-  getInputs(): TensorInfo[];
-  getOutputs(): TensorInfo[];
-  infer(): boolean;
-}
-type RunnerConstructor = new (
-  model: ArrayBuffer,
-  options: { threads?: number; delegate?: { path: string; options: Array<[string, string]> } },
-) => ModelRunner;
-
-// tfjs-tflite-node's index also loads @tensorflow/tfjs-core and node-fetch, which a worker never
-// uses; its TFLiteNodeModelRunner is the native binding's Interpreter class. Loading just the
-// binding (found by the package's own `bindings` helper, from the package's folder) saves a
-// restarting worker ~20 ms of CPU and ~10 MB of RSS. CommonJS, so it is required and bundlers
-// leave it alone.
-const require = createRequire(import.meta.url);
-let runnerClass: RunnerConstructor | undefined;
-function loadRunnerClass(): RunnerConstructor {
-  if (!runnerClass) {
-    const manifest = require.resolve('tfjs-tflite-node/package.json');
-    const bindings = createRequire(manifest)('bindings') as (opts: { bindings: string; module_root: string }) => unknown;
-    const addon = bindings({ bindings: 'node_tflite_binding', module_root: dirname(manifest) }) as { Interpreter?: RunnerConstructor };
-    if (typeof addon.Interpreter !== 'function') throw new Error('tfjs-tflite-node binding has no Interpreter class');
-    runnerClass = addon.Interpreter;
-  }
-  return runnerClass;
-}
+import { createInterpreter, imageInput, InterpreterError, normalizationTable, sameShape, summarize, type ModelRunner } from './interpreter';
+import { LandmarkStage } from './landmark-stage';
+import { ModelFileError, readModelFile } from './model-file';
 
 export class DetectorError extends Error {
   constructor(
@@ -60,123 +30,142 @@ export class DetectorError extends Error {
 
 export interface DetectorOptions {
   modelPath: string;
-  /** Manifest name; a model not in the manifest gets the raw decoder. */
+  /** Manifest name; a model not in the manifest gets the post-processing or the raw decoder. */
   modelName: string;
   threads: number;
   delegate: DelegateName;
   delegatePath?: string;
   scoreThreshold?: number;
+  /** sha256 the manifest pins for the model file, checked on the bytes read. */
+  modelSha256?: string;
+  landmarkModelPath?: string;
+  landmarkSha256?: string;
+  /** Class n's label (a label map, or NAME.txt beside a model of the user's). */
+  labels?: string[];
+  /** Detections with other labels are dropped; undefined keeps all. */
+  allowedLabels?: string[];
 }
 
 export interface InferenceOutput {
   detections: Detection[];
   outputs?: TensorSummary[];
   inferMs: number;
+  /** Time per stage when there are two: detector, then landmarks on every crop. */
+  stageMs?: [number, number];
 }
 
-function summarize(t: TensorInfo): TensorSummary {
-  return { name: t.name, shape: t.shape.split(',').filter(Boolean).map(Number), dataType: t.dataType };
-}
+type Decode = (letterbox: Letterbox) => Detection[];
+const FULL_FRAME: Letterbox = { x: 0, y: 0, w: 1, h: 1 };
 
 export class Detector {
   readonly info: ModelInfo;
   readonly delegate: DelegateName;
   readonly threads: number;
   scoreThreshold: number;
-  private readonly runner: ModelRunner;
-  private readonly input: TensorInfo;
-  private readonly inputData: Float32Array | Uint8Array;
-  private readonly manifestModel?: ManifestModel;
-  private readonly decoder?: BlazeFaceDecoder;
-  private readonly regressors?: TensorInfo;
-  private readonly scores?: TensorInfo;
-  /** Byte value -> normalised input value, so the per-pixel loop is one lookup. */
-  private readonly normTable = new Float32Array(256);
+  allowedLabels?: ReadonlySet<string>;
   /** Set when XNNPACK was asked for but could not be applied. */
   readonly delegateWarning?: string;
+  private readonly runner: ModelRunner;
+  private readonly inputData: Float32Array | Uint8Array;
+  private readonly normTable: Float32Array;
+  private readonly decode: Decode | null;
+  private readonly landmarks?: LandmarkStage;
+  private readonly detectorWidth: number;
+  private readonly detectorHeight: number;
 
   constructor(options: DetectorOptions) {
-    if (!existsSync(options.modelPath)) {
-      throw new DetectorError('model-missing', `model file not found: ${options.modelPath}`);
-    }
-    const bytes = readFileSync(options.modelPath);
-    const model = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-    const Runner = loadRunnerClass();
-
-    let runner: ModelRunner | undefined;
-    let delegate: DelegateName = 'none';
-    if (options.delegate === 'xnnpack') {
-      if (!options.delegatePath || !existsSync(options.delegatePath)) {
-        this.delegateWarning = 'XNNPACK plugin not built (npm install builds it); running without a delegate';
+    try {
+      const bytes = readModelFile(options.modelPath, options.modelSha256, options.modelName);
+      const interpreter = createInterpreter(bytes, options.modelPath, options.threads, options.delegate, options.delegatePath);
+      this.runner = interpreter.runner;
+      this.delegate = interpreter.delegate;
+      this.delegateWarning = interpreter.warning;
+      this.threads = options.threads;
+      const input = imageInput(this.runner);
+      this.inputData = input.data;
+      this.detectorWidth = input.width;
+      this.detectorHeight = input.height;
+      const m = findManifestModel(options.modelName);
+      this.normTable = normalizationTable(m?.normalization ?? { mean: 127.5, std: 127.5 });
+      this.scoreThreshold = options.scoreThreshold ?? m?.decoder.scoreThreshold ?? 0.5;
+      if (options.allowedLabels) this.allowedLabels = new Set(options.allowedLabels);
+      const outputs = this.runner.getOutputs();
+      let decoderName: ModelInfo['decoder'] = 'raw';
+      let frame = { width: input.width, height: input.height };
+      if (m) {
+        if (input.width !== m.input.width || input.height !== m.input.height) {
+          throw new DetectorError('model-unsupported', `${m.name} expects ${m.input.width}x${m.input.height} input, the file takes ${input.width}x${input.height}`);
+        }
+        this.decode = this.manifestDecoder(m, options.labels);
+        decoderName = m.decoder.type;
+        frame = frameSize(m);
+        if (m.landmarks) {
+          if (!options.landmarkModelPath) throw new DetectorError('model-missing', `${m.name}: no landmark model was given`);
+          if (frame.width !== frame.height || input.data instanceof Uint8Array) throw new DetectorError('model-unsupported', `${m.name}: two-stage models take square frames and float input`);
+          this.landmarks = new LandmarkStage(m.landmarks, options.landmarkModelPath, options.landmarkSha256, m.name, options.threads, options.delegate, options.delegatePath);
+        }
       } else {
-        try {
-          runner = new Runner(model, {
-            threads: options.threads,
-            delegate: { path: options.delegatePath, options: [['num_threads', String(options.threads)]] },
-          });
-          delegate = 'xnnpack';
-        } catch (err) {
-          // A broken file fails before the delegate is involved; anything else is the delegate's doing.
-          if (isInvalidModel(err)) throw new DetectorError('model-invalid', describeModelError(options.modelPath, err));
-          this.delegateWarning = `XNNPACK could not be applied (${firstLine(err)}); running without a delegate`;
+        const post = findPostProcessOutputs(outputs.map(summarize));
+        if (post) {
+          const labels = options.labels ?? [];
+          const [boxes, classes, scores, count] = [outputs[post.boxes], outputs[post.classes], outputs[post.scores], outputs[post.count]];
+          this.decode = (lb) =>
+            decodePostProcess(
+              boxes.data() as Float32Array,
+              classes.data() as Float32Array,
+              scores.data() as Float32Array,
+              (count.data() as Float32Array)[0],
+              labels,
+              lb,
+              this.scoreThreshold,
+              this.allowedLabels,
+            );
+          decoderName = 'postprocess';
+        } else {
+          this.decode = null;
         }
       }
+      this.info = {
+        name: options.modelName,
+        path: options.modelPath,
+        decoder: decoderName,
+        inputWidth: frame.width,
+        inputHeight: frame.height,
+        inputs: this.runner.getInputs().map(summarize),
+        outputs: outputs.map(summarize),
+        ...(m?.landmarks ? { landmarks: m.landmarks.decoder.type } : {}),
+      };
+    } catch (err) {
+      if (err instanceof ModelFileError) throw new DetectorError('model-invalid', err.message);
+      if (err instanceof InterpreterError) throw new DetectorError(err.code, err.message);
+      throw err;
     }
-    if (!runner) {
-      try {
-        runner = new Runner(model, { threads: options.threads });
-      } catch (err) {
-        throw new DetectorError('model-invalid', describeModelError(options.modelPath, err));
-      }
-    }
-    this.runner = runner;
-    this.delegate = delegate;
-    this.threads = options.threads;
-
-    const inputs = runner.getInputs();
-    const outputs = runner.getOutputs();
-    if (inputs.length !== 1) throw new DetectorError('model-unsupported', `expected one input tensor, the model has ${inputs.length}`);
-    this.input = inputs[0];
-    const shape = summarize(this.input).shape;
-    if (shape.length !== 4 || shape[0] !== 1 || shape[3] !== 3) {
-      throw new DetectorError('model-unsupported', `expected an input of shape [1, height, width, 3], the model takes [${shape.join(', ')}]`);
-    }
-    const data = this.input.data();
-    if (!(data instanceof Float32Array) && !(data instanceof Uint8Array)) {
-      throw new DetectorError('model-unsupported', `input type ${this.input.dataType} is not supported (float32 or uint8)`);
-    }
-    this.inputData = data;
-
-    this.manifestModel = findManifestModel(options.modelName);
-    const norm = this.manifestModel?.normalization ?? { mean: 127.5, std: 127.5 };
-    for (let v = 0; v < 256; v++) this.normTable[v] = (v - norm.mean) / norm.std;
-    this.scoreThreshold = options.scoreThreshold ?? this.manifestModel?.decoder.scoreThreshold ?? 0.5;
-
-    if (this.manifestModel) {
-      const m = this.manifestModel;
-      if (shape[1] !== m.input.height || shape[2] !== m.input.width) {
-        throw new DetectorError('model-unsupported', `${m.name} expects ${m.input.width}x${m.input.height} input, the file takes ${shape[2]}x${shape[1]}`);
-      }
-      const decoderOptions = blazeFaceOptions(m);
-      this.regressors = outputs.find((t) => sameShape(t, [1, decoderOptions.numBoxes, decoderOptions.numCoords]));
-      this.scores = outputs.find((t) => sameShape(t, [1, decoderOptions.numBoxes, 1]));
-      if (!this.regressors || !this.scores) {
-        throw new DetectorError('model-unsupported', `${m.name}: outputs [${outputs.map((t) => t.shape).join('; ')}] are not BlazeFace's`);
-      }
-      this.decoder = new BlazeFaceDecoder(decoderOptions);
-    }
-
-    this.info = {
-      name: options.modelName,
-      path: options.modelPath,
-      decoder: this.decoder ? 'blazeface' : 'raw',
-      inputWidth: shape[2],
-      inputHeight: shape[1],
-      inputs: inputs.map(summarize),
-      outputs: outputs.map(summarize),
-    };
   }
 
+  private manifestDecoder(m: ManifestModel, labels: string[] | undefined): Decode {
+    const outputs = this.runner.getOutputs();
+    const d = m.decoder;
+    if (d.type === 'blazeface') {
+      const o = blazeFaceOptions(m);
+      const regressors = outputs.find((t) => sameShape(t, [1, o.numBoxes, o.numCoords]));
+      const scores = outputs.find((t) => sameShape(t, [1, o.numBoxes, 1]));
+      if (!regressors || !scores) throw new DetectorError('model-unsupported', `${m.name}: outputs [${outputs.map((t) => t.shape).join('; ')}] are not BlazeFace's`);
+      const decoder = new BlazeFaceDecoder(o);
+      return (lb) => this.keepAllowed(decoder.decode(regressors.data() as Float32Array, scores.data() as Float32Array, lb, this.scoreThreshold));
+    }
+    const boxes = outputs.find((t) => sameShape(t, [1, d.numBoxes, d.numCoords]));
+    const scores = outputs.find((t) => sameShape(t, [1, d.numBoxes, d.numClasses]));
+    if (!boxes || !scores) throw new DetectorError('model-unsupported', `${m.name}: outputs [${outputs.map((t) => t.shape).join('; ')}] are not SSD box encodings and class scores`);
+    const decoder = new SsdDecoder(d, m.input.width, m.input.height, labels ?? ['???', ...m.labels]);
+    return (lb) => decoder.decode(boxes.data() as Float32Array, scores.data() as Float32Array, lb, this.scoreThreshold, this.allowedLabels);
+  }
+
+  private keepAllowed(detections: Detection[]): Detection[] {
+    const allowed = this.allowedLabels;
+    return allowed ? detections.filter((d) => allowed.has(d.label ?? '')) : detections;
+  }
+
+  /** Frame size this model takes (bigger than the detector's input for two-stage models). */
   get inputWidth(): number {
     return this.info.inputWidth;
   }
@@ -185,53 +174,55 @@ export class Detector {
     return this.info.inputHeight;
   }
 
-  /** Runs one frame of model-sized RGB bytes. Throws DetectorError on a wrong-sized frame. */
+  /** Runs one frame of RGB bytes at inputWidth x inputHeight. Throws DetectorError on a wrong-sized frame. */
   run(rgb: Uint8Array, letterbox: Letterbox): InferenceOutput {
     const expected = this.inputWidth * this.inputHeight * 3;
     if (rgb.length !== expected) {
       throw new DetectorError('bad-config', `frame has ${rgb.length} bytes, the model needs ${this.inputWidth}x${this.inputHeight} RGB = ${expected}`);
     }
+    this.fillInput(rgb);
+    const started = performance.now();
+    this.runner.infer();
+    if (!this.decode) return { detections: [], outputs: this.info.outputs, inferMs: performance.now() - started };
+    if (!this.landmarks) {
+      const detections = this.decode(letterbox);
+      return { detections, inferMs: performance.now() - started };
+    }
+    // Two stages: detect on the whole frame, crop from the frame, then remove the letterbox.
+    const found = this.decode(FULL_FRAME);
+    const detectedAt = performance.now();
+    const withLandmarks = this.landmarks.apply(rgb, this.inputWidth, this.inputHeight, found);
+    const done = performance.now();
+    return { detections: withLandmarks.map((d) => removeLetterbox(d, letterbox)), inferMs: done - started, stageMs: [detectedAt - started, done - detectedAt] };
+  }
+
+  private fillInput(rgb: Uint8Array): void {
     const input = this.inputData;
-    if (input instanceof Float32Array) {
+    if (this.detectorWidth !== this.inputWidth || this.detectorHeight !== this.inputHeight) {
+      const w = this.inputWidth;
+      const h = this.inputHeight;
+      cropRotated(rgb, w, h, { cx: w / 2, cy: h / 2, w, h, rotation: 0 }, input as Float32Array, this.detectorWidth, this.detectorHeight, this.normTable);
+    } else if (input instanceof Float32Array) {
       const table = this.normTable;
-      for (let i = 0; i < expected; i++) input[i] = table[rgb[i]];
+      for (let i = 0; i < rgb.length; i++) input[i] = table[rgb[i]];
     } else {
       input.set(rgb);
     }
-    const started = performance.now();
-    this.runner.infer();
-    const inferMs = performance.now() - started;
-    if (!this.decoder) {
-      return { detections: [], outputs: this.info.outputs, inferMs };
-    }
-    const detections = this.decoder.decode(this.regressors!.data() as Float32Array, this.scores!.data() as Float32Array, letterbox, this.scoreThreshold);
-    return { detections, inferMs };
   }
 
-  /** Runs inference alone on whatever the input holds: for calibration and the bench's raw rate. */
+  /** Runs inference alone on whatever the inputs hold: for calibration and the bench's raw rate. Two-stage models add their crops. */
   inferOnly(): void {
     this.runner.infer();
+    if (this.landmarks) for (let i = 0; i < this.landmarks.spec.maxCrops; i++) this.landmarks.inferOnly();
   }
 }
 
-function sameShape(t: TensorInfo, shape: number[]): boolean {
-  return t.shape === shape.join(',');
-}
-
-function firstLine(err: unknown): string {
-  return String(err instanceof Error ? err.message : err).split('\n')[0].trim();
-}
-
-function isInvalidModel(err: unknown): boolean {
-  return /Failed to create tflite model|not a valid Flatbuffer/i.test(String(err instanceof Error ? err.message : err));
-}
-
-function describeModelError(file: string, err: unknown): string {
-  const detail = String(err instanceof Error ? err.message : err)
-    .split('\n')
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .join(' ');
-  const hint = /Failed to create tflite model/i.test(detail) && !/Flatbuffer/i.test(detail) ? ' (the file is not a valid TF Lite model)' : '';
-  return `cannot load model ${file}: ${detail || 'not a TF Lite model'}${hint}`;
+function removeLetterbox(d: Detection, lb: Letterbox): Detection {
+  const mx = (v: number) => (v - lb.x) / lb.w;
+  const my = (v: number) => (v - lb.y) / lb.h;
+  return {
+    ...d,
+    box: { x: mx(d.box.x), y: my(d.box.y), w: d.box.w / lb.w, h: d.box.h / lb.h },
+    keypoints: d.keypoints.map((p) => ({ ...p, x: mx(p.x), y: my(p.y) })),
+  };
 }

@@ -48,7 +48,7 @@ describe('npm run detect', () => {
 
     const missing = detect('--model', '/nonexistent/model.tflite', path.join(fixtures, 'astronaut.png'));
     expect(missing.code).toBe(1);
-    expect(missing.stderr.trim()).toMatch(/^detect: .*model file not found: \/nonexistent\/model\.tflite$/);
+    expect(missing.stderr.trim()).toMatch(/^detect: cannot load model \/nonexistent\/model\.tflite: cannot use this file/);
   });
 
   it('reports an unreadable image on its own line and still answers the others', () => {

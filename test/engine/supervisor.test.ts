@@ -136,7 +136,7 @@ describe('CameraSupervisor', () => {
     expect(badStatus.error).toMatch(/cannot load model .*garbage\.tflite/);
     expect(badStatus.pid).toBeNull();
     expect((await s.waitForState(cut, 'error')).error).toMatch(/cannot load model .*truncated\.tflite/);
-    expect((await s.waitForState(missing, 'error')).error).toMatch(/model file not found: .*nope\.tflite/);
+    expect((await s.waitForState(missing, 'error')).error).toMatch(/cannot load model .*nope\.tflite: cannot use this file/);
     // Not restarted: a bad model stays bad.
     await sleep(600);
     expect(s.status(bad)!.restarts).toBe(0);

@@ -219,7 +219,7 @@ describe('fuzz: shared schemas never throw', () => {
       templates: [
         { type: 'hello', pid: 1 },
         { type: 'error', cameraId: 'cam-1', code: 'model-invalid', message: 'bad', fatal: true },
-        { type: 'result', cameraId: 'cam-1', frameId: 1, detections: [{ score: 0.9, box: { x: 0, y: 0, w: 1, h: 1 }, keypoints: [{ x: 0, y: 0 }] }], inferMs: 1, endToEndMs: 2, sourceWidth: 10, sourceHeight: 10 },
+        { type: 'result', cameraId: 'cam-1', frameId: 1, detections: [{ score: 0.9, label: 'face', box: { x: 0, y: 0, w: 1, h: 1 }, keypoints: [{ x: 0, y: 0 }] }], inferMs: 1, endToEndMs: 2, sourceWidth: 10, sourceHeight: 10 },
         { type: 'frame-dropped', cameraId: 'cam-1', frameId: 1, reason: 'replaced' },
         { type: 'calibration', modelName: 'm', delegate: 'none', results: [{ threads: 1, ips: 5 }] },
       ],

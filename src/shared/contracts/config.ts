@@ -28,6 +28,8 @@ export const CameraConfig = z.object({
   model: ModelChoice.optional(),
   scoreThreshold: z.number().min(0).max(1).optional(),
   maxFps: z.number().positive().max(240).optional(),
+  /** Labels to report; absent keeps the model's default choice (objects: Person, Car, Vehicle, Bicycle, Dog, Cat). */
+  labels: z.array(z.string().min(1).max(128)).max(1000).optional(),
 });
 export type CameraConfig = z.infer<typeof CameraConfig>;
 

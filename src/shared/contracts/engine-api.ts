@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { AppConfig, CameraConfig, CameraSource, DelegateName, EngineSettings } from './config';
 import { CameraId, type FrameChannelInbound, type FrameMessage } from './frames';
-import { ModelInfo } from './worker';
+import { ModelDecoder, ModelInfo } from './worker';
 
 export const CameraState = z.enum(['starting', 'running', 'error', 'restarting', 'stopped']);
 export type CameraState = z.infer<typeof CameraState>;
@@ -42,6 +42,8 @@ export const CameraStatus = z.object({
   messagesRejected: z.number().int(),
   rssBytes: z.number(),
   cpuPercent: z.number(),
+  /** Two-stage models: median detector and landmark-stage time per frame. */
+  stageP50Ms: z.tuple([z.number(), z.number()]).optional(),
   nextRestartAt: z.number().optional(),
 });
 export type CameraStatus = z.infer<typeof CameraStatus>;
@@ -62,7 +64,16 @@ export const ModelListEntry = z.object({
   title: z.string(),
   inputWidth: z.number().int(),
   inputHeight: z.number().int(),
-  decoder: z.enum(['blazeface', 'raw']),
+  decoder: ModelDecoder,
+  /** What it recognises, in words. */
+  recognises: z.string(),
+  /** Labels it can report, and those kept unless a camera chooses. */
+  labels: z.array(z.string()),
+  defaultLabels: z.array(z.string()).optional(),
+  /** 2 for detector + landmark models. */
+  stages: z.number().int().min(1).max(2),
+  /** Inferences/s of one interpreter with one thread on this machine, from calibration, if made. */
+  ips: z.number().nonnegative().optional(),
 });
 export type ModelListEntry = z.infer<typeof ModelListEntry>;
 

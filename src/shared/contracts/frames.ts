@@ -16,7 +16,8 @@ export const CameraId = z
   .regex(/^[A-Za-z0-9_-]+$/, 'camera ids are letters, digits, - and _');
 export type CameraId = z.infer<typeof CameraId>;
 
-const Point = z.object({ x: z.number(), y: z.number() });
+/** v: visibility 0..1 where the model gives one (pose keypoints). */
+const Point = z.object({ x: z.number(), y: z.number(), v: z.number().min(0).max(1).optional() });
 
 export const TensorSummary = z.object({
   name: z.string().max(256),
@@ -32,8 +33,9 @@ export type Box = z.infer<typeof Box>;
 export const Detection = z.object({
   score: z.number(),
   box: Box,
-  keypoints: z.array(Point).max(64),
-  label: z.string().max(64).optional(),
+  /** The detector's keypoints, or a landmark model's points (468 for a face mesh, 33 for a pose). */
+  keypoints: z.array(Point).max(512),
+  label: z.string().max(128),
 });
 export type Detection = z.infer<typeof Detection>;
 

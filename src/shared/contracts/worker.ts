@@ -7,14 +7,20 @@ import { DelegateName } from './config';
 import { CameraId, FrameDroppedMessage, FrameMessage, ResultMessage, TensorSummary } from './frames';
 
 
+/** How detections are read from a model's outputs: 'postprocess' is TF Lite's four standard detection outputs. */
+export const ModelDecoder = z.enum(['blazeface', 'ssd', 'postprocess', 'raw']);
+
 export const ModelInfo = z.object({
   name: z.string().max(256),
   path: z.string().max(4096),
-  decoder: z.enum(['blazeface', 'raw']),
+  decoder: ModelDecoder,
+  /** Frame size the worker takes (a two-stage model's detector may take less). */
   inputWidth: z.number().int().positive(),
   inputHeight: z.number().int().positive(),
   inputs: z.array(TensorSummary).max(64),
   outputs: z.array(TensorSummary).max(64),
+  /** The second stage of a two-stage model. */
+  landmarks: z.enum(['face-mesh', 'pose-landmarks']).optional(),
 });
 export type ModelInfo = z.infer<typeof ModelInfo>;
 
@@ -36,10 +42,14 @@ export const WorkerStats = z.object({
   endToEndP95Ms: z.number(),
   rssBytes: z.number().nonnegative(),
   cpuPercent: z.number().nonnegative(),
+  /** Two-stage models: median time of the detector and of the landmark stage (all crops) per frame. */
+  stageP50Ms: z.tuple([z.number().nonnegative(), z.number().nonnegative()]).optional(),
 });
 export type WorkerStats = z.infer<typeof WorkerStats>;
 
 // ---------------------------------------------------------------- supervisor -> worker
+
+const Sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 
 export const WorkerConfig = z.object({
   cameraId: CameraId,
@@ -50,6 +60,15 @@ export const WorkerConfig = z.object({
   /** Path of the XNNPACK plugin; required when delegate is 'xnnpack'. */
   delegatePath: z.string().max(4096).optional(),
   scoreThreshold: z.number().min(0).max(1),
+  /** sha256 the manifest pins for the model file; the worker checks the bytes it reads. */
+  modelSha256: Sha256.optional(),
+  /** Two-stage models: the landmark model and its sha256. */
+  landmarkModelPath: z.string().min(1).max(4096).optional(),
+  landmarkSha256: Sha256.optional(),
+  /** Class n's label, from the model's label map or NAME.txt beside a user's model. */
+  labels: z.array(z.string().max(128)).max(1000).optional(),
+  /** Only detections with these labels are reported; absent keeps all. */
+  allowedLabels: z.array(z.string().max(128)).max(1000).optional(),
   statsIntervalMs: z.number().int().min(50).max(60_000).default(1000),
 });
 export type WorkerConfig = z.infer<typeof WorkerConfig>;
@@ -63,6 +82,9 @@ export const WorkerInbound = z.discriminatedUnion('type', [
     type: z.literal('calibrate'),
     modelPath: z.string().min(1).max(4096),
     modelName: z.string().max(256),
+    modelSha256: Sha256.optional(),
+    landmarkModelPath: z.string().min(1).max(4096).optional(),
+    landmarkSha256: Sha256.optional(),
     delegate: DelegateName,
     delegatePath: z.string().max(4096).optional(),
     threadCounts: z.array(z.number().int().min(1).max(64)).min(1).max(16),
