@@ -13,17 +13,19 @@ import { projectRoot, resolveModel, xnnpackPluginPath } from '../src/engine/path
 import { findManifestModel } from '../src/shared/models';
 import { Detector } from '../src/workers/detector';
 import { interleavingDemo } from './lib/correctness';
-import { checkCriteria } from './lib/criteria';
+import { OtherLoadMeter } from './lib/cpu';
 import { Attribution, makeStreamFrames, topFace, type Expected } from './lib/frames';
 import { buildOverhead, measurePieces, overheadRow, type OverheadReport, type PieceTimes } from './lib/overhead';
 import { Progress } from './lib/progress';
-import { chart, table } from './lib/report';
+import { chart, explainRow, seriesName, table } from './lib/report';
 import { BenchJsonSchema, type BenchJson } from './lib/schema';
+import { summarize } from './lib/summary';
 import { STRATEGIES, type BenchContext, type ModelRef, type ResultRow, type RowDraft, type StrategyName } from './lib/types';
 import { browserUnavailable, runBrowser } from './strategies/browser';
 import { measureLimit } from './strategies/limit';
 import { runSharedLock, runThreadPoolIsolated, sharedLockThreadCounts } from './strategies/local';
 import { runProcess, type ProcessStrategy } from './strategies/process';
+import { runSeedPython, seedPythonUnavailable } from './strategies/seed-python';
 
 const USAGE = `usage: npm run bench -- [--seconds S] [--streams 1,2,4,8] [--model NAME|PATH] [--json FILE] [--svg FILE] [--strategies ${STRATEGIES.join(',')}]`;
 
@@ -73,6 +75,7 @@ async function main(): Promise<void> {
   const progress = new Progress();
   const startedAt = new Date();
   const loadBefore = os.loadavg();
+  const otherLoad = new OtherLoadMeter().start();
   const delegatePath = xnnpackPluginPath();
   const resolved = resolveModel(opts.model);
   const manifest = findManifestModel(resolved.name);
@@ -81,14 +84,14 @@ async function main(): Promise<void> {
   progress.set('loading the model and computing each stream\'s expected answer');
   const reference = new Detector({ modelPath: resolved.path, modelName: resolved.name, threads: 1, delegate: 'xnnpack', delegatePath });
   const model: ModelRef = { name: resolved.name, path: resolved.path, inputWidth: reference.inputWidth, inputHeight: reference.inputHeight, known: !!manifest };
-  const maxStreams = Math.max(...opts.streams);
+  // At least two streams' frames: the interleaving demo runs two callers whatever --streams says.
+  const maxStreams = Math.max(2, ...opts.streams);
   const frames = makeStreamFrames(path.join(projectRoot(), 'test', 'fixtures', 'astronaut.png'), model.inputWidth, model.inputHeight, maxStreams);
   const expected: Array<Expected | null> = frames.map((f) => topFace(reference.run(f.data, f.letterbox).detections));
   if (manifest && expected.some((e) => e === null)) process.stderr.write('warning: the model finds no face in some stream frames; attribution is weaker\n');
   const attribution = new Attribution(expected);
 
-  progress.set('measuring the limit (raw invoke rate, 1 process, 1..cores threads)');
-  const limit = await measureLimit(model, delegatePath, opts.cores, Math.min(5000, Math.max(500, opts.seconds * 1000)));
+  const limit = await measureLimit(model, delegatePath, opts.cores, Math.min(5000, Math.max(500, opts.seconds * 1000)), (t) => progress.set(t));
   if (limit.delegate !== 'xnnpack') process.stderr.write('warning: XNNPACK is not available (npm install builds it); the limit is without a delegate\n');
 
   const ctx: BenchContext = {
@@ -119,7 +122,7 @@ async function main(): Promise<void> {
   const overheadRuns: OverheadReport['runs'] = [];
   const onRow = (r: RowDraft) => {
     drafts.push(r);
-    progress.log(`${r.strategy.padEnd(26)} N=${String(r.streams).padEnd(3)} threads=${r.threads}  ${r.ips.toFixed(0).padStart(6)} ips  p50 ${r.p50_ms.toFixed(2)} ms  misattributed ${r.misattributed}`);
+    progress.log(`${seriesName(r).padEnd(26)} N=${String(r.streams).padEnd(3)} threads=${r.threads}  ${r.ips.toFixed(0).padStart(6)} ips  p50 ${r.p50_ms.toFixed(2)} ms  misattributed ${r.misattributed}`);
   };
 
   for (const strategy of opts.strategies) {
@@ -135,6 +138,14 @@ async function main(): Promise<void> {
           progress.log(`browser-wasm skipped: ${why}`);
         } else {
           await runBrowser(ctx, opts.streams, onRow);
+        }
+      } else if (strategy === 'seed-python') {
+        const why = seedPythonUnavailable(ctx);
+        if (why) {
+          skipped.push({ strategy, reason: why });
+          progress.log(`seed-python skipped: ${why}`);
+        } else {
+          await runSeedPython(ctx, opts.streams, onRow);
         }
       } else {
         for (const n of opts.streams) {
@@ -153,11 +164,14 @@ async function main(): Promise<void> {
   if (pieces) overhead = buildOverhead(pieces, overheadRuns);
   progress.done();
 
-  const results: ResultRow[] = drafts.map((d) => ({ ...d, ratio_to_limit: d.ips / limit.ips }));
+  const results: ResultRow[] = drafts.map((d) => explainRow({ ...d, ratio_to_limit: d.ips / limit.ips }, opts.cores, opts.seconds));
+  const otherCpu = otherLoad.stop(opts.cores);
+  const cpuModel = os.cpus()[0]?.model?.trim() || 'unknown';
+  const modelInput = `${model.inputWidth}x${model.inputHeight}`;
   const json: BenchJson = BenchJsonSchema.parse({
     machine: {
       cores: opts.cores,
-      cpu: os.cpus()[0]?.model?.trim() || 'unknown',
+      cpu: cpuModel,
       node: process.version,
       platform: `${os.platform()} ${os.release()} ${os.arch()}`,
       memory_gb: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
@@ -168,14 +182,34 @@ async function main(): Promise<void> {
       warmup_seconds: ctx.warmupSeconds,
       streams: opts.streams,
       strategies: opts.strategies,
-      model: { name: model.name, path: path.relative(projectRoot(), model.path), input: `${model.inputWidth}x${model.inputHeight}` },
+      model: { name: model.name, path: path.relative(projectRoot(), model.path), input: modelInput },
       load_average_before: loadBefore,
       load_average_after: os.loadavg(),
+      other_processes_cpu: otherCpu,
       min_stream_separation: Number.isFinite(attribution.minSeparation()) ? attribution.minSeparation() : 0,
     },
-    limit: { ips: limit.ips, single_thread_ips: limit.singleThreadIps, delegate: limit.delegate, by_threads: limit.points },
+    limit: {
+      ips: limit.ips,
+      linear_ips: limit.linearIps,
+      single_thread_ips: limit.singleThreadIps,
+      concurrent: limit.concurrent,
+      delegate: limit.delegate,
+      by_threads: limit.points,
+    },
     results,
-    criteria: checkCriteria(results, opts.cores, limit.ips),
+    summary: summarize({
+      modelName: model.name,
+      modelInput,
+      cores: opts.cores,
+      cpu: cpuModel,
+      seconds: opts.seconds,
+      streams: opts.streams,
+      limitIps: limit.ips,
+      linearIps: limit.linearIps,
+      results,
+      loadAverageBefore: loadBefore[0],
+      otherCpuShare: otherCpu,
+    }),
     skipped,
     correctness: { misattributed_total: results.reduce((a, r) => a + r.misattributed, 0), interleaving },
     overhead,

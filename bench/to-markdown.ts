@@ -9,8 +9,8 @@ const file = process.argv[2] ?? path.join(projectRoot(), 'bench', 'results', 'la
 const json = BenchJsonSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
 const l = json.limit;
 process.stdout.write(
-  `Limit: **${l.ips.toFixed(0)} ips** = ${l.single_thread_ips.toFixed(0)} ips (1 thread, 1 process, ${l.delegate}) × ${json.machine.cores} cores.\n\n` +
-    `${markdownTable(json)}\n\n` +
-    json.criteria.map((c) => `- ${c.pass === null ? 'n/a' : c.pass ? 'PASS' : 'FAIL'}: ${c.name}: ${c.value === null ? '-' : c.value.toFixed(2)} (needs ${c.target}); ${c.detail}`).join('\n') +
-    '\n',
+  `> ${json.summary.text.replace(/\n\n/g, '\n>\n> ').replace(/\n(?!>)/g, ' ')}\n\n` +
+    `Limit: **${l.ips.toFixed(0)} ips**, ${json.machine.cores} processes running nothing but \`infer()\` at once ` +
+    `(${l.concurrent.map((c) => `${c.processes}: ${c.ips.toFixed(0)}`).join(', ')}); one process alone × ${json.machine.cores} cores = ${l.linear_ips.toFixed(0)}.\n\n` +
+    `${markdownTable(json)}\n`,
 );

@@ -56,6 +56,70 @@ export function treeCpu(root = process.pid): Map<number, number> {
   return out;
 }
 
+/**
+ * CPU seconds the whole machine has spent busy (every core, everything but idle and iowait), from
+ * /proc/stat; null where there is no /proc.
+ */
+function machineBusySeconds(): number | null {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.startsWith('cpu '));
+    if (!line) return null;
+    const f = line.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal (guest time is already inside user)
+    const busy = f[0] + f[1] + f[2] + f[5] + f[6] + f[7];
+    return busy / TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU seconds of this process tree, including children that have exited and been waited for
+ * (cutime, cstime): worker processes that came and went during a measurement still count as ours.
+ */
+function treeCpuWithReaped(root = process.pid): number | null {
+  const pids = treeCpu(root);
+  let total = 0;
+  for (const pid of pids.keys()) {
+    try {
+      const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      total += (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / TICKS_PER_SECOND;
+    } catch {
+      // gone since the tree was read: its time is in its parent's cutime by now, or lost (tiny)
+    }
+  }
+  return pids.size > 0 ? total : null;
+}
+
+/**
+ * How much of the machine OTHER programs used while something ran: all busy CPU time (from
+ * /proc/stat) minus this process tree's. 0.5 on 2 cores = one core taken by something else. The
+ * plain-words summaries warn on it: a busy machine makes every figure lower and less certain.
+ */
+export class OtherLoadMeter {
+  private machine0: number | null = null;
+  private ours0: number | null = null;
+  private startedAt = 0;
+
+  start(): this {
+    this.machine0 = machineBusySeconds();
+    this.ours0 = treeCpuWithReaped();
+    this.startedAt = performance.now();
+    return this;
+  }
+
+  /** Share of all cores used by other processes since start(); null where /proc is missing. */
+  stop(cores = os.availableParallelism()): number | null {
+    const machine1 = machineBusySeconds();
+    const ours1 = treeCpuWithReaped();
+    const wall = (performance.now() - this.startedAt) / 1000;
+    if (this.machine0 === null || machine1 === null || this.ours0 === null || ours1 === null || wall <= 0) return null;
+    const others = machine1 - this.machine0 - (ours1 - this.ours0);
+    return Math.min(1, Math.max(0, others / wall / cores));
+  }
+}
+
 export interface CpuReading {
   /** CPU seconds used / wall seconds / cores: 1 = every core busy. */
   share: number;

@@ -4,7 +4,7 @@ import type { BenchJson } from './schema';
 
 export function markdownTable(json: BenchJson): string {
   const lines = [
-    '| strategy | N | threads | ips | per stream | p50 ms | p95 ms | CPU | × limit | misattributed | notes |',
+    '| strategy | N | threads | ips | per stream | p50 ms | p95 ms | CPU | × limit | wrong stream | notes |',
     '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|',
   ];
   for (const r of json.results) {

@@ -9,6 +9,7 @@ export const ResultRowSchema = z.object({
   strategy: z.enum(STRATEGIES),
   streams: z.number().int().positive(),
   threads: z.number().int().positive(),
+  variant: z.enum(['mutex', 'pool']).optional(),
   delegate: z.enum(['xnnpack', 'none', 'wasm']),
   interpreters: z.number().int().positive(),
   ips: nonNegative,
@@ -45,19 +46,30 @@ export const BenchJsonSchema = z.object({
     model: z.object({ name: z.string(), path: z.string(), input: z.string() }),
     load_average_before: z.array(finite),
     load_average_after: z.array(finite),
+    /** Share of all cores other programs used during the run: above 0.1 the figures are unreliable. */
+    other_processes_cpu: nonNegative.nullable(),
     /** Expected-answer separation between streams (frame fractions): how sure the attribution check is. */
     min_stream_separation: finite,
   }),
+  /** Measured: N processes each running a bare infer() loop together, N = 1 .. cores. */
   limit: z.object({
+    /** The concurrent rate at N = cores: what every ratio_to_limit is against. */
     ips: finite.positive(),
+    /** One process alone x cores: what the cores would do if running together cost nothing. */
+    linear_ips: finite.positive(),
     single_thread_ips: finite.positive(),
+    concurrent: z.array(z.object({ processes: z.number().int().positive(), ips: nonNegative })).min(1),
     delegate: z.enum(['xnnpack', 'none']),
     by_threads: z.array(z.object({ threads: z.number().int().positive(), ips: nonNegative })),
   }),
   results: z.array(ResultRowSchema),
-  criteria: z.array(
-    z.object({ name: z.string(), value: finite.nullable(), target: finite, pass: z.boolean().nullable(), detail: z.string() }),
-  ),
+  /** The plain-words first paragraph and the figures it rests on. */
+  summary: z.object({
+    text: z.string().min(1),
+    busy: z.boolean(),
+    app: z.object({ streams: z.number().int().positive(), ips: nonNegative, ratio_to_limit: nonNegative }).nullable(),
+    cameras_at_fps: z.array(z.object({ fps: finite.positive(), cameras: z.number().int().nonnegative() })),
+  }),
   skipped: z.array(z.object({ strategy: z.enum(STRATEGIES), reason: z.string() })),
   correctness: z.object({
     misattributed_total: z.number().int().nonnegative(),

@@ -8,6 +8,7 @@ export const STRATEGIES = [
   'process-xnnpack-4-threads',
   'process-out-of-box',
   'browser-wasm',
+  'seed-python',
 ] as const;
 export type StrategyName = (typeof STRATEGIES)[number];
 
@@ -39,6 +40,8 @@ export interface ResultRow {
   strategy: StrategyName;
   streams: number;
   threads: number;
+  /** seed-python runs two designs: one interpreter behind a mutex, and a pool of one per thread. */
+  variant?: 'mutex' | 'pool';
   delegate: 'xnnpack' | 'none' | 'wasm';
   /** Interpreters (processes, worker threads or in-page models) serving the streams. */
   interpreters: number;

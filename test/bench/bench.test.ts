@@ -17,21 +17,21 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const chromium = [process.env.PLAYWRIGHT_CHROMIUM_EXECUTABLE, process.env.MULTICAM_CHROMIUM, '/usr/bin/chromium', '/usr/lib/chromium/chromium'].some((c) => !!c && existsSync(c));
-const strategies = ['shared-lock', 'process-per-camera', ...(chromium ? ['browser-wasm'] : [])];
+const strategies = ['shared-lock', 'process-per-camera', ...(chromium ? ['browser-wasm'] : []), 'seed-python'];
 
 function runBench(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [...tsxExecArgv(), path.join(ROOT, 'bench', 'run.ts'), ...args],
-      { cwd: ROOT, timeout: 90_000, maxBuffer: 16 * 1024 * 1024 },
+      { cwd: ROOT, timeout: 170_000, maxBuffer: 16 * 1024 * 1024 },
       (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
 
 describe('npm run bench', () => {
-  it('writes well-formed JSON, a table and an SVG chart, with every answer attributed to its own stream', { timeout: 100_000 }, async () => {
+  it('writes well-formed JSON, a table and an SVG chart, with every answer attributed to its own stream', { timeout: 180_000 }, async () => {
     const json = path.join(dir, 'out.json');
     const svg = path.join(dir, 'out.svg');
     const r = await runBench(['--seconds', '0.5', '--streams', '1,2', '--strategies', strategies.join(','), '--json', json, '--svg', svg]);
@@ -39,12 +39,25 @@ describe('npm run bench', () => {
 
     const data = BenchJsonSchema.parse(JSON.parse(readFileSync(json, 'utf8')));
     expect(data.machine.cores).toBe(os.availableParallelism());
-    expect(data.limit.ips).toBeGreaterThan(0);
-    expect(data.limit.single_thread_ips * data.machine.cores).toBeCloseTo(data.limit.ips, 6);
-    expect(data.skipped).toEqual([]);
+    // The limit: N processes at once for N = 1 .. cores; ips is the rate at N = cores.
+    const cores = data.machine.cores;
+    expect(data.limit.concurrent.map((c) => c.processes)).toEqual(Array.from({ length: cores }, (_, i) => i + 1));
+    for (const c of data.limit.concurrent) expect(c.ips).toBeGreaterThan(0);
+    expect(data.limit.ips).toBe(data.limit.concurrent[cores - 1].ips);
+    expect(data.limit.single_thread_ips).toBe(data.limit.concurrent[0].ips);
+    expect(data.limit.linear_ips).toBeCloseTo(data.limit.single_thread_ips * cores, 6);
+
+    // seed-python runs where Python has TensorFlow; elsewhere it is skipped, saying why.
+    const seedSkipped = data.skipped.find((x) => x.strategy === 'seed-python');
+    if (seedSkipped) expect(seedSkipped.reason).toMatch(/TensorFlow|python/i);
+    expect(data.skipped.filter((x) => x.strategy !== 'seed-python')).toEqual([]);
+    const ran = strategies.filter((s) => s !== 'seed-python' || !seedSkipped);
+    if (!seedSkipped) {
+      for (const variant of ['mutex', 'pool']) expect(data.results.filter((x) => x.strategy === 'seed-python' && x.variant === variant)).toHaveLength(2);
+    }
 
     // Every strategy at every N has a row (shared-lock may have two: 1 thread and its best count).
-    for (const s of strategies) {
+    for (const s of ran) {
       for (const n of [1, 2]) {
         const rows = data.results.filter((x) => x.strategy === s && x.streams === n);
         expect(rows.length, `${s} N=${n}`).toBeGreaterThan(0);
@@ -60,7 +73,15 @@ describe('npm run bench', () => {
       if (row.strategy === 'browser-wasm') expect(row.long_tasks).toBeDefined();
     }
     expect(data.correctness.misattributed_total).toBe(0);
-    expect(data.criteria.length).toBeGreaterThan(0);
+
+    // The first paragraph says what was measured and what it means, in plain words.
+    expect(r.stdout.startsWith(data.summary.text)).toBe(true);
+    expect(data.summary.text).toMatch(/Measured: how many face-short detections/);
+    expect(data.summary.text).toMatch(/cameras at 30 fps/);
+    expect(data.summary.app?.streams).toBe(2);
+    expect(data.summary.cameras_at_fps.find((c) => c.fps === 30)?.cameras).toBe(Math.floor(data.summary.app!.ips / 30));
+    expect(data.summary.text.includes('WARNING')).toBe(data.summary.busy);
+    expect(r.stdout).not.toMatch(/\bFAIL\b|misattr|zod/);
 
     // The interleaving demo shows the hazard without a lock and none with one.
     const demo = data.correctness.interleaving;
@@ -76,10 +97,21 @@ describe('npm run bench', () => {
     const chart = readFileSync(svg, 'utf8');
     expect(chart.startsWith('<svg')).toBe(true);
     expect(chart).toContain('limit');
-    for (const s of strategies) expect(chart).toContain(s);
+    for (const s of ran) expect(chart).toContain(s);
+    expect(chart).toContain('1 process x');
 
     expect(r.stdout).toContain('process-per-camera');
     expect(readBenchCapacity(json)).toEqual({ ips: data.limit.ips, source: 'bench' });
+  });
+
+  it('runs with a single stream', { timeout: 120_000 }, async () => {
+    const json = path.join(dir, 'one.json');
+    const r = await runBench(['--seconds', '0.3', '--streams', '1', '--strategies', 'shared-lock', '--json', json, '--svg', path.join(dir, 'one.svg')]);
+    expect(r.code, r.stderr).toBe(0);
+    const data = BenchJsonSchema.parse(JSON.parse(readFileSync(json, 'utf8')));
+    expect(data.results.map((x) => x.streams)).toEqual(data.results.map(() => 1));
+    expect(data.results.length).toBeGreaterThan(0);
+    expect(data.summary.app).toBeNull();
   });
 
   it('rejects unknown options and strategies with a usage line', async () => {
