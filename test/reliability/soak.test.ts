@@ -16,6 +16,7 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'multicam-soak-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const bytes = z.number().int().positive();
+const share = z.number().min(0).max(1).nullable();
 const SoakJson = z.object({
   kind: z.literal('multicam-soak'),
   version: z.literal(1),
@@ -36,6 +37,13 @@ const SoakJson = z.object({
     node: z.string(),
     loadAverageStart: z.array(z.number()).length(3),
     loadAverageEnd: z.array(z.number()).length(3),
+    otherProcessesCpu: z.object({ run: share, start: share, end: share }),
+  }),
+  summary: z.object({
+    text: z.string(),
+    busy: z.boolean(),
+    drift: z.enum(['steady', 'other-programs', 'slower', 'faster']),
+    memory: z.enum(['flat', 'grew']),
   }),
   supervisor: z.object({ rssAfterWarmupBytes: bytes, rssEndBytes: bytes, rssGrowthPercent: z.number() }),
   workers: z.array(
@@ -90,6 +98,12 @@ it('npm run soak -- --minutes 0.2 --cameras 2 writes a well-formed report with n
   }
   expect(report.totals.restarts).toBe(0);
   expect(report.totals.results).toBe(report.workers.reduce((n, w) => n + w.results, 0));
+  // First a paragraph in plain words, with a verdict on the drift; then the table.
+  expect(report.summary.text.length).toBeGreaterThan(0);
+  expect(stdout.startsWith(report.summary.text)).toBe(true);
+  expect(report.summary.text).toMatch(/^(WARNING: the machine was busy[^]*\n\n)?Measured: 2 cameras \(face-short\) ran flat out for 0\.2 min/);
+  expect(report.summary.text.replace(/\n/g, " ")).toMatch(/Throughput: [\d,]+ detections a second after warm-up, [\d,]+ at the end \([+-][\d.]+ %\): \S/);
+  expect(report.summary.text.includes('WARNING')).toBe(report.summary.busy);
   // The table names every worker and points at the JSON.
   for (const w of report.workers) expect(stdout).toContain(w.cameraId);
   expect(stdout).toContain(`JSON: ${json}`);
