@@ -24,14 +24,14 @@ function runBench(args: string[]): Promise<{ code: number; stdout: string; stder
     execFile(
       process.execPath,
       [...tsxExecArgv(), path.join(ROOT, 'bench', 'run.ts'), ...args],
-      { cwd: ROOT, timeout: 170_000, maxBuffer: 16 * 1024 * 1024 },
+      { cwd: ROOT, timeout: 240_000, maxBuffer: 16 * 1024 * 1024 },
       (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
 
 describe('npm run bench', () => {
-  it('writes well-formed JSON, a table and an SVG chart, with every answer attributed to its own stream', { timeout: 180_000 }, async () => {
+  it('writes well-formed JSON, a table and an SVG chart, with every answer attributed to its own stream', { timeout: 250_000 }, async () => {
     const json = path.join(dir, 'out.json');
     const svg = path.join(dir, 'out.svg');
     const r = await runBench(['--seconds', '0.5', '--streams', '1,2', '--strategies', strategies.join(','), '--json', json, '--svg', svg]);
