@@ -75,7 +75,7 @@ export function summarize(s: SummaryInput): BenchSummary {
     lines.push(
       `${head}${atCores && atCores !== largest ? `, and ${n0(largest.ips)} with ${largest.streams}` : ''}. ` +
         `A camera at 30 frames a second needs 30 detections a second, so that rate serves about ` +
-        cameras.map((c) => `${n0(c.cameras)} cameras at ${c.fps} fps`).join(', ') +
+        cameras.map((c) => `${n0(c.cameras)} camera${c.cameras === 1 ? '' : 's'} at ${c.fps} fps`).join(', ') +
         `, before decoding the video, which takes CPU too` +
         (largest.streams < cameras[cameras.length - 1].cameras ? `; more than ${largest.streams} cameras were not measured` : '') +
         '.',
