@@ -16,47 +16,8 @@ import { parseMessage, type FrameMessage } from '../shared/contracts/frames';
 import { WorkerInbound, type WorkerConfig, type WorkerOutbound, type WorkerStats } from '../shared/contracts/worker';
 import { LatencyWindow, RateMeter } from '../shared/stats';
 import { applyFaultInjection, maybeHang } from './faults';
-
-type Send = (message: WorkerOutbound) => void;
-
-interface Channel {
-  send: Send;
-  onMessage(listener: (data: unknown, ports: MessagePortLike[]) => void): void;
-}
-
-/** The slice of Electron's MessagePortMain / DOM MessagePort the worker uses. */
-interface MessagePortLike {
-  postMessage(message: unknown): void;
-  on?(event: 'message', listener: (e: { data: unknown }) => void): void;
-  addEventListener?(event: 'message', listener: (e: { data: unknown }) => void): void;
-  start(): void;
-  close(): void;
-}
-
-interface ParentPort {
-  on(event: 'message', listener: (e: { data: unknown; ports: MessagePortLike[] }) => void): void;
-  postMessage(message: unknown): void;
-}
-
-function openChannel(): Channel {
-  const parentPort = (process as NodeJS.Process & { parentPort?: ParentPort }).parentPort;
-  if (parentPort) {
-    return {
-      send: (m) => parentPort.postMessage(m),
-      onMessage: (listener) => parentPort.on('message', (e) => listener(e.data, e.ports ?? [])),
-    };
-  }
-  if (typeof process.send === 'function') {
-    process.on('disconnect', () => process.exit(0));
-    return {
-      send: (m) => {
-        if (process.connected) process.send!(m);
-      },
-      onMessage: (listener) => process.on('message', (m) => listener(m, [])),
-    };
-  }
-  throw new Error('camera-worker must be started by the supervisor (utilityProcess.fork or child_process.fork)');
-}
+import { openChannel, type Channel, type MessagePortLike, type Send } from './channel';
+import { EngineCamera } from './engine-camera';
 
 class CameraWorker {
   private detector: Detector | null = null;
@@ -64,6 +25,10 @@ class CameraWorker {
   private pending: { frame: FrameMessage; reply: Send } | null = null;
   private scheduled = false;
   private dataPort: MessagePortLike | null = null;
+  /** An engine-side camera's ffmpeg and preview pairing; null for frames sent by a page or code. */
+  private engine: EngineCamera | null = null;
+  /** Serve mode: main says whether any page watches this camera's live view. */
+  private watching = false;
 
   private framesReceived = 0;
   private framesInferred = 0;
@@ -106,8 +71,11 @@ class CameraWorker {
       case 'calibrate':
         this.calibrate(msg);
         break;
+      case 'preview-subscribe':
+        this.watching = msg.on;
+        break;
       case 'stop':
-        this.stop();
+        void this.stop();
         break;
     }
   }
@@ -156,6 +124,7 @@ class CameraWorker {
       loadMs: performance.now() - started,
     });
     this.statsTimer = setInterval(() => this.sendStats(), config.statsIntervalMs);
+    if (config.source) this.startEngineSource({ ...config, source: config.source });
     this.sendStats();
   }
 
@@ -280,7 +249,7 @@ class CameraWorker {
       delegate: this.detector?.delegate ?? 'none',
       framesReceived: this.framesReceived,
       framesInferred: this.framesInferred,
-      framesSkipped: this.framesSkipped,
+      framesSkipped: this.framesSkipped + (this.engine?.readerSkipped ?? 0),
       framesRejected: this.framesRejected,
       messagesRejected: this.messagesRejected,
       ips1s: this.rate.rate(1000),
@@ -292,6 +261,7 @@ class CameraWorker {
       rssBytes: process.memoryUsage.rss(),
       cpuPercent: (cpuMicros / 1000 / elapsedMs) * 100,
       stageP50Ms: this.detector?.info.landmarks ? [this.stages[0].percentile(50), this.stages[1].percentile(50)] : undefined,
+      source: this.engine?.stats(),
     };
   }
 
@@ -300,8 +270,23 @@ class CameraWorker {
     this.control.send({ type: 'stats', cameraId: this.config.cameraId, stats: this.collectStats() });
   }
 
-  private stop(): void {
+  /** The camera is opened here (ffmpeg): its frames never leave this process. */
+  private startEngineSource(config: ConstructorParameters<typeof EngineCamera>[0]['config']): void {
+    const detector = this.detector!;
+    this.engine = new EngineCamera({
+      config,
+      inputWidth: detector.inputWidth,
+      inputHeight: detector.inputHeight,
+      accept: (frame, reply) => this.accept(frame, reply),
+      send: this.control.send,
+      previewSink: () => (this.dataPort ? (m) => this.dataPort?.postMessage(m) : this.watching ? this.control.send : null),
+    });
+    this.engine.start();
+  }
+
+  private async stop(): Promise<void> {
     if (this.statsTimer) clearInterval(this.statsTimer);
+    await this.engine?.stop();
     this.dataPort?.close();
     process.exit(0);
   }

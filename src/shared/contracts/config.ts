@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { CameraId } from './frames';
+import { DeviceSource, FileSource, StreamSource } from './sources';
 
 export const DelegateName = z.enum(['xnnpack', 'none']);
 export type DelegateName = z.infer<typeof DelegateName>;
@@ -16,6 +17,10 @@ export const CameraSource = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('image'), url: z.string().max(8_000_000) }),
   /** Frames pushed by code (tests, bench, CLI), not captured by a page. */
   z.object({ kind: z.literal('external') }),
+  /** Opened by the engine itself: ffmpeg inside the camera's worker (sources.ts). */
+  StreamSource,
+  FileSource,
+  DeviceSource,
 ]);
 export type CameraSource = z.infer<typeof CameraSource>;
 
@@ -39,6 +44,12 @@ export const EngineSettings = z.object({
   delegate: DelegateName.default('xnnpack'),
   /** Frames in flight per camera. */
   maxInFlight: z.number().int().min(1).max(8).default(1),
+  /** ffmpeg for engine-side cameras; unset: `ffmpeg` on the PATH, else the npm package's binary. */
+  ffmpegPath: z.string().max(4096).optional(),
+  /** Live-view frames a second for engine-side cameras (default 10). */
+  previewFps: z.number().positive().max(60).optional(),
+  /** An engine-side camera with no frame for this long has its ffmpeg restarted (default 20 s). */
+  sourceTimeoutMs: z.number().int().min(1000).max(600_000).optional(),
 });
 export type EngineSettings = z.infer<typeof EngineSettings>;
 

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { DelegateName } from './config';
 import { CameraId, FrameDroppedMessage, FrameMessage, ResultMessage, TensorSummary } from './frames';
+import { EngineSourceConfig, PreviewMessage, SourceState, SourceStats } from './sources';
 
 
 /** How detections are read from a model's outputs: 'postprocess' is TF Lite's four standard detection outputs. */
@@ -44,6 +45,8 @@ export const WorkerStats = z.object({
   cpuPercent: z.number().nonnegative(),
   /** Two-stage models: median time of the detector and of the landmark stage (all crops) per frame. */
   stageP50Ms: z.tuple([z.number().nonnegative(), z.number().nonnegative()]).optional(),
+  /** Present when the worker opens its camera itself (ffmpeg). */
+  source: SourceStats.optional(),
 });
 export type WorkerStats = z.infer<typeof WorkerStats>;
 
@@ -70,6 +73,16 @@ export const WorkerConfig = z.object({
   /** Only detections with these labels are reported; absent keeps all. */
   allowedLabels: z.array(z.string().max(128)).max(1000).optional(),
   statsIntervalMs: z.number().int().min(50).max(60_000).default(1000),
+  /** An engine-side camera: the worker starts this ffmpeg and runs its frames itself. */
+  source: z
+    .object({
+      config: EngineSourceConfig,
+      ffmpegPath: z.string().min(1).max(4096),
+      maxFps: z.number().positive().max(240).optional(),
+      previewFps: z.number().positive().max(60),
+      noFrameTimeoutMs: z.number().int().min(1000).max(600_000),
+    })
+    .optional(),
 });
 export type WorkerConfig = z.infer<typeof WorkerConfig>;
 
@@ -90,6 +103,8 @@ export const WorkerInbound = z.discriminatedUnion('type', [
     threadCounts: z.array(z.number().int().min(1).max(64)).min(1).max(16),
     durationMs: z.number().int().min(50).max(10_000),
   }),
+  /** Whether anyone watches this camera's live view; the worker sends previews only while someone does. */
+  z.object({ type: z.literal('preview-subscribe'), on: z.boolean() }),
   z.object({ type: z.literal('stop') }),
 ]);
 export type WorkerInbound = z.infer<typeof WorkerInbound>;
@@ -129,6 +144,9 @@ export const WorkerOutbound = z.discriminatedUnion('type', [
   z.object({ type: z.literal('stats'), cameraId: CameraId, stats: WorkerStats }),
   ResultMessage,
   FrameDroppedMessage,
+  /** The engine-side source changed state (connecting, running, no-signal, error), with ffmpeg's reason. */
+  z.object({ type: z.literal('source-state'), cameraId: CameraId, state: SourceState, reason: z.string().max(2000).nullable() }),
+  PreviewMessage,
   z.object({
     type: z.literal('calibration'),
     modelName: z.string(),

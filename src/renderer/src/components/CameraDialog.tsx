@@ -1,5 +1,6 @@
 /**
- * Add a camera (source: webcam by label, looping video file, or still image; model, score
+ * Add a camera (source: webcam by label, looping video file, or still image captured by the page;
+ * or a stream URL, video file or device the engine opens itself with ffmpeg; model, score
  * threshold, max fps), or edit one (everything but the source kind). The engine persists the
  * configuration, so a reload shows the same cameras.
  */
@@ -10,8 +11,11 @@ import { listVideoInputs, PermissionDeniedError, toCaptureError } from '../captu
 import { useEngine } from '../context';
 import { errorMessage } from '../state/engine';
 import { store } from '../state/store';
+import { ENGINE_KIND_LABELS, EngineSourceFields, engineSourceFrom, initialEngineValues, type EngineKind } from './EngineSourceFields';
 
-type SourceKind = 'webcam' | 'video' | 'image';
+type SourceKind = 'webcam' | 'video' | 'image' | EngineKind;
+const PAGE_KINDS = ['webcam', 'video', 'image'] as const;
+const isEngineKind = (k: SourceKind): k is EngineKind => k === 'stream' || k === 'file' || k === 'device';
 
 /** Images travel in the config as data URLs: shrink them so they stay well under the limit. */
 const MAX_IMAGE_SIDE = 1024;
@@ -49,6 +53,7 @@ export function CameraDialog({ editId, onClose }: { editId: string | null; onClo
   const [model, setModel] = useState(editing?.model ?? '');
   const [threshold, setThreshold] = useState(String(editing?.scoreThreshold ?? 0.5));
   const [maxFps, setMaxFps] = useState(editing?.maxFps ? String(editing.maxFps) : '');
+  const [engineValues, setEngineValues] = useState(() => initialEngineValues(editing?.source));
   const [error, setError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
 
@@ -103,7 +108,12 @@ export function CameraDialog({ editId, onClose }: { editId: string | null; onClo
     setSaving(true);
     try {
       let source: CameraSource | undefined;
-      if (!editing || file) {
+      if (isEngineKind(kind)) {
+        const built = engineSourceFrom(kind, engineValues);
+        if (typeof built === 'string') throw new Error(built);
+        // Unchanged when editing: not sent, so a masked password stays as stored.
+        if (!editing || JSON.stringify(built) !== JSON.stringify(engineSourceFrom(kind, initialEngineValues(editing.source)))) source = built;
+      } else if (!editing || file) {
         if (kind === 'webcam') {
           const device = devices?.find((d) => d.deviceId === deviceId);
           if (!device) throw new Error('Pick a camera.');
@@ -145,7 +155,7 @@ export function CameraDialog({ editId, onClose }: { editId: string | null; onClo
         <fieldset disabled={!!editing && !file && kind === 'webcam'}>
           <legend>Source</legend>
           <div className="radio-row">
-            {(['webcam', 'video', 'image'] as const).map((k) => (
+            {([...PAGE_KINDS, 'stream', 'file', 'device'] as const).map((k) => (
               <label key={k}>
                 <input
                   type="radio"
@@ -158,7 +168,7 @@ export function CameraDialog({ editId, onClose }: { editId: string | null; onClo
                     setFile(null);
                   }}
                 />
-                {k === 'webcam' ? 'Camera' : k === 'video' ? 'Video file (loops)' : 'Image'}
+                {isEngineKind(k) ? ENGINE_KIND_LABELS[k] : k === 'webcam' ? 'Camera' : k === 'video' ? 'Video file (loops)' : 'Image'}
               </label>
             ))}
           </div>
@@ -183,7 +193,8 @@ export function CameraDialog({ editId, onClose }: { editId: string | null; onClo
           {kind === 'webcam' && editing && editing.source.kind === 'webcam' && (
             <p className="hint">{editing.source.label ?? editing.source.deviceId ?? 'default camera'}</p>
           )}
-          {kind !== 'webcam' && (
+          {isEngineKind(kind) && <EngineSourceFields kind={kind} values={engineValues} onChange={setEngineValues} />}
+          {(kind === 'video' || kind === 'image') && (
             <label>
               {editing ? 'Pick the file again (optional)' : kind === 'video' ? 'Video file' : 'Image file'}
               <input

@@ -1,0 +1,125 @@
+/**
+ * Cameras the engine opens itself (ffmpeg inside the camera's worker): the source kinds as the
+ * configuration stores them, what the worker reports about its source, and the live-view frames
+ * (a JPEG plus the detections computed on that same frame) it sends towards the renderer.
+ */
+import { z } from 'zod';
+import { CameraId, Detection } from './frames';
+
+export const STREAM_SCHEMES = ['rtsp:', 'rtsps:', 'http:', 'https:'] as const;
+
+/** rtsp, rtsps, http or https, with a host; anything else gets a message saying what is accepted. */
+export const StreamUrl = z
+  .string()
+  .min(1)
+  .max(4096)
+  .superRefine((value, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'not a URL: a stream camera needs rtsp://, rtsps://, http:// or https://' });
+      return;
+    }
+    if (!(STREAM_SCHEMES as readonly string[]).includes(url.protocol)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${url.protocol.replace(/:$/, '')}:// is not supported for stream cameras: use rtsp://, rtsps://, http:// or https://`,
+      });
+    } else if (!url.hostname) ctx.addIssue({ code: 'custom', message: 'the stream URL has no host' });
+  });
+
+export const StreamSource = z.object({ kind: z.literal('stream'), url: StreamUrl });
+export const FileSource = z.object({
+  kind: z.literal('file'),
+  path: z.string().min(1).max(4096),
+  /** Start again at the end (default true). */
+  loop: z.boolean().optional(),
+  /** Play at the file's own frame rate (default true); false decodes as fast as ffmpeg can (the bench). */
+  realtime: z.boolean().optional(),
+});
+export const DeviceSource = z.object({ kind: z.literal('device'), path: z.string().min(1).max(1024) });
+
+export const EngineSourceConfig = z.discriminatedUnion('kind', [StreamSource, FileSource, DeviceSource]);
+export type EngineSourceConfig = z.infer<typeof EngineSourceConfig>;
+
+export const ENGINE_SOURCE_KINDS = ['stream', 'file', 'device'] as const;
+export function isEngineSource(source: { kind: string }): source is EngineSourceConfig {
+  return (ENGINE_SOURCE_KINDS as readonly string[]).includes(source.kind);
+}
+
+export const SourceState = z.enum(['connecting', 'running', 'no-signal', 'error', 'stopped']);
+export type SourceState = z.infer<typeof SourceState>;
+
+/** What a worker says about its ffmpeg, in every stats message. Figures it cannot read are null. */
+export const SourceStats = z.object({
+  state: SourceState,
+  reason: z.string().max(2000).nullable(),
+  /** Decoded frames a second (the camera's fps). */
+  fps: z.number().nonnegative(),
+  framesDecoded: z.number().int().nonnegative(),
+  reconnects: z.number().int().nonnegative(),
+  ffmpegPid: z.number().int().nullable(),
+  ffmpegCpuPercent: z.number().nonnegative().nullable(),
+  ffmpegRssBytes: z.number().nonnegative().nullable(),
+});
+export type SourceStats = z.infer<typeof SourceStats>;
+
+/** Which ffmpeg the engine runs and where it came from. */
+export const FfmpegInfo = z.object({
+  path: z.string().max(4096).nullable(),
+  origin: z.enum(['setting', 'path', 'npm', 'none']),
+  version: z.string().max(256).nullable(),
+  error: z.string().max(2000).optional(),
+});
+export type FfmpegInfo = z.infer<typeof FfmpegInfo>;
+
+/** Largest preview JPEG accepted anywhere (a 960 px wide frame is far smaller). */
+export const MAX_PREVIEW_BYTES = 4 * 1024 * 1024;
+
+/** One live-view frame: the picture and the detections the model found in that same frame. */
+export const PreviewMessage = z.object({
+  type: z.literal('preview'),
+  cameraId: CameraId,
+  /** Counts up per camera; a page keeps the newest. */
+  frameId: z.number().int().nonnegative(),
+  width: z.number().int().positive().max(16384),
+  height: z.number().int().positive().max(16384),
+  detections: z.array(Detection).max(256),
+  /** Date.now() when ffmpeg's frame was read. */
+  decodedAt: z.number(),
+  jpeg: z
+    .custom<Uint8Array>((v) => v instanceof Uint8Array, 'preview must be bytes (Uint8Array)')
+    .refine((d) => d.byteLength <= MAX_PREVIEW_BYTES, 'preview too large'),
+});
+export type PreviewMessage = z.infer<typeof PreviewMessage>;
+
+export const PreviewHeader = PreviewMessage.omit({ jpeg: true });
+export type PreviewHeader = z.infer<typeof PreviewHeader>;
+
+/** Binary form for the WebSocket: 4-byte big-endian header length, JSON header, JPEG bytes. */
+export function encodePreview(preview: PreviewMessage): Uint8Array {
+  const { jpeg, ...header } = preview;
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const out = new Uint8Array(4 + json.length + jpeg.length);
+  new DataView(out.buffer).setUint32(0, json.length, false);
+  out.set(json, 4);
+  out.set(jpeg, 4 + json.length);
+  return out;
+}
+
+export function decodePreview(bytes: Uint8Array): { ok: true; preview: PreviewMessage } | { ok: false; error: string } {
+  if (bytes.length < 4) return { ok: false, error: 'preview shorter than its length prefix' };
+  const headerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, false);
+  if (headerLength > 64 * 1024 || 4 + headerLength > bytes.length) return { ok: false, error: 'preview header length out of range' };
+  let header: unknown;
+  try {
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + headerLength)));
+  } catch {
+    return { ok: false, error: 'preview header is not JSON' };
+  }
+  const jpeg = bytes.slice(4 + headerLength);
+  const parsed = PreviewMessage.safeParse({ ...(typeof header === 'object' && header ? header : {}), jpeg });
+  if (!parsed.success) return { ok: false, error: parsed.error.issues[0]?.message ?? 'invalid preview' };
+  return { ok: true, preview: parsed.data };
+}

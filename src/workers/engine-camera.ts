@@ -1,0 +1,174 @@
+/**
+ * The camera worker's side of an engine-side camera: it starts the camera's ffmpeg
+ * (sources/ffmpeg-source.ts), turns each newest decoded frame into a frame for the worker's own
+ * inference path, and pairs the live-view JPEG of a frame with the detections computed on that
+ * same frame. No frame leaves this process: results go to main (small), previews go only to
+ * whoever watches (the desktop renderer's MessagePort, or main for serve mode's pages) and are
+ * dropped on arrival while nobody does.
+ */
+import type { FrameMessage, ResultMessage } from '../shared/contracts/frames';
+import type { PreviewMessage, SourceStats } from '../shared/contracts/sources';
+import type { WorkerConfig, WorkerOutbound } from '../shared/contracts/worker';
+import { FfmpegSource, type PreviewFrame, type SourceFrame } from './sources/ffmpeg-source';
+
+type Reply = (message: WorkerOutbound) => void;
+
+export interface EngineCameraOptions {
+  config: WorkerConfig & { source: NonNullable<WorkerConfig['source']> };
+  inputWidth: number;
+  inputHeight: number;
+  /** The worker's frame intake (newest wins, counted), answering through `reply`. */
+  accept(frame: FrameMessage, reply: Reply): void;
+  /** To main: results, source states. */
+  send: Reply;
+  /** Where previews go right now, or null when nobody watches. */
+  previewSink(): ((preview: PreviewMessage) => void) | null;
+}
+
+interface FrameKey {
+  key: string;
+  sourceWidth: number;
+  sourceHeight: number;
+  decodedAt: number;
+}
+
+/** How many unpaired pictures or results to hold: a pair is never more than a few frames apart. */
+const PAIR_WINDOW = 8;
+const PREVIEW_MAX_WIDTH = 960;
+
+export class EngineCamera {
+  private readonly source: FfmpegSource;
+  private readonly frames = new Map<number, FrameKey>();
+  private readonly pictures = new Map<string, Buffer>();
+  private readonly waiting = new Map<string, { result: ResultMessage; frame: FrameKey }>();
+  private nextFrameId = 1;
+  private nextPreviewId = 1;
+  private lastPreviewAt = 0;
+
+  constructor(private readonly options: EngineCameraOptions) {
+    const { source } = options.config;
+    this.source = new FfmpegSource({
+      ffmpegPath: source.ffmpegPath,
+      source: source.config,
+      realtime: source.config.kind === 'file' ? source.config.realtime : undefined,
+      width: options.inputWidth,
+      height: options.inputHeight,
+      maxFps: source.maxFps,
+      preview: { maxWidth: PREVIEW_MAX_WIDTH, fps: source.previewFps },
+      noFrameTimeoutMs: source.noFrameTimeoutMs,
+      onFrame: (frame) => this.onFrame(frame),
+      onPreview: (preview) => this.onPicture(preview),
+      onState: (state, reason) => options.send({ type: 'source-state', cameraId: options.config.cameraId, state, reason }),
+      onLog: (line) => {
+        if (/error|fail|refused|denied|not found|invalid/i.test(line)) process.stderr.write(`[camera ${options.config.cameraId} ffmpeg] ${line}\n`);
+      },
+    });
+  }
+
+  start(): void {
+    this.source.start();
+  }
+
+  stop(): Promise<void> {
+    return this.source.stop();
+  }
+
+  /** Frames ffmpeg decoded but the reader replaced before the worker took them. */
+  get readerSkipped(): number {
+    return this.source.stats().framesSkipped;
+  }
+
+  stats(): SourceStats {
+    const s = this.source.stats();
+    return {
+      state: s.state,
+      reason: s.reason,
+      fps: s.fps,
+      framesDecoded: s.framesDecoded,
+      reconnects: s.reconnects,
+      ffmpegPid: s.ffmpegPid,
+      ffmpegCpuPercent: s.ffmpegCpuPercent,
+      ffmpegRssBytes: s.ffmpegRssBytes,
+    };
+  }
+
+  private onFrame(frame: SourceFrame): void {
+    const frameId = this.nextFrameId++;
+    const key: FrameKey = {
+      key: `${frame.generation}:${frame.seq}`,
+      sourceWidth: frame.sourceWidth,
+      sourceHeight: frame.sourceHeight,
+      decodedAt: frame.decodedAt,
+    };
+    this.frames.set(frameId, key);
+    if (this.frames.size > 4 * PAIR_WINDOW) this.frames.delete(this.frames.keys().next().value!);
+    const message: FrameMessage = {
+      type: 'frame',
+      cameraId: this.options.config.cameraId,
+      frameId,
+      width: this.options.inputWidth,
+      height: this.options.inputHeight,
+      data: frame.data,
+      letterbox: frame.letterbox,
+      sourceWidth: frame.sourceWidth,
+      sourceHeight: frame.sourceHeight,
+      acceptedAt: frame.decodedAt,
+    };
+    this.options.accept(message, (reply) => this.onReply(reply));
+  }
+
+  private onReply(message: WorkerOutbound): void {
+    if (message.type !== 'result' && message.type !== 'frame-dropped') return;
+    const frame = this.frames.get(message.frameId);
+    this.frames.delete(message.frameId);
+    if (message.type !== 'result') return;
+    this.options.send(message);
+    if (!frame || !this.options.previewSink()) return;
+    const picture = this.pictures.get(frame.key);
+    if (picture) {
+      this.pictures.delete(frame.key);
+      this.emit(picture, message, frame);
+    } else {
+      this.waiting.set(frame.key, { result: message, frame });
+      trim(this.waiting);
+    }
+  }
+
+  private onPicture(preview: PreviewFrame): void {
+    if (!this.options.previewSink()) return; // nobody watches: costs one pipe read, nothing more
+    const key = `${preview.generation}:${preview.seq}`;
+    const waiting = this.waiting.get(key);
+    if (waiting) {
+      this.waiting.delete(key);
+      this.emit(preview.jpeg, waiting.result, waiting.frame);
+    } else {
+      this.pictures.set(key, preview.jpeg);
+      trim(this.pictures);
+    }
+  }
+
+  private emit(jpeg: Buffer, result: ResultMessage, frame: FrameKey): void {
+    const sink = this.options.previewSink();
+    if (!sink) return;
+    // Without maxFps every frame has a picture: keep to the preview rate here.
+    const now = Date.now();
+    if (now - this.lastPreviewAt < 1000 / this.options.config.source.previewFps - 5) return;
+    this.lastPreviewAt = now;
+    const width = Math.min(PREVIEW_MAX_WIDTH, frame.sourceWidth);
+    const height = Math.max(2, 2 * Math.round((frame.sourceHeight * width) / frame.sourceWidth / 2));
+    sink({
+      type: 'preview',
+      cameraId: this.options.config.cameraId,
+      frameId: this.nextPreviewId++,
+      width,
+      height,
+      detections: result.detections,
+      decodedAt: frame.decodedAt,
+      jpeg: new Uint8Array(jpeg.buffer, jpeg.byteOffset, jpeg.byteLength),
+    });
+  }
+}
+
+function trim<V>(map: Map<string, V>): void {
+  while (map.size > PAIR_WINDOW) map.delete(map.keys().next().value!);
+}
