@@ -1,12 +1,14 @@
 /**
- * The desktop app's main process: one window, the engine bound to it, nothing else. The engine's
- * logic lives in EngineHost (shared with serve mode); this file only wires Electron to it.
+ * The desktop app's main process: one window, the engine bound to it, and a tray icon. Closing the
+ * window hides it to the tray, so the cameras keep running; Quit (tray) ends everything. The
+ * engine's logic lives in EngineHost (shared with serve mode); this file only wires Electron to it.
  */
 import { app, BrowserWindow, session, type WebContents } from 'electron';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import workerPath from '../workers/camera-worker?modulePath';
 import { AppOrigin, applySessionPolicy, lockDownContents } from './security';
+import { AppTray } from './tray';
 import { WindowEngine } from './window-engine';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -18,6 +20,21 @@ const origin = new AppOrigin(devServerUrl ?? pathToFileURL(rendererFile).href);
 
 let mainWindow: BrowserWindow | null = null;
 let engine: WindowEngine | null = null;
+let quitting = false;
+const tray = new AppTray({
+  show: () => showWindow(),
+  quit: () => {
+    quitting = true;
+    app.quit();
+  },
+});
+
+function showWindow(): void {
+  if (!mainWindow) return createWindow();
+  if (mainWindow.isMinimized()) mainWindow.restore();
+  mainWindow.show();
+  mainWindow.focus();
+}
 
 function log(line: string): void {
   process.stderr.write(`${line}\n`);
@@ -42,10 +59,18 @@ function createWindow(): void {
       allowRunningInsecureContent: false,
       experimentalFeatures: false,
       spellcheck: false,
+      // The page captures webcams: it must keep its full rate while minimised or hidden in the tray.
+      backgroundThrottling: false,
     },
   });
   mainWindow = window;
   window.once('ready-to-show', () => window.show());
+  // Close hides to the tray: recognition goes on. Quit from the tray (or the OS) really quits.
+  window.on('close', (event) => {
+    if (quitting) return;
+    event.preventDefault();
+    window.hide();
+  });
   window.on('closed', () => {
     if (mainWindow === window) mainWindow = null;
   });
@@ -62,12 +87,7 @@ app.enableSandbox();
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
-  app.on('second-instance', () => {
-    if (mainWindow) {
-      if (mainWindow.isMinimized()) mainWindow.restore();
-      mainWindow.focus();
-    }
-  });
+  app.on('second-instance', () => showWindow());
 
   app.on('web-contents-created', (_event, contents) => lockDownContents(contents, origin));
 
@@ -77,7 +97,13 @@ if (!app.requestSingleInstanceLock()) {
 
   void app.whenReady().then(() => {
     applySessionPolicy(session.defaultSession, origin, isAppWindow);
-    engine = new WindowEngine({ workerPath, origin, log });
+    engine = new WindowEngine({
+      workerPath,
+      origin,
+      log,
+      onSnapshot: (snapshot) => tray.update(snapshot.cameras.filter((c) => c.state === 'running').length, snapshot.cameras.length),
+    });
+    tray.create();
     createWindow();
     app.on('activate', () => {
       if (BrowserWindow.getAllWindows().length === 0) createWindow();
@@ -91,10 +117,12 @@ if (!app.requestSingleInstanceLock()) {
   // Quit waits for every worker to exit: no orphans.
   let stopped = false;
   app.on('before-quit', (event) => {
+    quitting = true;
     if (stopped || !engine) return;
     event.preventDefault();
     void engine.shutdown().finally(() => {
       stopped = true;
+      tray.destroy();
       app.quit();
     });
   });

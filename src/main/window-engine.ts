@@ -7,7 +7,7 @@
 import { app, ipcMain, MessageChannelMain, type IpcMainInvokeEvent, type MessagePortMain, type WebContents } from 'electron';
 import path from 'node:path';
 import { IPC_CHANNELS } from '../shared/contracts/desktop-ipc';
-import { type ApiEvent, type ApiResponse } from '../shared/contracts/engine-api';
+import { type ApiEvent, type ApiResponse, type EngineSnapshot } from '../shared/contracts/engine-api';
 import { EngineHost, type ProcessMetrics } from '../engine/host';
 import { capturedByPage } from '../engine/capture';
 import type { AppOrigin } from './security';
@@ -17,6 +17,8 @@ export interface WindowEngineOptions {
   workerPath: string;
   origin: AppOrigin;
   log?: (line: string) => void;
+  /** Every snapshot the engine pushes (the tray counts running cameras from it). */
+  onSnapshot?: (snapshot: EngineSnapshot) => void;
 }
 
 export class WindowEngine {
@@ -86,6 +88,7 @@ export class WindowEngine {
     host.start();
     host.on('event', (event) => {
       this.push(event);
+      if (event.type === 'snapshot') this.options.onSnapshot?.(event.snapshot);
       if (event.type === 'config') this.push(this.captureAssignment(host));
     });
     for (const event of host.initialEvents()) this.push(event);
