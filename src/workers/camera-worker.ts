@@ -18,6 +18,7 @@ import { LatencyWindow, RateMeter } from '../shared/stats';
 import { applyFaultInjection, maybeHang } from './faults';
 import { openChannel, type Channel, type MessagePortLike, type Send } from './channel';
 import { EngineCamera } from './engine-camera';
+import { rejectedFrameReply } from './frame-reject';
 
 class CameraWorker {
   private detector: Detector | null = null;
@@ -53,7 +54,7 @@ class CameraWorker {
   private onControl(data: unknown, ports: MessagePortLike[]): void {
     const parsed = parseMessage(WorkerInbound, data);
     if (!parsed.ok) {
-      this.reject(`control message rejected: ${parsed.error}`);
+      this.reject(`control message rejected: ${parsed.error}`, data, this.control.send);
       return;
     }
     const msg = parsed.value;
@@ -87,7 +88,7 @@ class CameraWorker {
     const listener = (e: { data: unknown }) => {
       const parsed = parseMessage(WorkerInbound, e.data);
       if (!parsed.ok || parsed.value.type !== 'frame') {
-        this.reject(`port message rejected: ${parsed.ok ? `unexpected ${parsed.value.type}` : parsed.error}`);
+        this.reject(`port message rejected: ${parsed.ok ? `unexpected ${parsed.value.type}` : parsed.error}`, parsed.ok ? undefined : e.data, reply);
         return;
       }
       this.accept(parsed.value, reply);
@@ -228,8 +229,11 @@ class CameraWorker {
     setTimeout(() => process.exit(0), 50);
   }
 
-  private reject(reason: string): void {
+  /** Counts a malformed message; one that names a frame is answered, so its sender does not wait. */
+  private reject(reason: string, data?: unknown, reply?: Send): void {
     this.messagesRejected++;
+    const answer = reply && rejectedFrameReply(data, this.config?.cameraId, reason);
+    if (answer) reply(answer);
     // Rate-limit the log: a flood of garbage must not become a flood of output.
     if (this.messagesRejected <= 5 || this.messagesRejected % 1000 === 0) {
       process.stderr.write(`[camera ${this.config?.cameraId ?? '?'}] ${reason} (${this.messagesRejected} rejected so far)\n`);

@@ -22,7 +22,8 @@ describe('npm run detect', () => {
     expect(lines[0]).toMatchObject({ file: 'astronaut.png', width: 512, height: 512 });
     expect(lines[0].detections).toHaveLength(1);
     const face = lines[0].detections[0];
-    expect(Object.keys(face).sort()).toEqual(['box', 'keypoints', 'score']);
+    expect(Object.keys(face).sort()).toEqual(['box', 'keypoints', 'label', 'score']);
+    expect(face.label).toBe('face');
     expect(face.score).toBeCloseTo(0.92, 1);
     expect(face.box.x).toBeCloseTo(0.35, 2);
     expect(face.keypoints).toHaveLength(6);
