@@ -27,7 +27,7 @@ import { runSharedLock, runThreadPoolIsolated, sharedLockThreadCounts } from './
 import { runProcess, type ProcessStrategy } from './strategies/process';
 import { runSeedPython, seedPythonUnavailable } from './strategies/seed-python';
 
-const USAGE = `usage: npm run bench -- [--seconds S] [--streams 1,2,4,8] [--model NAME|PATH] [--json FILE] [--svg FILE] [--strategies ${STRATEGIES.join(',')}]`;
+const USAGE = `usage: npm run bench -- [--seconds S] [--streams 1,2,4,8] [--model NAME|PATH] [--json FILE] [--svg FILE] [--strategies ${STRATEGIES.join(',')}] [--in-flight 1|2]`;
 
 function parseList(value: string, what: string): number[] {
   const out = value.split(',').map((s) => Number(s.trim()));
@@ -44,6 +44,7 @@ function options() {
       json: { type: 'string' },
       svg: { type: 'string' },
       strategies: { type: 'string' },
+      'in-flight': { type: 'string', default: '1' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -58,10 +59,13 @@ function options() {
   const streams = values.streams ? parseList(values.streams, 'streams') : [1, 2, cores, 2 * cores, 8];
   const strategies = (values.strategies ? values.strategies.split(',').map((s) => s.trim()) : [...STRATEGIES]) as StrategyName[];
   for (const s of strategies) if (!STRATEGIES.includes(s)) throw new Error(`--strategies: unknown strategy ${s} (known: ${STRATEGIES.join(', ')})`);
+  const inFlight = Number(values['in-flight']);
+  if (!Number.isInteger(inFlight) || inFlight < 1 || inFlight > 8) throw new Error(`--in-flight: expected a whole number 1..8, got ${values['in-flight']}`);
   const results = path.join(projectRoot(), 'bench', 'results');
   return {
     cores,
     seconds,
+    inFlight,
     streams: [...new Set(streams)].sort((a, b) => a - b),
     model: values.model!,
     strategies: STRATEGIES.filter((s) => strategies.includes(s)),
@@ -103,6 +107,7 @@ async function main(): Promise<void> {
     calibration: limit.points,
     seconds: opts.seconds,
     warmupSeconds: Math.min(1, Math.max(0.2, opts.seconds * 0.3)),
+    inFlight: opts.inFlight,
     progress: (t) => progress.set(t),
   };
 
@@ -180,6 +185,7 @@ async function main(): Promise<void> {
       started_at: startedAt.toISOString(),
       seconds: opts.seconds,
       warmup_seconds: ctx.warmupSeconds,
+      in_flight: opts.inFlight,
       streams: opts.streams,
       strategies: opts.strategies,
       model: { name: model.name, path: path.relative(projectRoot(), model.path), input: modelInput },

@@ -23,6 +23,8 @@ export type Submit = (stream: number) => Promise<StreamAnswer>;
 
 export interface DriveOptions {
   streams: number;
+  /** Frames each stream keeps in flight (default 1): the next is sent as soon as any is answered. */
+  depth?: number;
   seconds: number;
   warmupSeconds: number;
   attribution: Attribution;
@@ -105,7 +107,8 @@ export async function drive(submit: Submit, o: DriveOptions): Promise<DriveResul
     }
   };
 
-  const loops = Array.from({ length: o.streams }, (_, s) => loop(s));
+  const depth = Math.max(1, o.depth ?? 1);
+  const loops = Array.from({ length: o.streams * depth }, (_, i) => loop(i % o.streams));
   await sleep(o.warmupSeconds * 1000);
   if (failure) throw failure;
   cpu.start();

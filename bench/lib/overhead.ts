@@ -14,6 +14,7 @@
  * alone in this process (normalisation loop, Detector.run minus infer, zod parses, an IPC echo).
  */
 import { fork } from 'node:child_process';
+import v8 from 'node:v8';
 import { Detector } from '../../src/workers/detector';
 import { findManifestModel } from '../../src/shared/models';
 import { parseMessage, type FrameMessage, type ResultMessage } from '../../src/shared/contracts/frames';
@@ -30,6 +31,11 @@ export interface PieceTimes {
   decode_ms: number;
   infer_ms: number;
   zod_frame_parse_ms: number;
+  /** v8's structured serialisation, what `serialization: 'advanced'` does to each message, both ends. */
+  serialize_frame_ms: number;
+  deserialize_frame_ms: number;
+  serialize_result_ms: number;
+  deserialize_result_ms: number;
   zod_result_parse_ms: number;
   /** Frame out, result back, through a child that does nothing: wall time, both processes' work and wake-ups. */
   ipc_roundtrip_ms: number;
@@ -98,6 +104,12 @@ export async function measurePieces(model: ModelRef, delegatePath: string | unde
   };
   const zod_frame_parse_ms = timeIt(() => void parseMessage(WorkerInbound, frameMessage));
   const zod_result_parse_ms = timeIt(() => void parseMessage(WorkerOutbound, resultMessage));
+  const frameBytes = v8.serialize(frameMessage);
+  const resultBytes = v8.serialize(resultMessage);
+  const serialize_frame_ms = timeIt(() => void v8.serialize(frameMessage));
+  const deserialize_frame_ms = timeIt(() => void v8.deserialize(frameBytes));
+  const serialize_result_ms = timeIt(() => void v8.serialize(resultMessage));
+  const deserialize_result_ms = timeIt(() => void v8.deserialize(resultBytes));
   const withPixels = await echoRoundTrip(frameMessage, resultMessage);
   // The same round trip with a frame message that carries no pixels: what the 49 KB payload costs.
   const noPixels = await echoRoundTrip({ ...frameMessage, data: new Uint8Array(0) }, resultMessage);
@@ -107,6 +119,10 @@ export async function measurePieces(model: ModelRef, delegatePath: string | unde
     infer_ms,
     zod_frame_parse_ms,
     zod_result_parse_ms,
+    serialize_frame_ms,
+    deserialize_frame_ms,
+    serialize_result_ms,
+    deserialize_result_ms,
     ipc_roundtrip_ms: withPixels.wallMs,
     ipc_roundtrip_no_pixels_ms: noPixels.wallMs,
     ipc_cpu_ms: withPixels.cpuMs,

@@ -31,6 +31,8 @@ export interface BenchContext {
   calibration: CalibrationPoint[];
   seconds: number;
   warmupSeconds: number;
+  /** Frames in flight per camera for the app's own path (its maxInFlight setting). */
+  inFlight: number;
   /** Updates the progress line. */
   progress: (text: string) => void;
 }

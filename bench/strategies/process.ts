@@ -53,35 +53,34 @@ export async function runProcess(
   onRow: (r: RowDraft) => void,
 ): Promise<DriveResult> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'multicam-bench-'));
+  // The app's own path takes the run's frames-in-flight; the two settings beside it stay at 1.
+  const depth = strategy === 'process-per-camera' ? ctx.inFlight : 1;
   const supervisor = new CameraSupervisor({
     launcher: new NodeLauncher({ forwardStderr: false }),
-    settings: SETTINGS[strategy],
+    settings: { ...SETTINGS[strategy], maxInFlight: depth },
     cores: ctx.cores,
     delegatePath: ctx.delegatePath,
     calibrationFile: seedCalibration(ctx, dir),
     calibrate: false,
   });
-  const waiting = new Map<string, { frameId: number; resolve: (a: StreamAnswer) => void }>();
-  supervisor.on('result', (m: ResultMessage) => {
-    const w = waiting.get(m.cameraId);
-    if (!w || w.frameId !== m.frameId) return;
-    waiting.delete(m.cameraId);
-    w.resolve({ detections: m.detections, inferMs: m.inferMs, extra: { workerEndToEndMs: m.endToEndMs } });
-  });
-  supervisor.on('dropped', (m: FrameDroppedMessage) => {
-    const w = waiting.get(m.cameraId);
-    if (!w || w.frameId !== m.frameId) return;
-    waiting.delete(m.cameraId);
-    w.resolve({ detections: [], dropped: true });
-  });
-  // A worker that dies (or is restarted by the watchdog) never answers its frame: hand the stream
-  // its turn back so it sends again, to the restarted worker.
+  // Frames waiting for an answer, per camera, by frame id.
+  const waiting = new Map<string, Map<number, (a: StreamAnswer) => void>>();
+  const settle = (cameraId: string, frameId: number, answer: StreamAnswer) => {
+    const own = waiting.get(cameraId);
+    const resolve = own?.get(frameId);
+    if (!resolve) return;
+    own!.delete(frameId);
+    resolve(answer);
+  };
+  supervisor.on('result', (m: ResultMessage) => settle(m.cameraId, m.frameId, { detections: m.detections, inferMs: m.inferMs, extra: { workerEndToEndMs: m.endToEndMs } }));
+  supervisor.on('dropped', (m: FrameDroppedMessage) => settle(m.cameraId, m.frameId, { detections: [], dropped: true }));
+  // A worker that dies (or is restarted by the watchdog) never answers its frames: hand the stream
+  // its turns back so it sends again, to the restarted worker.
   supervisor.on('change', (status) => {
     if (status.state === 'running') return;
-    const w = waiting.get(status.id);
-    if (!w) return;
-    waiting.delete(status.id);
-    w.resolve({ detections: [], dropped: true });
+    const own = waiting.get(status.id);
+    if (!own) return;
+    for (const frameId of [...own.keys()]) settle(status.id, frameId, { detections: [], dropped: true });
   });
   try {
     ctx.progress(`${strategy} N=${n}: starting ${n} worker process${n > 1 ? 'es' : ''}`);
@@ -90,6 +89,7 @@ export async function runProcess(
       ids.push(supervisor.addCamera({ id: `bench-${i}`, name: `bench stream ${i}`, source: { kind: 'external' }, model: modelChoice(ctx) }));
     }
     await Promise.all(ids.map((id) => supervisor.waitForState(id, 'running', 60_000)));
+    for (const id of ids) waiting.set(id, new Map());
     const submit = (stream: number): Promise<StreamAnswer> => {
       const id = ids[stream];
       const f = ctx.frames[stream];
@@ -102,11 +102,12 @@ export async function runProcess(
           sourceWidth: f.width,
           sourceHeight: f.height,
         });
-        waiting.set(id, { frameId, resolve });
+        waiting.get(id)!.set(frameId, resolve);
       });
     };
     const r = await drive(submit, {
       streams: n,
+      depth,
       seconds: ctx.seconds,
       warmupSeconds: ctx.warmupSeconds,
       attribution: ctx.attribution,

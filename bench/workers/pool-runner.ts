@@ -41,6 +41,7 @@ process.on('message', (m: PoolRun) => {
     calibration: m.calibration,
     seconds: m.seconds,
     warmupSeconds: m.warmupSeconds,
+    inFlight: 1,
     progress: (text) => send({ type: 'progress', text }),
   };
   runThreadPool(ctx, m.n, (row) => send({ type: 'row', row }), false).then(
