@@ -7,9 +7,10 @@
  * channel. Every message is validated on arrival; a bad one is counted and dropped.
  *
  * infer() is synchronous, so frames that arrive during an inference queue up in the event loop.
- * Each arrival replaces the pending frame (the old one counts as skipped and is answered with
- * 'frame-dropped'), and the next inference starts from setImmediate, after the queue has drained:
- * the newest frame always wins and a stale one is never run.
+ * Up to MAX_WAITING wait here (with two in flight the next frame is there when an inference ends);
+ * an arrival beyond that replaces the oldest (skipped, answered with 'frame-dropped'). The next
+ * inference starts from setImmediate, after the event loop has read what arrived: the newest
+ * frames always win and a stale one is never run.
  */
 import { Detector, DetectorError } from './detector';
 import { parseMessage, type FrameMessage } from '../shared/contracts/frames';
@@ -20,10 +21,12 @@ import { openChannel, type Channel, type MessagePortLike, type Send } from './ch
 import { EngineCamera } from './engine-camera';
 import { rejectedFrameReply } from './frame-reject';
 
+const MAX_WAITING = 2; // enough for a sender with maxInFlight 2
+
 class CameraWorker {
   private detector: Detector | null = null;
   private config: WorkerConfig | null = null;
-  private pending: { frame: FrameMessage; reply: Send } | null = null;
+  private readonly waiting: Array<{ frame: FrameMessage; reply: Send }> = [];
   private scheduled = false;
   private dataPort: MessagePortLike | null = null;
   /** An engine-side camera's ffmpeg and preview pairing; null for frames sent by a page or code. */
@@ -149,11 +152,12 @@ class CameraWorker {
       reply({ type: 'frame-dropped', cameraId: config.cameraId, frameId: frame.frameId, reason: 'rejected', message: problem });
       return;
     }
-    if (this.pending) {
+    if (this.waiting.length >= MAX_WAITING) {
+      const oldest = this.waiting.shift()!;
       this.framesSkipped++;
-      this.pending.reply({ type: 'frame-dropped', cameraId: config.cameraId, frameId: this.pending.frame.frameId, reason: 'replaced' });
+      oldest.reply({ type: 'frame-dropped', cameraId: config.cameraId, frameId: oldest.frame.frameId, reason: 'replaced' });
     }
-    this.pending = { frame, reply };
+    this.waiting.push({ frame, reply });
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.runPending());
@@ -162,11 +166,9 @@ class CameraWorker {
 
   private runPending(): void {
     this.scheduled = false;
-    const job = this.pending;
     const detector = this.detector;
-    if (!job || !detector || !this.config) return;
-    this.pending = null;
-    const { frame, reply } = job;
+    if (this.waiting.length === 0 || !detector || !this.config) return;
+    const { frame, reply } = this.waiting.shift()!;
     maybeHang(this.framesInferred);
     let output;
     try {
@@ -195,7 +197,7 @@ class CameraWorker {
       sourceWidth: frame.sourceWidth,
       sourceHeight: frame.sourceHeight,
     });
-    if (this.pending && !this.scheduled) {
+    if (this.waiting.length > 0 && !this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.runPending());
     }
