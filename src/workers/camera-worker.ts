@@ -7,10 +7,9 @@
  * channel. Every message is validated on arrival; a bad one is counted and dropped.
  *
  * infer() is synchronous, so frames that arrive during an inference queue up in the event loop.
- * Up to MAX_WAITING wait here (with two in flight the next frame is there when an inference ends);
- * an arrival beyond that replaces the oldest (skipped, answered with 'frame-dropped'). The next
- * inference starts from setImmediate, after the event loop has read what arrived: the newest
- * frames always win and a stale one is never run.
+ * Two may wait (with two in flight the next is there when an inference ends); a third replaces the
+ * oldest (skipped, answered 'frame-dropped'). The next inference starts from setImmediate, after the
+ * event loop has read what arrived: the newest frames always win and a stale one is never run.
  */
 import { Detector, DetectorError } from './detector';
 import { parseMessage, type FrameMessage } from '../shared/contracts/frames';
@@ -21,9 +20,8 @@ import { openChannel, type Channel, type MessagePortLike, type Send } from './ch
 import { EngineCamera } from './engine-camera';
 import { rejectedFrameReply } from './frame-reject';
 
-const MAX_WAITING = 2; // enough for a sender with maxInFlight 2
-
 class CameraWorker {
+  private static readonly MAX_WAITING = 2; // enough for a sender with maxInFlight 2
   private detector: Detector | null = null;
   private config: WorkerConfig | null = null;
   private readonly waiting: Array<{ frame: FrameMessage; reply: Send }> = [];
@@ -152,7 +150,7 @@ class CameraWorker {
       reply({ type: 'frame-dropped', cameraId: config.cameraId, frameId: frame.frameId, reason: 'rejected', message: problem });
       return;
     }
-    if (this.waiting.length >= MAX_WAITING) {
+    if (this.waiting.length >= CameraWorker.MAX_WAITING) {
       const oldest = this.waiting.shift()!;
       this.framesSkipped++;
       oldest.reply({ type: 'frame-dropped', cameraId: config.cameraId, frameId: oldest.frame.frameId, reason: 'replaced' });
