@@ -53,6 +53,11 @@ export class CaptureAssignments<C> {
     return changed;
   }
 
+  /** The client that captures this camera, if any. */
+  ownerOf(cameraId: string): C | undefined {
+    return this.owner.get(cameraId);
+  }
+
   camerasOf(client: C): string[] {
     return this.cameraIds.filter((id) => this.owner.get(id) === client);
   }

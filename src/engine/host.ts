@@ -10,11 +10,14 @@
 import { EventEmitter } from 'node:events';
 import { ApiRequest, type ApiEvent, type ApiResponse, type ApiResults, type Notice } from '../shared/contracts/engine-api';
 import { AppConfig, type CameraConfig } from '../shared/contracts/config';
-import { parseMessage, type FrameDroppedMessage, type ResultMessage } from '../shared/contracts/frames';
+import { parseMessage } from '../shared/contracts/frames';
 import { type EngineSnapshot } from '../shared/contracts/engine-api';
 import { ConfigStore } from './config/store';
 import type { WorkerLauncher } from './launcher';
+import { RendererHub, type RendererClient } from './renderers';
 import { CameraSupervisor, type SupervisorOptions } from './supervisor';
+
+export type { RendererClient } from './renderers';
 
 /** CPU and memory of one process as the host platform measures it (Electron's app.getAppMetrics). */
 export interface ProcessMetrics {
@@ -33,10 +36,8 @@ export interface EngineHostOptions {
 }
 
 export interface EngineHostEvents {
-  /** Push to every renderer. */
+  /** Pushed to every connected renderer (connect()); listen here for anything else that wants them. */
   event: [ApiEvent];
-  result: [ResultMessage];
-  dropped: [FrameDroppedMessage];
 }
 
 /** Notices kept for renderers that connect later (a corrupt config is found before any page is up). */
@@ -47,6 +48,7 @@ const CHANGE_SNAPSHOT_DELAY_MS = 50;
 export class EngineHost extends EventEmitter<EngineHostEvents> {
   readonly supervisor: CameraSupervisor;
   readonly store: ConfigStore;
+  private readonly renderers: RendererHub;
   private readonly notices: Notice[] = [];
   private readonly log: (line: string) => void;
   private changeTimer: NodeJS.Timeout | null = null;
@@ -67,8 +69,30 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
     this.supervisor.on('snapshot', (snapshot) => this.emit('event', { type: 'snapshot', snapshot: this.decorate(snapshot) }));
     this.supervisor.on('change', () => this.scheduleSnapshot());
     this.supervisor.on('removed', () => this.scheduleSnapshot());
-    this.supervisor.on('result', (m) => this.emit('result', m));
-    this.supervisor.on('dropped', (m) => this.emit('dropped', m));
+    this.renderers = new RendererHub({
+      initialEvents: () => this.initialEvents(),
+      cameras: () => this.config.cameras,
+      forwardFrame: (id, bytes) => this.supervisor.forwardFrame(id, bytes),
+      hasCamera: (id) => this.supervisor.status(id) !== undefined,
+    });
+    this.on('event', (event) => this.renderers.broadcast(event));
+    this.supervisor.on('result', (m) => this.renderers.deliver(m));
+    this.supervisor.on('dropped', (m) => this.renderers.deliver(m));
+  }
+
+  /** Connects a renderer (a page, the desktop window): events, capture assignment, frame answers. */
+  connect(client: RendererClient): () => void {
+    return this.renderers.connect(client);
+  }
+
+  /** A renderer's frame, in its binary form; an error string for a message that is not a frame. */
+  submitFrame(client: RendererClient, bytes: Uint8Array): string | null {
+    return this.renderers.submitFrame(client, bytes);
+  }
+
+  /** Renderers connected now. */
+  get rendererCount(): number {
+    return this.renderers.size;
   }
 
   /** Starts a worker for each configured camera. Ids the supervisor had to assign are saved. */

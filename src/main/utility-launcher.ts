@@ -4,11 +4,16 @@
  * matched to their camera. The worker talks over process.parentPort; the MessagePort that carries
  * the renderer's frames arrives with 'init' (the supervisor passes it as a transfer).
  */
-import { utilityProcess, type MessagePortMain, type UtilityProcess } from 'electron';
+import { app, utilityProcess, type MessagePortMain, type UtilityProcess } from 'electron';
 import { WORKER_EXEC_ARGV, WorkerProcess, type LaunchOptions, type WorkerLauncher } from '../engine/launcher';
+
+/** How long an exit waits for Chromium's 'child-process-gone' reason (crashed, oom, killed...). */
+const GONE_REASON_WAIT_MS = 100;
 
 class UtilityWorkerProcess extends WorkerProcess {
   private readonly child: UtilityProcess;
+  private goneReason: string | null = null;
+  private exitCode: number | null = null;
 
   constructor(workerPath: string, options: LaunchOptions, forwardStderr: boolean) {
     super();
@@ -22,8 +27,13 @@ class UtilityWorkerProcess extends WorkerProcess {
     });
     this.child.on('spawn', () => this.emit('spawn'));
     this.child.on('message', (message: unknown) => this.emit('message', message));
-    // A utility process reports an exit code only; a crash shows up as a non-zero code.
-    this.child.on('exit', (code: number) => this.markExited(code, null));
+    // A utility process reports an exit code only. Why it ended (a native crash, say) comes from
+    // app's 'child-process-gone', matched by service name (noteGone); the exit waits briefly for it.
+    this.child.on('exit', (code: number) => {
+      this.exitCode = code;
+      if (this.goneReason) this.finish();
+      else setTimeout(() => this.finish(), GONE_REASON_WAIT_MS);
+    });
     this.child.on('error', (type: string, location: string) => this.noteStderr(`fatal error ${type} at ${location}`));
     this.child.stderr?.setEncoding('utf8');
     this.child.stderr?.on('data', (chunk: string) => this.noteStderr(chunk));
@@ -34,6 +44,17 @@ class UtilityWorkerProcess extends WorkerProcess {
 
   get pid(): number | undefined {
     return this.child.pid;
+  }
+
+  /** Chromium's reason this process went: 'crashed' reaches the supervisor as the exit signal. */
+  noteGone(reason: string): void {
+    this.goneReason = reason;
+    if (this.exitCode !== null) this.finish();
+  }
+
+  private finish(): void {
+    const reason = this.goneReason && this.goneReason !== 'clean-exit' ? this.goneReason : null;
+    this.markExited(this.exitCode, reason);
   }
 
   postMessage(message: unknown, transfer?: unknown[]): boolean {
@@ -64,13 +85,24 @@ class UtilityWorkerProcess extends WorkerProcess {
 
 export class UtilityProcessLauncher implements WorkerLauncher {
   readonly kind = 'electron' as const;
+  /** The live worker of each service name (one per camera at a time). */
+  private readonly live = new Map<string, UtilityWorkerProcess>();
 
   constructor(
     private readonly workerPath: string,
     private readonly forwardStderr = true,
-  ) {}
+  ) {
+    app.on('child-process-gone', (_event, details) => {
+      if (details.type === 'Utility' && details.serviceName) this.live.get(details.serviceName)?.noteGone(details.reason);
+    });
+  }
 
   launch(options: LaunchOptions): WorkerProcess {
-    return new UtilityWorkerProcess(this.workerPath, options, this.forwardStderr);
+    const worker = new UtilityWorkerProcess(this.workerPath, options, this.forwardStderr);
+    this.live.set(options.serviceName, worker);
+    worker.on('exit', () => {
+      if (this.live.get(options.serviceName) === worker) this.live.delete(options.serviceName);
+    });
+    return worker;
   }
 }

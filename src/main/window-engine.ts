@@ -7,9 +7,8 @@
 import { app, ipcMain, MessageChannelMain, type IpcMainInvokeEvent, type MessagePortMain, type WebContents } from 'electron';
 import path from 'node:path';
 import { IPC_CHANNELS } from '../shared/contracts/desktop-ipc';
-import { type ApiEvent, type ApiResponse, type EngineSnapshot } from '../shared/contracts/engine-api';
+import type { ApiEvent, ApiResponse, EngineSnapshot } from '../shared/contracts/engine-api';
 import { EngineHost, type ProcessMetrics } from '../engine/host';
-import { capturedByPage } from '../engine/capture';
 import type { AppOrigin } from './security';
 import { UtilityProcessLauncher } from './utility-launcher';
 
@@ -31,6 +30,8 @@ export class WindowEngine {
   private readonly log: (line: string) => void;
   private readonly launcher: UtilityProcessLauncher;
   private quitting = false;
+  /** Ends the window's connection to the current engine, so a stopping engine says nothing more. */
+  private disconnect: () => void = () => undefined;
 
   constructor(private readonly options: WindowEngineOptions) {
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
@@ -86,13 +87,16 @@ export class WindowEngine {
     this.host = host;
     // Start first: cameras without an id get theirs (and their ports) before the page hears of them.
     host.start();
-    host.on('event', (event) => {
-      this.push(event);
-      if (event.type === 'snapshot') this.options.onSnapshot?.(event.snapshot);
-      if (event.type === 'config') this.push(this.captureAssignment(host));
+    // The window is the engine's one renderer: it captures every camera fed by a page. Its frames
+    // and their answers travel over the cameras' MessagePorts, never through here.
+    this.disconnect = host.connect({
+      id: 1,
+      sendEvent: (event) => {
+        this.push(event);
+        if (event.type === 'snapshot') this.options.onSnapshot?.(event.snapshot);
+      },
+      sendFrameReply: () => undefined,
     });
-    for (const event of host.initialEvents()) this.push(event);
-    this.push(this.captureAssignment(host));
   }
 
   private async stopEngine(why: string): Promise<void> {
@@ -100,7 +104,7 @@ export class WindowEngine {
     if (!host) return;
     this.host = null;
     this.log(`engine: stopping the camera workers: ${why}`);
-    host.removeAllListeners('event');
+    this.disconnect();
     await host.stop();
     for (const port of this.ports.values()) port.close();
     this.ports.clear();
@@ -137,11 +141,6 @@ export class WindowEngine {
   private push(event: ApiEvent): void {
     const contents = this.contents;
     if (contents && !contents.isDestroyed()) contents.send(IPC_CHANNELS.event, event);
-  }
-
-  /** The window captures every camera fed by a page (there is only one page). */
-  private captureAssignment(host: EngineHost): ApiEvent {
-    return { type: 'capture-assignment', cameraIds: host.config.cameras.filter(capturedByPage).flatMap((c) => (c.id ? [c.id] : [])) };
   }
 }
 

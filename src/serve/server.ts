@@ -2,21 +2,19 @@
  * Serve mode's HTTP and WebSocket server: the web renderer, the renderer API over one WebSocket per
  * page (src/shared/contracts/ws.ts), and the counters for scripts (/api/stats, /metrics).
  *
- * Frames arrive as binary messages and go to the supervisor, which numbers them itself; the server
- * remembers which client sent which frame under which of the client's ids, and sends each result or
- * drop notice back to that client only, under the client's id.
+ * Frames arrive as binary messages and go to their camera's worker untouched (EngineHost.submitFrame);
+ * the worker validates each and answers under the page's own frame id, to the page that captures
+ * the camera.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { ApiEvent } from '../shared/contracts/engine-api';
-import type { FrameDroppedMessage, ResultMessage } from '../shared/contracts/frames';
-import { decodeFrame } from '../shared/contracts/frames';
+import type { FrameChannelInbound } from '../shared/contracts/frames';
 import { MAX_WS_MESSAGE_BYTES, WsClientMessage, type WsServerMessage } from '../shared/contracts/ws';
-import type { EngineHost } from '../engine/host';
+import type { EngineHost, RendererClient } from '../engine/host';
 import { authorize, newToken, originAllowed, tokenCookie, urlHost } from './auth';
-import { CaptureAssignments, capturedByPage } from '../engine/capture';
 import { prometheusText, statsFromSnapshot, type ServerCounters } from './metrics';
 import { serveStatic } from './static-files';
 
@@ -33,15 +31,15 @@ export interface ServeServerOptions {
 
 /** A client that stops reading gets no snapshots until it catches up; results still go out. */
 const MAX_BUFFERED_FOR_EVENTS = 4 * 1024 * 1024;
-/** Frames remembered per camera; older ones are answered as dropped. */
-const MAX_ROUTES_PER_CAMERA = 32;
 
 /** A page that answers no ping for this long is gone (its network dropped without a close). */
 const HEARTBEAT_MS = 15_000;
 
-class Client {
+/** One page's WebSocket, as the engine sees a renderer. */
+class Client implements RendererClient {
   invalidMessages = 0;
   alive = true;
+  disconnect: () => void = () => undefined;
   constructor(
     readonly id: number,
     readonly socket: WebSocket,
@@ -52,12 +50,14 @@ class Client {
     if (optional && this.socket.bufferedAmount > MAX_BUFFERED_FOR_EVENTS) return;
     this.socket.send(JSON.stringify(message));
   }
-}
 
-interface FrameRoute {
-  engineFrameId: number;
-  client: Client;
-  clientFrameId: number;
+  sendEvent(event: ApiEvent, optional: boolean): void {
+    this.send({ kind: 'event', event }, optional);
+  }
+
+  sendFrameReply(message: FrameChannelInbound): void {
+    this.send({ kind: 'frame', message });
+  }
 }
 
 export class ServeServer {
@@ -67,14 +67,11 @@ export class ServeServer {
   private readonly http: Server;
   private readonly wss: WebSocketServer;
   private readonly clients = new Set<Client>();
-  private readonly assignments = new CaptureAssignments<Client>();
-  private readonly routes = new Map<string, FrameRoute[]>();
   private readonly log: (line: string) => void;
   private readonly engine: EngineHost;
   private nextClientId = 1;
   private listenHost = '127.0.0.1';
   private port = 0;
-  private readonly detach: Array<() => void> = [];
   private readonly heartbeat: NodeJS.Timeout;
 
   constructor(private readonly options: ServeServerOptions) {
@@ -89,21 +86,6 @@ export class ServeServer {
     });
     this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_MESSAGE_BYTES, perMessageDeflate: false });
 
-    const onEvent = (event: ApiEvent) => this.onEngineEvent(event);
-    const onResult = (m: ResultMessage) => this.route(m);
-    const onDropped = (m: FrameDroppedMessage) => this.route(m);
-    const onRemoved = (id: string) => this.dropRoutes(id, 'camera removed');
-    this.engine.on('event', onEvent);
-    this.engine.on('result', onResult);
-    this.engine.on('dropped', onDropped);
-    this.engine.supervisor.on('removed', onRemoved);
-    this.detach.push(
-      () => this.engine.off('event', onEvent),
-      () => this.engine.off('result', onResult),
-      () => this.engine.off('dropped', onDropped),
-      () => this.engine.supervisor.off('removed', onRemoved),
-    );
-    this.assignments.setCameras(this.pageCameraIds());
     this.heartbeat = setInterval(() => this.checkAlive(), HEARTBEAT_MS);
     this.heartbeat.unref();
   }
@@ -135,7 +117,6 @@ export class ServeServer {
   /** Closes every socket and the listener. The engine is the caller's to stop. */
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
-    for (const off of this.detach) off();
     for (const client of this.clients) client.socket.terminate();
     this.clients.clear();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
@@ -214,11 +195,7 @@ export class ServeServer {
       if (code === 1009) this.log(`serve: client ${client.id} sent a message over ${MAX_WS_MESSAGE_BYTES} bytes; its socket was closed`);
       this.onClose(client);
     });
-    for (const event of this.engine.initialEvents()) client.send({ kind: 'event', event });
-    this.assignments.addClient(client);
-    const changed = this.assignments.rebalance();
-    client.send({ kind: 'event', event: { type: 'capture-assignment', cameraIds: this.assignments.camerasOf(client) } });
-    this.sendAssignments(changed, client);
+    client.disconnect = this.engine.connect(client);
   }
 
   /** Terminates clients that did not answer the last ping, then pings the rest. */
@@ -236,13 +213,7 @@ export class ServeServer {
 
   private onClose(client: Client): void {
     if (!this.clients.delete(client)) return;
-    for (const [cameraId, list] of this.routes) {
-      const kept = list.filter((r) => r.client !== client);
-      if (kept.length) this.routes.set(cameraId, kept);
-      else this.routes.delete(cameraId);
-    }
-    this.assignments.removeClient(client);
-    this.sendAssignments(this.assignments.rebalance());
+    client.disconnect();
   }
 
   private onMessage(client: Client, data: RawData, isBinary: boolean): void {
@@ -274,61 +245,10 @@ export class ServeServer {
     client.send({ kind: 'response', id: parsed.data.id, response });
   }
 
+  /** A frame goes to its camera's worker untouched; the worker validates it and answers this page. */
   private onFrame(client: Client, bytes: Uint8Array): void {
-    const decoded = decodeFrame(bytes);
-    if (!decoded.ok) return this.invalid(client, `frame rejected: ${decoded.error}`);
-    const frame = decoded.frame;
-    if (!this.engine.supervisor.status(frame.cameraId)) {
-      client.send({
-        kind: 'frame',
-        message: { type: 'frame-dropped', cameraId: frame.cameraId, frameId: frame.frameId, reason: 'rejected', message: `no camera ${frame.cameraId}` },
-      });
-      return;
-    }
-    // The worker measures end-to-end latency from this clock: the page may run on another machine.
-    const engineFrameId = this.engine.supervisor.pushFrame(frame.cameraId, {
-      width: frame.width,
-      height: frame.height,
-      data: frame.data,
-      letterbox: frame.letterbox,
-      sourceWidth: frame.sourceWidth,
-      sourceHeight: frame.sourceHeight,
-      acceptedAt: Date.now(),
-    });
-    let list = this.routes.get(frame.cameraId);
-    if (!list) this.routes.set(frame.cameraId, (list = []));
-    list.push({ engineFrameId, client, clientFrameId: frame.frameId });
-    while (list.length > MAX_ROUTES_PER_CAMERA) {
-      const old = list.shift()!;
-      this.sendDrop(old, frame.cameraId, 'replaced');
-    }
-  }
-
-  /**
-   * Sends a result or drop notice to the client that sent the frame, under the client's id. Frames
-   * go to the worker in order and come back in order, so an older frame still unanswered was
-   * replaced before it reached the worker: it is answered as dropped, so its sender gets the
-   * credit back.
-   */
-  private route(message: ResultMessage | FrameDroppedMessage): void {
-    const list = this.routes.get(message.cameraId);
-    if (!list) return;
-    while (list.length && list[0].engineFrameId < message.frameId) this.sendDrop(list.shift()!, message.cameraId, 'replaced');
-    if (list.length && list[0].engineFrameId === message.frameId) {
-      const route = list.shift()!;
-      route.client.send({ kind: 'frame', message: { ...message, frameId: route.clientFrameId } });
-    }
-    if (!list.length) this.routes.delete(message.cameraId);
-  }
-
-  private dropRoutes(cameraId: string, why: string): void {
-    const list = this.routes.get(cameraId);
-    this.routes.delete(cameraId);
-    for (const route of list ?? []) this.sendDrop(route, cameraId, 'rejected', why);
-  }
-
-  private sendDrop(route: FrameRoute, cameraId: string, reason: FrameDroppedMessage['reason'], message?: string): void {
-    route.client.send({ kind: 'frame', message: { type: 'frame-dropped', cameraId, frameId: route.clientFrameId, reason, ...(message ? { message } : {}) } });
+    const error = this.engine.submitFrame(client, bytes);
+    if (error) this.invalid(client, error);
   }
 
   private invalid(client: Client, reason: string): void {
@@ -337,27 +257,6 @@ export class ServeServer {
     if (client.invalidMessages <= 5 || client.invalidMessages % 1000 === 0) {
       this.log(`serve: client ${client.id}: ${reason} (${client.invalidMessages} invalid so far)`);
     }
-  }
-
-  // ------------------------------------------------------------------ events
-
-  private onEngineEvent(event: ApiEvent): void {
-    const optional = event.type === 'snapshot';
-    for (const client of this.clients) client.send({ kind: 'event', event }, optional);
-    if (event.type === 'config') {
-      this.assignments.setCameras(this.pageCameraIds());
-      this.sendAssignments(this.assignments.rebalance());
-    }
-  }
-
-  private sendAssignments(changed: Map<Client, string[]>, except?: Client): void {
-    for (const [client, cameraIds] of changed) {
-      if (client !== except) client.send({ kind: 'event', event: { type: 'capture-assignment', cameraIds } });
-    }
-  }
-
-  private pageCameraIds(): string[] {
-    return this.engine.config.cameras.filter(capturedByPage).flatMap((c) => (c.id ? [c.id] : []));
   }
 }
 

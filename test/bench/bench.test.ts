@@ -3,7 +3,7 @@
  * to a temporary folder. Checks the output's shape and correctness, never its speed.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -11,9 +11,10 @@ import { BenchJsonSchema } from '../../bench/lib/schema';
 import { tsxExecArgv } from '../../bench/lib/tsx';
 import { readBenchCapacity } from '../../src/engine/capacity';
 import { projectRoot } from '../../src/engine/paths';
+import { tempDir } from '../support/tmp';
 
 const ROOT = projectRoot();
-const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-test-'));
+const dir = tempDir('bench-test-');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const chromium = [process.env.PLAYWRIGHT_CHROMIUM_EXECUTABLE, process.env.MULTICAM_CHROMIUM, '/usr/bin/chromium', '/usr/lib/chromium/chromium'].some((c) => !!c && existsSync(c));

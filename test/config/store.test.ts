@@ -1,14 +1,15 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigStore, writeFileAtomicSync } from '../../src/engine/config/store';
 import { AppConfig } from '../../src/shared/contracts/config';
+import { tempDir } from '../support/tmp';
 
 let dir: string;
 beforeEach(() => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'multicam-config-'));
+  dir = tempDir('multicam-config-');
 });
 afterEach(() => {
   rmSync(dir, { recursive: true, force: true });

@@ -1,11 +1,12 @@
 /** npm run detect, as a real process: one JSON line per image, clear one-line errors. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/engine/paths';
 import { fixtures } from './helpers';
+import { tempDir } from '../support/tmp';
 
 function detect(...args: string[]) {
   const tsx = path.join(projectRoot(), 'node_modules', '.bin', 'tsx');
@@ -37,7 +38,7 @@ describe('npm run detect', () => {
   });
 
   it('exits non-zero with one clear line, no stack trace, when the model cannot be loaded', () => {
-    const garbage = path.join(mkdtempSync(path.join(os.tmpdir(), 'multicam-cli-')), 'broken.tflite');
+    const garbage = path.join(tempDir('multicam-cli-'), 'broken.tflite');
     writeFileSync(garbage, 'garbage'.repeat(100));
     const r = detect('--model', garbage, path.join(fixtures, 'astronaut.png'));
     expect(r.code).toBe(1);

@@ -1,7 +1,7 @@
 /**
  * The supervisor with real worker processes, the real model and the real interpreter.
  */
-import { mkdtempSync, writeFileSync, copyFileSync, readFileSync } from 'node:fs';
+import { writeFileSync, copyFileSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { WORKER_EXEC_ARGV } from '../../src/engine/launcher';
 import { resolveModel } from '../../src/engine/paths';
 import type { CameraSupervisor } from '../../src/engine/supervisor';
 import { feed, fixtureFrame, makeSupervisor, pidAlive, sleep } from './helpers';
+import { tempDir } from '../support/tmp';
 
 let supervisor: CameraSupervisor | null = null;
 afterEach(async () => {
@@ -16,7 +17,7 @@ afterEach(async () => {
   supervisor = null;
 });
 
-const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'multicam-test-'));
+const tmp = () => tempDir('multicam-test-');
 
 describe('CameraSupervisor', () => {
   it('runs 4 cameras at once, each in its own process, each answered about its own picture with its own frame ids', async () => {

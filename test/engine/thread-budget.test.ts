@@ -1,5 +1,5 @@
 /** The thread budget, and the calibration that decides whether spare cores buy anything. */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import { CalibrationCache, calibrationThreadCounts, threadsPerInterpreter } from
 import { parseMessage } from '../../src/shared/contracts/frames';
 import { WorkerOutbound } from '../../src/shared/contracts/worker';
 import { makeSupervisor, sleep } from './helpers';
+import { tempDir } from '../support/tmp';
 
 let supervisor: CameraSupervisor | null = null;
 afterEach(async () => {
@@ -75,7 +76,7 @@ describe('calibration', () => {
   });
 
   it('runs once per model when a camera has cores to spare, and is cached in a file', async () => {
-    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'multicam-cal-')), 'calibration.json');
+    const file = path.join(tempDir('multicam-cal-'), 'calibration.json');
     supervisor = makeSupervisor({ cores: 2, calibrate: true, calibrationFile: file });
     const id = supervisor.addCamera({ name: 'alone', source: { kind: 'external' } });
     await supervisor.waitForState(id, 'running');

@@ -1,12 +1,13 @@
 /** The XNNPACK plugin: built by npm install, used by default, reported by the worker's stats. */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { projectRoot, resolveModel, xnnpackPluginPath } from '../../src/engine/paths';
 import type { CameraSupervisor } from '../../src/engine/supervisor';
 import { makeSupervisor, sleep } from './helpers';
+import { tempDir } from '../support/tmp';
 
 let supervisor: CameraSupervisor | null = null;
 afterEach(async () => {
@@ -43,7 +44,7 @@ describe('XNNPACK delegate plugin', () => {
 
   it('falls back to no delegate, with a notice, when the plugin is broken', async () => {
     // A file that is not a plugin at all: tfjs-tflite-node crashes the worker loading it.
-    const bogus = path.join(mkdtempSync(path.join(os.tmpdir(), 'multicam-plugin-')), 'xnnpack_delegate.so');
+    const bogus = path.join(tempDir('multicam-plugin-'), 'xnnpack_delegate.so');
     copyFileSync(resolveModel('face-short').path, bogus);
     supervisor = makeSupervisor({ delegatePath: bogus });
     const notices: string[] = [];

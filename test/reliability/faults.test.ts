@@ -5,7 +5,7 @@
  * Only behaviour is checked here; what a crash costs in throughput is `npm run faults`'s report.
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,10 +15,11 @@ import type { CameraSupervisor } from '../../src/engine/supervisor';
 import { resolveModel } from '../../src/engine/paths';
 import type { CameraStatus } from '../../src/shared/contracts/engine-api';
 import { CountingLauncher, createSupervisor, externalCamera, Feeder, pidAlive, ROOT, sleep, until } from './helpers';
+import { tempDir } from '../support/tmp';
 
 let supervisor: CameraSupervisor | null = null;
 const feeders: Feeder[] = [];
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'multicam-faults-'));
+const tmp = tempDir('multicam-faults-');
 
 afterEach(async () => {
   for (const f of feeders.splice(0)) f.stop();

@@ -4,15 +4,16 @@
  * real 10-minute figures are in docs/reliability.md.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ROOT } from './helpers';
+import { tempDir } from '../support/tmp';
 
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'multicam-soak-'));
+const tmp = tempDir('multicam-soak-');
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const bytes = z.number().int().positive();

@@ -6,17 +6,18 @@
  * keep serving /api/stats (with the token only) and new connections.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { ApiResponse } from '../../src/shared/contracts/engine-api';
 import type { FrameMessage } from '../../src/shared/contracts/frames';
-import { decodeFrame, encodeFrame } from '../../src/shared/contracts/frames';
+import { decodeFrame, encodeFrame, peekFrame } from '../../src/shared/contracts/frames';
 import { WsClientMessage, WsServerMessage } from '../../src/shared/contracts/ws';
 import { Fuzzer } from './fuzz-gen';
 import { fixtureFrames, pidAlive, ROOT, sleep, until } from './helpers';
+import { tempDir } from '../support/tmp';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261126);
 const MAX_MESSAGES = 4000;
@@ -31,7 +32,7 @@ interface Serve {
 }
 
 let serve: Serve | null = null;
-const dir = mkdtempSync(path.join(os.tmpdir(), 'multicam-ws-fuzz-'));
+const dir = tempDir('multicam-ws-fuzz-');
 
 beforeAll(async () => {
   const configFile = path.join(dir, 'config.json');
@@ -87,7 +88,7 @@ afterAll(async () => {
 
 interface StatsBody {
   server?: { clients: number; invalidMessages: number };
-  cameras: Array<{ id: string; state: string; pid: number | null; restarts: number; framesRejected: number }>;
+  cameras: Array<{ id: string; state: string; pid: number | null; restarts: number; framesRejected: number; messagesRejected: number }>;
 }
 
 async function getStats(token = serve!.token): Promise<{ status: number; body: StatsBody | null }> {
@@ -148,8 +149,9 @@ describe('fuzz: the serve-mode WebSocket receiver (real server process)', () => 
     let invalidWithId = 0; // malformed requests with a usable id: each must get ok:false
     let invalidOther = 0; // not JSON, or no usable id (none, or a whole number beyond 2^53): no answer
     let readOnly = 0; // valid harmless requests mixed in: each must get ok:true
-    let binaryBad = 0; // binary messages decodeFrame refuses
-    let binaryFrames = 0; // binary messages that decode to a frame (for cam-1 or an unknown camera)
+    let binaryBad = 0; // binary messages main refuses: the header does not name a camera and a frame id
+    let binaryWorkerBad = 0; // messages main forwards to cam-1's worker that the worker refuses
+    let binaryFrames = 0; // binary messages that decode to a frame, or name an unknown camera
 
     /** What the server will make of a text message; null for a valid request that changes the engine. */
     const classify = (text: string): 'invalid-with-id' | 'invalid' | 'read-only' | null => {
@@ -167,6 +169,7 @@ describe('fuzz: the serve-mode WebSocket receiver (real server process)', () => 
     };
 
     const invalidBefore = (await getStats()).body!.server!.invalidMessages;
+    const workerRejectedBefore = (await getStats()).body!.cameras[0].messagesRejected;
     const started = Date.now();
     const total = () => invalidWithId + invalidOther + readOnly + binaryBad + binaryFrames;
     while (total() < MAX_MESSAGES && Date.now() - started < MAX_MS) {
@@ -183,8 +186,11 @@ describe('fuzz: the serve-mode WebSocket receiver (real server process)', () => 
             bytes = frameBytes.slice();
             new DataView(bytes.buffer).setUint32(0, fuzz.pick([0, 1, 0xffffffff, 64 * 1024 + 1, fuzz.int(2 ** 32)]));
           } else bytes = fuzz.bytes(4096);
-          if (decodeFrame(bytes).ok) binaryFrames++;
-          else binaryBad++;
+          // Main reads only the camera and frame id; the worker validates the rest.
+          const head = peekFrame(bytes);
+          if (!head) binaryBad++;
+          else if (head.cameraId === 'cam-1' && !decodeFrame(bytes).ok) binaryWorkerBad++;
+          else binaryFrames++;
           ws.send(bytes, { binary: true });
           continue;
         }
@@ -209,7 +215,7 @@ describe('fuzz: the serve-mode WebSocket receiver (real server process)', () => 
     }
     console.log(
       `[fuzz ws] seed ${SEED}: ${invalidWithId} malformed requests with an id, ${invalidOther} other malformed text, ` +
-        `${readOnly} read-only requests, ${binaryBad} malformed and ${binaryFrames} decodable binary messages in ${Date.now() - started} ms`,
+        `${readOnly} read-only requests, ${binaryBad} + ${binaryWorkerBad} malformed and ${binaryFrames} other binary messages in ${Date.now() - started} ms`,
     );
     expect(invalidWithId).toBeGreaterThan(500);
     expect(binaryBad).toBeGreaterThan(500);
@@ -228,6 +234,10 @@ describe('fuzz: the serve-mode WebSocket receiver (real server process)', () => 
     expect(all.filter((r) => r.response.ok)).toHaveLength(readOnly);
     expect(invalid).toEqual([]);
     expect((await getStats()).body!.server!.invalidMessages - invalidBefore).toBe(expectedInvalid);
+    // The worker counted every frame main forwarded that it could not decode (its heartbeat carries it).
+    const workerRejected = async () => (await getStats()).body!.cameras[0].messagesRejected - workerRejectedBefore;
+    for (let waited = 0; (await workerRejected()) < binaryWorkerBad && waited < 10_000; waited += 200) await sleep(200);
+    expect(await workerRejected()).toBe(binaryWorkerBad);
 
     // The same socket still works, the camera still runs in its first process, and frames still work.
     expect(ws.readyState).toBe(WebSocket.OPEN);

@@ -3,13 +3,14 @@
  * be downloaded here, so the hook runs on a stand-in file carrying a fuse wire as Electron lays it
  * out (sentinel, version, length, one '0'/'1' byte per fuse).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { FuseV1Options, getCurrentFuseWire } from '@electron/fuses';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from './helpers';
+import { tempDir } from '../support/tmp';
 
 const require = createRequire(import.meta.url);
 const afterPack = require(path.join(ROOT, 'build', 'after-pack.cjs')) as (context: unknown) => Promise<void>;
@@ -29,7 +30,7 @@ describe('after-pack fuses', () => {
     ['a release build', undefined, OFF],
     ['a test build (MULTICAM_TEST_BUILD=1)', '1', ON],
   ])('flips the fuses for %s', async (_what, testBuild, inspect) => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'multicam-fuses-'));
+    const dir = tempDir('multicam-fuses-');
     const file = fakeElectron(dir);
     const before = process.env.MULTICAM_TEST_BUILD;
     if (testBuild) process.env.MULTICAM_TEST_BUILD = testBuild;

@@ -10,7 +10,7 @@
  * the app page, and workers stopped when the page reloads and when the app quits.
  */
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -19,6 +19,7 @@ import { type ApiEvent, type ApiResponse } from '../../src/shared/contracts/engi
 import type { AppConfig } from '../../src/shared/contracts/config';
 import { WORKER_EXEC_ARGV } from '../../src/engine/launcher';
 import { pidAlive, ROOT } from './helpers';
+import { tempDir } from '../support/tmp';
 
 const state = vi.hoisted(() => ({
   userData: '',
@@ -35,6 +36,8 @@ vi.mock('electron', async () => {
   const require = createRequire(import.meta.url);
   const tsx = pathToFileURL(nodePath.join(nodePath.dirname(require.resolve('tsx/package.json')), 'dist', 'loader.mjs')).href;
 
+  const appEvents = new Emitter();
+
   class MockUtilityProcess extends Emitter {
     private readonly child;
     readonly stdout;
@@ -50,7 +53,13 @@ vi.mock('electron', async () => {
       state.forks.push(this.record);
       this.child.on('spawn', () => this.emit('spawn'));
       this.child.on('message', (m) => this.emit('message', m));
-      this.child.on('exit', (code) => this.emit('exit', code ?? 1));
+      // Chromium reports a utility process's end twice: 'exit' with a code, and app's
+      // 'child-process-gone' with the reason (here: after the exit, the harder order).
+      this.child.on('exit', (code, signal) => {
+        this.emit('exit', code ?? 1);
+        const reason = signal === 'SIGSEGV' ? 'crashed' : signal ? 'killed' : code === 0 ? 'clean-exit' : 'abnormal-exit';
+        setTimeout(() => appEvents.emit('child-process-gone', {}, { type: 'Utility', serviceName: options.serviceName, reason, exitCode: code ?? -1 }), 10);
+      });
     }
     get pid() {
       return this.child.pid;
@@ -74,6 +83,7 @@ vi.mock('electron', async () => {
 
   return {
     app: {
+      on: (event: string, listener: (...args: unknown[]) => void) => appEvents.on(event, listener),
       getPath: (name: string) => {
         if (name !== 'userData') throw new Error(`unexpected getPath(${name})`);
         return state.userData;
@@ -137,7 +147,7 @@ let engine: InstanceType<typeof WindowEngine>;
 let contents: MockContents;
 
 beforeAll(() => {
-  state.userData = mkdtempSync(path.join(os.tmpdir(), 'multicam-electron-main-'));
+  state.userData = tempDir('multicam-electron-main-');
   writeFileSync(path.join(state.userData, 'config.json'), JSON.stringify({ cameras: [{ name: 'Desk', source: { kind: 'webcam', label: 'fake_device_0' } }] }));
   engine = new WindowEngine({ workerPath, origin: new AppOrigin(PAGE), log: () => undefined });
   contents = new MockContents();
@@ -168,6 +178,23 @@ describe('desktop main without Electron (MOCK electron module)', () => {
     // The config lives in userData/config.json, and the assigned id was saved.
     expect((JSON.parse(readFileSync(path.join(state.userData, 'config.json'), 'utf8')) as AppConfig).cameras[0].id).toBe('cam-1');
   });
+
+  it("reports a native crash from 'child-process-gone', so the supervisor knows it crashed", async () => {
+    const running = () => {
+      const last = contents.events().filter((e) => e.type === 'snapshot').at(-1);
+      return last?.type === 'snapshot' && last.snapshot.cameras.find((c) => c.id === 'cam-1' && c.state === 'running');
+    };
+    const before = await until('the camera running', running);
+    process.kill(before.pid!, 'SIGSEGV');
+    const status = await until('the crash in the camera status', () => {
+      const last = contents.events().filter((e) => e.type === 'snapshot').at(-1);
+      const camera = last?.type === 'snapshot' ? last.snapshot.cameras.find((c) => c.id === 'cam-1') : undefined;
+      return camera?.error?.includes('ended: crashed') ? camera : undefined;
+    });
+    expect(status.restarts).toBeGreaterThanOrEqual(1);
+    const after = await until('the camera running again', running);
+    expect(after.pid).not.toBe(before.pid);
+  }, 45_000);
 
   it('answers requests from the app page only, and validates them', async () => {
     expect(await request({ method: 'getConfig' })).toMatchObject({ ok: true });

@@ -1,11 +1,12 @@
 /** Starts serve mode as a real child process and talks to it over real sockets. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { WebSocket } from 'ws';
 import type { ApiEvent, ApiResponse } from '../../src/shared/contracts/engine-api';
 import type { WsServerMessage } from '../../src/shared/contracts/ws';
+import { tempDir } from '../support/tmp';
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
@@ -25,7 +26,7 @@ export interface ServeProcess {
 }
 
 export async function startServe(config: unknown, extraArgs: string[] = []): Promise<ServeProcess> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'multicam-serve-'));
+  const dir = tempDir('multicam-serve-');
   const configFile = path.join(dir, 'config.json');
   writeFileSync(configFile, typeof config === 'string' ? config : JSON.stringify(config));
   const child = spawn('npx', ['tsx', 'src/serve/cli.ts', '--port', '0', '--config', configFile, ...extraArgs], {

@@ -181,6 +181,8 @@ describe('serve mode over WebSocket', () => {
     const saved = JSON.parse(readFileSync(serve.configFile, 'utf8')) as AppConfig;
     expect(saved.cameras.map((c) => c.id)).toContain(id);
 
+    // Frames go straight to the worker: one sent before it is running is answered 'not-ready'.
+    for (let i = 0; i < 300 && (await stats()).cameras.find((c) => c.id === id)?.state !== 'running'; i++) await new Promise((r) => setTimeout(r, 100));
     const image = decodeImage(path.join(ROOT, 'test', 'fixtures', 'astronaut.png'));
     const frame = toModelFrame(image, 128, 128);
     const clientFrameIds = [5000, 5001, 5002];

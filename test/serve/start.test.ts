@@ -1,16 +1,17 @@
 /** `npm start` without the Electron runtime falls back to serve mode and says so in one line. */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from './helpers';
+import { tempDir } from '../support/tmp';
 
 const electronInstalled = existsSync(path.join(ROOT, 'node_modules', 'electron', 'path.txt'));
 
 describe.skipIf(electronInstalled)('npm start without Electron', () => {
   it('prints the fallback line, then the serve URL, and stops cleanly on SIGTERM', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'multicam-start-'));
+    const dir = tempDir('multicam-start-');
     const child = spawn(process.execPath, ['scripts/start.mjs', '--port', '0', '--config', path.join(dir, 'config.json')], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],

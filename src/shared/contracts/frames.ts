@@ -8,6 +8,8 @@ import { z } from 'zod';
 /** Largest frame accepted anywhere: 1024x1024 RGB. Models here take 128 or 192 px squares. */
 export const MAX_FRAME_BYTES = 1024 * 1024 * 3;
 export const MAX_ID_LENGTH = 64;
+/** Largest JSON header of a binary frame (encodeFrame). */
+export const MAX_FRAME_HEADER_BYTES = 64 * 1024;
 
 export const CameraId = z
   .string()
@@ -119,18 +121,38 @@ export function encodeFrame(frame: FrameMessage): Uint8Array {
   return out;
 }
 
+/**
+ * Reads only which camera and frame a binary frame is for, without validating the rest: enough for
+ * main to pick the worker that validates it. Null when even that cannot be read.
+ */
+export function peekFrame(bytes: Uint8Array): { cameraId: string; frameId: number } | null {
+  if (bytes.length < 4) return null;
+  const headerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, false);
+  if (headerLength > MAX_FRAME_HEADER_BYTES || 4 + headerLength > bytes.length) return null;
+  try {
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + headerLength))) as { cameraId?: unknown; frameId?: unknown } | null;
+    const cameraId = CameraId.safeParse(header?.cameraId);
+    const frameId = header?.frameId;
+    if (!cameraId.success || typeof frameId !== 'number' || !Number.isSafeInteger(frameId) || frameId < 0) return null;
+    return { cameraId: cameraId.data, frameId };
+  } catch {
+    return null;
+  }
+}
+
 /** Decodes and validates a binary frame message; returns an error string for anything malformed. */
 export function decodeFrame(bytes: Uint8Array): { ok: true; frame: FrameMessage } | { ok: false; error: string } {
   if (bytes.length < 4) return { ok: false, error: 'frame message shorter than its length prefix' };
   const headerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, false);
-  if (headerLength > 64 * 1024 || 4 + headerLength > bytes.length) return { ok: false, error: 'frame header length out of range' };
+  if (headerLength > MAX_FRAME_HEADER_BYTES || 4 + headerLength > bytes.length) return { ok: false, error: 'frame header length out of range' };
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + headerLength)));
   } catch {
     return { ok: false, error: 'frame header is not JSON' };
   }
-  const data = bytes.slice(4 + headerLength);
+  // A view, not a copy: the bytes were received for this frame alone.
+  const data = bytes.subarray(4 + headerLength);
   const parsed = FrameMessage.safeParse({ ...(typeof header === 'object' && header ? header : {}), data });
   if (!parsed.success) return { ok: false, error: parsed.error.issues[0]?.message ?? 'invalid frame' };
   return { ok: true, frame: parsed.data };

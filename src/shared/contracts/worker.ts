@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { DelegateName } from './config';
-import { CameraId, FrameDroppedMessage, FrameMessage, ResultMessage, TensorSummary } from './frames';
+import { CameraId, FrameDroppedMessage, FrameMessage, MAX_FRAME_BYTES, MAX_FRAME_HEADER_BYTES, ResultMessage, TensorSummary } from './frames';
 import { EngineSourceConfig, PreviewMessage, SourceState, SourceStats } from './sources';
 
 
@@ -90,6 +90,16 @@ export const WorkerInbound = z.discriminatedUnion('type', [
   z.object({ type: z.literal('init'), config: WorkerConfig }),
   z.object({ type: z.literal('set-threshold'), scoreThreshold: z.number().min(0).max(1) }),
   FrameMessage,
+  /**
+   * A frame in its binary form (frames.ts, encodeFrame) exactly as the page, the CLI or the bench
+   * sent it: main forwards it untouched and the worker decodes and validates it.
+   */
+  z.object({
+    type: z.literal('frame-bytes'),
+    data: z
+      .custom<Uint8Array>((v) => v instanceof Uint8Array, 'frame bytes must be a Uint8Array')
+      .refine((d) => d.byteLength <= MAX_FRAME_BYTES + MAX_FRAME_HEADER_BYTES + 4, 'frame too large'),
+  }),
   /** Measure this model's invoke rate at each thread count, answer 'calibration', then exit. */
   z.object({
     type: z.literal('calibrate'),

@@ -1,0 +1,112 @@
+/**
+ * The renderers connected to the engine (serve mode's pages; the desktop app's one window) and
+ * which of them captures which camera. A camera whose frames come from a page must be captured by
+ * exactly one page, or two pages would feed it twice: the assignment lives here, once, for every
+ * transport.
+ *
+ * A page's frame reaches its camera's worker untouched: main reads only which camera it is for,
+ * checks that this page captures that camera, and forwards the bytes. The worker validates it and
+ * answers under the page's own frame id; the answer goes back to the page that captures the camera.
+ */
+import type { ApiEvent } from '../shared/contracts/engine-api';
+import { peekFrame, type FrameChannelInbound, type FrameDroppedMessage } from '../shared/contracts/frames';
+import type { CameraConfig } from '../shared/contracts/config';
+import { CaptureAssignments, capturedByPage } from './capture';
+
+export interface RendererClient {
+  readonly id: number;
+  /** An engine event for this renderer; optional ones (snapshots) may be skipped by a slow client. */
+  sendEvent(event: ApiEvent, optional: boolean): void;
+  /** A result or drop notice for a frame this renderer sent. */
+  sendFrameReply(message: FrameChannelInbound): void;
+}
+
+export interface RendererHubDeps {
+  /** What a renderer that just connected needs first: config, snapshot, notices. */
+  initialEvents(): ApiEvent[];
+  cameras(): CameraConfig[];
+  /** Forwards one binary frame to the camera's worker; false when it has no running worker. */
+  forwardFrame(cameraId: string, bytes: Uint8Array): boolean;
+  hasCamera(cameraId: string): boolean;
+}
+
+export class RendererHub {
+  private readonly clients = new Set<RendererClient>();
+  private readonly assignments = new CaptureAssignments<RendererClient>();
+  /** Cameras no page captures (`external`): the client that last sent each one a frame gets its answers. */
+  private readonly pushers = new Map<string, RendererClient>();
+
+  constructor(private readonly deps: RendererHubDeps) {}
+
+  get size(): number {
+    return this.clients.size;
+  }
+
+  /** Connects a renderer: it gets the initial events and its capture assignment. Returns the disconnect. */
+  connect(client: RendererClient): () => void {
+    this.clients.add(client);
+    for (const event of this.deps.initialEvents()) client.sendEvent(event, false);
+    this.assignments.setCameras(this.pageCameraIds());
+    this.assignments.addClient(client);
+    const changed = this.assignments.rebalance();
+    client.sendEvent({ type: 'capture-assignment', cameraIds: this.assignments.camerasOf(client) }, false);
+    this.sendAssignments(changed, client);
+    return () => this.disconnect(client);
+  }
+
+  /** Sends an engine event to every renderer; a config change may move cameras between pages. */
+  broadcast(event: ApiEvent): void {
+    const optional = event.type === 'snapshot';
+    for (const client of this.clients) client.sendEvent(event, optional);
+    if (event.type === 'config') {
+      this.assignments.setCameras(this.pageCameraIds());
+      this.sendAssignments(this.assignments.rebalance());
+    }
+  }
+
+  /**
+   * One frame from a renderer, in its binary form. Returns an error for a message that is not a
+   * frame at all (the transport counts it); a frame for a camera this page does not capture, or
+   * one whose worker is not running, is answered as dropped.
+   */
+  submitFrame(client: RendererClient, bytes: Uint8Array): string | null {
+    const head = peekFrame(bytes);
+    if (!head) return 'frame rejected: its header does not name a camera and a frame id';
+    const drop = (reason: FrameDroppedMessage['reason'], message?: string): void =>
+      client.sendFrameReply({ type: 'frame-dropped', cameraId: head.cameraId, frameId: head.frameId, reason, ...(message ? { message } : {}) });
+    if (!this.deps.hasCamera(head.cameraId)) {
+      drop('rejected', `no camera ${head.cameraId}`);
+      return null;
+    }
+    const owner = this.assignments.ownerOf(head.cameraId);
+    if (owner === undefined && !this.pageCameraIds().includes(head.cameraId)) this.pushers.set(head.cameraId, client);
+    else if (owner !== client) {
+      drop('rejected', `camera ${head.cameraId} is captured by another page`);
+      return null;
+    }
+    if (!this.deps.forwardFrame(head.cameraId, bytes)) drop('not-ready');
+    return null;
+  }
+
+  /** A worker's answer goes to the page that captures its camera. */
+  deliver(message: FrameChannelInbound): void {
+    (this.assignments.ownerOf(message.cameraId) ?? this.pushers.get(message.cameraId))?.sendFrameReply(message);
+  }
+
+  private disconnect(client: RendererClient): void {
+    if (!this.clients.delete(client)) return;
+    for (const [cameraId, pusher] of this.pushers) if (pusher === client) this.pushers.delete(cameraId);
+    this.assignments.removeClient(client);
+    this.sendAssignments(this.assignments.rebalance());
+  }
+
+  private sendAssignments(changed: Map<RendererClient, string[]>, except?: RendererClient): void {
+    for (const [client, cameraIds] of changed) {
+      if (client !== except) client.sendEvent({ type: 'capture-assignment', cameraIds }, false);
+    }
+  }
+
+  private pageCameraIds(): string[] {
+    return this.deps.cameras().filter(capturedByPage).flatMap((c) => (c.id ? [c.id] : []));
+  }
+}

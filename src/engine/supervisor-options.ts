@@ -1,0 +1,42 @@
+/** The supervisor's options and events (src/engine/supervisor.ts). */
+import type { EngineSettings } from '../shared/contracts/config';
+import type { CameraStatus, EngineSnapshot } from '../shared/contracts/engine-api';
+import type { FrameDroppedMessage, ResultMessage } from '../shared/contracts/frames';
+import type { WorkerLauncher } from './launcher';
+import type { RestartPolicy } from './restart-policy';
+import type { ThreadPlannerOptions } from './thread-planner';
+
+export interface SupervisorOptions extends Pick<ThreadPlannerOptions, 'calibrationFile' | 'calibrate' | 'capacity'> {
+  launcher: WorkerLauncher;
+  settings?: Partial<EngineSettings>;
+  cores?: number;
+  /** XNNPACK plugin; defaults to the one built at install. */
+  delegatePath?: string;
+  restart?: Partial<RestartPolicy>;
+  /** A running worker silent for this long (no stats heartbeat) is stuck: kill and restart it. */
+  watchdogMs?: number;
+  /** A starting worker must be ready within this time (model load included). */
+  startTimeoutMs?: number;
+  statsIntervalMs?: number;
+  /** Desktop app: makes the port that carries one camera's frames from the renderer to its worker. */
+  createDataPort?: (cameraId: string) => unknown;
+  /** Called when a camera's worker is gone for good (removed): close its renderer port. */
+  releaseDataPort?: (cameraId: string) => void;
+}
+
+export interface SupervisorEvents {
+  result: [ResultMessage];
+  dropped: [FrameDroppedMessage];
+  /** A camera changed state or configuration. */
+  change: [CameraStatus];
+  removed: [string];
+  snapshot: [EngineSnapshot];
+  /** Something the operator should know that is not one camera's state. */
+  notice: [{ level: 'info' | 'warning' | 'error'; message: string }];
+}
+
+export interface AddCameraOptions {
+  /** Extra environment for this camera's worker (fault injection in tests). */
+  env?: Record<string, string>;
+}
+

@@ -1,0 +1,116 @@
+/**
+ * The thread planner: how many threads each camera's interpreter gets (src/engine/thread-budget.ts
+ * decides, from the number of cameras, the cores, the user's setting and a calibration), the
+ * calibrations themselves (measured once per model, delegate and core count in a short-lived worker
+ * and cached on disk), and the machine's capacity line (the bench's result, else calibration ×
+ * cores). Calibration workers are tracked so that stop() ends them too.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { parseMessage } from '../shared/contracts/frames';
+import { WorkerOutbound } from '../shared/contracts/worker';
+import type { DelegateName, EngineSettings } from '../shared/contracts/config';
+import type { Camera } from './camera';
+import { readBenchCapacity } from './capacity';
+import type { WorkerLauncher, WorkerProcess } from './launcher';
+import { CalibrationCache, calibrationThreadCounts, threadsPerInterpreter } from './thread-budget';
+
+export type Capacity = { ips: number; source: 'bench' | 'calibration' };
+
+export interface ThreadPlannerOptions {
+  launcher: WorkerLauncher;
+  cores: number;
+  /** File for the per-model calibration; null keeps it in memory only; undefined: the user's cache. */
+  calibrationFile?: string | null;
+  /** Skip calibration (threads stay at 1 per interpreter unless the user sets them). */
+  calibrate?: boolean;
+  /** Where the capacity line comes from; defaults to the bench's latest result on this machine. */
+  capacity?: () => Capacity | null;
+  delegatePath?: string;
+}
+
+/** The bench result is re-read at most this often. */
+const BENCH_CAPACITY_TTL_MS = 60_000;
+
+export class ThreadPlanner {
+  private readonly calibrations: CalibrationCache;
+  private readonly calibrating = new Map<string, WorkerProcess>();
+  private benchCapacity: { at: number; value: Capacity | null } | null = null;
+  private stopped = false;
+
+  constructor(private readonly options: ThreadPlannerOptions) {
+    const file = options.calibrationFile === undefined ? path.join(os.homedir(), '.cache', 'multicam-recognition', 'calibration.json') : options.calibrationFile;
+    this.calibrations = new CalibrationCache(file);
+  }
+
+  /** Threads each camera should have now, by camera id. */
+  plan(cameras: Iterable<Camera>, settings: EngineSettings, delegate: DelegateName): Map<string, number> {
+    const list = [...cameras];
+    const out = new Map<string, number>();
+    for (const camera of list) {
+      const calibration = this.calibrations.get(this.key(camera, delegate));
+      out.set(camera.id, threadsPerInterpreter({ cameras: list.length, cores: this.options.cores, userThreads: settings.threadsPerInterpreter, calibration }));
+    }
+    return out;
+  }
+
+  /**
+   * With cores to spare, measure once whether more threads help this camera's model. Calls
+   * `onMeasured` when a new calibration arrives, so the caller can re-plan.
+   */
+  maybeCalibrate(camera: Camera, cameraCount: number, settings: EngineSettings, delegate: DelegateName, onMeasured: () => void): void {
+    if (this.stopped || this.options.calibrate === false || settings.threadsPerInterpreter !== 'auto') return;
+    if (cameraCount >= this.options.cores) return;
+    const key = this.key(camera, delegate);
+    if (this.calibrations.get(key) || this.calibrating.has(key)) return;
+    const worker = this.options.launcher.launch({ cameraId: camera.id, serviceName: `calibrate-${camera.id}` });
+    this.calibrating.set(key, worker);
+    worker.on('message', (data) => {
+      const parsed = parseMessage(WorkerOutbound, data);
+      if (parsed.ok && parsed.value.type === 'calibration' && !this.stopped) {
+        this.calibrations.set(key, parsed.value.delegate, this.options.cores, parsed.value.results);
+        onMeasured();
+      }
+    });
+    worker.on('exit', () => this.calibrating.delete(key));
+    worker.postMessage({
+      type: 'calibrate',
+      modelPath: camera.modelPath,
+      modelName: camera.modelInfo?.name ?? camera.modelChoice,
+      landmarkModelPath: camera.landmarkPath,
+      delegate,
+      delegatePath: this.options.delegatePath,
+      threadCounts: calibrationThreadCounts(this.options.cores),
+      durationMs: 400,
+    });
+  }
+
+  /** Aggregate capacity for the capacity line: the bench result, else calibration × cores. */
+  capacity(cameras: Iterable<Camera>, delegate: DelegateName): Capacity | null {
+    const fromBench = this.options.capacity ? this.options.capacity() : this.readBench();
+    if (fromBench) return fromBench;
+    for (const camera of cameras) {
+      const single = this.calibrations.get(this.key(camera, delegate))?.find((p) => p.threads === 1);
+      if (single) return { ips: single.ips * this.options.cores, source: 'calibration' };
+    }
+    return null;
+  }
+
+  /** Ends any calibration still running and waits for those workers to exit. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    const workers = [...this.calibrating.values()];
+    this.calibrating.clear();
+    await Promise.all(workers.map((w) => w.waitForExit(0)));
+  }
+
+  private key(camera: Camera, delegate: DelegateName): string {
+    return CalibrationCache.key(camera.modelPath || camera.modelChoice, delegate, this.options.cores);
+  }
+
+  private readBench(): Capacity | null {
+    const now = Date.now();
+    if (!this.benchCapacity || now - this.benchCapacity.at > BENCH_CAPACITY_TTL_MS) this.benchCapacity = { at: now, value: readBenchCapacity() };
+    return this.benchCapacity.value;
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * One worker life of one camera: start it with its configuration, read what it says, and decide
+ * what its end means (restart after a backoff, fall back from a crashing delegate, or stay in
+ * error). The supervisor provides the context; this module holds no state of its own.
+ */
+import type { DelegateName } from '../shared/contracts/config';
+import { parseMessage, type FrameDroppedMessage, type ResultMessage } from '../shared/contracts/frames';
+import { WorkerOutbound, type WorkerConfig } from '../shared/contracts/worker';
+import type { Camera } from './camera';
+import type { WorkerLauncher, WorkerProcess } from './launcher';
+import { ModelNotFoundError, resolveModel, workerModelFields, type ResolvedModel } from './paths';
+import { decideAfterExit, type RestartPolicy } from './restart-policy';
+import { scoreThresholdOf } from './status';
+
+export interface WorkerLifeContext {
+  readonly launcher: WorkerLauncher;
+  readonly restart: RestartPolicy;
+  readonly statsIntervalMs: number;
+  readonly delegatePath: string | undefined;
+  /** The engine is stopping: start nothing more. */
+  stopped(): boolean;
+  delegate(): DelegateName;
+  createDataPort?(cameraId: string): unknown;
+  /** The worker is ready and running. */
+  ready(camera: Camera): void;
+  /** A result or drop notice from the worker, already validated. */
+  frameReply(camera: Camera, message: ResultMessage | FrameDroppedMessage): void;
+  /** The worker is gone (its frames in flight will not come back). */
+  gone(camera: Camera): void;
+  /** A worker crashed in native code before it was ready; true if the context handled it. */
+  crashedWhileLoading(camera: Camera): boolean;
+  changed(camera: Camera): void;
+}
+
+/** Exit signals (and Electron's 'crashed' reason) that mean native code crashed. */
+const NATIVE_CRASH = new Set(['SIGSEGV', 'SIGBUS', 'SIGILL', 'SIGABRT', 'crashed']);
+
+export function startWorker(ctx: WorkerLifeContext, camera: Camera): void {
+  if (ctx.stopped() || camera.removing) return;
+  camera.resetForStart(Date.now());
+  let resolved: ResolvedModel;
+  try {
+    resolved = resolveModel(camera.modelChoice);
+  } catch (err) {
+    failCamera(ctx, camera, err instanceof ModelNotFoundError ? err.message : String(err));
+    return;
+  }
+  camera.modelPath = resolved.path;
+  camera.state = camera.restarts > 0 && camera.state !== 'starting' ? 'restarting' : 'starting';
+  // A restart keeps saying why until the worker is running again (or fails for good).
+  if (camera.state !== 'restarting') camera.error = undefined;
+  const worker = ctx.launcher.launch({ cameraId: camera.id, serviceName: `camera-${camera.id}`, env: camera.env });
+  camera.worker = worker;
+  worker.on('message', (data) => onMessage(ctx, camera, worker, data));
+  worker.on('exit', (code, signal) => onExit(ctx, camera, worker, code, signal));
+  const config: WorkerConfig = {
+    cameraId: camera.id,
+    modelPath: resolved.path,
+    modelName: resolved.name,
+    threads: camera.threads,
+    delegate: ctx.delegate(),
+    delegatePath: ctx.delegatePath,
+    scoreThreshold: scoreThresholdOf(camera),
+    statsIntervalMs: ctx.statsIntervalMs,
+    ...workerModelFields(resolved),
+    allowedLabels: camera.config.labels ?? resolved.defaultLabels,
+  };
+  const port = ctx.createDataPort?.(camera.id);
+  worker.postMessage({ type: 'init', config }, port ? [port] : undefined);
+  ctx.changed(camera);
+}
+
+/** Puts a camera in the error state: its worker is stopped and not restarted. */
+export function failCamera(ctx: WorkerLifeContext, camera: Camera, message: string): void {
+  camera.state = 'error';
+  camera.error = message;
+  camera.clearRestartTimer();
+  const worker = camera.worker;
+  camera.worker = null;
+  if (worker) {
+    camera.carry();
+    worker.kill('SIGKILL');
+  }
+  ctx.changed(camera);
+}
+
+/** Stop and start one worker on purpose (new model, thread count or delegate). */
+export function restartPlanned(ctx: WorkerLifeContext, camera: Camera): void {
+  camera.clearRestartTimer();
+  camera.consecutiveFailures = 0;
+  camera.state = 'starting';
+  const worker = camera.worker;
+  if (!worker) return startWorker(ctx, camera);
+  camera.expectedExit = true;
+  worker.postMessage({ type: 'stop' });
+  setTimeout(() => worker.kill('SIGKILL'), 2000).unref();
+}
+
+function onMessage(ctx: WorkerLifeContext, camera: Camera, worker: WorkerProcess, data: unknown): void {
+  if (camera.worker !== worker) return;
+  camera.lastHeard = Date.now();
+  const parsed = parseMessage(WorkerOutbound, data);
+  // A worker speaks for its own camera only: a message naming another camera is dropped too.
+  if (!parsed.ok || ('cameraId' in parsed.value && parsed.value.cameraId !== camera.id)) {
+    camera.rejectedHere++;
+    const why = parsed.ok ? `message for camera ${(parsed.value as { cameraId: string }).cameraId} from this worker dropped` : `malformed message from worker dropped: ${parsed.error}`;
+    if (camera.rejectedHere <= 5) process.stderr.write(`[camera ${camera.id}] ${why}\n`);
+    return;
+  }
+  const msg = parsed.value;
+  switch (msg.type) {
+    case 'ready':
+      // A worker being replaced (new thread count, model or delegate) may still finish loading.
+      if (camera.expectedExit) break;
+      camera.state = 'running';
+      camera.readyAt = Date.now();
+      camera.modelInfo = msg.model;
+      camera.delegate = msg.delegate;
+      camera.error = undefined;
+      ctx.changed(camera);
+      ctx.ready(camera);
+      break;
+    case 'error':
+      if (msg.fatal) failCamera(ctx, camera, msg.message);
+      else process.stderr.write(`[camera ${camera.id}] ${msg.message}\n`);
+      break;
+    case 'stats':
+      camera.stats = msg.stats;
+      break;
+    case 'result':
+    case 'frame-dropped':
+      ctx.frameReply(camera, msg);
+      break;
+    default:
+      break;
+  }
+}
+
+function onExit(ctx: WorkerLifeContext, camera: Camera, worker: WorkerProcess, code: number | null, signal: string | null): void {
+  if (camera.worker !== worker) return;
+  camera.worker = null;
+  camera.carry();
+  ctx.gone(camera);
+  if (camera.removing || ctx.stopped() || camera.state === 'error') return;
+  if (camera.expectedExit) return startWorker(ctx, camera);
+  const becameReady = camera.readyAt > camera.startedAt;
+  if (!becameReady && signal && NATIVE_CRASH.has(signal) && ctx.delegate() === 'xnnpack' && ctx.crashedWhileLoading(camera)) return;
+  const decision = decideAfterExit(ctx.restart, camera, { code, signal, lastLine: worker.recentStderr.at(-1) }, Date.now());
+  if (decision.action === 'fail') return failCamera(ctx, camera, decision.message);
+  camera.state = 'restarting';
+  camera.error = decision.reason;
+  camera.nextRestartAt = Date.now() + decision.delayMs;
+  camera.restartTimer = setTimeout(() => startWorker(ctx, camera), decision.delayMs);
+  ctx.changed(camera);
+}
