@@ -2,10 +2,10 @@
  * The desktop app's engine wiring (src/main/window-engine.ts and utility-launcher.ts)
  * without the Electron runtime, which cannot be downloaded here.
  *
- * MOCK: the `electron` module. utilityProcess.fork is stood in for by child_process.fork of the real
- * camera worker (so the workers, the supervisor, EngineHost and the config file are all real);
- * MessageChannelMain by two inert port objects; ipcMain by a handler table; the window's
- * WebContents by an EventEmitter that records what main sends it. What is checked is main's
+ * MOCK: the `electron` module (test/support/mock-electron.ts): utilityProcess.fork is stood in for
+ * by child_process.fork of the real camera worker (so the workers, the supervisor, EngineHost and
+ * the config file are all real); the window's WebContents by an EventEmitter that records what main
+ * sends it. What is checked is main's
  * side of the contract: ports per camera, events pushed, requests validated and trusted only from
  * the app page, and workers stopped when the page reloads and when the app quits.
  */
@@ -20,89 +20,9 @@ import type { AppConfig } from '../../src/shared/contracts/config';
 import { WORKER_EXEC_ARGV } from '../../src/engine/launcher';
 import { pidAlive, ROOT } from './helpers';
 import { tempDir } from '../support/tmp';
+import { mockState as state } from '../support/mock-electron';
 
-const state = vi.hoisted(() => ({
-  userData: '',
-  handlers: new Map<string, (event: unknown, ...args: unknown[]) => unknown>(),
-  forks: [] as Array<{ serviceName?: string; pid?: number; transfers: number; execArgv: string[] }>,
-}));
-
-vi.mock('electron', async () => {
-  const { fork } = await import('node:child_process');
-  const { EventEmitter: Emitter } = await import('node:events');
-  const { createRequire } = await import('node:module');
-  const { pathToFileURL } = await import('node:url');
-  const nodePath = await import('node:path');
-  const require = createRequire(import.meta.url);
-  const tsx = pathToFileURL(nodePath.join(nodePath.dirname(require.resolve('tsx/package.json')), 'dist', 'loader.mjs')).href;
-
-  const appEvents = new Emitter();
-
-  class MockUtilityProcess extends Emitter {
-    private readonly child;
-    readonly stdout;
-    readonly stderr;
-    private readonly record: { serviceName?: string; pid?: number; transfers: number; execArgv: string[] };
-    constructor(modulePath: string, options: { serviceName?: string; env?: NodeJS.ProcessEnv; execArgv?: string[] }) {
-      super();
-      const execArgv = [...(options.execArgv ?? []), '--import', tsx];
-      this.child = fork(modulePath, [], { execArgv, serialization: 'advanced', stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: options.env });
-      this.stdout = this.child.stdout;
-      this.stderr = this.child.stderr;
-      this.record = { serviceName: options.serviceName, pid: this.child.pid, transfers: 0, execArgv };
-      state.forks.push(this.record);
-      this.child.on('spawn', () => this.emit('spawn'));
-      this.child.on('message', (m) => this.emit('message', m));
-      // Chromium reports a utility process's end twice: 'exit' with a code, and app's
-      // 'child-process-gone' with the reason (here: after the exit, the harder order).
-      this.child.on('exit', (code, signal) => {
-        this.emit('exit', code ?? 1);
-        const reason = signal === 'SIGSEGV' ? 'crashed' : signal ? 'killed' : code === 0 ? 'clean-exit' : 'abnormal-exit';
-        setTimeout(() => appEvents.emit('child-process-gone', {}, { type: 'Utility', serviceName: options.serviceName, reason, exitCode: code ?? -1 }), 10);
-      });
-    }
-    get pid() {
-      return this.child.pid;
-    }
-    postMessage(message: unknown, transfer?: unknown[]) {
-      // A real utility process would receive the MessagePortMain; the mock counts it.
-      if (transfer?.length) this.record.transfers += transfer.length;
-      if (this.child.connected) this.child.send(message as object);
-    }
-    kill() {
-      return this.child.kill('SIGTERM');
-    }
-  }
-
-  class MockPort {
-    closed = false;
-    close() {
-      this.closed = true;
-    }
-  }
-
-  return {
-    app: {
-      on: (event: string, listener: (...args: unknown[]) => void) => appEvents.on(event, listener),
-      getPath: (name: string) => {
-        if (name !== 'userData') throw new Error(`unexpected getPath(${name})`);
-        return state.userData;
-      },
-      getAppMetrics: () => [],
-    },
-    ipcMain: {
-      handle: (channel: string, handler: (event: unknown, ...args: unknown[]) => unknown) => state.handlers.set(channel, handler),
-      removeHandler: (channel: string) => state.handlers.delete(channel),
-    },
-    MessageChannelMain: class {
-      port1 = new MockPort();
-      port2 = new MockPort();
-    },
-    utilityProcess: {
-      fork: (modulePath: string, _args: string[], options: { serviceName?: string; env?: NodeJS.ProcessEnv }) => new MockUtilityProcess(modulePath, options),
-    },
-  };
-});
+vi.mock('electron', () => import('../support/mock-electron'));
 
 const { WindowEngine } = await import('../../src/main/window-engine');
 const { AppOrigin } = await import('../../src/main/security');
