@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { NodeLauncher } from '../../src/engine/node-launcher';
 import { resolveModel, xnnpackPluginPath } from '../../src/engine/paths';
 import type { CameraSupervisor } from '../../src/engine/supervisor';
+import type { WorkerLauncher } from '../../src/engine/launcher';
 import { CalibrationCache, calibrationThreadCounts, threadsPerInterpreter } from '../../src/engine/thread-budget';
 import { parseMessage } from '../../src/shared/contracts/frames';
 import { WorkerOutbound } from '../../src/shared/contracts/worker';
@@ -77,7 +78,19 @@ describe('calibration', () => {
 
   it('runs once per model when a camera has cores to spare, and is cached in a file', async () => {
     const file = path.join(tempDir('multicam-cal-'), 'calibration.json');
-    supervisor = makeSupervisor({ cores: 2, calibrate: true, calibrationFile: file });
+    // Count the calibration workers the supervisor starts.
+    const calibrations: string[] = [];
+    const countingLauncher = (): WorkerLauncher => {
+      const inner = new NodeLauncher({ forwardStderr: false });
+      return {
+        kind: inner.kind,
+        launch(options) {
+          if (options.serviceName.startsWith('calibrate-')) calibrations.push(options.serviceName);
+          return inner.launch(options);
+        },
+      };
+    };
+    supervisor = makeSupervisor({ cores: 2, calibrate: true, calibrationFile: file, capacity: () => null, launcher: countingLauncher() });
     const id = supervisor.addCamera({ name: 'alone', source: { kind: 'external' } });
     await supervisor.waitForState(id, 'running');
     const key = CalibrationCache.key(resolveModel('face-short').path, 'xnnpack', 2);
@@ -90,6 +103,19 @@ describe('calibration', () => {
     await supervisor.waitForState(id, 'running');
     const expected = threadsPerInterpreter({ cameras: 1, cores: 2, userThreads: 'auto', calibration: points });
     expect(supervisor.status(id)!.threads).toBe(expected);
+    // No bench result is offered here (capacity: () => null), so the capacity line comes from the calibration.
     expect(supervisor.snapshot().capacitySource).toBe('calibration');
+    expect(calibrations).toEqual([`calibrate-${id}`]);
+
+    // The same model again, in this supervisor and in a new one reading the same file: no new run.
+    await supervisor.removeCamera(id);
+    const again = supervisor.addCamera({ name: 'again', source: { kind: 'external' } });
+    await supervisor.waitForState(again, 'running');
+    await supervisor.stop();
+    supervisor = makeSupervisor({ cores: 2, calibrate: true, calibrationFile: file, launcher: countingLauncher() });
+    const third = supervisor.addCamera({ name: 'third', source: { kind: 'external' } });
+    await supervisor.waitForState(third, 'running');
+    await sleep(500);
+    expect(calibrations).toHaveLength(1);
   });
 });
