@@ -61,8 +61,18 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
 
   // ------------------------------------------------------------------ public API
 
+  /** The manifest's models, each with its calibrated speed here (one interpreter, one thread) once measured. */
   listModels(): ModelListEntry[] {
-    return listManifestModels();
+    return listManifestModels().map((m) => {
+      let file: string;
+      try {
+        file = resolveModel(m.name).path;
+      } catch {
+        return m;
+      }
+      const ips = this.planner.measuredIps(file, this.effectiveDelegate());
+      return ips === undefined ? m : { ...m, ips };
+    });
   }
 
   getSettings(): EngineSettings {

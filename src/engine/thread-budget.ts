@@ -48,6 +48,53 @@ export function threadsPerInterpreter(input: BudgetInput): number {
   return best;
 }
 
+export interface CameraLoad {
+  id: string;
+  /** 2 for a two-stage camera (detector + landmark model): two interpreters, two thread pools. */
+  interpreters: number;
+  /** Calibration of its model (both stages for a two-stage one) on this machine, if made. */
+  calibration?: CalibrationPoint[];
+}
+
+/**
+ * Threads for every camera at once, weighing each by the cost of its model. Interpreters x threads
+ * never exceed the cores, counting both interpreters of a two-stage camera. When interpreters fill
+ * the cores everyone gets one thread; otherwise the cores are shared in proportion to each camera's
+ * time per frame (from its calibration at one thread; an uncalibrated camera counts as the
+ * cheapest), so a 15 ms model gets the spare cores before a 1 ms one, and a share buys extra
+ * threads only where the calibration showed they pay (MIN_GAIN_PER_EXTRA_THREAD each).
+ */
+export function allocateThreads(cameras: CameraLoad[], cores: number, userThreads: number | 'auto'): Map<string, number> {
+  const out = new Map<string, number>();
+  if (userThreads !== 'auto') {
+    for (const c of cameras) out.set(c.id, userThreads);
+    return out;
+  }
+  const interpreters = cameras.reduce((n, c) => n + Math.max(1, c.interpreters), 0);
+  for (const c of cameras) out.set(c.id, 1);
+  if (interpreters >= cores || cameras.length === 0) return out;
+  const costs = cameras.map((c) => {
+    const one = c.calibration?.find((p) => p.threads === 1);
+    return one && one.ips > 0 ? 1000 / one.ips : 0;
+  });
+  const known = costs.filter((x) => x > 0);
+  const floor = known.length > 0 ? Math.min(...known) : 1;
+  const weights = costs.map((x) => (x > 0 ? x : floor));
+  const total = weights.reduce((a, b) => a + b, 0);
+  cameras.forEach((c, i) => {
+    const share = Math.max(1, Math.floor((cores * weights[i]) / total / Math.max(1, c.interpreters)));
+    out.set(c.id, threadsPerInterpreter({ cameras: 1, cores: share, userThreads: 'auto', calibration: c.calibration }));
+  });
+  // Rounding never lets the sum pass the cores; trim the biggest if it would.
+  const used = () => cameras.reduce((n, c) => n + Math.max(1, c.interpreters) * out.get(c.id)!, 0);
+  while (used() > cores) {
+    const biggest = cameras.reduce((a, b) => (out.get(b.id)! > out.get(a.id)! ? b : a));
+    if (out.get(biggest.id)! <= 1) break;
+    out.set(biggest.id, out.get(biggest.id)! - 1);
+  }
+  return out;
+}
+
 /** The thread counts worth measuring on this machine: 1 and every count up to the cores. */
 export function calibrationThreadCounts(cores: number): number[] {
   const counts = [1];

@@ -13,7 +13,7 @@ import type { DelegateName, EngineSettings } from '../shared/contracts/config';
 import type { Camera } from './camera';
 import { readBenchCapacity } from './capacity';
 import type { WorkerLauncher, WorkerProcess } from './launcher';
-import { CalibrationCache, calibrationThreadCounts, threadsPerInterpreter } from './thread-budget';
+import { allocateThreads, CalibrationCache, calibrationThreadCounts } from './thread-budget';
 
 export type Capacity = { ips: number; source: 'bench' | 'calibration' };
 
@@ -45,13 +45,14 @@ export class ThreadPlanner {
 
   /** Threads each camera should have now, by camera id. */
   plan(cameras: Iterable<Camera>, settings: EngineSettings, delegate: DelegateName): Map<string, number> {
-    const list = [...cameras];
-    const out = new Map<string, number>();
-    for (const camera of list) {
-      const calibration = this.calibrations.get(this.key(camera, delegate));
-      out.set(camera.id, threadsPerInterpreter({ cameras: list.length, cores: this.options.cores, userThreads: settings.threadsPerInterpreter, calibration }));
-    }
-    return out;
+    // A two-stage camera has two interpreters; each camera weighs by its model's calibrated cost.
+    const loads = [...cameras].map((camera) => ({ id: camera.id, interpreters: camera.landmarkPath ? 2 : 1, calibration: this.calibrations.get(this.key(camera, delegate)) }));
+    return allocateThreads(loads, this.options.cores, settings.threadsPerInterpreter);
+  }
+
+  /** Inferences/s of one interpreter with one thread for this model file, if it was calibrated. */
+  measuredIps(modelPath: string, delegate: DelegateName): number | undefined {
+    return this.calibrations.get(CalibrationCache.key(modelPath, delegate, this.options.cores))?.find((p) => p.threads === 1)?.ips;
   }
 
   /**

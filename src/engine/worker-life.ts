@@ -46,6 +46,7 @@ export function startWorker(ctx: WorkerLifeContext, camera: Camera): void {
     return;
   }
   camera.modelPath = resolved.path;
+  camera.landmarkPath = resolved.landmarkPath;
   camera.state = camera.restarts > 0 && camera.state !== 'starting' ? 'restarting' : 'starting';
   // A restart keeps saying why until the worker is running again (or fails for good).
   if (camera.state !== 'restarting') camera.error = undefined;

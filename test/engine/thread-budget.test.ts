@@ -7,7 +7,7 @@ import { NodeLauncher } from '../../src/engine/node-launcher';
 import { resolveModel, xnnpackPluginPath } from '../../src/engine/paths';
 import type { CameraSupervisor } from '../../src/engine/supervisor';
 import type { WorkerLauncher } from '../../src/engine/launcher';
-import { CalibrationCache, calibrationThreadCounts, threadsPerInterpreter } from '../../src/engine/thread-budget';
+import { allocateThreads, CalibrationCache, calibrationThreadCounts, threadsPerInterpreter } from '../../src/engine/thread-budget';
 import { parseMessage } from '../../src/shared/contracts/frames';
 import { WorkerOutbound } from '../../src/shared/contracts/worker';
 import { makeSupervisor, sleep } from './helpers';
@@ -106,6 +106,11 @@ describe('calibration', () => {
     // No bench result is offered here (capacity: () => null), so the capacity line comes from the calibration.
     expect(supervisor.snapshot().capacitySource).toBe('calibration');
     expect(calibrations).toEqual([`calibrate-${id}`]);
+    // The model list (the dialog's) shows that speed; models not measured yet carry none.
+    const listed = supervisor.listModels();
+    expect(listed.find((m) => m.name === 'face-short')?.ips).toBe(points!.find((p) => p.threads === 1)!.ips);
+    expect(listed.find((m) => m.name === 'face-full')?.ips).toBeUndefined();
+    expect(listed.find((m) => m.name === 'objects')).toMatchObject({ stages: 1, decoder: 'ssd', defaultLabels: ['Person', 'Car', 'Vehicle', 'Bicycle', 'Dog', 'Cat'] });
 
     // The same model again, in this supervisor and in a new one reading the same file: no new run.
     await supervisor.removeCamera(id);
@@ -117,5 +122,40 @@ describe('calibration', () => {
     await supervisor.waitForState(third, 'running');
     await sleep(500);
     expect(calibrations).toHaveLength(1);
+  });
+});
+
+describe('allocateThreads (every camera at once, weighed by cost)', () => {
+  const curve = (ips1: number) => [
+    { threads: 1, ips: ips1 },
+    { threads: 2, ips: ips1 * 1.9 },
+    { threads: 3, ips: ips1 * 2.7 },
+    { threads: 4, ips: ips1 * 3.4 },
+  ];
+
+  it('counts both interpreters of a two-stage camera against the cores', () => {
+    // One single-stage camera on 2 cores may take both; a two-stage one already has 2 interpreters.
+    expect(allocateThreads([{ id: 'a', interpreters: 1, calibration: curve(100) }], 2, 'auto').get('a')).toBe(2);
+    expect(allocateThreads([{ id: 'a', interpreters: 2, calibration: curve(100) }], 2, 'auto').get('a')).toBe(1);
+    const mixed = allocateThreads([{ id: 'mesh', interpreters: 2, calibration: curve(50) }, { id: 'face', interpreters: 1, calibration: curve(800) }], 4, 'auto');
+    expect(2 * mixed.get('mesh')! + mixed.get('face')!).toBeLessThanOrEqual(4);
+  });
+
+  it('gives the spare cores to the expensive model: 15 ms and 1 ms cameras on 4 cores get 3 and 1 threads', () => {
+    const budget = allocateThreads([{ id: 'slow', interpreters: 1, calibration: curve(1000 / 15) }, { id: 'fast', interpreters: 1, calibration: curve(1000) }], 4, 'auto');
+    expect(budget.get('slow')).toBe(3);
+    expect(budget.get('fast')).toBe(1);
+  });
+
+  it('one thread each once interpreters fill the cores; equal shares without calibration; a user setting wins', () => {
+    const two = [{ id: 'a', interpreters: 1, calibration: curve(10) }, { id: 'b', interpreters: 1, calibration: curve(1000) }];
+    expect([...allocateThreads(two, 2, 'auto').values()]).toEqual([1, 1]);
+    expect([...allocateThreads([{ id: 'a', interpreters: 1 }, { id: 'b', interpreters: 1 }], 4, 'auto').values()]).toEqual([1, 1]);
+    expect([...allocateThreads(two, 2, 3).values()]).toEqual([3, 3]);
+  });
+
+  it('never gives more threads than the calibration shows to pay', () => {
+    const flat = [{ threads: 1, ips: 100 }, { threads: 2, ips: 105 }, { threads: 4, ips: 110 }];
+    expect(allocateThreads([{ id: 'a', interpreters: 1, calibration: flat }], 4, 'auto').get('a')).toBe(1);
   });
 });
