@@ -1,18 +1,25 @@
 /**
- * Serve mode's access rules. One random token per run; every HTTP request and WebSocket upgrade
- * must carry it (Authorization: Bearer, ?token=, or the cookie the server sets when it hands out
- * the page, so the page's own scripts and styles load). Tokens are compared in constant time.
- * WebSocket upgrades must also come from the server's own origin (or from a client with no
- * Origin, such as a script): a page elsewhere cannot drive the cameras even if it learns the token.
+ * Serve mode's access rules, as pure functions the server's hooks call once per request:
+ *
+ * - Host: the request must name this server, by the address it is bound to, a loopback name when
+ *   it is bound to loopback (or every interface), one of the machine's own addresses when it is
+ *   bound to every interface, or a name the user allowed with --allow-host. Anything else is a
+ *   DNS-rebinding page (or a confused proxy) and gets 421.
+ * - Token: every request must carry it (Authorization: Bearer, ?token=, or the HttpOnly cookie the
+ *   page gets, whose name includes the port so two instances never share or overwrite it). Tokens
+ *   are compared in constant time.
+ * - Origin: when a request carries one, it must be this server as the request's (checked) Host
+ *   names it; a page elsewhere cannot drive the cameras even if it learns the token.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
-
-export const TOKEN_COOKIE = 'multicam_token';
+import { networkInterfaces } from 'node:os';
 
 export function newToken(): string {
   return randomBytes(24).toString('base64url');
 }
+
+/** Tokens this server writes and accepts: base64url, 16 to 256 characters. */
+export const TOKEN_PATTERN = /^[A-Za-z0-9_-]{16,256}$/;
 
 /** Constant-time comparison; hashing first makes both sides the same length. */
 export function tokenMatches(expected: string, given: string | null | undefined): boolean {
@@ -22,7 +29,16 @@ export function tokenMatches(expected: string, given: string | null | undefined)
   return timingSafeEqual(a, b);
 }
 
-function cookieValue(header: string | undefined, name: string): string | null {
+/** One cookie per port: another instance, or another service on 127.0.0.1, never sees this one's. */
+export function tokenCookieName(port: number): string {
+  return `multicam_token_${port}`;
+}
+
+export function tokenCookie(token: string, port: number): string {
+  return `${tokenCookieName(port)}=${token}; Path=/; HttpOnly; SameSite=Strict`;
+}
+
+export function cookieValue(header: string | undefined, name: string): string | null {
   if (!header) return null;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
@@ -34,24 +50,29 @@ function cookieValue(header: string | undefined, name: string): string | null {
 
 export type TokenSource = 'header' | 'query' | 'cookie';
 
+export interface TokenCarriers {
+  authorization?: string;
+  query: string | null;
+  cookie?: string;
+}
+
 /** Which of the accepted places carries the right token, or null. */
-export function authorize(req: IncomingMessage, url: URL, token: string): TokenSource | null {
-  const header = req.headers.authorization;
-  if (header) {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+export function authorize(carriers: TokenCarriers, token: string, port: number): TokenSource | null {
+  if (carriers.authorization) {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(carriers.authorization);
     if (match && tokenMatches(token, match[1])) return 'header';
   }
-  if (tokenMatches(token, url.searchParams.get('token'))) return 'query';
-  if (tokenMatches(token, cookieValue(req.headers.cookie, TOKEN_COOKIE))) return 'cookie';
+  if (tokenMatches(token, carriers.query)) return 'query';
+  if (tokenMatches(token, cookieValue(carriers.cookie, tokenCookieName(port)))) return 'cookie';
   return null;
 }
 
-export function tokenCookie(token: string): string {
-  return `${TOKEN_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict`;
-}
-
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]']);
-const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
+const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '::1'];
+
+export function isWildcardHost(host: string): boolean {
+  return WILDCARD_HOSTS.has(host);
+}
 
 export function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
@@ -62,12 +83,53 @@ export function urlHost(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
+/** Lower case, IPv6 brackets off, one trailing dot off: the form host names are compared in. */
+function canonicalName(name: string): string {
+  let n = name.trim().toLowerCase();
+  if (n.startsWith('[') && n.endsWith(']')) n = n.slice(1, -1);
+  if (n.endsWith('.')) n = n.slice(0, -1);
+  return n;
+}
+
 /**
- * The Origin header of a WebSocket upgrade must be absent or name this server: the host it listens
- * on (or a loopback name for it) and its port. A server listening on every interface cannot know
- * all its names, so there the request's own Host header is accepted as well.
+ * A Host header (or an Origin's host) split into name and port; null when it is not a plain
+ * `name[:port]` (user info, paths, spaces, several values...).
  */
-export function originAllowed(origin: string | undefined, listenHost: string, port: number, requestHost: string | undefined): boolean {
+export function parseHostHeader(value: string | undefined): { name: string; port: number | null } | null {
+  if (!value || value.length > 255 || !/^[A-Za-z0-9.\-:[\]]+$/.test(value)) return null;
+  const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?$/.exec(value);
+  if (!m) return null;
+  const port = m[2] === undefined ? null : Number(m[2]);
+  if (port !== null && port > 65535) return null;
+  return { name: canonicalName(m[1]), port };
+}
+
+/** The host names a request may use to reach a server bound to `listenHost`. */
+export function allowedHostNames(listenHost: string, extra: readonly string[] = []): Set<string> {
+  const names = new Set<string>([canonicalName(listenHost), ...extra.map(canonicalName)]);
+  if (isLoopbackHost(listenHost) || isWildcardHost(listenHost)) for (const n of LOOPBACK_NAMES) names.add(n);
+  if (isWildcardHost(listenHost)) {
+    // Bound everywhere: the machine's own addresses reach it too. Names (a hostname, a DNS name)
+    // are never guessed: a DNS-rebinding page uses exactly such a name. --allow-host adds them.
+    for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) names.add(canonicalName(a.address.split('%')[0]));
+  }
+  return names;
+}
+
+/**
+ * The Host header names this server by an allowed name. Its port is not compared: DNS rebinding
+ * works through the name, and a reverse proxy in front may use a port of its own.
+ */
+export function hostAllowed(hostHeader: string | undefined, allowed: ReadonlySet<string>): boolean {
+  const parsed = parseHostHeader(hostHeader);
+  return parsed !== null && allowed.has(parsed.name);
+}
+
+/**
+ * The Origin header, when present, must be the origin the request's Host header names (which the
+ * Host check has already accepted): the page that sends it was served by this server.
+ */
+export function originAllowed(origin: string | undefined, hostHeader: string | undefined): boolean {
   if (origin === undefined) return true;
   let parsed: URL;
   try {
@@ -76,9 +138,9 @@ export function originAllowed(origin: string | undefined, listenHost: string, po
     return false;
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return false;
-  const allowed = new Set<string>([`${urlHost(listenHost)}:${port}`]);
-  if (isLoopbackHost(listenHost) || WILDCARD_HOSTS.has(listenHost)) for (const name of LOOPBACK_NAMES) allowed.add(`${name}:${port}`);
-  if (WILDCARD_HOSTS.has(listenHost) && requestHost) allowed.add(requestHost.toLowerCase());
-  const originPort = parsed.port || (parsed.protocol === 'https:' ? '443' : '80');
-  return allowed.has(`${parsed.hostname.toLowerCase()}:${originPort}`);
+  const host = parseHostHeader(hostHeader);
+  if (!host) return false;
+  const originPort = Number(parsed.port || (parsed.protocol === 'https:' ? 443 : 80));
+  const hostPort = host.port ?? (parsed.protocol === 'https:' ? 443 : 80);
+  return canonicalName(parsed.hostname) === host.name && originPort === hostPort;
 }

@@ -1,8 +1,13 @@
 /**
- * The engine's counters for scripts and monitoring: GET /api/stats (JSON) and GET /metrics
- * (Prometheus text format 0.0.4). Both are views of one EngineSnapshot.
+ * The engine's counters for scripts and monitoring: GET /api/stats (JSON, the dashboard's own
+ * figures) and GET /metrics (Prometheus, through prom-client). Names and units follow
+ * Prometheus's conventions: base units (seconds, bytes, ratios), counters end in `_total`, and
+ * latencies are histograms of every result this server carried, so Prometheus can aggregate them
+ * and work out any quantile. Everything else is read from the engine snapshot at scrape time.
  */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CameraStatus, EngineSnapshot } from '../shared/contracts/engine-api';
+import type { FrameChannelInbound } from '../shared/contracts/frames';
 
 export interface CameraStats {
   id: string;
@@ -37,6 +42,10 @@ export interface ServerCounters {
   clients: number;
   /** Malformed WebSocket messages since start. */
   invalidMessages: number;
+  /** Frames refused because their camera was over its maxFps. */
+  framesOverRate: number;
+  /** Times a client's socket was paused so the others could go first. */
+  clientPauses: number;
 }
 
 export interface StatsResponse {
@@ -80,74 +89,153 @@ export function statsFromSnapshot(snapshot: EngineSnapshot, server?: ServerCount
   };
 }
 
-interface Metric {
-  name: string;
-  help: string;
-  type: 'gauge' | 'counter';
-  value: (c: CameraStatus) => number;
-}
-
 const CAMERA_STATES: CameraStatus['state'][] = ['starting', 'running', 'error', 'restarting', 'stopped'];
+const CAMERA_LABELS = ['camera_id', 'camera_name'] as const;
+type CameraLabel = (typeof CAMERA_LABELS)[number];
+/** Seconds: BlazeFace runs in about a millisecond; a loaded machine or a big model takes far longer. */
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
-const CAMERA_METRICS: Metric[] = [
-  { name: 'multicam_camera_up', help: 'Whether the camera worker is running and ready (1) or not (0).', type: 'gauge', value: (c) => (c.state === 'running' ? 1 : 0) },
-  { name: 'multicam_camera_threads', help: 'Interpreter threads of the camera worker.', type: 'gauge', value: (c) => c.threads },
-  { name: 'multicam_camera_restarts_total', help: 'Times the camera worker was restarted after a crash or hang.', type: 'counter', value: (c) => c.restarts },
-  { name: 'multicam_camera_ips', help: 'Inferences per second over the last 5 seconds.', type: 'gauge', value: (c) => c.ips5s },
-  { name: 'multicam_camera_inference_p50_ms', help: 'Median inference latency in milliseconds.', type: 'gauge', value: (c) => c.inferP50Ms },
-  { name: 'multicam_camera_inference_p95_ms', help: '95th percentile inference latency in milliseconds.', type: 'gauge', value: (c) => c.inferP95Ms },
-  { name: 'multicam_camera_end_to_end_p50_ms', help: 'Median latency from frame accepted to result, in milliseconds.', type: 'gauge', value: (c) => c.endToEndP50Ms },
-  { name: 'multicam_camera_end_to_end_p95_ms', help: '95th percentile latency from frame accepted to result, in milliseconds.', type: 'gauge', value: (c) => c.endToEndP95Ms },
-  { name: 'multicam_camera_frames_received_total', help: 'Frames that reached the camera worker.', type: 'counter', value: (c) => c.framesReceived },
-  { name: 'multicam_camera_frames_inferred_total', help: 'Frames the interpreter ran on.', type: 'counter', value: (c) => c.framesInferred },
-  { name: 'multicam_camera_frames_skipped_total', help: 'Frames replaced by a newer one before inference.', type: 'counter', value: (c) => c.framesSkipped },
-  { name: 'multicam_camera_frames_rejected_total', help: 'Frames rejected as malformed or not matching the model.', type: 'counter', value: (c) => c.framesRejected },
-  { name: 'multicam_camera_messages_rejected_total', help: 'Malformed messages dropped on the way to or from the worker.', type: 'counter', value: (c) => c.messagesRejected },
-  { name: 'multicam_camera_rss_bytes', help: 'Resident memory of the camera worker process in bytes.', type: 'gauge', value: (c) => c.rssBytes },
-  { name: 'multicam_camera_cpu_percent', help: 'CPU use of the camera worker process in percent of one core.', type: 'gauge', value: (c) => c.cpuPercent },
+const labelsOf = (c: CameraStatus): Record<CameraLabel, string> => ({ camera_id: c.id, camera_name: c.name });
+
+/** Per-camera series read from the snapshot: gauges, and counters the workers keep. */
+const CAMERA_SERIES: Array<{ name: string; help: string; counter?: true; value: (c: CameraStatus) => number }> = [
+  { name: 'multicam_camera_up', help: 'Whether the camera worker is running and ready (1) or not (0).', value: (c) => (c.state === 'running' ? 1 : 0) },
+  { name: 'multicam_camera_threads', help: 'Interpreter threads of the camera worker.', value: (c) => c.threads },
+  { name: 'multicam_camera_inferences_per_second', help: 'Inferences per second over the last 5 seconds, as the worker measures them.', value: (c) => c.ips5s },
+  { name: 'multicam_camera_resident_memory_bytes', help: 'Resident memory of the camera worker process.', value: (c) => c.rssBytes },
+  { name: 'multicam_camera_cpu_ratio', help: 'CPU use of the camera worker process, as a fraction of one core.', value: (c) => c.cpuPercent / 100 },
+  { name: 'multicam_camera_restarts_total', help: 'Times the camera worker was restarted after a crash or hang.', counter: true, value: (c) => c.restarts },
+  { name: 'multicam_camera_frames_received_total', help: 'Frames that reached the current camera worker.', counter: true, value: (c) => c.framesReceived },
+  { name: 'multicam_camera_frames_inferred_total', help: 'Frames the current worker ran the interpreter on.', counter: true, value: (c) => c.framesInferred },
+  { name: 'multicam_camera_frames_skipped_total', help: 'Frames replaced by a newer one before inference.', counter: true, value: (c) => c.framesSkipped },
+  { name: 'multicam_camera_frames_rejected_total', help: 'Frames rejected as malformed or not matching the model.', counter: true, value: (c) => c.framesRejected },
+  { name: 'multicam_camera_messages_rejected_total', help: 'Malformed messages dropped on the way to or from the worker.', counter: true, value: (c) => c.messagesRejected },
 ];
 
-/** Label values are quoted strings: escape backslash, double quote and newline. */
-export function escapeLabelValue(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+export interface MetricsSources {
+  snapshot: () => EngineSnapshot;
+  server: () => ServerCounters;
 }
 
-function formatValue(n: number): string {
-  if (Number.isNaN(n)) return 'NaN';
-  if (n === Infinity) return '+Inf';
-  if (n === -Infinity) return '-Inf';
-  return String(n);
-}
+/** One prom-client registry per server: engine series from the snapshot, latency histograms, process metrics. */
+export class ServeMetrics {
+  readonly registry = new Registry();
+  private readonly inference: Histogram<'camera_id'>;
+  private readonly endToEnd: Histogram<'camera_id'>;
+  private snapshot: EngineSnapshot | null = null;
+  /** Cameras with latency series, so a removed camera's series go too. */
+  private readonly observed = new Set<string>();
 
-export function prometheusText(snapshot: EngineSnapshot, server?: ServerCounters): string {
-  const lines: string[] = [];
-  const labels = (c: CameraStatus, extra = ''): string =>
-    `{camera_id="${escapeLabelValue(c.id)}",camera_name="${escapeLabelValue(c.name)}"${extra}}`;
+  constructor(private readonly sources: MetricsSources) {
+    const registers = [this.registry];
+    // Each scrape reads one snapshot; every collect below uses it.
+    const fresh = (): EngineSnapshot => (this.snapshot ??= sources.snapshot());
+    new Gauge({ name: 'multicam_cores', help: 'CPU cores the engine budgets threads for.', registers, collect() { this.set(fresh().cores); } });
+    new Gauge({ name: 'multicam_cameras', help: 'Configured cameras.', registers, collect() { this.set(fresh().cameras.length); } });
+    new Gauge({
+      name: 'multicam_capacity_inferences_per_second',
+      help: 'Aggregate inferences per second this machine can reach for the default model (source: bench or calibration).',
+      labelNames: ['source'],
+      registers,
+      collect() {
+        this.reset();
+        const s = fresh();
+        if (s.capacityIps !== null && s.capacitySource !== 'none') this.set({ source: s.capacitySource }, s.capacityIps);
+      },
+    });
+    new Gauge({ name: 'multicam_ws_clients', help: 'WebSocket clients connected.', registers, collect() { this.set(sources.server().clients); } });
+    const serverCounter = (name: string, help: string, value: (s: ServerCounters) => number) =>
+      new Counter({
+        name,
+        help,
+        registers,
+        collect() {
+          this.reset();
+          this.inc(value(sources.server()));
+        },
+      });
+    serverCounter('multicam_ws_invalid_messages_total', 'Malformed WebSocket messages received.', (s) => s.invalidMessages);
+    serverCounter('multicam_ws_frames_over_rate_total', "Frames refused because their camera was over its maxFps.", (s) => s.framesOverRate);
+    serverCounter('multicam_ws_client_pauses_total', "Times a client's socket was paused so that other clients could go first.", (s) => s.clientPauses);
 
-  lines.push('# HELP multicam_cores CPU cores the engine budgets threads for.', '# TYPE multicam_cores gauge', `multicam_cores ${snapshot.cores}`);
-  lines.push('# HELP multicam_cameras Configured cameras.', '# TYPE multicam_cameras gauge', `multicam_cameras ${snapshot.cameras.length}`);
-  if (snapshot.capacityIps !== null) {
-    lines.push(
-      '# HELP multicam_capacity_ips Aggregate inferences per second this machine can reach for the default model.',
-      '# TYPE multicam_capacity_ips gauge',
-      `multicam_capacity_ips ${formatValue(snapshot.capacityIps)}`,
-    );
+    new Gauge({
+      name: 'multicam_camera_state',
+      help: 'Camera state: 1 for the current state, 0 for the others.',
+      labelNames: [...CAMERA_LABELS, 'state'],
+      registers,
+      collect() {
+        this.reset();
+        for (const c of fresh().cameras) for (const state of CAMERA_STATES) this.set({ ...labelsOf(c), state }, c.state === state ? 1 : 0);
+      },
+    });
+    for (const series of CAMERA_SERIES) {
+      const common = { name: series.name, help: series.help, labelNames: CAMERA_LABELS, registers };
+      if (series.counter) {
+        new Counter<CameraLabel>({
+          ...common,
+          collect() {
+            this.reset();
+            for (const c of fresh().cameras) this.inc(labelsOf(c), Math.max(0, series.value(c)));
+          },
+        });
+      } else {
+        new Gauge<CameraLabel>({
+          ...common,
+          collect() {
+            this.reset();
+            for (const c of fresh().cameras) this.set(labelsOf(c), series.value(c));
+          },
+        });
+      }
+    }
+    this.inference = new Histogram({
+      name: 'multicam_camera_inference_duration_seconds',
+      help: 'Time the worker spent on one frame: the interpreter invoke plus decoding, for results sent to WebSocket clients.',
+      labelNames: ['camera_id'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.endToEnd = new Histogram({
+      name: 'multicam_camera_end_to_end_duration_seconds',
+      help: 'Time from a frame accepted by the server to its result out of the worker, for results sent to WebSocket clients.',
+      labelNames: ['camera_id'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    // The server process itself (CPU seconds, memory, event-loop lag). prom-client's event-loop
+    // lag percentiles are gauges of quantiles, which the conventions above rule out: dropped.
+    collectDefaultMetrics({ register: this.registry, prefix: 'multicam_serve_' });
+    for (const metric of this.registry.getMetricsAsArray()) {
+      const name = (metric as unknown as { name: string }).name;
+      if (/_eventloop_lag_(p\d+|min|max|mean|stddev)_seconds$/.test(name)) this.registry.removeSingleMetric(name);
+    }
   }
-  if (server) {
-    lines.push('# HELP multicam_ws_clients WebSocket clients connected.', '# TYPE multicam_ws_clients gauge', `multicam_ws_clients ${server.clients}`);
-    lines.push(
-      '# HELP multicam_ws_invalid_messages_total Malformed WebSocket messages received.',
-      '# TYPE multicam_ws_invalid_messages_total counter',
-      `multicam_ws_invalid_messages_total ${server.invalidMessages}`,
-    );
+
+  /** Records a result's latencies (drop notices carry none). */
+  observe(message: FrameChannelInbound): void {
+    if (message.type !== 'result') return;
+    this.observed.add(message.cameraId);
+    this.inference.observe({ camera_id: message.cameraId }, message.inferMs / 1000);
+    if (message.endToEndMs >= 0) this.endToEnd.observe({ camera_id: message.cameraId }, message.endToEndMs / 1000);
   }
-  lines.push('# HELP multicam_camera_state Camera state: 1 for the current state, 0 for the others.', '# TYPE multicam_camera_state gauge');
-  for (const c of snapshot.cameras) {
-    for (const state of CAMERA_STATES) lines.push(`multicam_camera_state${labels(c, `,state="${state}"`)} ${c.state === state ? 1 : 0}`);
+
+  get contentType(): string {
+    return this.registry.contentType;
   }
-  for (const metric of CAMERA_METRICS) {
-    lines.push(`# HELP ${metric.name} ${metric.help}`, `# TYPE ${metric.name} ${metric.type}`);
-    for (const c of snapshot.cameras) lines.push(`${metric.name}${labels(c)} ${formatValue(metric.value(c))}`);
+
+  async text(): Promise<string> {
+    this.snapshot = this.sources.snapshot();
+    const present = new Set(this.snapshot.cameras.map((c) => c.id));
+    for (const id of this.observed) {
+      if (present.has(id)) continue;
+      this.observed.delete(id);
+      this.inference.remove({ camera_id: id });
+      this.endToEnd.remove({ camera_id: id });
+    }
+    try {
+      return await this.registry.metrics();
+    } finally {
+      this.snapshot = null;
+    }
   }
-  return `${lines.join('\n')}\n`;
 }

@@ -1,41 +1,33 @@
 /**
- * Serves the built web renderer (out/renderer-web) read-only: no path outside the folder, no
- * directory listings, index.html for the root and for routes without a file extension.
+ * Which file of the built web renderer (out/renderer-web) a URL path names: nothing outside the
+ * folder, by `..` or by a symlink that points out of it; regular files only (no FIFOs, devices or
+ * listings); index.html for the root, for folders and for routes without a file extension.
+ * @fastify/static's sendFile then streams it with its content type, ETag and ranges.
  */
-import { createReadStream, existsSync, statSync, type Stats } from 'node:fs';
-import type { ServerResponse } from 'node:http';
+import { realpathSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { contentSecurityPolicy } from '../shared/csp';
 
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.ico': 'image/x-icon',
-  '.webp': 'image/webp',
-  '.woff2': 'font/woff2',
-  '.wasm': 'application/wasm',
-  '.txt': 'text/plain; charset=utf-8',
-};
-
 /**
  * The page may talk only to this server (its API and WebSocket) and may use the camera; no inline
- * scripts, no plugins, no framing.
+ * scripts, no plugins, no framing. `host` is the request's Host header, already checked against
+ * the names this server answers to.
  */
-export function pageCsp(host?: string): string {
+export function pageCsp(checkedHost?: string): string {
   // 'self' covers ws: on the same host in current browsers; the explicit source covers older ones.
-  const socket = host && /^[A-Za-z0-9.\-:[\]]+$/.test(host) ? [`ws://${host}`, `wss://${host}`] : [];
+  const socket = checkedHost && /^[A-Za-z0-9.\-:[\]]+$/.test(checkedHost) ? [`ws://${checkedHost}`, `wss://${checkedHost}`] : [];
   return contentSecurityPolicy({ connect: socket });
 }
 
-export type StaticResult = 'served' | 'not-built' | 'not-found';
+/** Headers of the page itself (index.html). */
+export function pageHeaders(checkedHost?: string): Record<string, string> {
+  return {
+    'Content-Security-Policy': pageCsp(checkedHost),
+    'Referrer-Policy': 'no-referrer',
+    'Permissions-Policy': 'camera=(self), microphone=()',
+    'Cache-Control': 'no-store',
+  };
+}
 
 /** Maps a URL path into `root`; null for anything that would leave it. */
 export function resolveInside(root: string, urlPath: string): string | null {
@@ -47,56 +39,53 @@ export function resolveInside(root: string, urlPath: string): string | null {
   }
   if (decoded.includes('\0')) return null;
   const file = path.resolve(root, `.${path.posix.normalize(`/${decoded}`)}`);
+  return inside(root, file) ? file : null;
+}
+
+function inside(root: string, file: string): boolean {
   const rel = path.relative(root, file);
-  if (rel.startsWith('..') || path.isAbsolute(rel)) return null;
-  return file;
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
-export function serveStatic(
-  root: string,
-  urlPath: string,
-  res: ServerResponse,
-  extraHeaders: Record<string, string> = {},
-  host?: string,
-): StaticResult {
-  const index = path.join(root, 'index.html');
-  if (!existsSync(index)) return 'not-built';
-  let file = resolveInside(root, urlPath);
-  if (file === null) return 'not-found';
-  let stat = statSafe(file);
-  if (stat?.isDirectory()) {
-    file = path.join(file, 'index.html');
-    stat = statSafe(file);
-  }
-  if (!stat?.isFile()) {
-    // Client-side routes (no extension) get the page; a missing asset is a 404.
-    if (path.extname(file) !== '') return 'not-found';
-    file = index;
-    stat = statSafe(file);
-    if (!stat) return 'not-built';
-  }
-  const type = CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
-  const headers: Record<string, string | number> = {
-    'Content-Type': type,
-    'Content-Length': stat.size,
-    'X-Content-Type-Options': 'nosniff',
-    'Cache-Control': file === index ? 'no-store' : 'no-cache',
-    ...extraHeaders,
-  };
-  if (type.startsWith('text/html')) {
-    headers['Content-Security-Policy'] = pageCsp(host);
-    headers['Referrer-Policy'] = 'no-referrer';
-    headers['Permissions-Policy'] = 'camera=(self), microphone=()';
-  }
-  res.writeHead(200, headers);
-  createReadStream(file).pipe(res);
-  return 'served';
-}
+export type StaticTarget =
+  | { kind: 'file'; root: string; relative: string; isPage: boolean }
+  | { kind: 'not-built' }
+  | { kind: 'not-found' };
 
-function statSafe(file: string): Stats | undefined {
+/** The real, regular file `file` leads to, if it stays inside `realRoot`. */
+function realFileInside(realRoot: string, file: string): { real: string; stat: Stats } | null {
+  let real: string;
   try {
-    return statSync(file);
+    real = realpathSync(file);
   } catch {
-    return undefined;
+    return null;
   }
+  if (!inside(realRoot, real)) return null;
+  try {
+    const stat = statSync(real);
+    return stat.isFile() || stat.isDirectory() ? { real, stat } : null;
+  } catch {
+    return null;
+  }
+}
+
+export function staticTarget(root: string, urlPath: string): StaticTarget {
+  let realRoot: string;
+  try {
+    realRoot = realpathSync(root);
+  } catch {
+    return { kind: 'not-built' };
+  }
+  const index = realFileInside(realRoot, path.join(realRoot, 'index.html'));
+  if (!index?.stat.isFile()) return { kind: 'not-built' };
+  const requested = resolveInside(realRoot, urlPath);
+  if (requested === null) return { kind: 'not-found' };
+  let found = realFileInside(realRoot, requested);
+  if (found?.stat.isDirectory()) found = realFileInside(realRoot, path.join(found.real, 'index.html'));
+  if (!found?.stat.isFile()) {
+    // A client-side route (no extension) gets the page; a missing or refused asset is a 404.
+    if (path.extname(requested) !== '') return { kind: 'not-found' };
+    found = index;
+  }
+  return { kind: 'file', root: realRoot, relative: path.relative(realRoot, found.real), isPage: found.real === index.real };
 }

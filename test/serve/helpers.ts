@@ -1,6 +1,7 @@
 /** Starts serve mode as a real child process and talks to it over real sockets. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { WebSocket } from 'ws';
@@ -155,3 +156,39 @@ export class TestClient {
 }
 
 export { pidAlive } from '../support/process';
+
+export interface RawResponse {
+  status: number;
+  headers: string;
+  body: string;
+  /** Everything the server sent, as text. */
+  raw: string;
+}
+
+/**
+ * Sends `text` as it is over a new TCP connection (fetch and http.request normalise paths and
+ * headers) and reads until the server closes, or `timeoutMs` passes.
+ */
+export function rawRequest(port: number, text: string | Buffer, timeoutMs = 10_000): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    let raw = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no complete answer within ${timeoutMs} ms; got ${JSON.stringify(raw.slice(0, 300))}`));
+    }, timeoutMs);
+    socket.setEncoding('latin1');
+    socket.on('data', (c: string) => (raw += c));
+    socket.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      const head = raw.indexOf('\r\n\r\n');
+      const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(raw)?.[1] ?? 0);
+      resolve({ status, headers: head >= 0 ? raw.slice(0, head) : raw, body: head >= 0 ? raw.slice(head + 4) : '', raw });
+    });
+    socket.write(text);
+  });
+}

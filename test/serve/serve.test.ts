@@ -12,7 +12,7 @@ import type { CameraStatus, EngineSnapshot } from '../../src/shared/contracts/en
 import { encodeFrame } from '../../src/shared/contracts/frames';
 import { MAX_WS_MESSAGE_BYTES, WsServerMessage } from '../../src/shared/contracts/ws';
 import type { StatsResponse } from '../../src/serve/metrics';
-import { pidAlive, ROOT, startServe, TestClient, type ServeProcess } from './helpers';
+import { pidAlive, rawRequest, ROOT, startServe, TestClient, type ServeProcess } from './helpers';
 
 let serve: ServeProcess;
 const clients: TestClient[] = [];
@@ -60,24 +60,35 @@ describe('serve mode over HTTP', () => {
     expect((await get(`/api/stats?token=${serve.token}`)).status).toBe(200);
   });
 
-  it('serves the page or says how to build it', async () => {
+  it('serves the page with its CSP and a per-port HttpOnly cookie that lets its assets load', async () => {
+    // serve mode builds the renderer before it prints its URL when it is missing: no 503 here.
     const res = await get('/', bearer());
-    if (res.status === 503) expect(await res.text()).toContain('npm run build:renderer');
-    else {
-      expect(res.status).toBe(200);
-      expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
-      // The page's own assets carry no token: the cookie set with the page lets them load.
-      const page = await get(`/?token=${serve.token}`);
-      const cookie = page.headers.get('set-cookie')!.split(';')[0];
-      expect(cookie).toMatch(/^multicam_token=/);
-      const asset = /(?:src|href)="\.?\/?(assets\/[^"]+)"/.exec(await page.text())?.[1];
-      if (asset) {
-        expect((await get(`/${asset}`)).status).toBe(401);
-        expect((await get(`/${asset}`, { Cookie: cookie })).status).toBe(200);
-      }
-      expect((await get('/api/stats', { Cookie: 'multicam_token=wrong' })).status).toBe(401);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(res.headers.get('content-security-policy')).toContain(`connect-src 'self' ws://127.0.0.1:${serve.port}`);
+    // The page's own assets carry no token: the cookie set with the page lets them load.
+    const page = await get(`/?token=${serve.token}`);
+    const setCookie = page.headers.get('set-cookie')!;
+    expect(setCookie).toMatch(new RegExp(`^multicam_token_${serve.port}=[^;]+; Path=/; HttpOnly; SameSite=Strict$`));
+    const cookie = setCookie.split(';')[0];
+    const asset = /(?:src|href)="\.?\/?(assets\/[^"]+)"/.exec(await page.text())?.[1];
+    expect(asset).toBeTruthy();
+    expect((await get(`/${asset}`)).status).toBe(401);
+    const loaded = await get(`/${asset}`, { Cookie: cookie });
+    expect(loaded.status).toBe(200);
+    expect(loaded.headers.get('x-content-type-options')).toBe('nosniff');
+    expect((await get('/api/stats', { Cookie: `multicam_token_${serve.port}=wrong` })).status).toBe(401);
+    // The cookie of an instance on another port is not this one's.
+    expect((await get('/api/stats', { Cookie: `multicam_token_${serve.port + 1}=${serve.token}` })).status).toBe(401);
+  });
+
+  it('never serves a file outside the renderer folder, whatever the raw path says', async () => {
+    // fetch would normalise ../ away before sending: these go out byte for byte.
+    for (const target of ['/../../package.json', '/assets/../../../package.json', '/%2e%2e/%2e%2e/package.json', '/..%2f..%2fpackage.json', '/.%2e/.%2e/package.json']) {
+      const res = await rawRequest(serve.port, `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${serve.port}\r\nAuthorization: Bearer ${serve.token}\r\nConnection: close\r\n\r\n`);
+      expect(res.body, target).not.toContain('"multicam-recognition"');
+      expect([200, 400, 403, 404], target).toContain(res.status);
     }
-    expect((await get('/../../package.json', bearer())).status).not.toBe(200);
   });
 
   it('GET /api/stats lists each camera with its counters', async () => {
@@ -102,14 +113,15 @@ describe('serve mode over HTTP', () => {
     const text = await res.text();
     const { cameras } = await stats();
     const id = cameras[0].id;
-    expect(text).toMatch(/^# HELP multicam_camera_ips .+$/m);
-    expect(text).toMatch(/^# TYPE multicam_camera_ips gauge$/m);
+    expect(text).toMatch(/^# HELP multicam_camera_inferences_per_second .+$/m);
+    expect(text).toMatch(/^# TYPE multicam_camera_inferences_per_second gauge$/m);
     expect(text).toMatch(/^# TYPE multicam_camera_frames_inferred_total counter$/m);
-    expect(text).toMatch(new RegExp(`^multicam_camera_ips\\{camera_id="${id}",camera_name="Front"\\} [0-9.e+-]+$`, 'm'));
+    expect(text).toMatch(/^# TYPE multicam_camera_inference_duration_seconds histogram$/m);
+    expect(text).toMatch(new RegExp(`^multicam_camera_inferences_per_second\\{camera_id="${id}",camera_name="Front"\\} [0-9.e+-]+$`, 'm'));
     // Every sample line is `name{labels} number` or `name number`.
     for (const line of text.trimEnd().split('\n')) {
       if (line.startsWith('#')) expect(line).toMatch(/^# (HELP|TYPE) [a-z0-9_]+ .+$/);
-      else expect(line).toMatch(/^[a-z0-9_]+(\{[^}]*\})? (-?[0-9.e+-]+|NaN|[+-]Inf)$/);
+      else if (line !== '') expect(line).toMatch(/^[a-z0-9_]+(\{[^}]*\})? (-?[0-9.e+-]+|NaN|[+-]Inf)$/);
     }
   });
 });

@@ -1,13 +1,13 @@
 /** The pure parts of serve mode: access rules, capture assignment, metrics text, static paths. */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isLoopbackHost, originAllowed, tokenMatches } from '../../src/serve/auth';
+import { allowedHostNames, authorize, hostAllowed, isLoopbackHost, originAllowed, tokenCookie, tokenCookieName, tokenMatches } from '../../src/serve/auth';
 import { CaptureAssignments } from '../../src/engine/capture';
-import { escapeLabelValue, prometheusText, statsFromSnapshot } from '../../src/serve/metrics';
+import { ServeMetrics, statsFromSnapshot } from '../../src/serve/metrics';
 import { resolveInside } from '../../src/serve/static-files';
 import type { CameraStatus, EngineSnapshot } from '../../src/shared/contracts/engine-api';
 
-describe('tokens and origins', () => {
+describe('tokens, hosts and origins', () => {
   it('matches only the exact token', () => {
     expect(tokenMatches('abc', 'abc')).toBe(true);
     expect(tokenMatches('abc', 'abcd')).toBe(false);
@@ -15,17 +15,44 @@ describe('tokens and origins', () => {
     expect(tokenMatches('abc', null)).toBe(false);
   });
 
-  it('accepts no Origin or the server itself, refuses anything else', () => {
-    expect(originAllowed(undefined, '127.0.0.1', 8000, '127.0.0.1:8000')).toBe(true);
-    expect(originAllowed('http://127.0.0.1:8000', '127.0.0.1', 8000, undefined)).toBe(true);
-    expect(originAllowed('http://localhost:8000', '127.0.0.1', 8000, undefined)).toBe(true);
-    expect(originAllowed('http://127.0.0.1:8001', '127.0.0.1', 8000, undefined)).toBe(false);
-    expect(originAllowed('http://evil.example', '127.0.0.1', 8000, 'evil.example')).toBe(false);
-    expect(originAllowed('null', '127.0.0.1', 8000, undefined)).toBe(false);
-    expect(originAllowed('file:///x', '127.0.0.1', 8000, undefined)).toBe(false);
-    expect(originAllowed('http://192.168.1.5:8000', '192.168.1.5', 8000, '192.168.1.5:8000')).toBe(true);
-    expect(originAllowed('http://localhost:8000', '192.168.1.5', 8000, undefined)).toBe(false);
-    expect(originAllowed('http://box.lan:8000', '0.0.0.0', 8000, 'box.lan:8000')).toBe(true);
+  it('takes the token from the header, the query or the cookie named after the port', () => {
+    const token = 'x'.repeat(32);
+    expect(authorize({ authorization: `Bearer ${token}`, query: null }, token, 8000)).toBe('header');
+    expect(authorize({ query: token }, token, 8000)).toBe('query');
+    expect(authorize({ query: null, cookie: `a=b; ${tokenCookieName(8000)}=${token}` }, token, 8000)).toBe('cookie');
+    // Another instance's cookie (another port) is not this one's.
+    expect(authorize({ query: null, cookie: `${tokenCookieName(8001)}=${token}` }, token, 8000)).toBeNull();
+    expect(authorize({ query: null, cookie: `multicam_token=${token}` }, token, 8000)).toBeNull();
+    expect(tokenCookie(token, 8000)).toMatch(/^multicam_token_8000=x+; Path=\/; HttpOnly; SameSite=Strict$/);
+  });
+
+  it('answers only to its own host names and the ones allowed', () => {
+    const loopback = allowedHostNames('127.0.0.1');
+    for (const h of ['127.0.0.1:8000', 'localhost:8000', '[::1]:8000', 'LOCALHOST', 'localhost.:8000']) expect(hostAllowed(h, loopback)).toBe(true);
+    for (const h of ['evil.example:8000', 'evil.example', '', undefined, '127.0.0.1:8000, evil', 'user@127.0.0.1', '127.0.0.1:99999']) {
+      expect(hostAllowed(h, loopback)).toBe(false);
+    }
+    const lan = allowedHostNames('192.168.1.5');
+    expect(hostAllowed('192.168.1.5:8000', lan)).toBe(true);
+    expect(hostAllowed('localhost:8000', lan)).toBe(false);
+    // Bound everywhere: loopback and the machine's addresses, never an arbitrary name.
+    const everywhere = allowedHostNames('0.0.0.0');
+    expect(hostAllowed('127.0.0.1:8000', everywhere)).toBe(true);
+    expect(hostAllowed('box.lan:8000', everywhere)).toBe(false);
+    expect(hostAllowed('box.lan:8000', allowedHostNames('0.0.0.0', ['box.lan']))).toBe(true);
+  });
+
+  it('accepts no Origin or the origin the Host names, refuses anything else', () => {
+    expect(originAllowed(undefined, '127.0.0.1:8000')).toBe(true);
+    expect(originAllowed('http://127.0.0.1:8000', '127.0.0.1:8000')).toBe(true);
+    expect(originAllowed('http://localhost:8000', 'localhost:8000')).toBe(true);
+    expect(originAllowed('http://localhost:8000', '127.0.0.1:8000')).toBe(false);
+    expect(originAllowed('http://127.0.0.1:8001', '127.0.0.1:8000')).toBe(false);
+    expect(originAllowed('http://evil.example', '127.0.0.1:8000')).toBe(false);
+    expect(originAllowed('null', '127.0.0.1:8000')).toBe(false);
+    expect(originAllowed('file:///x', '127.0.0.1:8000')).toBe(false);
+    expect(originAllowed('https://box.lan', 'box.lan')).toBe(true);
+    expect(originAllowed('http://box.lan', 'box.lan:443')).toBe(false);
   });
 
   it('knows loopback hosts', () => {
@@ -92,6 +119,7 @@ describe('metrics', () => {
     cameras: [camera({}), camera({ id: 'cam-2', name: 'Back "door"\\\n', state: 'error', pid: null })],
     settings: { threadsPerInterpreter: 'auto', delegate: 'xnnpack', maxInFlight: 1 },
   };
+  const server = { clients: 1, invalidMessages: 3, framesOverRate: 0, clientPauses: 0 };
 
   it('maps the snapshot to /api/stats', () => {
     const stats = statsFromSnapshot(snapshot);
@@ -99,13 +127,23 @@ describe('metrics', () => {
     expect(stats.cameras[1].pid).toBeNull();
   });
 
-  it('escapes label values and writes HELP and TYPE once per metric', () => {
-    expect(escapeLabelValue('a"b\\c\nd')).toBe('a\\"b\\\\c\\nd');
-    const text = prometheusText(snapshot);
-    expect(text).toContain('multicam_camera_ips{camera_id="cam-2",camera_name="Back \\"door\\"\\\\\\n"} 9.5');
-    expect(text.match(/^# TYPE multicam_camera_ips gauge$/gm)).toHaveLength(1);
+  it('writes Prometheus text with escaped labels, base units and latency histograms', async () => {
+    const metrics = new ServeMetrics({ snapshot: () => snapshot, server: () => server });
+    metrics.observe({ type: 'result', cameraId: 'cam-1', frameId: 1, detections: [], inferMs: 1.5, endToEndMs: 4, sourceWidth: 1, sourceHeight: 1 });
+    const text = await metrics.text();
+    expect(text).toContain('multicam_camera_inferences_per_second{camera_id="cam-2",camera_name="Back \\"door\\"\\\\\\n"} 9.5');
+    expect(text.match(/^# TYPE multicam_camera_inferences_per_second gauge$/gm)).toHaveLength(1);
     expect(text).toContain('multicam_camera_state{camera_id="cam-2",camera_name="Back \\"door\\"\\\\\\n",state="error"} 1');
-    expect(text.endsWith('\n')).toBe(true);
+    expect(text).toMatch(/^multicam_camera_cpu_ratio\{camera_id="cam-1",camera_name="Front"\} 0\.5$/m);
+    expect(text).toMatch(/^# TYPE multicam_camera_inference_duration_seconds histogram$/m);
+    expect(text).toMatch(/^multicam_camera_inference_duration_seconds_bucket\{le="0\.002",camera_id="cam-1"\} 1$/m);
+    expect(text).toMatch(/^multicam_camera_inference_duration_seconds_bucket\{le="0\.001",camera_id="cam-1"\} 0$/m);
+    expect(text).toMatch(/^multicam_ws_invalid_messages_total 3$/m);
+    expect(text).not.toMatch(/_ms\b|p50|p95/);
+    // A camera that is gone takes its latency series with it.
+    const empty = new ServeMetrics({ snapshot: () => ({ ...snapshot, cameras: [] }), server: () => server });
+    empty.observe({ type: 'result', cameraId: 'cam-9', frameId: 1, detections: [], inferMs: 1, endToEndMs: 1, sourceWidth: 1, sourceHeight: 1 });
+    expect(await empty.text()).not.toContain('cam-9');
   });
 });
 

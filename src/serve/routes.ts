@@ -1,0 +1,64 @@
+/**
+ * Serve mode's routes, behind the access hook in server.ts: the counters (/api/stats, /metrics),
+ * the WebSocket (/ws, one ClientSession per socket) and the built renderer (everything else).
+ */
+import type { FastifyInstance } from 'fastify';
+import { tokenCookie } from './auth';
+import type { CameraRateLimits } from './flow-limits';
+import { statsFromSnapshot } from './metrics';
+import { refuse, type ServeServer } from './server';
+import { ClientSession } from './session';
+import { pageHeaders, staticTarget } from './static-files';
+
+export interface RouteContext {
+  server: ServeServer;
+  rendererDir: string;
+  cameraLimits: CameraRateLimits;
+  log: (line: string) => void;
+}
+
+export function registerRoutes(app: FastifyInstance, context: RouteContext): void {
+  const { server } = context;
+  let nextClientId = 1;
+
+  app.get('/api/stats', async (_request, reply) => {
+    const stats = statsFromSnapshot(server.options.engine.snapshot(), server.serverCounters());
+    return reply.header('Cache-Control', 'no-store').send(stats);
+  });
+
+  app.get('/metrics', async (_request, reply) => {
+    const text = await server.metrics.text();
+    return reply.header('Content-Type', server.metrics.contentType).header('Cache-Control', 'no-store').send(text);
+  });
+
+  app.route({
+    method: 'GET',
+    url: '/ws',
+    handler: (_request, reply) => refuse(reply, 426, 'this path takes WebSocket upgrades only', { Upgrade: 'websocket' }),
+    wsHandler: (socket) => {
+      const session = new ClientSession(nextClientId++, socket, {
+        engine: server.options.engine,
+        limits: context.cameraLimits,
+        counters: server.counters,
+        onFrameReply: (message) => server.metrics.observe(message),
+        log: context.log,
+      });
+      server.sessions.add(session);
+      session.start(() => server.sessions.delete(session));
+    },
+  });
+
+  app.get('/*', async (request, reply) => {
+    // An upgrade anywhere but /ws is not a WebSocket this server offers.
+    if (request.ws) return refuse(reply, 404, 'not found');
+    const target = staticTarget(context.rendererDir, request.url.split('?')[0]);
+    if (target.kind === 'not-built') return refuse(reply, 503, 'The web renderer is not built: run `npm run build:renderer`, then reload.');
+    if (target.kind === 'not-found') return refuse(reply, 404, 'not found');
+    // The page's own scripts and styles carry no token: the cookie set with the page covers them.
+    if (request.tokenSource !== 'cookie') reply.header('Set-Cookie', tokenCookie(server.token, server.boundPort));
+    reply.header('X-Content-Type-Options', 'nosniff');
+    if (target.isPage) reply.headers(pageHeaders(request.headers.host));
+    else reply.header('Cache-Control', 'no-cache');
+    return reply.sendFile(target.relative, target.root, { cacheControl: false });
+  });
+}

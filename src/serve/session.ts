@@ -1,0 +1,165 @@
+/**
+ * One page (or script) on serve mode's WebSocket: maps the socket to a RendererClient of the
+ * engine. Text messages are API requests (validated here, answered under their id); binary
+ * messages are frames, held to their camera's rate (flow-limits.ts) and then handed to the engine
+ * untouched. Events and frame replies go back as JSON (src/shared/contracts/ws.ts).
+ */
+import { WebSocket, type RawData } from 'ws';
+import type { ApiEvent } from '../shared/contracts/engine-api';
+import { peekFrame, type FrameChannelInbound } from '../shared/contracts/frames';
+import { MAX_WS_MESSAGE_BYTES, WsClientMessage, type WsServerMessage } from '../shared/contracts/ws';
+import type { RendererClient, RendererEngine } from './engine-port';
+import { TurnTaker, type CameraRateLimits } from './flow-limits';
+
+/** A client that stops reading gets no snapshots until it catches up; replies still go out. */
+const MAX_BUFFERED_FOR_EVENTS = 4 * 1024 * 1024;
+/** Invalid messages logged per client before only every thousandth is. */
+const LOGGED_INVALID = 5;
+
+/** Counters shared by every session of one server. */
+export interface SessionCounters {
+  invalidMessages: number;
+  /** Frames answered as rejected because their camera was over its maxFps. */
+  framesOverRate: number;
+  /** Turns a client had to wait so the others could go first. */
+  clientPauses: number;
+}
+
+export interface SessionContext {
+  engine: RendererEngine;
+  limits: CameraRateLimits;
+  counters: SessionCounters;
+  /** Every frame reply this server sends (for the latency histograms). */
+  onFrameReply?: (message: FrameChannelInbound) => void;
+  log: (line: string) => void;
+}
+
+export class ClientSession implements RendererClient {
+  /** Cleared by each ping, set by each pong: a page that stops answering is dropped. */
+  alive = true;
+  private invalidMessages = 0;
+  private disconnect: (() => void) | null = null;
+  private readonly turns: TurnTaker;
+
+  constructor(
+    readonly id: number,
+    readonly socket: WebSocket,
+    private readonly context: SessionContext,
+  ) {
+    this.turns = new TurnTaker(
+      () => {
+        context.counters.clientPauses++;
+        socket.pause();
+      },
+      () => socket.resume(),
+    );
+  }
+
+  /** Wires the socket's events and connects to the engine; `onClose` runs once when it ends. */
+  start(onClose: () => void): void {
+    const { socket, context } = this;
+    socket.on('message', (data, isBinary) => this.onMessage(data, isBinary));
+    socket.on('pong', () => (this.alive = true));
+    socket.on('error', (err) => context.log(`serve: client ${this.id}: ${err.message}`));
+    socket.on('close', (code) => {
+      if (code === 1009) context.log(`serve: client ${this.id} sent a message over ${MAX_WS_MESSAGE_BYTES} bytes; its socket was closed`);
+      this.disconnect?.();
+      this.disconnect = null;
+      onClose();
+    });
+    this.disconnect = context.engine.connect(this);
+  }
+
+  sendEvent(event: ApiEvent, optional: boolean): void {
+    this.send({ kind: 'event', event }, optional);
+  }
+
+  sendFrameReply(message: FrameChannelInbound): void {
+    this.context.onFrameReply?.(message);
+    this.send({ kind: 'frame', message });
+  }
+
+  /** Pings, or ends a client that did not answer the last ping. */
+  checkAlive(): void {
+    if (!this.alive) {
+      this.context.log(`serve: client ${this.id} stopped answering; dropping it`);
+      this.socket.terminate();
+      return;
+    }
+    this.alive = false;
+    this.socket.ping();
+  }
+
+  private send(message: WsServerMessage, optional = false): void {
+    if (this.socket.readyState !== WebSocket.OPEN) return;
+    if (optional && this.socket.bufferedAmount > MAX_BUFFERED_FOR_EVENTS) return;
+    this.socket.send(JSON.stringify(message));
+  }
+
+  private onMessage(data: RawData, isBinary: boolean): void {
+    this.turns.count();
+    const bytes = toBytes(data);
+    if (isBinary) this.onFrame(bytes);
+    else void this.onText(bytes);
+  }
+
+  private async onText(bytes: Uint8Array): Promise<void> {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+    } catch {
+      return this.invalid('text message is not JSON');
+    }
+    const parsed = WsClientMessage.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const error = `invalid message: ${issue?.message ?? 'not a request'}${issue?.path.length ? ` at ${issue.path.join('.')}` : ''}`;
+      this.invalid(error);
+      const id = (raw as { id?: unknown } | null)?.id;
+      // Only an id the protocol allows can be answered (WsServerMessage ids are safe integers).
+      if (typeof id === 'number' && Number.isSafeInteger(id) && id >= 0) {
+        this.send({ kind: 'response', id, response: { ok: false, error: error.slice(0, 2000) } });
+      }
+      return;
+    }
+    const response = await this.context.engine.handle(parsed.data.request);
+    this.send({ kind: 'response', id: parsed.data.id, response });
+  }
+
+  /**
+   * A frame is held to its camera's rate before anything else (main reads only its camera and
+   * frame id), then goes to the camera's worker untouched; the worker validates it and answers.
+   */
+  private onFrame(bytes: Uint8Array): void {
+    const head = peekFrame(bytes);
+    if (!head) return this.invalid('frame rejected: its header does not name a camera and a frame id');
+    const { cameraId, frameId } = head;
+    if (!this.context.limits.allow(cameraId)) {
+      this.context.counters.framesOverRate++;
+      this.sendFrameReply({
+        type: 'frame-dropped',
+        cameraId,
+        frameId,
+        reason: 'rejected',
+        message: `camera ${cameraId} takes at most ${this.context.limits.fpsOf(cameraId)} frames a second (its maxFps)`,
+      });
+      return;
+    }
+    const error = this.context.engine.submitFrame(this, bytes);
+    if (error) this.invalid(error);
+  }
+
+  private invalid(reason: string): void {
+    this.invalidMessages++;
+    this.context.counters.invalidMessages++;
+    if (this.invalidMessages <= LOGGED_INVALID || this.invalidMessages % 1000 === 0) {
+      this.context.log(`serve: client ${this.id}: ${reason} (${this.invalidMessages} invalid so far)`);
+    }
+  }
+}
+
+function toBytes(data: RawData): Uint8Array {
+  if (Array.isArray(data)) return Buffer.concat(data);
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return data;
+}
