@@ -4,7 +4,8 @@
  *
  * Electron's binary is downloaded by its postinstall script; where that cannot happen (offline
  * machines) require('electron') throws or names a file that does not exist. Then this prints one
- * line saying so and starts serve mode, building the web renderer first if it is not built yet.
+ * line saying so and starts serve mode in this process (which builds the web renderer first if it
+ * is not built yet).
  * Arguments after `--` go to serve mode (e.g. `npm start -- --port 0`) or to electron-vite.
  *
  * stdout carries only what the started program prints (serve mode: its URL line); everything
@@ -60,6 +61,13 @@ function run(command, commandArgs, stdio) {
     const forward = (signal) => child.kill(signal);
     process.on('SIGINT', forward);
     process.on('SIGTERM', forward);
+    // npm's shell dies on SIGTERM without passing it on: when the process that started this one
+    // goes, the child is stopped as if it had been signalled.
+    const parent = process.ppid;
+    const watch = setInterval(() => {
+      if (process.ppid !== parent) forward('SIGTERM');
+    }, 500);
+    watch.unref();
     child.on('error', (err) => {
       process.stderr.write(`start: cannot run ${command}: ${err.message}\n`);
       resolve(1);
@@ -67,6 +75,7 @@ function run(command, commandArgs, stdio) {
     child.on('exit', (code, signal) => {
       process.off('SIGINT', forward);
       process.off('SIGTERM', forward);
+      clearInterval(watch);
       resolve(code ?? (signal ? 1 : 0));
     });
   });
@@ -78,15 +87,13 @@ async function main() {
     return run(process.execPath, [binOf('electron-vite', 'electron-vite'), 'preview', ...args], 'inherit');
   }
   process.stderr.write('Electron runtime is not installed (it cannot be downloaded on this machine); starting serve mode instead\n');
-  if (!existsSync(path.join(root, 'out', 'renderer-web', 'index.html'))) {
-    // Build output goes to stderr: stdout is for the URL line alone.
-    const code = await run(process.execPath, [binOf('vite', 'vite'), 'build', '--config', 'vite.renderer.config.ts'], ['ignore', process.stderr, 'inherit']);
-    if (code !== 0) {
-      process.stderr.write('start: building the web renderer failed; serve mode will answer 503 until `npm run build:renderer` succeeds\n');
-    }
-  }
-  const tsx = pathToFileURL(path.join(path.dirname(require.resolve('tsx/package.json')), 'dist', 'loader.mjs')).href;
-  return run(process.execPath, ['--import', tsx, path.join(root, 'src', 'serve', 'cli.ts'), ...args], 'inherit');
+  // Serve mode runs in this process (tsx compiles its TypeScript on the fly), so SIGTERM and
+  // SIGINT reach it directly; it builds the web renderer first when it is missing.
+  const { register } = await import(pathToFileURL(path.join(path.dirname(require.resolve('tsx/package.json')), 'dist', 'esm', 'api', 'index.mjs')).href);
+  register();
+  await import(pathToFileURL(path.join(root, 'src', 'serve', 'cli.ts')).href);
+  return undefined;
 }
 
-process.exitCode = await main();
+const code = await main();
+if (code !== undefined) process.exitCode = code;

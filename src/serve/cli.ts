@@ -1,79 +1,89 @@
 /**
  * Serve mode: the app in a browser, without Electron.
  *
- *   npm run serve -- [--port N] [--host H] [--config FILE]
+ *   npm run serve -- [--port N] [--host H] [--allow-host NAME]... [--config FILE] [--new-token]
  *
- * Prints one line on stdout, the URL to open (it carries the access token); everything else goes
- * to stderr. SIGTERM or SIGINT stops every camera worker, then the process exits 0.
+ * Prints one line on stdout, the URL to open (it carries the access token, the same one each
+ * start); everything else goes to stderr. SIGTERM or SIGINT stops every camera worker, then the
+ * process exits 0; so does the end of the process that started it (npm's shell does not pass
+ * signals on, so a stopped `npm run serve` must not leave serve mode behind).
  */
+import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { defaultConfigFile } from '../engine/config/location';
 import { EngineHost } from '../engine/host';
 import { NodeLauncher } from '../engine/node-launcher';
 import { projectRoot } from '../engine/paths';
-import { isLoopbackHost } from './auth';
-import { ServeServer } from './server';
-
-const USAGE = `usage: npm run serve -- [--port N] [--host H] [--config FILE]
-
-  --port N       port to listen on (0 picks a free one; default 5180)
-  --host H       address to listen on (default 127.0.0.1)
-  --config FILE  configuration file (AppConfig JSON); changes are saved there
-                 (default ${defaultConfigFile()})
-`;
+import { parseServeArgs, USAGE, UsageError, type ServeArgs } from './args';
+import { isLoopbackHost, isWildcardHost } from './auth';
+import { describePortInUse, listenWithFallback } from './listen';
+import { ensureRendererBuilt } from './renderer-build';
+import { loadOrCreateToken } from './token-store';
 
 function log(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
-function parse(): { port: number; host: string; config: string } {
-  let values;
+function fail(message: string, code = 2): never {
+  process.stderr.write(`serve: ${message}\n`);
+  process.exit(code);
+}
+
+function parse(): ServeArgs {
   try {
-    ({ values } = parseArgs({
-      options: {
-        port: { type: 'string', short: 'p', default: '5180' },
-        host: { type: 'string', default: '127.0.0.1' },
-        config: { type: 'string', short: 'c' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
+    const args = parseServeArgs(process.argv.slice(2));
+    if (args === 'help') {
+      process.stderr.write(USAGE);
+      process.exit(0);
+    }
+    return args;
   } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n\n${USAGE}`);
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`${err.message}\n\n${USAGE}`);
     process.exit(2);
   }
-  if (values.help) {
-    process.stderr.write(USAGE);
-    process.exit(0);
+}
+
+/** A FIFO or a device would block the first read forever: only a regular file (or none) will do. */
+function checkConfigFile(file: string): void {
+  let stat;
+  try {
+    stat = statSync(file);
+  } catch {
+    return; // missing: created on the first save; unreadable: the config store says why
   }
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    process.stderr.write(`--port must be a whole number from 0 to 65535, not ${values.port}\n`);
-    process.exit(2);
-  }
-  return { port, host: values.host!, config: path.resolve(values.config ?? defaultConfigFile()) };
+  if (stat.isDirectory()) fail(`--config ${file} is a folder; name a file in it (e.g. ${path.join(file, 'config.json')})`);
+  if (!stat.isFile()) fail(`--config ${file} is not a regular file (a FIFO, socket or device); name a JSON file`);
 }
 
 async function main(): Promise<void> {
   const args = parse();
-  const engine = new EngineHost({ configFile: args.config, launcher: new NodeLauncher(), log });
-  log(`serve: pid ${process.pid}, configuration ${args.config}`);
-  const server = new ServeServer({ engine, host: args.host, port: args.port, rendererDir: path.join(projectRoot(), 'out', 'renderer-web'), log });
+  checkConfigFile(args.config);
+  const dataDir = path.dirname(args.config);
+  let token;
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    token = loadOrCreateToken(dataDir, args.newToken);
+  } catch (err) {
+    fail(`cannot keep the access token in ${dataDir}: ${(err as Error).message}`, 1);
+  }
+  log(`serve: pid ${process.pid}, configuration ${args.config}, ${token.note}`);
 
+  let engine: EngineHost | null = null;
+  let stopServer: (() => Promise<void>) | null = null;
+  const building = new AbortController();
   let stopping = false;
-  const shutdown = (signal: string) => {
+  const shutdown = (why: string) => {
     if (stopping) {
-      log(`serve: ${signal} again, exiting without waiting`);
+      log(`serve: ${why} again, exiting without waiting`);
       process.exit(1);
     }
     stopping = true;
-    log(`serve: ${signal}, stopping the camera workers`);
+    log(`serve: ${why}, stopping the camera workers`);
+    building.abort();
     void (async () => {
       try {
-        await engine.stop();
-        await server.close();
+        await engine?.stop();
+        await stopServer?.();
       } catch (err) {
         log(`serve: error while stopping: ${(err as Error).message}`);
       }
@@ -82,18 +92,32 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  // npm runs scripts through a shell that dies on SIGTERM without passing it on: when the process
+  // that started this one goes, this one stops too.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) shutdown('the process that started serve mode exited');
+  }, 500).unref();
 
+  const root = projectRoot();
+  const rendererDir = path.join(root, 'out', 'renderer-web');
+  await ensureRendererBuilt(root, rendererDir, log, building.signal);
+  if (stopping) return;
+
+  engine = new EngineHost({ configFile: args.config, launcher: new NodeLauncher(), log });
+  let server;
   try {
-    await server.listen();
+    server = await listenWithFallback(args, { engine, rendererDir, token: token.token, allowHosts: args.allowHosts, log });
   } catch (err) {
-    log(`serve: cannot listen on ${args.host}:${args.port}: ${(err as Error).message}`);
+    log(`serve: ${await describePortInUse(err, args)}`);
     await engine.stop();
     process.exit(1);
   }
+  stopServer = () => server.close();
+  if (stopping) return;
   if (!isLoopbackHost(args.host)) {
-    log(
-      `serve: WARNING: listening on ${args.host}, not on loopback: anyone who can reach this address and has the token can see the cameras.`,
-    );
+    const where = isWildcardHost(args.host) ? 'every interface' : args.host;
+    log(`serve: WARNING: listening on ${where}, not on loopback: anyone who can reach this address and has the token can see the cameras.`);
   }
   engine.start();
   process.stdout.write(`${server.url}\n`);

@@ -26,8 +26,12 @@ export interface ServeProcess {
   kill(): void;
 }
 
-export async function startServe(config: unknown, extraArgs: string[] = []): Promise<ServeProcess> {
-  const dir = tempDir('multicam-serve-');
+/**
+ * Starts serve mode with `config` in a new temporary folder (removed when the test file ends), or
+ * in `dir` when given.
+ */
+export async function startServe(config: unknown, extraArgs: string[] = [], dir?: string): Promise<ServeProcess> {
+  dir ??= tempDir('multicam-serve-');
   const configFile = path.join(dir, 'config.json');
   writeFileSync(configFile, typeof config === 'string' ? config : JSON.stringify(config));
   const child = spawn('npx', ['tsx', 'src/serve/cli.ts', '--port', '0', '--config', configFile, ...extraArgs], {
