@@ -59,6 +59,7 @@ export function describeCamera(camera: Camera): CameraStatus {
     rssBytes: s.rssBytes,
     cpuPercent: s.cpuPercent,
     stageP50Ms: s.stageP50Ms,
+    labels: camera.config.labels,
     nextRestartAt: camera.nextRestartAt,
   };
 }

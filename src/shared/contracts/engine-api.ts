@@ -44,6 +44,8 @@ export const CameraStatus = z.object({
   cpuPercent: z.number(),
   /** Two-stage models: median detector and landmark-stage time per frame. */
   stageP50Ms: z.tuple([z.number(), z.number()]).optional(),
+  /** The labels this camera reports, when it chose (absent: the model's default choice). */
+  labels: z.array(z.string()).optional(),
   nextRestartAt: z.number().optional(),
 });
 export type CameraStatus = z.infer<typeof CameraStatus>;

@@ -11,6 +11,7 @@ import { listVideoInputs, PermissionDeniedError, toCaptureError } from '../captu
 import { useEngine } from '../context';
 import { errorMessage } from '../state/engine';
 import { store } from '../state/store';
+import { ModelPicker } from './ModelPicker';
 import { ENGINE_KIND_LABELS, EngineSourceFields, engineSourceFrom, initialEngineValues, type EngineKind } from './EngineSourceFields';
 
 type SourceKind = 'webcam' | 'video' | 'image' | EngineKind;
@@ -51,15 +52,20 @@ export function CameraDialog({ editId, onClose }: { editId: string | null; onClo
   const [deviceId, setDeviceId] = useState('');
   const [file, setFile] = useState<File | null>(null);
   const [model, setModel] = useState(editing?.model ?? '');
+  const [labels, setLabels] = useState<string[] | undefined>(editing?.labels);
   const [threshold, setThreshold] = useState(String(editing?.scoreThreshold ?? 0.5));
   const [maxFps, setMaxFps] = useState(editing?.maxFps ? String(editing.maxFps) : '');
   const [engineValues, setEngineValues] = useState(() => initialEngineValues(editing?.source));
   const [error, setError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
 
+  // The first model is preselected once; after that an empty choice is the user's (a path to type).
+  const [defaulted, setDefaulted] = useState(false);
   useEffect(() => {
-    if (!model && models.length > 0) setModel(models[0].name);
-  }, [models, model]);
+    if (defaulted || models.length === 0) return;
+    setDefaulted(true);
+    if (!model) setModel(models[0].name);
+  }, [models, model, defaulted]);
 
   const loadDevices = async (): Promise<void> => {
     setDeviceError(null);
@@ -126,7 +132,7 @@ export function CameraDialog({ editId, onClose }: { editId: string | null; onClo
           source = { kind: 'image', url: await imageToDataUrl(file) };
         }
       }
-      const fields = { name: name.trim().slice(0, 100), model: model || undefined, scoreThreshold, maxFps: fps };
+      const fields = { name: name.trim().slice(0, 100), model: model || undefined, scoreThreshold, maxFps: fps, labels };
       if (editing) {
         await bridge.request({ method: 'updateCamera', id: editing.id, patch: source ? { ...fields, source } : fields });
       } else {
@@ -206,18 +212,7 @@ export function CameraDialog({ editId, onClose }: { editId: string | null; onClo
             </label>
           )}
         </fieldset>
-        <label>
-          Model
-          <select data-testid="model-select" value={model} onChange={(e) => setModel(e.target.value)}>
-            {models.length === 0 && <option value="">Loading models…</option>}
-            {models.map((m) => (
-              <option key={m.name} value={m.name}>
-                {m.title} ({m.inputWidth}×{m.inputHeight})
-              </option>
-            ))}
-            {model && !models.some((m) => m.name === model) && <option value={model}>{model}</option>}
-          </select>
-        </label>
+        <ModelPicker models={models} model={model} onModel={setModel} labels={labels} onLabels={setLabels} />
         <label>
           Score threshold
           <input data-testid="threshold-input" type="number" min={0} max={1} step={0.05} value={threshold} onChange={(e) => setThreshold(e.target.value)} />

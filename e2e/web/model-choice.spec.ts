@@ -1,0 +1,57 @@
+/**
+ * Choosing a model in the camera dialog (serve mode, Chromium's fake camera): every model with
+ * what it recognises, the labels a camera keeps for the objects model, saved in the configuration
+ * and run by the camera's worker.
+ */
+import type { BrowserContext, Page } from '@playwright/test';
+import { expect, SLOW, test, tile } from '../support/fixtures';
+import { startServe, type ServeHandle } from '../support/serve';
+
+let serve: ServeHandle;
+let context: BrowserContext;
+let page: Page;
+
+test.beforeAll(async ({ browser }) => {
+  serve = await startServe();
+  context = await browser.newContext();
+  page = await context.newPage();
+  await page.goto(serve.url);
+  await expect(page.getByTestId('connection')).toContainText('connected');
+});
+
+test.afterAll(async () => {
+  try {
+    await context?.close();
+  } finally {
+    await serve?.stop();
+  }
+});
+
+test('the dialog lists every model, and an objects camera keeps the labels chosen', async () => {
+  test.setTimeout(240_000);
+  await page.getByTestId('add-camera').click();
+  const dialog = page.getByTestId('camera-dialog');
+  await dialog.getByTestId('camera-name-input').fill('Porch');
+  const models = dialog.getByTestId('model-select');
+  await expect(models.locator('option').first()).not.toHaveText(/Loading models/);
+  const options = await models.locator('option').allTextContents();
+  for (const title of ['BlazeFace short-range', 'SSD MobileNetV2', 'Face mesh', 'Body pose', 'Other .tflite file']) expect(options.join('\n')).toContain(title);
+  await models.selectOption('objects');
+  await expect(dialog.getByTestId('model-recognises')).toContainText('Person, Car');
+  const choice = dialog.getByTestId('label-choice');
+  await expect(choice.getByLabel('Person', { exact: true })).toBeChecked();
+  await expect(choice.getByLabel('Chair', { exact: true })).not.toBeChecked();
+  await choice.getByLabel('Cat', { exact: true }).uncheck();
+  await choice.getByLabel('Chair', { exact: true }).check();
+  await models.selectOption({ label: 'Other .tflite file…' });
+  await expect(dialog.getByTestId('model-path-input')).toBeVisible();
+  await models.selectOption('objects');
+  await expect(dialog.getByTestId('device-select').locator('option').first()).not.toHaveText(/Looking for cameras/, { timeout: 30_000 });
+  await dialog.getByTestId('camera-dialog-submit').click();
+  await expect(dialog).toBeHidden({ timeout: 30_000 });
+  await expect(tile(page, 'Porch').getByTestId('camera-state')).toHaveAttribute('data-state', 'running', { timeout: SLOW });
+  const saved = serve.config().cameras.find((c) => c.name === 'Porch') as { model?: string; labels?: string[] } | undefined;
+  expect(saved?.model).toBe('objects');
+  // The defaults less Cat plus Chair, in the label map's order.
+  expect(saved?.labels).toEqual(['Bicycle', 'Person', 'Chair', 'Vehicle', 'Dog', 'Car']);
+});

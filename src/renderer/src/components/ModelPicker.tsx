@@ -1,0 +1,67 @@
+/**
+ * The model part of the camera dialog: each model's title, frame size, what it recognises and its
+ * speed on this machine (from the engine's calibration, once measured); the labels a camera keeps
+ * for models that have several; and a path to a .tflite of the user's own (on the engine's
+ * machine, with optional labels in NAME.txt beside it).
+ */
+import type { ModelListEntry } from '../../../shared/contracts/engine-api';
+
+const CUSTOM = '__custom__';
+
+export function ModelPicker(props: {
+  models: ModelListEntry[];
+  model: string;
+  onModel: (model: string) => void;
+  labels: string[] | undefined;
+  onLabels: (labels: string[] | undefined) => void;
+}) {
+  const { models, model, onModel, labels, onLabels } = props;
+  const known = models.find((m) => m.name === model);
+  const custom = !!model && !known;
+  const speed = (m: ModelListEntry) => (m.ips ? `, ${m.ips >= 10 ? Math.round(m.ips) : m.ips.toFixed(1)}/s here` : '');
+  const kept = new Set(labels ?? known?.defaultLabels ?? known?.labels ?? []);
+  const toggle = (label: string) => {
+    const next = new Set(kept);
+    if (next.has(label)) next.delete(label);
+    else next.add(label);
+    onLabels(known?.labels.filter((l) => next.has(l)));
+  };
+  return (
+    <>
+      <label>
+        Model
+        <select data-testid="model-select" value={custom ? CUSTOM : model} onChange={(e) => onModel(e.target.value === CUSTOM ? '' : e.target.value)}>
+          {models.length === 0 && <option value="">Loading models…</option>}
+          {models.map((m) => (
+            <option key={m.name} value={m.name}>
+              {m.title} ({m.inputWidth}×{m.inputHeight}
+              {speed(m)})
+            </option>
+          ))}
+          <option value={CUSTOM}>Other .tflite file…</option>
+        </select>
+      </label>
+      {known && (
+        <p className="hint" data-testid="model-recognises">
+          Recognises {known.recognises}.{known.stages === 2 ? ' Two models in turn: a detector, then landmarks on each find.' : ''}
+        </p>
+      )}
+      {(custom || (!known && models.length > 0 && !model)) && (
+        <label>
+          Path of a .tflite file on the engine's machine (labels from NAME.txt beside it)
+          <input data-testid="model-path-input" type="text" value={custom ? model : ''} placeholder="/path/to/model.tflite" onChange={(e) => onModel(e.target.value)} />
+        </label>
+      )}
+      {known && known.labels.length > 1 && (
+        <fieldset className="labels" data-testid="label-choice">
+          <legend>Report these labels</legend>
+          {known.labels.map((label) => (
+            <label key={label} className="inline">
+              <input type="checkbox" checked={kept.has(label)} onChange={() => toggle(label)} /> {label}
+            </label>
+          ))}
+        </fieldset>
+      )}
+    </>
+  );
+}
