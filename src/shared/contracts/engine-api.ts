@@ -8,8 +8,10 @@ import { z } from 'zod';
 import { AppConfig, CameraConfig, CameraSource, DelegateName, EngineSettings } from './config';
 import { CameraId, type FrameChannelInbound, type FrameMessage } from './frames';
 import { ModelDecoder, ModelInfo } from './worker';
+import { FfmpegInfo, type PreviewMessage } from './sources';
 
-export const CameraState = z.enum(['starting', 'running', 'error', 'restarting', 'stopped']);
+/** connecting and no-signal: an engine-side camera's worker runs, its ffmpeg has no picture (yet, or any more). */
+export const CameraState = z.enum(['starting', 'running', 'connecting', 'no-signal', 'error', 'restarting', 'stopped']);
 export type CameraState = z.infer<typeof CameraState>;
 
 /** Per-camera view combining what the supervisor knows with the worker's own counters. */
@@ -47,6 +49,12 @@ export const CameraStatus = z.object({
   /** The labels this camera reports, when it chose (absent: the model's default choice). */
   labels: z.array(z.string()).optional(),
   nextRestartAt: z.number().optional(),
+  /** Engine-side cameras (ffmpeg): decoded frames a second, ffmpeg restarts, its pid, CPU and memory. */
+  fps: z.number().nonnegative().optional(),
+  reconnects: z.number().int().nonnegative().optional(),
+  ffmpegPid: z.number().int().nullable().optional(),
+  ffmpegCpuPercent: z.number().nonnegative().nullable().optional(),
+  ffmpegRssBytes: z.number().nonnegative().nullable().optional(),
 });
 export type CameraStatus = z.infer<typeof CameraStatus>;
 
@@ -58,6 +66,8 @@ export const EngineSnapshot = z.object({
   capacitySource: z.enum(['bench', 'calibration', 'none']),
   cameras: z.array(CameraStatus),
   settings: EngineSettings,
+  /** Which ffmpeg engine-side cameras run (absent where nobody resolved one). */
+  ffmpeg: FfmpegInfo.optional(),
 });
 export type EngineSnapshot = z.infer<typeof EngineSnapshot>;
 
@@ -142,4 +152,6 @@ export interface EngineBridge {
   onEvent(listener: (event: ApiEvent) => void): () => void;
   /** Called with a ready channel whenever the engine (re)starts a camera's worker. */
   onFrameChannel(listener: (channel: FrameChannel) => void): () => void;
+  /** Live-view frames of engine-side cameras, each with the detections of that frame. */
+  onPreview(listener: (preview: PreviewMessage) => void): () => void;
 }

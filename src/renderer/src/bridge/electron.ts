@@ -6,6 +6,7 @@
 import { ApiEvent, ApiResponse, type ApiMethod, type ApiRequest, type ApiResults, type EngineBridge, type FrameChannel } from '../../../shared/contracts/engine-api';
 import { IPC_CHANNELS, type MulticamPreloadApi } from '../../../shared/contracts/desktop-ipc';
 import { CameraId, FrameChannelInbound, parseMessage, type FrameMessage } from '../../../shared/contracts/frames';
+import { PreviewMessage } from '../../../shared/contracts/sources';
 import { Listeners } from './events';
 
 declare global {
@@ -23,8 +24,16 @@ class PortFrameChannel implements FrameChannel {
   constructor(
     readonly cameraId: string,
     private readonly port: MessagePort,
+    onPreview: (preview: PreviewMessage) => void,
   ) {
     port.onmessage = (event: MessageEvent) => {
+      // An engine-side camera's worker sends its live view on the same port.
+      if ((event.data as { type?: unknown } | null)?.type === 'preview') {
+        const preview = PreviewMessage.safeParse(event.data);
+        if (preview.success && preview.data.cameraId === cameraId) onPreview(preview.data);
+        else this.rejected++;
+        return;
+      }
       const parsed = parseMessage(FrameChannelInbound, event.data);
       if (!parsed.ok) {
         this.rejected++;
@@ -70,6 +79,7 @@ function unwrap(raw: unknown): unknown {
 export function createElectronBridge(api: MulticamPreloadApi): EngineBridge {
   const channelListeners = new Listeners<FrameChannel>();
   const channels = new Map<string, PortFrameChannel>();
+  const previews = new Listeners<PreviewMessage>();
 
   window.addEventListener('message', (event: MessageEvent) => {
     // Only main (through the preload, same window) posts ports; pages from elsewhere cannot.
@@ -80,7 +90,7 @@ export function createElectronBridge(api: MulticamPreloadApi): EngineBridge {
     const port = event.ports[0];
     if (!id.success || !port) return;
     channels.get(id.data)?.close();
-    const channel = new PortFrameChannel(id.data, port);
+    const channel = new PortFrameChannel(id.data, port, (p) => previews.emit(p));
     channels.set(id.data, channel);
     channelListeners.emit(channel);
   });
@@ -96,6 +106,9 @@ export function createElectronBridge(api: MulticamPreloadApi): EngineBridge {
         if (parsed.ok) listener(parsed.value);
         else console.warn(`malformed engine event dropped: ${parsed.error}`);
       });
+    },
+    onPreview(listener) {
+      return previews.add(listener);
     },
     onFrameChannel(listener) {
       // A channel that arrived before anyone listened is still live: hand it over.

@@ -1,8 +1,8 @@
 /**
  * Serve mode's bridge: the renderer API over one WebSocket to /ws?token=... (see
  * src/shared/contracts/ws.ts). Requests are JSON envelopes answered by id; frames go out as binary
- * messages; results and drop notices come back as JSON envelopes. Everything received is
- * validated. The socket reconnects by itself; pending requests fail when it drops.
+ * messages; results and drop notices come back as JSON envelopes, and engine-side cameras' live
+ * view as binary messages (sources.ts, encodePreview). Everything received is validated. The socket reconnects by itself; pending requests fail when it drops.
  *
  * There are no ports here, so the bridge makes a FrameChannel per camera itself: a new one whenever
  * the engine reports that camera running under a new worker (pid), and again after a reconnect, so
@@ -13,6 +13,7 @@ import type { FrameChannelInbound } from '../../../shared/contracts/frames';
 import { parseMessage, type FrameMessage } from '../../../shared/contracts/frames';
 import { type EngineSnapshot } from '../../../shared/contracts/engine-api';
 import { encodeFrame } from '../../../shared/contracts/frames';
+import { decodePreview, type PreviewMessage } from '../../../shared/contracts/sources';
 import { WsServerMessage, type WsClientMessage } from '../../../shared/contracts/ws';
 import { Listeners } from './events';
 
@@ -57,6 +58,7 @@ export class WebBridge implements EngineBridge {
   private readonly pending = new Map<number, Pending>();
   private readonly events = new Listeners<ApiEvent>();
   private readonly channelListeners = new Listeners<FrameChannel>();
+  private readonly previews = new Listeners<PreviewMessage>();
   private readonly connectionListeners = new Listeners<ConnectionState>();
   /** Connection attempts that failed in a row (0 while connected). */
   failures = 0;
@@ -107,6 +109,10 @@ export class WebBridge implements EngineBridge {
     return this.events.add(listener);
   }
 
+  onPreview(listener: (preview: PreviewMessage) => void): () => void {
+    return this.previews.add(listener);
+  }
+
   onFrameChannel(listener: (channel: FrameChannel) => void): () => void {
     for (const { channel } of this.channels.values()) if (!channel.closed) listener(channel);
     return this.channelListeners.add(listener);
@@ -153,6 +159,12 @@ export class WebBridge implements EngineBridge {
   }
 
   private onMessage(data: unknown): void {
+    if (data instanceof ArrayBuffer) {
+      const decoded = decodePreview(new Uint8Array(data));
+      if (decoded.ok) this.previews.emit(decoded.preview);
+      else this.rejected++;
+      return;
+    }
     if (typeof data !== 'string') {
       this.rejected++;
       return;

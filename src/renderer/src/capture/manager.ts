@@ -1,6 +1,7 @@
 /**
  * Keeps one CameraCapture per camera in step with the store (cameras, capture assignment, settings)
- * and hands each new FrameChannel to its camera. Lives outside React: tiles only borrow the
+ * and hands each new FrameChannel to its camera. A camera the engine opens itself (stream, file,
+ * device) gets a PreviewPlayer instead, fed by the bridge's previews: this page captures nothing. Lives outside React: tiles only borrow the
  * element a capture draws into.
  */
 import type { EngineBridge, FrameChannel } from '../../../shared/contracts/engine-api';
@@ -9,9 +10,12 @@ import { FrameBatcher } from '../state/schedule';
 import { applyResults, removeCaptureStatus, store, type AppState, type LatestResult } from '../state/store';
 import { Listeners } from '../bridge/events';
 import { CameraCapture, sourceKey, type CaptureTarget } from './camera-capture';
+import { isEngineSource } from '../../../shared/contracts/sources';
+import { PreviewPlayer } from './preview-player';
 
 export class CaptureManager {
   private readonly captures = new Map<string, CameraCapture>();
+  private readonly players = new Map<string, PreviewPlayer>();
   private readonly channels = new Map<string, FrameChannel>();
   private readonly changed = new Listeners<string>();
   private readonly results = new FrameBatcher<string, LatestResult>((batch) => applyResults(batch));
@@ -24,6 +28,7 @@ export class CaptureManager {
       this.channels.set(channel.cameraId, channel);
       this.captures.get(channel.cameraId)?.setChannel(channel);
     });
+    bridge.onPreview((preview) => this.players.get(preview.cameraId)?.show(preview));
     store.subscribe((state) => this.sync(state));
     this.sync(store.getState());
     navigator.mediaDevices?.addEventListener?.('devicechange', () => {
@@ -32,8 +37,13 @@ export class CaptureManager {
   }
 
   /** The element showing this camera's picture (a <video>, or an <img> for a still image). */
-  elementFor(cameraId: string): HTMLVideoElement | HTMLImageElement | null {
-    return this.captures.get(cameraId)?.element ?? null;
+  elementFor(cameraId: string): HTMLVideoElement | HTMLImageElement | HTMLCanvasElement | null {
+    return this.players.get(cameraId)?.element ?? this.captures.get(cameraId)?.element ?? null;
+  }
+
+  /** Live-view frames a second painted for an engine-side camera, or null for a page-captured one. */
+  previewFps(cameraId: string): number | null {
+    return this.players.get(cameraId)?.fps() ?? null;
   }
 
   /** Called with a camera id when its element is replaced (the source changed). */
@@ -51,6 +61,20 @@ export class CaptureManager {
     const seen = new Set<string>();
     for (const status of state.cameras) {
       seen.add(status.id);
+      if (isEngineSource(status.source)) {
+        this.captures.get(status.id)?.dispose();
+        this.captures.delete(status.id);
+        if (!this.players.has(status.id)) {
+          this.players.set(status.id, new PreviewPlayer(status.id, (id, latest) => this.results.push(id, latest)));
+          this.changed.emit(status.id);
+        }
+        continue;
+      }
+      const player = this.players.get(status.id);
+      if (player) {
+        player.dispose();
+        this.players.delete(status.id);
+      }
       const target: CaptureTarget = {
         status,
         assigned: state.assignment === null || state.assignment.includes(status.id),
@@ -70,6 +94,12 @@ export class CaptureManager {
       } else {
         capture.update(target);
       }
+    }
+    for (const [id, player] of this.players) {
+      if (seen.has(id)) continue;
+      player.dispose();
+      this.players.delete(id);
+      this.changed.emit(id);
     }
     for (const [id, capture] of this.captures) {
       if (seen.has(id)) continue;

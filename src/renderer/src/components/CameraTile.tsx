@@ -39,6 +39,9 @@ export function CameraTile({ cameraId, onEdit }: { cameraId: string; onEdit: (id
   const described = describeCamera(status, capture, connection, hasResult);
   const latency = status.endToEndP50Ms > 0 ? status.endToEndP50Ms : status.inferP50Ms;
   const skipped = status.framesSkipped + (capture?.skipped ?? 0);
+  // Engine-side cameras (ffmpeg): the camera's own decoded fps, not this page's capture rate.
+  const engineSide = status.fps !== undefined;
+  const fps = engineSide ? status.fps! : (capture?.fps ?? 0);
 
   const remove = async (): Promise<void> => {
     setBusy(true);
@@ -109,8 +112,8 @@ export function CameraTile({ cameraId, onEdit }: { cameraId: string; onEdit: (id
         {described.text}
       </div>
       <div className="badges">
-        <span className="badge" data-testid="capture-fps" title="Frames this page captured per second">
-          {fmt(capture?.fps ?? 0, 0)} fps
+        <span className="badge" data-testid="capture-fps" title={engineSide ? 'Frames the camera’s ffmpeg decoded per second' : 'Frames this page captured per second'}>
+          {fmt(fps, 0)} fps
         </span>
         <span className="badge" data-testid="ips" data-value={status.ips1s} title="Inferences per second (last second)">
           {fmt(status.ips1s)} inf/s
@@ -121,6 +124,12 @@ export function CameraTile({ cameraId, onEdit }: { cameraId: string; onEdit: (id
         <span className="badge" data-testid="skipped" title="Frames replaced by a newer one before inference">
           {skipped} skipped
         </span>
+        {engineSide && (
+          <span className="badge" data-testid="ffmpeg" title={`ffmpeg pid ${status.ffmpegPid ?? '–'}: CPU and memory; reconnects`}>
+            ffmpeg {status.ffmpegCpuPercent == null ? '–' : `${fmt(status.ffmpegCpuPercent, 0)} %`} ·{' '}
+            {status.ffmpegRssBytes == null ? '–' : `${fmt(status.ffmpegRssBytes / 2 ** 20, 0)} MiB`} · {status.reconnects ?? 0} reconnects
+          </span>
+        )}
         <span className="badge muted" title="Model">
           {status.modelInfo?.name ?? status.model}
         </span>

@@ -2,7 +2,7 @@
 import type { CameraStatus } from '../../../shared/contracts/engine-api';
 import type { CaptureStatus, ConnectionState } from '../state/store';
 
-export type TileState = 'starting' | 'running' | 'restarting' | 'error' | 'disconnected' | 'waiting' | 'stopped';
+export type TileState = 'starting' | 'running' | 'connecting' | 'no-signal' | 'restarting' | 'error' | 'disconnected' | 'waiting' | 'stopped';
 
 export interface TileStateText {
   state: TileState;
@@ -27,6 +27,14 @@ export function describeCamera(
     }
     case 'error':
       return { state: 'error', text: `error: ${status.error ?? 'unknown error'}`, busy: false };
+    case 'connecting':
+      return { state: 'connecting', text: 'connecting to the camera…', busy: true };
+    case 'no-signal':
+      return {
+        state: 'no-signal',
+        text: `no signal: ${status.error ?? 'no picture from the camera'}; retrying${status.reconnects ? ` (${status.reconnects} reconnects)` : ''}`,
+        busy: true,
+      };
     case 'stopped':
       return { state: 'stopped', text: 'stopped', busy: false };
     case 'running':
