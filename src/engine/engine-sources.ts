@@ -1,0 +1,98 @@
+/**
+ * Main's side of cameras the engine opens itself (stream, file, device): which ffmpeg to hand the
+ * workers, what each worker is told about its source, how a worker's source state shows in the
+ * camera's status, and the credential rules. A stream URL's password is stored in the config and
+ * sent to the worker, and nowhere else: everything that leaves main (status, snapshots, config
+ * events, /api/stats, /metrics, logs) carries the masked URL, and an edit that sends the masked
+ * URL back keeps the stored password.
+ */
+import type { AppConfig, CameraConfig, CameraSource, EngineSettings } from '../shared/contracts/config';
+import type { CameraState, CameraStatus } from '../shared/contracts/engine-api';
+import { isEngineSource, type FfmpegInfo, type SourceState, type SourceStats } from '../shared/contracts/sources';
+import type { WorkerConfig } from '../shared/contracts/worker';
+import { redactUrl } from '../shared/redact';
+import { resolveFfmpeg } from '../workers/sources/ffmpeg-binary';
+
+export const DEFAULT_PREVIEW_FPS = 10;
+export const DEFAULT_SOURCE_TIMEOUT_MS = 20_000;
+
+/** Resolves ffmpeg once per `ffmpegPath` setting (running `ffmpeg -version` costs a process). */
+export class FfmpegLocator {
+  private cached: { setting: string; info: FfmpegInfo } | null = null;
+
+  info(setting: string | undefined): FfmpegInfo {
+    const key = setting?.trim() ?? '';
+    if (this.cached?.setting === key) return this.cached.info;
+    let info: FfmpegInfo;
+    try {
+      const found = resolveFfmpeg({ setting: key || undefined });
+      info = { path: found.path, origin: found.origin, version: found.version };
+    } catch (err) {
+      info = { path: null, origin: 'none', version: null, error: err instanceof Error ? err.message : String(err) };
+    }
+    this.cached = { setting: key, info };
+    return info;
+  }
+}
+
+/** What the worker needs to open the camera itself, an error saying why it cannot, or undefined for page-fed cameras. */
+export function workerSourceConfig(
+  camera: CameraConfig,
+  settings: EngineSettings,
+  ffmpeg: () => FfmpegInfo,
+): WorkerConfig['source'] | { error: string } | undefined {
+  if (!isEngineSource(camera.source)) return undefined;
+  const info = ffmpeg();
+  if (!info.path) return { error: info.error ?? 'no ffmpeg found' };
+  return {
+    config: camera.source,
+    ffmpegPath: info.path,
+    maxFps: camera.maxFps,
+    previewFps: settings.previewFps ?? DEFAULT_PREVIEW_FPS,
+    noFrameTimeoutMs: settings.sourceTimeoutMs ?? DEFAULT_SOURCE_TIMEOUT_MS,
+  };
+}
+
+/**
+ * A running worker whose ffmpeg has no picture is not a running camera: its source's state
+ * (connecting, no-signal, error with ffmpeg's reason) is the camera's.
+ */
+export function cameraStateWithSource(
+  state: CameraState,
+  error: string | undefined,
+  source: { state: SourceState; reason: string | null } | null,
+): { state: CameraState; error: string | undefined } {
+  if (state !== 'running' || !source || source.state === 'running' || source.state === 'stopped') return { state, error };
+  return { state: source.state, error: source.reason ?? error };
+}
+
+/** The status fields only engine-side cameras have. */
+export function sourceStatusFields(stats: SourceStats | undefined): Partial<CameraStatus> {
+  if (!stats) return {};
+  return {
+    fps: stats.fps,
+    reconnects: stats.reconnects,
+    ffmpegPid: stats.ffmpegPid,
+    ffmpegCpuPercent: stats.ffmpegCpuPercent,
+    ffmpegRssBytes: stats.ffmpegRssBytes,
+  };
+}
+
+export function redactSource(source: CameraSource): CameraSource {
+  return source.kind === 'stream' ? { ...source, url: redactUrl(source.url) } : source;
+}
+
+/** The configuration as it may be shown: every stream password masked. */
+export function redactConfig(config: AppConfig): AppConfig {
+  if (!config.cameras.some((c) => c.source.kind === 'stream')) return config;
+  return { ...config, cameras: config.cameras.map((c) => ({ ...c, source: redactSource(c.source) })) };
+}
+
+/**
+ * An edit that sends back the masked URL (the dialog shows nothing else) means "keep the
+ * password": if the new URL is the stored one with its password masked, the stored one stays.
+ */
+export function keepStoredSecret(stored: CameraSource, incoming: CameraSource): CameraSource {
+  if (stored.kind !== 'stream' || incoming.kind !== 'stream') return incoming;
+  return incoming.url === redactUrl(stored.url) ? stored : incoming;
+}
