@@ -26,6 +26,7 @@ import { measureLimit } from './strategies/limit';
 import { runSharedLock, runThreadPoolIsolated, sharedLockThreadCounts } from './strategies/local';
 import { runProcess, type ProcessStrategy } from './strategies/process';
 import { runSeedPython, seedPythonUnavailable } from './strategies/seed-python';
+import { combinedLimit, FfmpegBench, type DecodeLimit } from './strategies/ffmpeg';
 
 const USAGE = `usage: npm run bench -- [--seconds S] [--streams 1,2,4,8] [--model NAME|PATH] [--json FILE] [--svg FILE] [--strategies ${STRATEGIES.join(',')}] [--in-flight 1|2]`;
 
@@ -130,8 +131,20 @@ async function main(): Promise<void> {
     progress.log(`${seriesName(r).padEnd(26)} N=${String(r.streams).padEnd(3)} threads=${r.threads}  ${r.ips.toFixed(0).padStart(6)} ips  p50 ${r.p50_ms.toFixed(2)} ms  misattributed ${r.misattributed}`);
   };
 
+  let decode: DecodeLimit | null = null;
   for (const strategy of opts.strategies) {
     try {
+      if (strategy === 'process-per-camera-ffmpeg') {
+        const bench = new FfmpegBench();
+        try {
+          decode = await bench.measureDecode(ctx, opts.cores);
+          progress.log(`ffmpeg decode-only: ${decode.fps.toFixed(0)} frames/s with ${decode.processes} concurrent decodes`);
+          for (const n of opts.streams) await bench.run(ctx, n, onRow);
+        } finally {
+          bench.dispose();
+        }
+        continue;
+      }
       if (strategy === 'shared-lock') {
         for (const threads of sharedLockThreadCounts(ctx)) await runSharedLock(ctx, opts.streams, threads, onRow);
       } else if (strategy === 'thread-pool') {
@@ -169,7 +182,9 @@ async function main(): Promise<void> {
   if (pieces) overhead = buildOverhead(pieces, overheadRuns);
   progress.done();
 
-  const results: ResultRow[] = drafts.map((d) => explainRow({ ...d, ratio_to_limit: d.ips / limit.ips }, opts.cores, opts.seconds));
+  const ffmpegIps = decode ? combinedLimit(decode.fps, limit.ips) : undefined;
+  const rowLimit = (d: RowDraft) => (d.strategy === 'process-per-camera-ffmpeg' && ffmpegIps ? ffmpegIps : limit.ips);
+  const results: ResultRow[] = drafts.map((d) => explainRow({ ...d, ratio_to_limit: d.ips / rowLimit(d) }, opts.cores, opts.seconds));
   const otherCpu = otherLoad.stop(opts.cores);
   const cpuModel = os.cpus()[0]?.model?.trim() || 'unknown';
   const modelInput = `${model.inputWidth}x${model.inputHeight}`;
@@ -201,6 +216,8 @@ async function main(): Promise<void> {
       concurrent: limit.concurrent,
       delegate: limit.delegate,
       by_threads: limit.points,
+      ffmpeg_ips: ffmpegIps,
+      ffmpeg_decode_fps: decode?.fps,
     },
     results,
     summary: summarize({

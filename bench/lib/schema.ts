@@ -63,6 +63,9 @@ export const BenchJsonSchema = z.object({
     concurrent: z.array(z.object({ processes: z.number().int().positive(), ips: nonNegative })).min(1),
     delegate: z.enum(['xnnpack', 'none']),
     by_threads: z.array(z.object({ threads: z.number().int().positive(), ips: nonNegative })),
+    /** process-per-camera-ffmpeg's own limit: 1 / (1/D + 1/ips), D = frames/s of `cores` concurrent decode-only ffmpegs. */
+    ffmpeg_ips: finite.positive().optional(),
+    ffmpeg_decode_fps: finite.positive().optional(),
   }),
   results: z.array(ResultRowSchema),
   /** The plain-words first paragraph and the figures it rests on. */

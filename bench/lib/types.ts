@@ -9,6 +9,7 @@ export const STRATEGIES = [
   'process-out-of-box',
   'browser-wasm',
   'seed-python',
+  'process-per-camera-ffmpeg',
 ] as const;
 export type StrategyName = (typeof STRATEGIES)[number];
 
