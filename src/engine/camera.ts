@@ -7,6 +7,7 @@ import type { CameraConfig, DelegateName } from '../shared/contracts/config';
 import type { CameraState } from '../shared/contracts/engine-api';
 import type { ModelInfo, WorkerStats } from '../shared/contracts/worker';
 import type { WorkerProcess } from './launcher';
+import type { SourceState } from '../shared/contracts/sources';
 
 export type CarriedCounters = Pick<WorkerStats, 'framesReceived' | 'framesInferred' | 'framesSkipped' | 'framesRejected' | 'messagesRejected'>;
 
@@ -41,6 +42,8 @@ export class Camera {
   /** Why the supervisor killed the current worker (watchdog, start timeout), for the restart reason. */
   killReason: string | null = null;
   watchdogKill = false;
+  /** An engine-side camera's ffmpeg, as its worker last reported it (null: frames come from a page or code). */
+  source: { state: SourceState; reason: string | null } | null = null;
 
   constructor(config: CameraConfig & { id: string }) {
     this.config = config;

@@ -5,9 +5,11 @@
  * stays; when it leaves, its cameras move to the oldest page still connected.
  */
 import type { CameraConfig } from '../shared/contracts/config';
+import { isEngineSource } from '../shared/contracts/sources';
 
+/** External frames come from code, engine-side sources from the camera's own ffmpeg: no page captures those. */
 export function capturedByPage(camera: Pick<CameraConfig, 'source'>): boolean {
-  return camera.source.kind !== 'external';
+  return camera.source.kind !== 'external' && !isEngineSource(camera.source);
 }
 
 export class CaptureAssignments<C> {

@@ -35,6 +35,24 @@ export class FfmpegLocator {
   }
 }
 
+const locator = new FfmpegLocator();
+/** The ffmpeg for this setting, resolved once per setting for the whole process. */
+export function ffmpegInfo(setting: string | undefined): FfmpegInfo {
+  return locator.info(setting);
+}
+
+/** A change that an engine-side camera's ffmpeg must restart for (it takes source and fps at start). */
+export function engineSourceChanged(config: CameraConfig, patch: Partial<CameraConfig>): boolean {
+  if (!isEngineSource(config.source) && !(patch.source && isEngineSource(patch.source))) return false;
+  const sourceChanged = patch.source !== undefined && JSON.stringify(patch.source) !== JSON.stringify(config.source);
+  return sourceChanged || ('maxFps' in patch && patch.maxFps !== config.maxFps);
+}
+
+/** Settings every engine-side camera's ffmpeg must restart for. */
+export function sourceSettingsChanged(before: EngineSettings, after: EngineSettings): boolean {
+  return before.ffmpegPath !== after.ffmpegPath || before.previewFps !== after.previewFps || before.sourceTimeoutMs !== after.sourceTimeoutMs;
+}
+
 /** What the worker needs to open the camera itself, an error saying why it cannot, or undefined for page-fed cameras. */
 export function workerSourceConfig(
   camera: CameraConfig,

@@ -16,6 +16,7 @@ import { ConfigStore } from './config/store';
 import type { WorkerLauncher } from './launcher';
 import { RendererHub, type RendererClient } from './renderers';
 import { CameraSupervisor, type SupervisorOptions } from './supervisor';
+import { ffmpegInfo, keepStoredSecret, redactConfig } from './engine-sources';
 
 export type { RendererClient } from './renderers';
 
@@ -74,7 +75,9 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
       cameras: () => this.config.cameras,
       forwardFrame: (id, bytes) => this.supervisor.forwardFrame(id, bytes),
       hasCamera: (id) => this.supervisor.status(id) !== undefined,
+      watching: (renderers) => this.supervisor.watchPreviews(renderers > 0),
     });
+    this.supervisor.on('preview', (m) => this.renderers.preview(m));
     this.on('event', (event) => this.renderers.broadcast(event));
     this.supervisor.on('result', (m) => this.renderers.deliver(m));
     this.supervisor.on('dropped', (m) => this.renderers.deliver(m));
@@ -124,7 +127,7 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
   /** What a renderer that just connected needs before anything else: config, snapshot, notices. */
   initialEvents(): ApiEvent[] {
     return [
-      { type: 'config', config: this.config },
+      { type: 'config', config: redactConfig(this.config) },
       { type: 'snapshot', snapshot: this.snapshot() },
       ...this.notices.map((notice): ApiEvent => ({ type: 'notice', notice })),
     ];
@@ -168,7 +171,7 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
       case 'getSnapshot':
         return this.snapshot();
       case 'getConfig':
-        return this.config;
+        return redactConfig(this.config);
       case 'listModels':
         return this.supervisor.listModels();
       case 'addCamera':
@@ -200,6 +203,9 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
   }
 
   private updateCamera(id: string, patch: Partial<Omit<CameraConfig, 'id'>>): ApiResults['updateCamera'] {
+    // The page only ever saw the masked URL: sending it back keeps the stored password.
+    const stored = this.config.cameras.find((c) => c.id === id);
+    if (stored && patch.source) patch = { ...patch, source: keepStoredSecret(stored.source, patch.source) };
     const updated = this.supervisor.updateCamera(id, patch);
     if (updated) {
       const cameras = this.config.cameras.map((c) => (c.id === id ? { ...c, ...patch, id } : c));
@@ -217,7 +223,7 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
     } catch (err) {
       this.notice('error', `could not save the configuration to ${this.store.file}: ${(err as Error).message}`);
     }
-    this.emit('event', { type: 'config', config: this.store.config });
+    this.emit('event', { type: 'config', config: redactConfig(this.store.config) });
   }
 
   private keepNotice(notice: Notice): void {
@@ -234,7 +240,8 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
     this.changeTimer.unref();
   }
 
-  private decorate(snapshot: EngineSnapshot): EngineSnapshot {
+  private decorate(raw: EngineSnapshot): EngineSnapshot {
+    const snapshot = { ...raw, ffmpeg: ffmpegInfo(raw.settings.ffmpegPath) };
     const metrics = this.options.processMetrics?.();
     if (!metrics || metrics.size === 0) return snapshot;
     return {

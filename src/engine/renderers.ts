@@ -11,6 +11,7 @@
 import type { ApiEvent } from '../shared/contracts/engine-api';
 import { peekFrame, type FrameChannelInbound, type FrameDroppedMessage } from '../shared/contracts/frames';
 import type { CameraConfig } from '../shared/contracts/config';
+import type { PreviewMessage } from '../shared/contracts/sources';
 import { CaptureAssignments, capturedByPage } from './capture';
 
 export interface RendererClient {
@@ -19,6 +20,8 @@ export interface RendererClient {
   sendEvent(event: ApiEvent, optional: boolean): void;
   /** A result or drop notice for a frame this renderer sent. */
   sendFrameReply(message: FrameChannelInbound): void;
+  /** An engine-side camera's live-view frame (every renderer shows every camera). */
+  sendPreview?(preview: PreviewMessage): void;
 }
 
 export interface RendererHubDeps {
@@ -28,6 +31,8 @@ export interface RendererHubDeps {
   /** Forwards one binary frame to the camera's worker; false when it has no running worker. */
   forwardFrame(cameraId: string, bytes: Uint8Array): boolean;
   hasCamera(cameraId: string): boolean;
+  /** How many renderers are connected, after each change: previews are made only while any is. */
+  watching?(renderers: number): void;
 }
 
 export class RendererHub {
@@ -51,7 +56,13 @@ export class RendererHub {
     const changed = this.assignments.rebalance();
     client.sendEvent({ type: 'capture-assignment', cameraIds: this.assignments.camerasOf(client) }, false);
     this.sendAssignments(changed, client);
+    this.deps.watching?.(this.clients.size);
     return () => this.disconnect(client);
+  }
+
+  /** An engine-side camera's live-view frame, to every renderer. */
+  preview(message: PreviewMessage): void {
+    for (const client of this.clients) client.sendPreview?.(message);
   }
 
   /** Sends an engine event to every renderer; a config change may move cameras between pages. */
@@ -98,6 +109,7 @@ export class RendererHub {
     for (const [cameraId, pusher] of this.pushers) if (pusher === client) this.pushers.delete(cameraId);
     this.assignments.removeClient(client);
     this.sendAssignments(this.assignments.rebalance());
+    this.deps.watching?.(this.clients.size);
   }
 
   private sendAssignments(changed: Map<RendererClient, string[]>, except?: RendererClient): void {

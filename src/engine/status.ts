@@ -6,6 +6,7 @@ import { findManifestModel } from '../shared/models';
 import type { CameraStatus } from '../shared/contracts/engine-api';
 import type { WorkerStats } from '../shared/contracts/worker';
 import type { Camera } from './camera';
+import { cameraStateWithSource, redactSource, sourceStatusFields } from './engine-sources';
 
 const ZERO_STATS: Omit<WorkerStats, 'pid' | 'threads' | 'delegate'> = {
   framesReceived: 0,
@@ -31,12 +32,14 @@ export function scoreThresholdOf(camera: Camera): number {
 export function describeCamera(camera: Camera): CameraStatus {
   const s = camera.stats ?? { ...ZERO_STATS, pid: camera.worker?.pid ?? 0, threads: camera.threads, delegate: camera.delegate };
   const live = camera.state === 'running';
+  // An engine-side camera whose ffmpeg has no picture shows the source's state and reason.
+  const view = cameraStateWithSource(camera.state, camera.error, camera.source);
   return {
     id: camera.id,
     name: camera.config.name,
-    state: camera.state,
-    error: camera.error,
-    source: camera.config.source,
+    state: view.state,
+    error: view.error,
+    source: redactSource(camera.config.source),
     model: camera.modelChoice,
     modelInfo: camera.modelInfo,
     scoreThreshold: scoreThresholdOf(camera),
@@ -61,5 +64,6 @@ export function describeCamera(camera: Camera): CameraStatus {
     stageP50Ms: s.stageP50Ms,
     labels: camera.config.labels,
     nextRestartAt: camera.nextRestartAt,
+    ...sourceStatusFields(camera.stats?.source),
   };
 }

@@ -2,6 +2,7 @@
 import type { EngineSettings } from '../shared/contracts/config';
 import type { CameraStatus, EngineSnapshot } from '../shared/contracts/engine-api';
 import type { FrameDroppedMessage, ResultMessage } from '../shared/contracts/frames';
+import type { PreviewMessage } from '../shared/contracts/sources';
 import type { WorkerLauncher } from './launcher';
 import type { RestartPolicy } from './restart-policy';
 import type { ThreadPlannerOptions } from './thread-planner';
@@ -31,6 +32,8 @@ export interface SupervisorEvents {
   change: [CameraStatus];
   removed: [string];
   snapshot: [EngineSnapshot];
+  /** An engine-side camera's live-view frame, while watchPreviews(true). */
+  preview: [PreviewMessage];
   /** Something the operator should know that is not one camera's state. */
   notice: [{ level: 'info' | 'warning' | 'error'; message: string }];
 }

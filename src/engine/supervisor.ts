@@ -24,6 +24,7 @@ import { describeCamera } from './status';
 import type { AddCameraOptions, SupervisorEvents, SupervisorOptions } from './supervisor-options';
 import { ThreadPlanner } from './thread-planner';
 import { waitForCameraState } from './wait-state';
+import { engineSourceChanged, ffmpegInfo, sourceSettingsChanged, workerSourceConfig } from './engine-sources';
 import { restartPlanned, startWorker, type WorkerLifeContext } from './worker-life';
 
 export type { RestartPolicy } from './restart-policy';
@@ -45,6 +46,7 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
   private stopped = false;
   /** Set when the XNNPACK plugin crashed a worker while being applied: run without it from then on. */
   private xnnpackBroken: string | null = null;
+  private previewsWatched = false;
 
   constructor(private readonly options: SupervisorOptions) {
     super();
@@ -125,7 +127,7 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
     const camera = this.cameras.get(id);
     if (!camera) return false;
     const modelChanged = patch.model !== undefined && patch.model !== camera.modelChoice;
-    const labelsChanged = patch.labels !== undefined && JSON.stringify(patch.labels) !== JSON.stringify(camera.config.labels);
+    const restart = (patch.labels !== undefined && JSON.stringify(patch.labels) !== JSON.stringify(camera.config.labels)) || engineSourceChanged(camera.config, patch);
     camera.config = { ...camera.config, ...patch, id };
     if (patch.scoreThreshold !== undefined) camera.worker?.postMessage({ type: 'set-threshold', scoreThreshold: patch.scoreThreshold });
     if (modelChanged) {
@@ -133,18 +135,18 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
       this.noteModelPath(camera);
       this.rebalanceThreads(id);
       restartPlanned(this.life, camera);
-    } else if (labelsChanged) restartPlanned(this.life, camera);
+    } else if (restart) restartPlanned(this.life, camera);
     this.emitChange(camera);
     return true;
   }
 
   setSettings(patch: Partial<EngineSettings>): EngineSettings {
     const next = EngineSettings.parse({ ...this.settings, ...patch });
-    const restartAll = next.delegate !== this.settings.delegate;
+    const [restartAll, sourcesChanged] = [next.delegate !== this.settings.delegate, sourceSettingsChanged(this.settings, next)];
     if (restartAll) this.xnnpackBroken = null;
     this.settings = next;
     this.feeder.setMaxInFlight(next.maxInFlight);
-    if (restartAll) for (const camera of this.cameras.values()) restartPlanned(this.life, camera);
+    for (const camera of this.cameras.values()) if (restartAll || (sourcesChanged && camera.source)) restartPlanned(this.life, camera);
     this.rebalanceThreads();
     return this.getSettings();
   }
@@ -163,6 +165,11 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
   pushFrame(id: string, payload: FramePayload): number {
     if (!this.cameras.has(id)) throw new Error(`no camera ${id}`);
     return this.feeder.push(id, payload);
+  }
+
+  watchPreviews(on: boolean): void {
+    this.previewsWatched = on;
+    for (const c of this.cameras.values()) if (c.source) c.worker?.postMessage({ type: 'preview-subscribe', on });
   }
 
   status(id: string): CameraStatus | undefined {
@@ -235,6 +242,9 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
         return true;
       },
       changed: (camera) => this.emitChange(camera),
+      sourceConfig: (camera) => workerSourceConfig(camera.config, this.settings, () => ffmpegInfo(this.settings.ffmpegPath)),
+      previewsWatched: () => this.previewsWatched,
+      preview: (_camera, message) => this.emit('preview', message),
     };
   }
 

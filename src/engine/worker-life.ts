@@ -6,6 +6,7 @@
 import type { DelegateName } from '../shared/contracts/config';
 import { parseMessage, type FrameDroppedMessage, type ResultMessage } from '../shared/contracts/frames';
 import { WorkerOutbound, type WorkerConfig } from '../shared/contracts/worker';
+import type { PreviewMessage } from '../shared/contracts/sources';
 import type { Camera } from './camera';
 import type { WorkerLauncher, WorkerProcess } from './launcher';
 import { ModelNotFoundError, resolveModel, workerModelFields, type ResolvedModel } from './paths';
@@ -30,6 +31,11 @@ export interface WorkerLifeContext {
   /** A worker crashed in native code before it was ready; true if the context handled it. */
   crashedWhileLoading(camera: Camera): boolean;
   changed(camera: Camera): void;
+  /** An engine-side camera's source for its worker, or why it cannot have one (no ffmpeg). */
+  sourceConfig(camera: Camera): WorkerConfig['source'] | { error: string };
+  /** Whether anyone watches the live view (the worker sends previews only then). */
+  previewsWatched(): boolean;
+  preview(camera: Camera, message: PreviewMessage): void;
 }
 
 /** Exit signals (and Electron's 'crashed' reason) that mean native code crashed. */
@@ -45,6 +51,9 @@ export function startWorker(ctx: WorkerLifeContext, camera: Camera): void {
     failCamera(ctx, camera, err instanceof ModelNotFoundError ? err.message : String(err));
     return;
   }
+  const source = ctx.sourceConfig(camera);
+  if (source && 'error' in source) return failCamera(ctx, camera, source.error);
+  camera.source = source ? { state: 'connecting', reason: null } : null;
   camera.modelPath = resolved.path;
   camera.landmarkPath = resolved.landmarkPath;
   camera.state = camera.restarts > 0 && camera.state !== 'starting' ? 'restarting' : 'starting';
@@ -65,6 +74,7 @@ export function startWorker(ctx: WorkerLifeContext, camera: Camera): void {
     statsIntervalMs: ctx.statsIntervalMs,
     ...workerModelFields(resolved),
     allowedLabels: camera.config.labels ?? resolved.defaultLabels,
+    source,
   };
   const port = ctx.createDataPort?.(camera.id);
   worker.postMessage({ type: 'init', config }, port ? [port] : undefined);
@@ -120,6 +130,14 @@ function onMessage(ctx: WorkerLifeContext, camera: Camera, worker: WorkerProcess
       camera.error = undefined;
       ctx.changed(camera);
       ctx.ready(camera);
+      if (camera.source && ctx.previewsWatched()) worker.postMessage({ type: 'preview-subscribe', on: true });
+      break;
+    case 'source-state':
+      camera.source = { state: msg.state, reason: msg.reason };
+      ctx.changed(camera);
+      break;
+    case 'preview':
+      ctx.preview(camera, msg);
       break;
     case 'error':
       if (msg.fatal) failCamera(ctx, camera, msg.message);

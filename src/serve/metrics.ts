@@ -34,6 +34,12 @@ export interface CameraStats {
   messagesRejected: number;
   rss: number;
   cpu: number;
+  /** Engine-side cameras (ffmpeg): decoded frames a second, ffmpeg restarts, its pid, CPU % and RSS. */
+  fps?: number;
+  reconnects?: number;
+  ffmpeg_pid?: number | null;
+  ffmpeg_cpu?: number | null;
+  ffmpeg_rss?: number | null;
 }
 
 /** Counters of the transport itself (serve mode's WebSocket). */
@@ -54,6 +60,8 @@ export interface StatsResponse {
   capacityIps: number | null;
   server?: ServerCounters;
   cameras: CameraStats[];
+  /** Which ffmpeg engine-side cameras run, and its version. */
+  ffmpeg?: EngineSnapshot['ffmpeg'];
 }
 
 export function statsFromSnapshot(snapshot: EngineSnapshot, server?: ServerCounters): StatsResponse {
@@ -62,6 +70,7 @@ export function statsFromSnapshot(snapshot: EngineSnapshot, server?: ServerCount
     cores: snapshot.cores,
     capacityIps: snapshot.capacityIps,
     ...(server ? { server } : {}),
+    ...(snapshot.ffmpeg ? { ffmpeg: snapshot.ffmpeg } : {}),
     cameras: snapshot.cameras.map((c) => ({
       id: c.id,
       name: c.name,
@@ -85,11 +94,14 @@ export function statsFromSnapshot(snapshot: EngineSnapshot, server?: ServerCount
       messagesRejected: c.messagesRejected,
       rss: c.rssBytes,
       cpu: c.cpuPercent,
+      ...(c.fps !== undefined
+        ? { fps: c.fps, reconnects: c.reconnects ?? 0, ffmpeg_pid: c.ffmpegPid ?? null, ffmpeg_cpu: c.ffmpegCpuPercent ?? null, ffmpeg_rss: c.ffmpegRssBytes ?? null }
+        : {}),
     })),
   };
 }
 
-const CAMERA_STATES: CameraStatus['state'][] = ['starting', 'running', 'error', 'restarting', 'stopped'];
+const CAMERA_STATES: CameraStatus['state'][] = ['starting', 'running', 'connecting', 'no-signal', 'error', 'restarting', 'stopped'];
 const CAMERA_LABELS = ['camera_id', 'camera_name'] as const;
 type CameraLabel = (typeof CAMERA_LABELS)[number];
 /** Seconds: BlazeFace runs in about a millisecond; a loaded machine or a big model takes far longer. */
@@ -97,8 +109,8 @@ const LATENCY_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2
 
 const labelsOf = (c: CameraStatus): Record<CameraLabel, string> => ({ camera_id: c.id, camera_name: c.name });
 
-/** Per-camera series read from the snapshot: gauges, and counters the workers keep. */
-const CAMERA_SERIES: Array<{ name: string; help: string; counter?: true; value: (c: CameraStatus) => number }> = [
+/** Per-camera series read from the snapshot: gauges, and counters the workers keep. null: not this camera's (no ffmpeg). */
+const CAMERA_SERIES: Array<{ name: string; help: string; counter?: true; value: (c: CameraStatus) => number | null | undefined }> = [
   { name: 'multicam_camera_up', help: 'Whether the camera worker is running and ready (1) or not (0).', value: (c) => (c.state === 'running' ? 1 : 0) },
   { name: 'multicam_camera_threads', help: 'Interpreter threads of the camera worker.', value: (c) => c.threads },
   { name: 'multicam_camera_inferences_per_second', help: 'Inferences per second over the last 5 seconds, as the worker measures them.', value: (c) => c.ips5s },
@@ -110,6 +122,11 @@ const CAMERA_SERIES: Array<{ name: string; help: string; counter?: true; value: 
   { name: 'multicam_camera_frames_skipped_total', help: 'Frames replaced by a newer one before inference.', counter: true, value: (c) => c.framesSkipped },
   { name: 'multicam_camera_frames_rejected_total', help: 'Frames rejected as malformed or not matching the model.', counter: true, value: (c) => c.framesRejected },
   { name: 'multicam_camera_messages_rejected_total', help: 'Malformed messages dropped on the way to or from the worker.', counter: true, value: (c) => c.messagesRejected },
+  { name: 'multicam_camera_decoded_frames_per_second', help: "Frames a second the camera's own ffmpeg decoded (engine-side cameras).", value: (c) => c.fps },
+  { name: 'multicam_camera_reconnects_total', help: "Times the camera's ffmpeg was started again (engine-side cameras).", counter: true, value: (c) => c.reconnects },
+  { name: 'multicam_camera_ffmpeg_pid', help: "Process id of the camera's ffmpeg.", value: (c) => c.ffmpegPid },
+  { name: 'multicam_camera_ffmpeg_cpu_ratio', help: "CPU use of the camera's ffmpeg, as a fraction of one core.", value: (c) => (c.ffmpegCpuPercent == null ? null : c.ffmpegCpuPercent / 100) },
+  { name: 'multicam_camera_ffmpeg_resident_memory_bytes', help: "Resident memory of the camera's ffmpeg.", value: (c) => c.ffmpegRssBytes },
 ];
 
 export interface MetricsSources {
@@ -175,7 +192,10 @@ export class ServeMetrics {
           ...common,
           collect() {
             this.reset();
-            for (const c of fresh().cameras) this.inc(labelsOf(c), Math.max(0, series.value(c)));
+            for (const c of fresh().cameras) {
+              const value = series.value(c);
+              if (value != null) this.inc(labelsOf(c), Math.max(0, value));
+            }
           },
         });
       } else {
@@ -183,7 +203,10 @@ export class ServeMetrics {
           ...common,
           collect() {
             this.reset();
-            for (const c of fresh().cameras) this.set(labelsOf(c), series.value(c));
+            for (const c of fresh().cameras) {
+              const value = series.value(c);
+              if (value != null) this.set(labelsOf(c), value);
+            }
           },
         });
       }

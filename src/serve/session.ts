@@ -7,6 +7,7 @@
 import { WebSocket, type RawData } from 'ws';
 import type { ApiEvent } from '../shared/contracts/engine-api';
 import { peekFrame, type FrameChannelInbound } from '../shared/contracts/frames';
+import { encodePreview, type PreviewMessage } from '../shared/contracts/sources';
 import { MAX_WS_MESSAGE_BYTES, WsClientMessage, type WsServerMessage } from '../shared/contracts/ws';
 import type { RendererClient, RendererEngine } from './engine-port';
 import { TurnTaker, type CameraRateLimits } from './flow-limits';
@@ -77,6 +78,12 @@ export class ClientSession implements RendererClient {
   sendFrameReply(message: FrameChannelInbound): void {
     this.context.onFrameReply?.(message);
     this.send({ kind: 'frame', message });
+  }
+
+  /** An engine-side camera's live view, as one binary message; a client that stops reading misses frames. */
+  sendPreview(preview: PreviewMessage): void {
+    if (this.socket.readyState !== WebSocket.OPEN || this.socket.bufferedAmount > MAX_BUFFERED_FOR_EVENTS) return;
+    this.socket.send(encodePreview(preview));
   }
 
   /** Pings, or ends a client that did not answer the last ping. */

@@ -27,9 +27,8 @@ class CameraWorker {
   private readonly waiting: Array<{ frame: FrameMessage; reply: Send }> = [];
   private scheduled = false;
   private dataPort: MessagePortLike | null = null;
-  /** An engine-side camera's ffmpeg and preview pairing; null for frames sent by a page or code. */
+  /** An engine-side camera's ffmpeg (null: frames come from a page or code); watching: a serve-mode page shows it. */
   private engine: EngineCamera | null = null;
-  /** Serve mode: main says whether any page watches this camera's live view. */
   private watching = false;
 
   private framesReceived = 0;
@@ -132,7 +131,16 @@ class CameraWorker {
       loadMs: performance.now() - started,
     });
     this.statsTimer = setInterval(() => this.sendStats(), config.statsIntervalMs);
-    if (config.source) this.startEngineSource({ ...config, source: config.source });
+    // An engine-side camera is opened here (ffmpeg): its frames never leave this process.
+    if (config.source) {
+      this.engine = new EngineCamera({
+        config: { ...config, source: config.source },
+        input: this.detector,
+        accept: (frame, reply) => this.accept(frame, reply),
+        send: this.control.send,
+        previewSink: () => (this.dataPort ? (m) => this.dataPort?.postMessage(m) : this.watching ? this.control.send : null),
+      }).start();
+    }
     this.sendStats();
   }
 
@@ -278,20 +286,6 @@ class CameraWorker {
   private sendStats(): void {
     if (!this.config) return;
     this.control.send({ type: 'stats', cameraId: this.config.cameraId, stats: this.collectStats() });
-  }
-
-  /** The camera is opened here (ffmpeg): its frames never leave this process. */
-  private startEngineSource(config: ConstructorParameters<typeof EngineCamera>[0]['config']): void {
-    const detector = this.detector!;
-    this.engine = new EngineCamera({
-      config,
-      inputWidth: detector.inputWidth,
-      inputHeight: detector.inputHeight,
-      accept: (frame, reply) => this.accept(frame, reply),
-      send: this.control.send,
-      previewSink: () => (this.dataPort ? (m) => this.dataPort?.postMessage(m) : this.watching ? this.control.send : null),
-    });
-    this.engine.start();
   }
 
   private async stop(): Promise<void> {

@@ -15,8 +15,8 @@ type Reply = (message: WorkerOutbound) => void;
 
 export interface EngineCameraOptions {
   config: WorkerConfig & { source: NonNullable<WorkerConfig['source']> };
-  inputWidth: number;
-  inputHeight: number;
+  /** The model's input size (the Detector). */
+  input: { inputWidth: number; inputHeight: number };
   /** The worker's frame intake (newest wins, counted), answering through `reply`. */
   accept(frame: FrameMessage, reply: Reply): void;
   /** To main: results, source states. */
@@ -51,8 +51,8 @@ export class EngineCamera {
       ffmpegPath: source.ffmpegPath,
       source: source.config,
       realtime: source.config.kind === 'file' ? source.config.realtime : undefined,
-      width: options.inputWidth,
-      height: options.inputHeight,
+      width: options.input.inputWidth,
+      height: options.input.inputHeight,
       maxFps: source.maxFps,
       preview: { maxWidth: PREVIEW_MAX_WIDTH, fps: source.previewFps },
       noFrameTimeoutMs: source.noFrameTimeoutMs,
@@ -65,8 +65,9 @@ export class EngineCamera {
     });
   }
 
-  start(): void {
+  start(): this {
     this.source.start();
+    return this;
   }
 
   stop(): Promise<void> {
@@ -106,8 +107,8 @@ export class EngineCamera {
       type: 'frame',
       cameraId: this.options.config.cameraId,
       frameId,
-      width: this.options.inputWidth,
-      height: this.options.inputHeight,
+      width: this.options.input.inputWidth,
+      height: this.options.input.inputHeight,
       data: frame.data,
       letterbox: frame.letterbox,
       sourceWidth: frame.sourceWidth,
