@@ -93,7 +93,7 @@ export function table(json: BenchJson): string {
     out.push(
       '',
       `Where a frame's time goes in the app's way (ms): inference ${fmt(p.infer_ms, 3)}; converting the pixels to the model's input ${fmt(p.normalize_ms, 3)}; ` +
-        `turning the output into boxes ${fmt(p.decode_ms, 3)}; checking the frame message ${fmt(p.zod_frame_parse_ms, 3)} and the result message ${fmt(p.zod_result_parse_ms, 3)}; ` +
+        `turning the output into boxes ${fmt(p.decode_ms, 3)}; putting the frame in its binary form ${fmt(p.encode_frame_ms, 3)}; checking the frame in the worker ${fmt(p.zod_frame_parse_ms, 3)} and the result in main ${fmt(p.zod_result_parse_ms, 3)}; ` +
         `packing and unpacking the frame message ${fmt(p.serialize_frame_ms, 3)} + ${fmt(p.deserialize_frame_ms, 3)}, the result ${fmt(p.serialize_result_ms, 3)} + ${fmt(p.deserialize_result_ms, 3)}; ` +
         `a frame out and its result back between two processes ${fmt(p.ipc_roundtrip_ms, 3)} wall, ${fmt(p.ipc_cpu_ms, 3)} CPU ` +
         `(without the pixels ${fmt(p.ipc_roundtrip_no_pixels_ms, 3)} / ${fmt(p.ipc_cpu_no_pixels_ms, 3)}). Inference is ~${fmt(o.estimated_ceiling_share * 100)}% of a frame's CPU.`,

@@ -99,6 +99,7 @@ export const BenchJsonSchema = z.object({
         normalize_ms: nonNegative,
         decode_ms: nonNegative,
         infer_ms: nonNegative,
+        encode_frame_ms: nonNegative,
         zod_frame_parse_ms: nonNegative,
         serialize_frame_ms: nonNegative,
         deserialize_frame_ms: nonNegative,
