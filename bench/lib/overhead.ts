@@ -57,7 +57,10 @@ export interface PieceTimes {
  * neighbours, time stolen from a virtual CPU) only ever adds.
  */
 function timeIt(fn: () => void, batches = 25, perBatch = 40): number {
-  for (let i = 0; i < perBatch; i++) fn();
+  // Warm up for 300 ms: v8.serialize of a typed array, for one, takes ~40x its steady cost for its
+  // first thousand or so calls, while its JavaScript is compiled.
+  const warm = performance.now() + 300;
+  while (performance.now() < warm) fn();
   const times: number[] = [];
   for (let b = 0; b < batches; b++) {
     const started = process.cpuUsage();
