@@ -109,7 +109,7 @@ export async function runSeedPython(ctx: BenchContext, streams: number[], onRow:
         misattributed: m.misattributed,
         dropped: 0,
         frames: m.frames,
-        note: `TensorFlow ${version}, tf.lite.Interpreter, ${m.design === 'mutex' ? 'one interpreter behind a lock' : `${m.interpreters} thread(s), an interpreter each`}`,
+        note: `TensorFlow ${version}, tf.lite.Interpreter, ${m.design === 'mutex' ? 'one interpreter behind a lock' : `${m.interpreters} thread${m.interpreters > 1 ? 's' : ''}, an interpreter each`}`,
       });
     });
     child.stdin!.end(JSON.stringify(config));
