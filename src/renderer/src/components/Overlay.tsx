@@ -7,6 +7,7 @@
 import { useEffect, useRef } from 'react';
 import type { Detection } from '../../../shared/contracts/frames';
 import { store } from '../state/store';
+import { drawPoints } from '../../../shared/draw-points';
 
 /** Results older than this are not drawn (the camera stalled or was paused). */
 const STALE_MS = 2000;
@@ -91,12 +92,8 @@ function drawDetection(
   context.lineWidth = 2;
   context.strokeStyle = color;
   context.strokeRect(x, y, w, h);
+  drawPoints(context, detection.keypoints, rect, color);
   context.fillStyle = color;
-  for (const point of detection.keypoints.slice(0, 6)) {
-    context.beginPath();
-    context.arc(rect.x + point.x * rect.w, rect.y + point.y * rect.h, 3, 0, Math.PI * 2);
-    context.fill();
-  }
   const label = `${detection.label ? `${detection.label} ` : ''}${(detection.score * 100).toFixed(0)}%`;
   context.font = '12px system-ui, sans-serif';
   const textW = context.measureText(label).width + 8;
