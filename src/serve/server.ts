@@ -37,7 +37,7 @@ export interface ServeServerOptions {
 export interface ConnectionLimits {
   /** A request's headers must have arrived this long after it started (408 otherwise). */
   headersTimeoutMs: number;
-  /** A connection with nothing going on (no request, no keep-alive request) is closed after this. */
+  /** A kept-alive connection with no next request is closed after this (one with no bytes at all, after both). */
   idleTimeoutMs: number;
   maxConnections: number;
 }
@@ -74,7 +74,8 @@ export class ServeServer {
     const limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.app = Fastify({
       logger: false,
-      connectionTimeout: limits.idleTimeoutMs,
+      // An idle socket goes after the headers timeout has had its chance to answer 408.
+      connectionTimeout: limits.headersTimeoutMs + limits.idleTimeoutMs,
       keepAliveTimeout: limits.idleTimeoutMs,
       requestTimeout: limits.headersTimeoutMs * 2,
       bodyLimit: 64 * 1024,
