@@ -5,9 +5,11 @@
  * renamed over the old file, so a crash at any moment leaves either the old or the new config
  * behind, never half of one. A file that does not parse is not overwritten: it is moved aside as
  * `<name>.corrupt-<timestamp>.json` and the app starts with defaults, telling the user where the
- * old file went.
+ * old file went. A file that cannot be read (permissions, a folder, a FIFO or device) is neither
+ * read nor replaced: the app starts with defaults and refuses to save, saying why, so the user's
+ * cameras are never overwritten by defaults.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Notice } from '../../shared/contracts/engine-api';
@@ -104,6 +106,8 @@ function syncDirectory(dir: string): void {
 
 export class ConfigStore {
   private current: AppConfig = defaultConfig();
+  /** Why the file must not be written (it exists but could not be read), or null. */
+  private unwritable: string | null = null;
 
   constructor(readonly file: string) {}
 
@@ -117,15 +121,24 @@ export class ConfigStore {
    */
   load(): LoadResult {
     this.removeStaleTempFiles();
+    this.unwritable = null;
     let text: string;
     try {
+      // A FIFO or a device would block the read, or never end: regular files only.
+      const stat = statSync(this.file);
+      if (!stat.isFile()) throw Object.assign(new Error(`${this.file} is not a regular file`), { code: 'ENOTFILE' });
       text = readFileSync(this.file, 'utf8');
     } catch (err) {
       this.current = defaultConfig();
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { config: this.current };
+      const why = (err as Error).message;
+      this.unwritable = `the configuration file ${this.file} could not be read at start (${why}), so it is not overwritten; fix it (permissions, owner) and restart to use it`;
       return {
         config: this.current,
-        notice: { level: 'error', message: `configuration ${this.file} could not be read (${(err as Error).message}); started with defaults` },
+        notice: {
+          level: 'error',
+          message: `configuration ${this.file} could not be read (${why}); started with defaults, and changes are not saved until it can be read`.slice(0, 2000),
+        },
       };
     }
     let problem: string | null = null;
@@ -163,9 +176,17 @@ export class ConfigStore {
     };
   }
 
-  /** Validates and writes the config atomically; it becomes the current config. */
+  /**
+   * Validates and writes the config atomically; it becomes the current config. When the file could
+   * not be read at start, the config still becomes current (the engine runs what it was asked to)
+   * but nothing is written, and this throws saying why.
+   */
   save(config: AppConfig): AppConfig {
     const valid = AppConfig.parse(config);
+    if (this.unwritable) {
+      this.current = valid;
+      throw new Error(this.unwritable);
+    }
     writeFileAtomicSync(this.file, `${JSON.stringify(valid, null, 2)}\n`);
     this.current = valid;
     return valid;
