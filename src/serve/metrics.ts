@@ -226,11 +226,12 @@ export class ServeMetrics {
       registers,
     });
     // The server process itself (CPU seconds, memory, event-loop lag). prom-client's event-loop
-    // lag percentiles are gauges of quantiles, which the conventions above rule out: dropped.
+    // lag percentiles are gauges of quantiles, and its active handle/request/resource counts are
+    // gauges named `_total`; both break the conventions above (promtool says so): dropped.
     collectDefaultMetrics({ register: this.registry, prefix: 'multicam_serve_' });
     for (const metric of this.registry.getMetricsAsArray()) {
       const name = (metric as unknown as { name: string }).name;
-      if (/_eventloop_lag_(p\d+|min|max|mean|stddev)_seconds$/.test(name)) this.registry.removeSingleMetric(name);
+      if (/_eventloop_lag_(p\d+|min|max|mean|stddev)_seconds$|_active_(handles|requests|resources)_total$/.test(name)) this.registry.removeSingleMetric(name);
     }
   }
 

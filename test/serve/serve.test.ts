@@ -2,6 +2,7 @@
  * Serve mode end to end: a real `npx tsx src/serve/cli.ts` child, real HTTP and WebSocket
  * clients, real camera workers running BlazeFace on a real picture.
  */
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -233,6 +234,18 @@ describe('serve mode over WebSocket', () => {
     expect(inferred).toBeGreaterThanOrEqual(1);
     await client.close();
   }, 45_000);
+
+  it('GET /metrics passes `promtool check metrics` (Prometheus naming and units)', async (context) => {
+    const promtool = spawnSync('promtool', ['--version'], { encoding: 'utf8' });
+    // Debian's `prometheus` package has promtool; .ci/run installs it.
+    context.skip(promtool.error !== undefined, 'promtool is not installed (apt-get install prometheus): the lint did not run');
+    // By now the pushed frames above have filled the latency histograms.
+    const text = await (await get('/metrics', bearer())).text();
+    expect(text).toMatch(/^multicam_camera_inference_duration_seconds_count\{camera_id="[^"]+"\} [1-9]\d*$/m);
+    const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    expect(`${check.stdout}${check.stderr}`).toBe('');
+    expect(check.status).toBe(0);
+  });
 
   it('closes only the socket that sends an oversize message', async () => {
     const bystander = await open();
