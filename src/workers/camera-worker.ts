@@ -12,7 +12,7 @@
  * event loop has read what arrived: the newest frames always win and a stale one is never run.
  */
 import { Detector, DetectorError } from './detector';
-import { decodeFrame, parseMessage, type FrameMessage } from '../shared/contracts/frames';
+import { decodeFrame, parseMessage, peekFrame, type FrameMessage } from '../shared/contracts/frames';
 import { WorkerInbound, type WorkerConfig, type WorkerOutbound, type WorkerStats } from '../shared/contracts/worker';
 import { LatencyWindow, RateMeter } from '../shared/stats';
 import { applyFaultInjection, maybeHang } from './faults';
@@ -72,7 +72,7 @@ class CameraWorker {
       case 'frame-bytes': {
         const decoded = decodeFrame(msg.data);
         if (decoded.ok) this.accept(decoded.frame, this.control.send);
-        else this.reject(`frame rejected: ${decoded.error}`);
+        else this.reject(`frame rejected: ${decoded.error}`, { type: 'frame', ...peekFrame(msg.data) }, this.control.send);
         break;
       }
       case 'calibrate':

@@ -9,5 +9,6 @@ export function rejectedFrameReply(data: unknown, cameraId: string | undefined, 
   if (!cameraId || typeof data !== 'object' || data === null) return null;
   const { type, frameId } = data as { type?: unknown; frameId?: unknown };
   if (type !== 'frame' || typeof frameId !== 'number' || !Number.isSafeInteger(frameId) || frameId < 0) return null;
-  return { type: 'frame-dropped', cameraId, frameId, reason: 'rejected', message: `frame rejected: ${error}`.slice(0, 500) };
+  const message = error.startsWith('frame rejected: ') ? error : `frame rejected: ${error}`;
+  return { type: 'frame-dropped', cameraId, frameId, reason: 'rejected', message: message.slice(0, 500) };
 }
