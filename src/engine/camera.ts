@@ -7,6 +7,7 @@ import type { CameraConfig, DelegateName } from '../shared/contracts/config';
 import type { CameraState } from '../shared/contracts/engine-api';
 import type { ModelInfo, WorkerStats } from '../shared/contracts/worker';
 import type { WorkerProcess } from './launcher';
+import { resolveModel } from './paths';
 import type { SourceState } from '../shared/contracts/sources';
 
 export type CarriedCounters = Pick<WorkerStats, 'framesReceived' | 'framesInferred' | 'framesSkipped' | 'framesRejected' | 'messagesRejected'>;
@@ -48,6 +49,17 @@ export class Camera {
   constructor(config: CameraConfig & { id: string }) {
     this.config = config;
     this.modelChoice = config.model ?? DEFAULT_MODEL;
+  }
+
+  /** Resolve the model early, so the thread plan finds its calibration before the first start. */
+  noteModel(): void {
+    try {
+      const resolved = resolveModel(this.modelChoice);
+      this.modelPath = resolved.path;
+      this.landmarkPath = resolved.landmarkPath;
+    } catch {
+      this.modelPath = ''; // the worker's start reports the problem
+    }
   }
 
   get id(): string {

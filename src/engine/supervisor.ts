@@ -95,7 +95,7 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
     const camera = new Camera({ ...config, id });
     camera.env = options.env;
     this.cameras.set(id, camera);
-    this.noteModelPath(camera);
+    camera.noteModel();
     this.rebalanceThreads(id);
     startWorker(this.life, camera);
     return id;
@@ -132,7 +132,7 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
     if (patch.scoreThreshold !== undefined) camera.worker?.postMessage({ type: 'set-threshold', scoreThreshold: patch.scoreThreshold });
     if (modelChanged) {
       camera.modelChoice = patch.model!;
-      this.noteModelPath(camera);
+      camera.noteModel();
       this.rebalanceThreads(id);
       restartPlanned(this.life, camera);
     } else if (restart) restartPlanned(this.life, camera);
@@ -260,17 +260,6 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
       if (threads === camera.threads) continue;
       camera.threads = threads;
       if (camera.id !== justAdded && (camera.worker || camera.state === 'starting')) restartPlanned(this.life, camera);
-    }
-  }
-
-  /** Resolve the model early, so the thread plan finds its calibration before the first start. */
-  private noteModelPath(camera: Camera): void {
-    try {
-      const resolved = resolveModel(camera.modelChoice);
-      camera.modelPath = resolved.path;
-      camera.landmarkPath = resolved.landmarkPath;
-    } catch {
-      camera.modelPath = ''; // startWorker reports the problem
     }
   }
 
