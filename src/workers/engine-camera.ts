@@ -76,7 +76,7 @@ export class EngineCamera {
 
   /** Frames ffmpeg decoded but the reader replaced before the worker took them. */
   get readerSkipped(): number {
-    return this.source.stats().framesSkipped;
+    return this.source.framesSkipped;
   }
 
   stats(): SourceStats {

@@ -144,6 +144,12 @@ export class FfmpegSource {
     this.setState('stopped', null);
   }
 
+  /** Frames the reader replaced before they were handed on (without sampling ffmpeg's CPU). */
+  get framesSkipped(): number {
+    return this.reader.skipped;
+  }
+
+  /** Call about once a second: each call samples ffmpeg's CPU since the previous one. */
   stats(): SourceStats {
     const usage = this.usage?.sample() ?? { cpuPercent: null, rssBytes: null };
     return {
