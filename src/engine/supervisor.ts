@@ -178,12 +178,10 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
   }
 
   snapshot(): EngineSnapshot {
-    const capacity = this.planner.capacity(this.cameras.values(), this.effectiveDelegate());
     return {
       at: Date.now(),
       cores: this.cores,
-      capacityIps: capacity?.ips ?? null,
-      capacitySource: capacity?.source ?? 'none',
+      ...this.planner.snapshotFields(this.cameras.values(), this.effectiveDelegate()),
       cameras: [...this.cameras.values()].map((c) => this.describe(c)),
       settings: this.getSettings(),
     };

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { parseMessage } from '../shared/contracts/frames';
 import { WorkerOutbound } from '../shared/contracts/worker';
 import type { DelegateName, EngineSettings } from '../shared/contracts/config';
+import type { EngineSnapshot } from '../shared/contracts/engine-api';
 import type { Camera } from './camera';
 import { readBenchCapacity } from './capacity';
 import type { WorkerLauncher, WorkerProcess } from './launcher';
@@ -95,6 +96,18 @@ export class ThreadPlanner {
       if (single) return { ips: single.ips * this.options.cores, source: 'calibration' };
     }
     return null;
+  }
+
+  /** The snapshot's capacity line and the first calibrated camera's calibration (for the settings dialog). */
+  snapshotFields(cameras: Iterable<Camera>, delegate: DelegateName): Pick<EngineSnapshot, 'capacityIps' | 'capacitySource' | 'calibration'> {
+    const list = [...cameras];
+    const capacity = this.capacity(list, delegate);
+    const points = list.map((camera) => this.calibrations.get(this.key(camera, delegate))).find((p) => p !== undefined);
+    return {
+      capacityIps: capacity?.ips ?? null,
+      capacitySource: capacity?.source ?? 'none',
+      calibration: points?.map((p) => ({ threads: p.threads, ips: p.ips })),
+    };
   }
 
   /** Ends any calibration still running and waits for those workers to exit. */

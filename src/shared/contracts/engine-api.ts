@@ -64,6 +64,8 @@ export const EngineSnapshot = z.object({
   /** Aggregate inferences/s this machine can reach for the default model, from a bench run or a calibration. */
   capacityIps: z.number().nullable(),
   capacitySource: z.enum(['bench', 'calibration', 'none']),
+  /** The calibration of the first camera's model on this machine: invokes a second at each thread count. */
+  calibration: z.array(z.object({ threads: z.number().int(), ips: z.number() })).max(16).optional(),
   cameras: z.array(CameraStatus),
   settings: EngineSettings,
   /** Which ffmpeg engine-side cameras run (absent where nobody resolved one). */
