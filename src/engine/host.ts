@@ -185,6 +185,8 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
         this.persist({ ...this.config, settings });
         return settings;
       }
+      case 'reorderCameras':
+        return this.reorderCameras(request.ids);
     }
   }
 
@@ -212,6 +214,18 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
       this.persist({ ...this.config, cameras });
     }
     return { updated };
+  }
+
+  /** Puts the named cameras first, in that order; cameras not named keep their order after them. */
+  private reorderCameras(ids: string[]): ApiResults['reorderCameras'] {
+    const rank = new Map(ids.map((id, i) => [id, i]));
+    const cameras = this.config.cameras
+      .map((camera, i) => ({ camera, key: camera.id !== undefined && rank.has(camera.id) ? rank.get(camera.id)! : ids.length + i }))
+      .sort((a, b) => a.key - b.key)
+      .map(({ camera }) => camera);
+    const reordered = cameras.some((camera, i) => camera !== this.config.cameras[i]);
+    if (reordered) this.persist({ ...this.config, cameras });
+    return { reordered };
   }
 
   // ------------------------------------------------------------------ helpers

@@ -99,6 +99,8 @@ export const ApiRequest = z.discriminatedUnion('method', [
   z.object({ method: z.literal('removeCamera'), id: CameraId }),
   z.object({ method: z.literal('updateCamera'), id: CameraId, patch: CameraConfig.omit({ id: true }).partial() }),
   z.object({ method: z.literal('setSettings'), settings: EngineSettings.partial() }),
+  /** The cameras' order on screen, kept in the configuration. */
+  z.object({ method: z.literal('reorderCameras'), ids: z.array(CameraId).max(64) }),
 ]);
 export type ApiRequest = z.infer<typeof ApiRequest>;
 export type ApiMethod = ApiRequest['method'];
@@ -112,6 +114,7 @@ export interface ApiResults {
   removeCamera: { removed: boolean };
   updateCamera: { updated: boolean };
   setSettings: EngineSettings;
+  reorderCameras: { reordered: boolean };
 }
 
 export const ApiResponse = z.union([
@@ -139,6 +142,14 @@ export type ApiEvent = z.infer<typeof ApiEvent>;
 /** One camera's frame path: frames out, results and drop notices back. */
 export interface FrameChannel {
   readonly cameraId: string;
+  /** True once the channel can carry nothing more (socket dropped, port handed on). */
+  readonly closed?: boolean;
+  /**
+   * Desktop: hands the MessagePort itself over (to the page's capture worker; typed unknown here
+   * because this file is also built without the DOM); the channel is closed from then on. Absent
+   * where there is no port (serve mode).
+   */
+  takePort?(): unknown;
   send(frame: FrameMessage): void;
   onMessage(listener: (message: FrameChannelInbound) => void): () => void;
   close(): void;
