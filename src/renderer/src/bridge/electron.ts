@@ -18,7 +18,7 @@ declare global {
 /** A camera's MessagePort as a FrameChannel. */
 class PortFrameChannel implements FrameChannel {
   private readonly listeners = new Listeners<FrameChannelInbound>();
-  private closed = false;
+  closed = false;
   rejected = 0;
 
   constructor(
@@ -58,6 +58,13 @@ class PortFrameChannel implements FrameChannel {
 
   onMessage(listener: (message: FrameChannelInbound) => void): () => void {
     return this.listeners.add(listener);
+  }
+
+  takePort(): MessagePort | null {
+    if (this.closed) return null;
+    this.closed = true;
+    this.port.onmessage = null;
+    return this.port;
   }
 
   close(): void {

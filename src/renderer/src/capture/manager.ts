@@ -1,20 +1,23 @@
 /**
- * Keeps one CameraCapture per camera in step with the store (cameras, capture assignment, settings)
- * and hands each new FrameChannel to its camera. A camera the engine opens itself (stream, file,
- * device) gets a PreviewPlayer instead, fed by the bridge's previews: this page captures nothing. Lives outside React: tiles only borrow the
- * element a capture draws into.
+ * Keeps one capture per camera in step with the store (cameras, capture assignment, settings):
+ * a CaptureSender (with its capture worker) per camera id, and a CameraCapture per source, replaced
+ * when the source changes. Hands each new FrameChannel to its camera's sender. A camera the engine
+ * opens itself (stream, file, device) gets a PreviewPlayer instead, fed by the bridge's previews:
+ * this page captures nothing for it. Lives outside React: tiles only borrow the element a capture
+ * or a player shows.
  */
-import type { EngineBridge, FrameChannel } from '../../../shared/contracts/engine-api';
-import type { CameraStatus } from '../../../shared/contracts/engine-api';
+import type { CameraStatus, EngineBridge, FrameChannel } from '../../../shared/contracts/engine-api';
+import { isEngineSource } from '../../../shared/contracts/sources';
 import { FrameBatcher } from '../state/schedule';
 import { applyResults, removeCaptureStatus, store, type AppState, type LatestResult } from '../state/store';
 import { Listeners } from '../bridge/events';
 import { CameraCapture, sourceKey, type CaptureTarget } from './camera-capture';
-import { isEngineSource } from '../../../shared/contracts/sources';
 import { PreviewPlayer } from './preview-player';
+import { CaptureSender } from './sender';
 
 export class CaptureManager {
   private readonly captures = new Map<string, CameraCapture>();
+  private readonly senders = new Map<string, CaptureSender>();
   private readonly players = new Map<string, PreviewPlayer>();
   private readonly channels = new Map<string, FrameChannel>();
   private readonly changed = new Listeners<string>();
@@ -22,11 +25,12 @@ export class CaptureManager {
   private lastCameras: CameraStatus[] | null = null;
   private lastAssignment: string[] | null | undefined = undefined;
   private lastMaxInFlight = 0;
+  private lastRemoving: ReadonlySet<string> | null = null;
 
   constructor(bridge: EngineBridge) {
     bridge.onFrameChannel((channel) => {
       this.channels.set(channel.cameraId, channel);
-      this.captures.get(channel.cameraId)?.setChannel(channel);
+      this.senders.get(channel.cameraId)?.setChannel(channel);
     });
     bridge.onPreview((preview) => this.players.get(preview.cameraId)?.show(preview));
     store.subscribe((state) => this.sync(state));
@@ -36,7 +40,7 @@ export class CaptureManager {
     });
   }
 
-  /** The element showing this camera's picture (a <video>, or an <img> for a still image). */
+  /** The element showing this camera's picture (a <video>, an <img> for a still image, a canvas for a preview). */
   elementFor(cameraId: string): HTMLVideoElement | HTMLImageElement | HTMLCanvasElement | null {
     return this.players.get(cameraId)?.element ?? this.captures.get(cameraId)?.element ?? null;
   }
@@ -53,13 +57,29 @@ export class CaptureManager {
 
   private sync(state: AppState): void {
     const maxInFlight = state.settings?.maxInFlight ?? 1;
-    if (state.cameras === this.lastCameras && state.assignment === this.lastAssignment && maxInFlight === this.lastMaxInFlight) return;
+    if (
+      state.cameras === this.lastCameras &&
+      state.assignment === this.lastAssignment &&
+      maxInFlight === this.lastMaxInFlight &&
+      state.removing === this.lastRemoving
+    ) {
+      return;
+    }
     this.lastCameras = state.cameras;
     this.lastAssignment = state.assignment;
     this.lastMaxInFlight = maxInFlight;
+    this.lastRemoving = state.removing;
 
     const seen = new Set<string>();
+    const kept = new Set<string>();
     for (const status of state.cameras) {
+      kept.add(status.id);
+      // A camera being removed (undo still possible) stops capturing at once; its sender and
+      // frame channel stay for an undo.
+      if (state.removing.has(status.id)) {
+        this.senders.get(status.id)?.pause();
+        continue;
+      }
       seen.add(status.id);
       if (isEngineSource(status.source)) {
         this.captures.get(status.id)?.dispose();
@@ -75,6 +95,13 @@ export class CaptureManager {
         player.dispose();
         this.players.delete(status.id);
       }
+      let sender = this.senders.get(status.id);
+      if (!sender) {
+        sender = new CaptureSender(status.id, (id, latest) => this.results.push(id, latest));
+        this.senders.set(status.id, sender);
+        const channel = this.channels.get(status.id);
+        if (channel) sender.setChannel(channel);
+      }
       const target: CaptureTarget = {
         status,
         assigned: state.assignment === null || state.assignment.includes(status.id),
@@ -86,10 +113,8 @@ export class CaptureManager {
         capture = undefined;
       }
       if (!capture) {
-        capture = new CameraCapture(target, (id, latest) => this.results.push(id, latest));
+        capture = new CameraCapture(target, sender);
         this.captures.set(status.id, capture);
-        const channel = this.channels.get(status.id);
-        if (channel) capture.setChannel(channel);
         this.changed.emit(status.id);
       } else {
         capture.update(target);
@@ -105,9 +130,14 @@ export class CaptureManager {
       if (seen.has(id)) continue;
       capture.dispose();
       this.captures.delete(id);
-      this.channels.delete(id);
       removeCaptureStatus(id);
       this.changed.emit(id);
+    }
+    for (const [id, sender] of this.senders) {
+      if (kept.has(id)) continue;
+      sender.dispose();
+      this.senders.delete(id);
+      this.channels.delete(id);
     }
   }
 }

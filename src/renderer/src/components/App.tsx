@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useStore } from 'zustand';
 import { useEngine } from '../context';
 import { store } from '../state/store';
@@ -14,7 +14,19 @@ export function App() {
   const { bridge } = useEngine();
   const connection = useStore(store, (s) => s.connection);
   const [dialog, setDialog] = useState<Dialog>(null);
+  const [fullscreen, setFullscreen] = useState<string | null>(null);
   const close = (): void => setDialog(null);
+
+  // Escape closes whatever is open on top: a dialog, the settings, then the full-screen view.
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent): void => {
+      if (event.key !== 'Escape' || event.defaultPrevented) return;
+      if (dialog) setDialog(null);
+      else if (fullscreen) setFullscreen(null);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [dialog, fullscreen]);
 
   return (
     <div className="app" data-testid="app" data-connection={connection}>
@@ -33,7 +45,12 @@ export function App() {
       </header>
       <Notices />
       <main className="layout">
-        <CameraGrid onAdd={() => setDialog({ kind: 'add' })} onEdit={(id) => setDialog({ kind: 'edit', id })} />
+        <CameraGrid
+          onAdd={() => setDialog({ kind: 'add' })}
+          onEdit={(id) => setDialog({ kind: 'edit', id })}
+          fullscreen={fullscreen}
+          onFullscreen={setFullscreen}
+        />
         <div className="side">
           {dialog?.kind === 'settings' && <SettingsPanel onClose={close} />}
           <ThroughputPanel />

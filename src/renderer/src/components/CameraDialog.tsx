@@ -8,6 +8,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { useStore } from 'zustand';
 import type { CameraConfig, CameraSource } from '../../../shared/contracts/config';
 import { listVideoInputs, PermissionDeniedError, toCaptureError } from '../capture/devices';
+import { videoUrlFor } from '../capture/video-formats';
 import { useEngine } from '../context';
 import { errorMessage } from '../state/engine';
 import { store } from '../state/store';
@@ -58,6 +59,8 @@ export function CameraDialog({ editId, onClose }: { editId: string | null; onClo
   const [engineValues, setEngineValues] = useState(() => initialEngineValues(editing?.source));
   const [error, setError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
+  const fieldErrors = validateFields({ name, threshold, maxFps });
+  const [showFieldErrors, setShowFieldErrors] = useState(false);
 
   // The first model is preselected once; after that an empty choice is the user's (a path to type).
   const [defaulted, setDefaulted] = useState(false);
@@ -97,20 +100,10 @@ export function CameraDialog({ editId, onClose }: { editId: string | null; onClo
   const submit = async (event: FormEvent): Promise<void> => {
     event.preventDefault();
     setError(null);
+    setShowFieldErrors(true);
+    if (fieldErrors.name || fieldErrors.threshold || fieldErrors.maxFps) return;
     const scoreThreshold = Number(threshold);
-    if (!Number.isFinite(scoreThreshold) || scoreThreshold < 0 || scoreThreshold > 1) {
-      setError('The score threshold is a number from 0 to 1.');
-      return;
-    }
     const fps = maxFps.trim() === '' ? undefined : Number(maxFps);
-    if (fps !== undefined && (!Number.isFinite(fps) || fps <= 0 || fps > 240)) {
-      setError('Max fps is empty (no limit) or a number above 0 and up to 240.');
-      return;
-    }
-    if (!name.trim()) {
-      setError('Give the camera a name.');
-      return;
-    }
     setSaving(true);
     try {
       let source: CameraSource | undefined;
@@ -127,7 +120,7 @@ export function CameraDialog({ editId, onClose }: { editId: string | null; onClo
         } else if (!file) {
           throw new Error(kind === 'video' ? 'Pick a video file.' : 'Pick an image.');
         } else if (kind === 'video') {
-          source = { kind: 'video', url: URL.createObjectURL(file) };
+          source = { kind: 'video', url: videoUrlFor(file) };
         } else {
           source = { kind: 'image', url: await imageToDataUrl(file) };
         }
@@ -156,7 +149,8 @@ export function CameraDialog({ editId, onClose }: { editId: string | null; onClo
         <h2>{editing ? `Edit ${editing.name}` : 'Add camera'}</h2>
         <label>
           Name
-          <input data-testid="camera-name-input" value={name} maxLength={100} onChange={(e) => setName(e.target.value)} />
+          <input data-testid="camera-name-input" value={name} maxLength={100} onChange={(e) => setName(e.target.value)} aria-invalid={showFieldErrors && !!fieldErrors.name} />
+          {showFieldErrors && fieldErrors.name && <FieldError id="name-error" text={fieldErrors.name} />}
         </label>
         <fieldset disabled={!!editing && !file && kind === 'webcam'}>
           <legend>Source</legend>
@@ -215,11 +209,13 @@ export function CameraDialog({ editId, onClose }: { editId: string | null; onClo
         <ModelPicker models={models} model={model} onModel={setModel} labels={labels} onLabels={setLabels} />
         <label>
           Score threshold
-          <input data-testid="threshold-input" type="number" min={0} max={1} step={0.05} value={threshold} onChange={(e) => setThreshold(e.target.value)} />
+          <input data-testid="threshold-input" type="number" min={0} max={1} step={0.05} value={threshold} onChange={(e) => setThreshold(e.target.value)} aria-invalid={showFieldErrors && !!fieldErrors.threshold} />
+          {showFieldErrors && fieldErrors.threshold && <FieldError id="threshold-error" text={fieldErrors.threshold} />}
         </label>
         <label>
           Max fps (empty: as fast as the source)
-          <input data-testid="max-fps-input" type="number" min={1} max={240} step={1} value={maxFps} onChange={(e) => setMaxFps(e.target.value)} />
+          <input data-testid="max-fps-input" type="number" min={1} max={240} step={1} value={maxFps} onChange={(e) => setMaxFps(e.target.value)} aria-invalid={showFieldErrors && !!fieldErrors.maxFps} />
+          {showFieldErrors && fieldErrors.maxFps && <FieldError id="max-fps-error" text={fieldErrors.maxFps} />}
         </label>
         {error && (
           <p className="form-error" data-testid="dialog-error" role="alert">
@@ -237,4 +233,24 @@ export function CameraDialog({ editId, onClose }: { editId: string | null; onClo
       </form>
     </div>
   );
+}
+
+function FieldError({ id, text }: { id: string; text: string }) {
+  return (
+    <span className="field-error" data-testid={id} role="alert">
+      {text}
+    </span>
+  );
+}
+
+/** Each number field's reason to refuse what is typed, or nothing. An empty threshold is refused, never read as 0. */
+export function validateFields(fields: { name: string; threshold: string; maxFps: string }): { name?: string; threshold?: string; maxFps?: string } {
+  const errors: { name?: string; threshold?: string; maxFps?: string } = {};
+  if (!fields.name.trim()) errors.name = 'Give the camera a name.';
+  const threshold = fields.threshold.trim();
+  if (threshold === '') errors.threshold = 'Enter a score threshold from 0 to 1 (0.5 is the usual).';
+  else if (!Number.isFinite(Number(threshold)) || Number(threshold) < 0 || Number(threshold) > 1) errors.threshold = 'The score threshold is a number from 0 to 1.';
+  const fps = fields.maxFps.trim();
+  if (fps !== '' && (!Number.isFinite(Number(fps)) || Number(fps) <= 0 || Number(fps) > 240)) errors.maxFps = 'Max fps is empty (no limit) or a number above 0 and up to 240.';
+  return errors;
 }

@@ -1,11 +1,36 @@
+import { useRef } from 'react';
 import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
-import { store } from '../state/store';
+import { useEngine } from '../context';
+import { errorMessage } from '../state/engine';
+import { orderedIds, pushNotice, store } from '../state/store';
 import { CameraTile } from './CameraTile';
 
-export function CameraGrid({ onEdit, onAdd }: { onEdit: (id: string) => void; onAdd: () => void }) {
-  const ids = useStore(store, useShallow((s) => s.cameras.map((c) => c.id)));
+export interface GridProps {
+  onEdit: (id: string) => void;
+  onAdd: () => void;
+  fullscreen: string | null;
+  onFullscreen: (id: string | null) => void;
+}
+
+/** Moves `dragged` to where `target` is; the others keep their order. */
+export function moveBefore(ids: string[], dragged: string, target: string): string[] {
+  if (dragged === target) return ids;
+  const from = ids.indexOf(dragged);
+  const to = ids.indexOf(target);
+  if (from < 0 || to < 0) return ids;
+  const next = ids.filter((id) => id !== dragged);
+  next.splice(to, 0, dragged);
+  return next;
+}
+
+export function CameraGrid({ onEdit, onAdd, fullscreen, onFullscreen }: GridProps) {
+  const { bridge } = useEngine();
+  const all = useStore(store, useShallow((s) => orderedIds(s)));
+  const removing = useStore(store, (s) => s.removing);
   const loaded = useStore(store, (s) => s.snapshot !== null);
+  const dragged = useRef<string | null>(null);
+  const ids = all.filter((id) => !removing.has(id));
   if (!loaded) return <div className="empty" data-testid="grid-loading">Connecting to the engine…</div>;
   if (ids.length === 0) {
     return (
@@ -14,10 +39,34 @@ export function CameraGrid({ onEdit, onAdd }: { onEdit: (id: string) => void; on
       </div>
     );
   }
+
+  const drop = async (target: string): Promise<void> => {
+    const from = dragged.current;
+    dragged.current = null;
+    if (!from) return;
+    const order = moveBefore(all, from, target);
+    if (order === all) return;
+    try {
+      await bridge.request({ method: 'reorderCameras', ids: order });
+    } catch (err) {
+      pushNotice({ level: 'error', message: `Could not save the new order: ${errorMessage(err)}` });
+    }
+  };
+
   return (
     <div className={`grid grid-${Math.min(ids.length, 4)}`} data-testid="camera-grid">
       {ids.map((id) => (
-        <CameraTile key={id} cameraId={id} onEdit={onEdit} />
+        <CameraTile
+          key={id}
+          cameraId={id}
+          onEdit={onEdit}
+          fullscreen={fullscreen === id}
+          onFullscreen={onFullscreen}
+          onDragStart={(from) => {
+            dragged.current = from;
+          }}
+          onDropOn={(target) => void drop(target)}
+        />
       ))}
     </div>
   );

@@ -4,11 +4,23 @@ import { useStore } from 'zustand';
 import { useEngine } from '../context';
 import { fmt } from '../format';
 import { errorMessage } from '../state/engine';
+import { scheduleRemoval } from '../state/removal';
 import { pushNotice, store } from '../state/store';
 import { describeCamera } from './describe';
+import { cameraFigures, STALE_TITLE } from './figures';
 import { Overlay } from './Overlay';
 
-export function CameraTile({ cameraId, onEdit }: { cameraId: string; onEdit: (id: string) => void }) {
+export interface TileProps {
+  cameraId: string;
+  onEdit: (id: string) => void;
+  fullscreen: boolean;
+  onFullscreen: (id: string | null) => void;
+  /** Drag and drop to reorder: the grid owns the order. */
+  onDragStart: (id: string) => void;
+  onDropOn: (id: string) => void;
+}
+
+export function CameraTile({ cameraId, onEdit, fullscreen, onFullscreen, onDragStart, onDropOn }: TileProps) {
   const { bridge, captures } = useEngine();
   const status = useStore(store, (s) => s.cameras.find((c) => c.id === cameraId));
   const capture = useStore(store, (s) => s.capture.get(cameraId));
@@ -16,7 +28,7 @@ export function CameraTile({ cameraId, onEdit }: { cameraId: string; onEdit: (id
   const hasResult = useStore(store, (s) => s.results.has(cameraId));
   const mediaRef = useRef<HTMLDivElement>(null);
   const [renaming, setRenaming] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const [dropTarget, setDropTarget] = useState(false);
 
   // Borrow the capture's element: it keeps playing (and capturing) whatever React does.
   useEffect(() => {
@@ -37,21 +49,9 @@ export function CameraTile({ cameraId, onEdit }: { cameraId: string; onEdit: (id
 
   if (!status) return null;
   const described = describeCamera(status, capture, connection, hasResult);
-  const latency = status.endToEndP50Ms > 0 ? status.endToEndP50Ms : status.inferP50Ms;
-  const skipped = status.framesSkipped + (capture?.skipped ?? 0);
+  const figures = cameraFigures(status, capture);
   // Engine-side cameras (ffmpeg): the camera's own decoded fps, not this page's capture rate.
   const engineSide = status.fps !== undefined;
-  const fps = engineSide ? status.fps! : (capture?.fps ?? 0);
-
-  const remove = async (): Promise<void> => {
-    setBusy(true);
-    try {
-      await bridge.request({ method: 'removeCamera', id: cameraId });
-    } catch (err) {
-      pushNotice({ level: 'error', message: `Could not remove ${status.name}: ${errorMessage(err)}` });
-      setBusy(false);
-    }
-  };
 
   const rename = async (name: string): Promise<void> => {
     setRenaming(null);
@@ -65,8 +65,34 @@ export function CameraTile({ cameraId, onEdit }: { cameraId: string; onEdit: (id
   };
 
   return (
-    <section className={`tile tile-${described.state}`} data-testid="camera-tile" data-camera-id={cameraId} data-camera-name={status.name}>
-      <header className="tile-header">
+    <section
+      className={`tile tile-${described.state}${fullscreen ? ' tile-fullscreen' : ''}${dropTarget ? ' tile-drop' : ''}`}
+      data-testid="camera-tile"
+      data-camera-id={cameraId}
+      data-camera-name={status.name}
+      data-fullscreen={fullscreen ? 'true' : 'false'}
+      onDragOver={(e) => {
+        e.preventDefault();
+        setDropTarget(true);
+      }}
+      onDragLeave={() => setDropTarget(false)}
+      onDrop={(e) => {
+        e.preventDefault();
+        setDropTarget(false);
+        onDropOn(cameraId);
+      }}
+    >
+      <header
+        className="tile-header"
+        draggable={renaming === null && !fullscreen}
+        data-testid="tile-drag-handle"
+        title="Drag to reorder"
+        onDragStart={(e) => {
+          e.dataTransfer.effectAllowed = 'move';
+          e.dataTransfer.setData('text/plain', cameraId);
+          onDragStart(cameraId);
+        }}
+      >
         {renaming === null ? (
           <h2 className="tile-name" data-testid="camera-name" title="Double-click to rename" onDoubleClick={() => setRenaming(status.name)}>
             {status.name}
@@ -98,7 +124,15 @@ export function CameraTile({ cameraId, onEdit }: { cameraId: string; onEdit: (id
           <button type="button" data-testid="edit-camera" onClick={() => onEdit(cameraId)} title="Model, threshold, frame rate">
             Edit
           </button>
-          <button type="button" data-testid="remove-camera" className="danger" disabled={busy} onClick={() => void remove()}>
+          <button
+            type="button"
+            data-testid="fullscreen-camera"
+            onClick={() => onFullscreen(fullscreen ? null : cameraId)}
+            title={fullscreen ? 'Back to the grid (Escape)' : 'Show this camera on the whole window'}
+          >
+            {fullscreen ? 'Exit full screen' : 'Full screen'}
+          </button>
+          <button type="button" data-testid="remove-camera" className="danger" onClick={() => scheduleRemoval(bridge, cameraId, status.name)}>
             Remove
           </button>
         </div>
@@ -112,17 +146,28 @@ export function CameraTile({ cameraId, onEdit }: { cameraId: string; onEdit: (id
         {described.text}
       </div>
       <div className="badges">
-        <span className="badge" data-testid="capture-fps" title={engineSide ? 'Frames the camera’s ffmpeg decoded per second' : 'Frames this page captured per second'}>
-          {fmt(fps, 0)} fps
+        <span
+          className="badge"
+          data-testid="capture-fps"
+          data-value={figures.fps ?? ''}
+          title={engineSide ? 'Frames the camera’s ffmpeg decoded per second' : 'Pictures the source delivered to this page per second (last 5 s)'}
+        >
+          {figures.fps === null ? '–' : fmt(figures.fps, 0)} fps
         </span>
-        <span className="badge" data-testid="ips" data-value={status.ips1s} title="Inferences per second (last second)">
-          {fmt(status.ips1s)} inf/s
+        <span className="badge" data-testid="ips" data-value={figures.ips} title="Inferences per second (last 5 s)">
+          {fmt(figures.ips)} inf/s
         </span>
-        <span className="badge" data-testid="latency" title="Frame to result, median (inference alone when unknown)">
-          {fmt(latency, 0)} ms
+        <span
+          className={`badge${figures.stale ? ' stale' : ''}`}
+          data-testid="latency"
+          data-value={figures.latencyMs}
+          data-stale={figures.stale ? 'true' : 'false'}
+          title={figures.stale ? STALE_TITLE : 'Frame to result, median (inference alone when unknown)'}
+        >
+          {fmt(figures.latencyMs, 0)} ms{figures.stale ? ' (stale)' : ''}
         </span>
-        <span className="badge" data-testid="skipped" title="Frames replaced by a newer one before inference">
-          {skipped} skipped
+        <span className="badge" data-testid="skipped" data-value={figures.skipped} title="Frames the engine replaced by a newer one before inference">
+          {figures.skipped} skipped
         </span>
         {engineSide && (
           <span className="badge" data-testid="ffmpeg" title={`ffmpeg pid ${status.ffmpegPid ?? '–'}: CPU and memory; reconnects`}>

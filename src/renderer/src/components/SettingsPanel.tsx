@@ -10,6 +10,9 @@ export function SettingsPanel({ onClose }: { onClose: () => void }) {
   const { bridge } = useEngine();
   const settings = useStore(store, (s) => s.settings);
   const cores = useStore(store, (s) => s.snapshot?.cores ?? 4);
+  const cameraCount = useStore(store, (s) => s.cameras.length);
+  const calibration = useStore(store, (s) => s.snapshot?.calibration);
+  const [confirmed, setConfirmed] = useState(false);
   const [threads, setThreads] = useState('auto');
   const [delegate, setDelegate] = useState<DelegateName>('xnnpack');
   const [maxInFlight, setMaxInFlight] = useState('1');
@@ -30,8 +33,11 @@ export function SettingsPanel({ onClose }: { onClose: () => void }) {
     if (engineInFlight !== null) setMaxInFlight(engineInFlight);
   }, [engineInFlight]);
 
+  const plan = threadPlan(threads, cameraCount, cores);
+
   const save = async (event: FormEvent): Promise<void> => {
     event.preventDefault();
+    if (plan.oversubscribed && !confirmed) return;
     setState({ saving: true, error: null, saved: false });
     const patch: Partial<EngineSettings> = {
       threadsPerInterpreter: threads === 'auto' ? 'auto' : Number(threads),
@@ -51,15 +57,39 @@ export function SettingsPanel({ onClose }: { onClose: () => void }) {
       <h2>Settings</h2>
       <label>
         Threads per interpreter
-        <select data-testid="threads-select" value={threads} onChange={(e) => setThreads(e.target.value)}>
+        <select
+          data-testid="threads-select"
+          value={threads}
+          onChange={(e) => {
+            setThreads(e.target.value);
+            setConfirmed(false);
+            setState((st) => ({ ...st, saved: false }));
+          }}
+        >
           <option value="auto">auto (share {cores} cores)</option>
           {Array.from({ length: Math.max(cores, 8) }, (_, i) => i + 1).map((n) => (
             <option key={n} value={String(n)}>
               {n}
+              {n > 1 && n * Math.max(cameraCount, 1) > cores ? ' (more threads than cores)' : ''}
             </option>
           ))}
         </select>
       </label>
+      <p className={plan.oversubscribed ? 'form-error' : 'hint'} data-testid="threads-plan" data-oversubscribed={plan.oversubscribed ? 'true' : 'false'}>
+        {plan.text}
+      </p>
+      {calibration && calibration.length > 0 && (
+        <p className="hint" data-testid="calibration">
+          Measured here: {calibration.map((p) => `${p.threads} thread${p.threads === 1 ? '' : 's'} ${Math.round(p.ips)} inf/s`).join(', ')} (one
+          interpreter alone).
+        </p>
+      )}
+      {plan.oversubscribed && (
+        <label className="confirm">
+          <input type="checkbox" data-testid="threads-confirm" checked={confirmed} onChange={(e) => setConfirmed(e.target.checked)} />
+          Save anyway: I accept that detection may slow to a crawl
+        </label>
+      )}
       <label>
         Delegate
         <select data-testid="delegate-select" value={delegate} onChange={(e) => setDelegate(e.target.value as DelegateName)}>
@@ -87,10 +117,35 @@ export function SettingsPanel({ onClose }: { onClose: () => void }) {
         <button type="button" onClick={onClose}>
           Close
         </button>
-        <button type="submit" className="primary" disabled={state.saving}>
+        <button type="submit" className="primary" disabled={state.saving || (plan.oversubscribed && !confirmed)}>
           {state.saving ? 'Saving…' : 'Save'}
         </button>
       </div>
     </form>
   );
+}
+
+/**
+ * What a threads choice means on this machine. XNNPACK's thread pools spin, so interpreters x
+ * threads above the cores makes every camera wait for the others (measured: 4 x 4 on 2 cores fell
+ * to 2.4 inferences/s in all). One thread each is never oversubscribed in that way.
+ */
+export function threadPlan(threads: string, cameras: number, cores: number): { text: string; oversubscribed: boolean } {
+  const n = Math.max(cameras, 1);
+  const camerasText = `${n} camera${n === 1 ? '' : 's'}`;
+  if (threads === 'auto') {
+    return {
+      text: `auto: ${camerasText} share ${cores} cores; each interpreter gets 1 thread when cameras ≥ cores, more only where the calibration shows they help.`,
+      oversubscribed: false,
+    };
+  }
+  const t = Number(threads);
+  const total = n * t;
+  if (t > 1 && total > cores) {
+    return {
+      text: `${camerasText} × ${t} threads = ${total} threads on ${cores} cores. Their thread pools would fight for the cores and detection can all but stop. Choose auto, or at most ${Math.max(1, Math.floor(cores / n))}.`,
+      oversubscribed: true,
+    };
+  }
+  return { text: `${camerasText} × ${t} thread${t === 1 ? '' : 's'} = ${total} on ${cores} cores.`, oversubscribed: false };
 }

@@ -2,43 +2,54 @@
 import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
 import { fmt, fmtBytes } from '../format';
-import { store } from '../state/store';
+import { orderedIds, store } from '../state/store';
+import { describeCamera } from './describe';
+import { cameraFigures, STALE_TITLE } from './figures';
 import { IpsChart } from './IpsChart';
 
 function InterpreterRow({ cameraId }: { cameraId: string }) {
   const c = useStore(store, (s) => s.cameras.find((x) => x.id === cameraId));
+  const capture = useStore(store, (s) => s.capture.get(cameraId));
+  const connection = useStore(store, (s) => s.connection);
+  const hasResult = useStore(store, (s) => s.results.has(cameraId));
   if (!c) return null;
+  // The same state and the same numbers as the camera's tile.
+  const described = describeCamera(c, capture, connection, hasResult);
+  const f = cameraFigures(c, capture);
+  const stale = f.stale ? { className: 'stale', title: STALE_TITLE, 'data-stale': 'true' } : { 'data-stale': 'false' };
   return (
-    <div className="panel-row" data-testid="panel-row" data-camera-id={cameraId} data-pid={c.pid ?? ''} data-state={c.state}>
+    <div className="panel-row" data-testid="panel-row" data-camera-id={cameraId} data-pid={c.pid ?? ''} data-state={described.state}>
       <div className="panel-row-head">
         <strong>{c.name}</strong>
-        <span className={`state-pill state-${c.state}`} data-testid="panel-state">
-          {c.state}
+        <span className={`state-pill state-${described.state}`} data-testid="panel-state" data-state={described.state}>
+          {described.state}
         </span>
       </div>
       <IpsChart cameraId={cameraId} />
       <dl className="panel-stats">
         <div>
-          <dt>inf/s</dt>
-          <dd data-testid="panel-ips" data-value={c.ips1s}>
-            {fmt(c.ips1s)} <small>(5 s: {fmt(c.ips5s)})</small>
+          <dt>inf/s (5 s)</dt>
+          <dd data-testid="panel-ips" data-value={f.ips}>
+            {fmt(f.ips)}
           </dd>
         </div>
         <div>
           <dt>infer p50/p95</dt>
-          <dd>
-            {fmt(c.inferP50Ms)} / {fmt(c.inferP95Ms)} ms
+          <dd data-testid="panel-infer" {...stale}>
+            {fmt(f.inferP50Ms)} / {fmt(f.inferP95Ms)} ms
           </dd>
         </div>
         <div>
           <dt>end-to-end p50/p95</dt>
-          <dd>
-            {fmt(c.endToEndP50Ms, 0)} / {fmt(c.endToEndP95Ms, 0)} ms
+          <dd data-testid="panel-latency" data-value={f.latencyMs} {...stale}>
+            {fmt(f.endToEndP50Ms, 0)} / {fmt(f.endToEndP95Ms, 0)} ms
           </dd>
         </div>
         <div>
           <dt>skipped</dt>
-          <dd>{c.framesSkipped}</dd>
+          <dd data-testid="panel-skipped" data-value={f.skipped}>
+            {f.skipped}
+          </dd>
         </div>
         <div>
           <dt>threads</dt>
@@ -63,7 +74,11 @@ function InterpreterRow({ cameraId }: { cameraId: string }) {
           <dd>{fmtBytes(c.rssBytes)}</dd>
         </div>
       </dl>
-      {c.error && <p className="panel-error">{c.error}</p>}
+      {described.state !== 'running' && described.state !== 'waiting' && (
+        <p className="panel-error" data-testid="panel-reason">
+          {described.text}
+        </p>
+      )}
     </div>
   );
 }
@@ -72,11 +87,11 @@ function Totals() {
   const { total, capacity, source, cores, count } = useStore(
     store,
     useShallow((s) => ({
-      total: s.cameras.reduce((sum, c) => sum + (c.state === 'running' ? c.ips1s : 0), 0),
+      total: s.cameras.reduce((sum, c) => sum + (c.state === 'running' && !s.removing.has(c.id) ? c.ips5s : 0), 0),
       capacity: s.snapshot?.capacityIps ?? null,
       source: s.snapshot?.capacitySource ?? 'none',
       cores: s.snapshot?.cores ?? 0,
-      count: s.cameras.length,
+      count: s.cameras.filter((c) => !s.removing.has(c.id)).length,
     })),
   );
   return (
@@ -102,7 +117,7 @@ function Totals() {
 }
 
 export function ThroughputPanel() {
-  const ids = useStore(store, useShallow((s) => s.cameras.map((c) => c.id)));
+  const ids = useStore(store, useShallow((s) => orderedIds(s).filter((id) => !s.removing.has(id))));
   return (
     <aside className="panel" data-testid="throughput-panel">
       <h2>Throughput</h2>

@@ -29,12 +29,18 @@ export type CaptureState =
 export interface CaptureStatus {
   state: CaptureState;
   message?: string;
-  /** Frames the page captured and offered, per second, over the last second. */
+  /** Pictures the source delivered per second, over the last 5 s (the capture worker counts). */
   fps: number;
-  /** Frames replaced at this page's credit gate before they were sent. */
-  skipped: number;
+  /** Frames this page sent to the engine per second, over the last 5 s. */
+  sentFps: number;
   sent: number;
+  /** Pictures replaced by a newer one while waiting for a credit: never built, never sent. */
+  replaced: number;
+  /** Longest time the capture worker took to build one frame in the last second, ms. */
+  buildMsMax: number;
 }
+
+const EMPTY_CAPTURE: CaptureStatus = { state: 'idle', fps: 0, sentFps: 0, sent: 0, replaced: 0, buildMsMax: 0 };
 
 export interface LatestResult {
   result: ResultMessage;
@@ -68,6 +74,8 @@ export interface AppState {
   history: Map<string, Series>;
   totalHistory: Series;
   notices: UiNotice[];
+  /** Cameras the user removed whose removal can still be undone: hidden and not captured. */
+  removing: ReadonlySet<string>;
 }
 
 export const initialState = (): AppState => ({
@@ -84,6 +92,7 @@ export const initialState = (): AppState => ({
   history: new Map(),
   totalHistory: { t: [], ips: [] },
   notices: [],
+  removing: new Set(),
 });
 
 export const store = createStore<AppState>()(() => initialState());
@@ -150,17 +159,9 @@ export function applyResults(batch: Map<string, LatestResult>): void {
 }
 
 export function setCaptureStatus(cameraId: string, patch: Partial<CaptureStatus>): void {
-  const current = store.getState().capture.get(cameraId) ?? { state: 'idle', fps: 0, skipped: 0, sent: 0 };
+  const current = store.getState().capture.get(cameraId) ?? EMPTY_CAPTURE;
   const next = { ...current, ...patch };
-  if (
-    next.state === current.state &&
-    next.message === current.message &&
-    next.fps === current.fps &&
-    next.skipped === current.skipped &&
-    next.sent === current.sent
-  ) {
-    return;
-  }
+  if ((Object.keys(next) as Array<keyof CaptureStatus>).every((key) => next[key] === current[key])) return;
   const capture = new Map(store.getState().capture);
   capture.set(cameraId, next);
   store.setState({ capture });
@@ -171,4 +172,21 @@ export function removeCaptureStatus(cameraId: string): void {
   const capture = new Map(store.getState().capture);
   capture.delete(cameraId);
   store.setState({ capture });
+}
+
+export function setRemoving(cameraId: string, removing: boolean): void {
+  const current = store.getState().removing;
+  if (current.has(cameraId) === removing) return;
+  const next = new Set(current);
+  if (removing) next.add(cameraId);
+  else next.delete(cameraId);
+  store.setState({ removing: next });
+}
+
+/** Camera ids in the order the configuration keeps them (the user's order), then any others. */
+export function orderedIds(state: Pick<AppState, 'cameras' | 'config'>): string[] {
+  const ids = state.cameras.map((c) => c.id);
+  const order = state.config?.cameras.map((c) => c.id).filter((id): id is string => !!id) ?? [];
+  const rank = new Map(order.map((id, i) => [id, i]));
+  return [...ids].sort((a, b) => (rank.get(a) ?? order.length) - (rank.get(b) ?? order.length));
 }
