@@ -1,6 +1,6 @@
 import { useEffect, useState, useSyncExternalStore } from 'react';
 import { useStore } from 'zustand';
-import { onRemovalsChange, pendingRemovals, undoRemoval } from '../state/removal';
+import { holdRemoval, isHeld, onRemovalsChange, pendingRemovals, releaseRemoval, undoRemoval } from '../state/removal';
 import { dismissNotice, store } from '../state/store';
 
 let removalsVersion = 0;
@@ -19,9 +19,18 @@ function UndoBars() {
   return (
     <>
       {removals.map((r) => (
-        <div key={r.id} className="notice notice-info" role="status" data-testid="undo-remove" data-camera-id={r.id}>
+        <div
+          key={r.id}
+          className="notice notice-info"
+          role="status"
+          data-testid="undo-remove"
+          data-camera-id={r.id}
+          onMouseEnter={() => holdRemoval(r.id)}
+          onMouseLeave={() => releaseRemoval(r.id)}
+        >
           <span>
-            Removed {r.name}. It stops for good in {Math.max(0, Math.ceil((r.until - Date.now()) / 1000))} s.
+            Removed {r.name}.{' '}
+            {isHeld(r.id) ? 'Waiting while the pointer is here.' : `It stops for good in ${Math.max(0, Math.ceil((r.until - Date.now()) / 1000))} s.`}
           </span>
           <button type="button" className="undo" data-testid="undo-remove-button" onClick={() => undoRemoval(r.id)}>
             Undo
