@@ -220,8 +220,9 @@ test('an idle camera keeps its last latency marked stale, in the tile and in the
 test('Remove can be undone; a removal that stands ends quietly and its id is never given again', async () => {
   const id = await idOf('Clip');
   await tile(page, 'Clip').getByTestId('remove-camera').click();
-  // The pointer on the bar holds the undo clock, so a busy machine cannot make Undo vanish first.
-  await page.getByTestId('undo-remove').hover();
+  // The pointer on the bar holds the undo clock, so a busy machine cannot make Undo vanish first
+  // (the event is dispatched at once: a real hover waits for the page to paint twice).
+  await page.getByTestId('undo-remove').dispatchEvent('mouseover');
   await expect(page.getByTestId('undo-remove')).toContainText('Waiting while the pointer is here');
   await expect(tile(page, 'Clip')).toHaveCount(0);
   await expect(panelRow(id)).toHaveCount(0);
