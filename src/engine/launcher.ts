@@ -74,20 +74,44 @@ export abstract class WorkerProcess extends EventEmitter<WorkerProcessEvents> {
   /** The one path every ending goes through. */
   protected markExited(code: number | null, signal: string | null): void {
     if (this.exited) return;
+    this.flushStderr();
     this.exited = true;
     this.emit('exit', code, signal);
     this.resolveExit();
   }
 
+  /** The start of a stderr line whose end has not arrived yet (writes come in any pieces). */
+  private partialStderr = '';
+
   protected noteStderr(chunk: string): void {
-    for (const line of chunk.split('\n')) {
-      if (!line.trim()) continue;
-      this.recentStderr.push(line);
-      if (this.recentStderr.length > 20) this.recentStderr.shift();
-      this.emit('stderr', line);
-    }
+    const lines = (this.partialStderr + chunk).split('\n');
+    this.partialStderr = lines.pop() ?? '';
+    // Past the exit nothing more will come to end a partial line.
+    if (this.partialStderr.length > 64 * 1024 || this.exited) lines.push(this.takePartial());
+    for (const line of lines) this.noteStderrLine(line);
+  }
+
+  private takePartial(): string {
+    const line = this.partialStderr;
+    this.partialStderr = '';
+    return line;
+  }
+
+  private flushStderr(): void {
+    if (this.partialStderr) this.noteStderrLine(this.takePartial());
+  }
+
+  private noteStderrLine(line: string): void {
+    // TF Lite logs this at every interpreter start; the delegate in use is in the stats already.
+    if (!line.trim() || QUIET_STDERR.test(line)) return;
+    this.recentStderr.push(line);
+    if (this.recentStderr.length > 20) this.recentStderr.shift();
+    this.emit('stderr', line);
   }
 }
+
+/** Worker stderr lines that say nothing the stats do not: left out of the log and of crash reasons. */
+export const QUIET_STDERR = /^INFO: Created TensorFlow Lite XNNPACK delegate for CPU\.?\s*$/;
 
 export interface WorkerLauncher {
   readonly kind: 'node' | 'electron';
