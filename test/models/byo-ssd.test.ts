@@ -57,5 +57,12 @@ describe('a user SSD with the standard detection post-processing outputs', () =>
     const chosen = s.addCamera({ name: 'people', source: { kind: 'external' }, model, labels: ['person'] });
     await s.waitForState(chosen, 'running', 60_000);
     expect((await ask(chosen)).detections.map((d) => d.label)).toEqual(['person']);
+    // A new label choice restarts only that camera's worker, with the new choice.
+    const before = s.status(chosen)!.pid;
+    s.updateCamera(chosen, { labels: ['parcel'] });
+    for (let i = 0; i < 300 && (s.status(chosen)!.state !== 'running' || s.status(chosen)!.pid === before); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(s.status(chosen)).toMatchObject({ state: 'running', labels: ['parcel'] });
+    expect((await ask(chosen)).detections.map((d) => d.label)).toEqual(['parcel']);
+    expect(s.status(all)!.restarts).toBe(0);
   });
 });
