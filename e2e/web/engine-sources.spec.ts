@@ -89,6 +89,9 @@ test('RTSP and file cameras from the dialog: face box on the preview, recognitio
   // Two workers, two ffmpegs, an RTSP server and up to two pages on a shared 2-core machine.
   test.setTimeout(300_000);
   const page = await openPage();
+  await page.getByTestId('open-settings').click();
+  await expect(page.getByTestId('ffmpeg-info')).toContainText(`ffmpeg ${ffmpeg.version}`);
+  await page.getByTestId('open-settings').click();
   await addEngineCamera(page, 'Door', 'stream', rtsp.url());
   await addEngineCamera(page, 'Clip', 'file', clips.faceMp4);
   for (const name of ['Door', 'Clip']) {

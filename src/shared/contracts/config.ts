@@ -44,7 +44,7 @@ export const EngineSettings = z.object({
   delegate: DelegateName.default('xnnpack'),
   /** Frames in flight per camera. */
   maxInFlight: z.number().int().min(1).max(8).default(1),
-  /** ffmpeg for engine-side cameras; unset: `ffmpeg` on the PATH, else the npm package's binary. */
+  /** ffmpeg for engine-side cameras; unset or empty: `ffmpeg` on the PATH, else the npm package's binary. */
   ffmpegPath: z.string().max(4096).optional(),
   /** Live-view frames a second for engine-side cameras (default 10). */
   previewFps: z.number().positive().max(60).optional(),

@@ -6,6 +6,7 @@ import { CameraDialog } from './CameraDialog';
 import { CameraGrid } from './CameraGrid';
 import { Notices } from './Notices';
 import { SettingsPanel } from './SettingsPanel';
+import { FfmpegSettings } from './FfmpegSettings';
 import { ThroughputPanel } from './ThroughputPanel';
 
 type Dialog = { kind: 'add' } | { kind: 'edit'; id: string } | { kind: 'settings' } | null;
@@ -53,6 +54,7 @@ export function App() {
         />
         <div className="side">
           {dialog?.kind === 'settings' && <SettingsPanel onClose={close} />}
+          {dialog?.kind === 'settings' && <FfmpegSettings />}
           <ThroughputPanel />
         </div>
       </main>
