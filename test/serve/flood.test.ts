@@ -15,7 +15,7 @@ let serve: ServeProcess;
 const clients: TestClient[] = [];
 
 interface Stats {
-  server: { framesOverRate: number };
+  server: { framesOverRate: number; clientPauses: number };
   cameras: Array<{ id: string; state: string; framesReceived: number; framesInferred: number }>;
 }
 
@@ -93,4 +93,20 @@ describe('a client flooding one camera', () => {
     expect(refused.length).toBeGreaterThan(0);
     expect(answered).toBeGreaterThanOrEqual(5);
   }, 90_000);
+
+  it('gives the others a turn: a burst of messages from one client is paused after each 32', async () => {
+    const burst = await TestClient.open(`${serve.wsBase}/ws?token=${serve.token}`);
+    const other = await TestClient.open(`${serve.wsBase}/ws?token=${serve.token}`);
+    clients.push(burst, other);
+    const before = (await stats()).server;
+    // 3000 small requests in one go (the socket writes them in a few large chunks).
+    const ids = Array.from({ length: 3000 }, (_, i) => i + 1);
+    for (const id of ids) burst.socket.send(JSON.stringify({ kind: 'request', id, request: { method: 'getConfig' } }));
+    // The other client is still answered.
+    const reply = await other.request({ method: 'getSnapshot' });
+    expect(reply.ok).toBe(true);
+    await burst.waitFor((m) => m.kind === 'response' && m.id === 3000, 'the last answer of the burst', 30_000);
+    const after = (await stats()).server;
+    expect(after.clientPauses - before.clientPauses).toBeGreaterThan(0);
+  }, 60_000);
 });
