@@ -142,6 +142,12 @@ export class Tracker {
     return ended;
   }
 
+  /** A live (started) track as last reported, or undefined. */
+  info(trackId: number): TrackInfo | undefined {
+    const t = this.tracks.find((x) => x.id === trackId && x.started);
+    return t ? this.change('update', t, false).track : undefined;
+  }
+
   /** Live (started) tracks per label. */
   liveCounts(): Map<string, number> {
     const counts = new Map<string, number>();
