@@ -17,6 +17,8 @@ import type { WorkerLauncher } from './launcher';
 import { RendererHub, type RendererClient } from './renderers';
 import { CameraSupervisor, type SupervisorOptions } from './supervisor';
 import { ffmpegInfo, keepStoredSecret, redactConfig } from './engine-sources';
+import { EventsHub } from './events/hub';
+import { handleEventRequest, isEventRequest } from './events/requests';
 
 export type { RendererClient } from './renderers';
 
@@ -34,6 +36,8 @@ export interface EngineHostOptions {
   /** Per-pid metrics measured outside the workers; they replace the workers' own numbers. */
   processMetrics?: () => Map<number, ProcessMetrics>;
   log?: (line: string) => void;
+  /** Where events and their snapshots are stored; without it, events are off (tests, bench). */
+  eventsDir?: string;
 }
 
 export interface EngineHostEvents {
@@ -50,6 +54,7 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
   readonly supervisor: CameraSupervisor;
   readonly store: ConfigStore;
   private readonly renderers: RendererHub;
+  readonly events: EventsHub | null = null;
   private readonly notices: Notice[] = [];
   private readonly log: (line: string) => void;
   private changeTimer: NodeJS.Timeout | null = null;
@@ -81,6 +86,17 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
     this.on('event', (event) => this.renderers.broadcast(event));
     this.supervisor.on('result', (m) => this.renderers.deliver(m));
     this.supervisor.on('dropped', (m) => this.renderers.deliver(m));
+    if (options.eventsDir) {
+      const events = new EventsHub({
+        dataDir: options.eventsDir,
+        cameraName: (id) => this.config.cameras.find((c) => c.id === id)?.name ?? id,
+        notice: (n) => this.notice(n.level, n.message),
+        settings: loaded.config.events,
+      });
+      events.on('change', (change) => this.emit('event', { type: 'event', change }));
+      events.on('status', (status) => this.emit('event', { type: 'events-status', status }));
+      this.events = events;
+    }
   }
 
   /** Connects a renderer (a page, the desktop window): events, capture assignment, frame answers. */
@@ -158,7 +174,7 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
     if (!this.stopping) {
       if (this.changeTimer) clearTimeout(this.changeTimer);
       this.changeTimer = null;
-      this.stopping = this.supervisor.stop();
+      this.stopping = this.supervisor.stop().then(() => this.events?.close());
     }
     return this.stopping;
   }
@@ -167,6 +183,11 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
 
   private async run(request: ApiRequest): Promise<ApiResults[ApiRequest['method']]> {
     if (this.stopping) throw new Error('the engine is stopping');
+    if (isEventRequest(request)) {
+      const result = handleEventRequest(this.events, request);
+      if (request.method === 'setEventSettings') this.persist({ ...this.config, events: request.settings });
+      return result;
+    }
     switch (request.method) {
       case 'getSnapshot':
         return this.snapshot();

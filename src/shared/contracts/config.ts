@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { CameraId } from './frames';
 import { DeviceSource, FileSource, StreamSource } from './sources';
+import { EventFilters, EventSettings } from './events';
 
 export const DelegateName = z.enum(['xnnpack', 'none']);
 export type DelegateName = z.infer<typeof DelegateName>;
@@ -35,6 +36,8 @@ export const CameraConfig = z.object({
   maxFps: z.number().positive().max(240).optional(),
   /** Labels to report; absent keeps the model's default choice (objects: Person, Car, Vehicle, Bicycle, Dog, Cat). */
   labels: z.array(z.string().min(1).max(128)).max(1000).optional(),
+  /** Which detections make events on this camera: min score and area, zones, on or off. */
+  events: EventFilters.optional(),
 });
 export type CameraConfig = z.infer<typeof CameraConfig>;
 
@@ -57,6 +60,8 @@ export const AppConfig = z.object({
   version: z.literal(1).default(1),
   cameras: z.array(CameraConfig).max(64).default([]),
   settings: EngineSettings.default({ threadsPerInterpreter: 'auto', delegate: 'xnnpack', maxInFlight: 1 }),
+  /** Retention and MQTT (defaults: 30 days, 2000 MB, no MQTT). */
+  events: EventSettings.optional(),
 });
 export type AppConfig = z.infer<typeof AppConfig>;
 

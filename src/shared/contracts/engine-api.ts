@@ -9,6 +9,7 @@ import { AppConfig, CameraConfig, CameraSource, DelegateName, EngineSettings } f
 import { CameraId, type FrameChannelInbound, type FrameMessage } from './frames';
 import { ModelDecoder, ModelInfo } from './worker';
 import { FfmpegInfo, type PreviewMessage } from './sources';
+import { EventChange, EventId, EventQuery, EventSettings, EventsStatus, SnapshotKind, type EventPage } from './events';
 
 /** connecting and no-signal: an engine-side camera's worker runs, its ffmpeg has no picture (yet, or any more). */
 export const CameraState = z.enum(['starting', 'running', 'connecting', 'no-signal', 'error', 'restarting', 'stopped']);
@@ -101,6 +102,12 @@ export const ApiRequest = z.discriminatedUnion('method', [
   z.object({ method: z.literal('setSettings'), settings: EngineSettings.partial() }),
   /** The cameras' order on screen, kept in the configuration. */
   z.object({ method: z.literal('reorderCameras'), ids: z.array(CameraId).max(64) }),
+  z.object({ method: z.literal('listEvents'), query: EventQuery }),
+  z.object({ method: z.literal('deleteEvent'), id: EventId }),
+  /** The desktop app's way to a snapshot (serve mode uses GET /api/events/ID/snapshot.jpg). */
+  z.object({ method: z.literal('getEventImage'), id: EventId, kind: SnapshotKind }),
+  z.object({ method: z.literal('getEventsStatus') }),
+  z.object({ method: z.literal('setEventSettings'), settings: EventSettings }),
 ]);
 export type ApiRequest = z.infer<typeof ApiRequest>;
 export type ApiMethod = ApiRequest['method'];
@@ -115,6 +122,11 @@ export interface ApiResults {
   updateCamera: { updated: boolean };
   setSettings: EngineSettings;
   reorderCameras: { reordered: boolean };
+  listEvents: EventPage;
+  deleteEvent: { deleted: boolean };
+  getEventImage: Uint8Array;
+  getEventsStatus: EventsStatus;
+  setEventSettings: EventSettings;
 }
 
 export const ApiResponse = z.union([
@@ -136,6 +148,9 @@ export const ApiEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('notice'), notice: Notice }),
   /** The cameras this renderer must capture (serve mode: each camera is captured by one page only). */
   z.object({ type: z.literal('capture-assignment'), cameraIds: z.array(CameraId).max(64) }),
+  /** An event began, improved or ended. */
+  z.object({ type: z.literal('event'), change: EventChange }),
+  z.object({ type: z.literal('events-status'), status: EventsStatus }),
 ]);
 export type ApiEvent = z.infer<typeof ApiEvent>;
 

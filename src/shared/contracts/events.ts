@@ -43,6 +43,24 @@ export const TrackerOptions = z.object({
 export type TrackerOptions = z.infer<typeof TrackerOptions>;
 export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = { minFrames: 3, maxMissingMs: 2000, minIou: 0.3 };
 
+/** Where events are published, if anywhere (MQTT). */
+export const MqttConfig = z.object({
+  url: z.string().max(2048).regex(/^(mqtts?|wss?):\/\//, 'an mqtt://, mqtts://, ws:// or wss:// URL'),
+  username: z.string().max(256).optional(),
+  password: z.string().max(256).optional(),
+  prefix: z.string().min(1).max(100).regex(/^[^#+]+$/, 'no # or + in the prefix').default('multicam'),
+});
+export type MqttConfig = z.infer<typeof MqttConfig>;
+
+export const EventSettings = z.object({
+  /** Days to keep events; null keeps them. */
+  retentionDays: z.number().positive().max(36_500).nullable().default(30),
+  /** Megabytes of snapshots to keep; null for no cap. */
+  retentionMB: z.number().positive().max(10_000_000).nullable().default(2000),
+  mqtt: MqttConfig.optional(),
+});
+export type EventSettings = z.infer<typeof EventSettings>;
+
 /** The largest snapshot accepted from a worker or a page: 8 MB. */
 export const MAX_SNAPSHOT_BYTES = 8 * 1024 * 1024;
 const Jpeg = z
@@ -109,3 +127,22 @@ export type EventPage = z.infer<typeof EventPage>;
 /** Pushed to renderers and published on MQTT. */
 export const EventChange = z.object({ type: z.enum(['new', 'update', 'end']), event: EventRecord });
 export type EventChange = z.infer<typeof EventChange>;
+
+export const MqttStatus = z.object({
+  state: z.enum(['connecting', 'connected', 'disconnected', 'closed']),
+  error: z.string().max(2000).optional(),
+  retryAt: z.number().optional(),
+  published: z.number().int().nonnegative(),
+  dropped: z.number().int().nonnegative(),
+});
+export type MqttStatus = z.infer<typeof MqttStatus>;
+
+/** Where events are stored and whether MQTT is up: shown in the settings. */
+export const EventsStatus = z.object({
+  storage: z.object({ available: z.boolean(), dir: z.string().max(4096), error: z.string().max(2000).nullable() }),
+  mqtt: MqttStatus.nullable(),
+});
+export type EventsStatus = z.infer<typeof EventsStatus>;
+
+export const SnapshotKind = z.enum(['snapshot', 'crop']);
+export type SnapshotKind = z.infer<typeof SnapshotKind>;
