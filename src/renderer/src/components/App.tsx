@@ -8,6 +8,10 @@ import { Notices } from './Notices';
 import { SettingsPanel } from './SettingsPanel';
 import { FfmpegSettings } from './FfmpegSettings';
 import { ThroughputPanel } from './ThroughputPanel';
+import { EventsView } from '../events/EventsView';
+import { EventToasts } from '../events/EventToasts';
+import { EventsSettings } from '../events/EventsSettings';
+import { connectEvents } from '../events/store';
 
 type Dialog = { kind: 'add' } | { kind: 'edit'; id: string } | { kind: 'settings' } | null;
 
@@ -16,6 +20,8 @@ export function App() {
   const connection = useStore(store, (s) => s.connection);
   const [dialog, setDialog] = useState<Dialog>(null);
   const [fullscreen, setFullscreen] = useState<string | null>(null);
+  const [view, setView] = useState<'cameras' | 'events'>('cameras');
+  useEffect(() => connectEvents(bridge), [bridge]);
   const close = (): void => setDialog(null);
 
   // Escape closes whatever is open on top: a dialog, the settings, then the full-screen view.
@@ -36,6 +42,14 @@ export function App() {
         <span className={`conn conn-${connection}`} data-testid="connection">
           {bridge.kind === 'web' ? 'serve mode' : 'desktop'} · {connection === 'open' ? 'connected' : connection}
         </span>
+        <nav className="views">
+          <button type="button" aria-pressed={view === 'cameras'} onClick={() => setView('cameras')} data-testid="view-cameras">
+            Cameras
+          </button>
+          <button type="button" aria-pressed={view === 'events'} onClick={() => setView('events')} data-testid="view-events">
+            Events
+          </button>
+        </nav>
         <div className="spacer" />
         <button type="button" className="primary" data-testid="add-camera" onClick={() => setDialog({ kind: 'add' })}>
           Add camera
@@ -46,18 +60,24 @@ export function App() {
       </header>
       <Notices />
       <main className="layout">
-        <CameraGrid
-          onAdd={() => setDialog({ kind: 'add' })}
-          onEdit={(id) => setDialog({ kind: 'edit', id })}
-          fullscreen={fullscreen}
-          onFullscreen={setFullscreen}
-        />
+        {/* The grid stays mounted under the Events view: its pages keep capturing. */}
+        <div className="main-view" hidden={view !== 'cameras'}>
+          <CameraGrid
+            onAdd={() => setDialog({ kind: 'add' })}
+            onEdit={(id) => setDialog({ kind: 'edit', id })}
+            fullscreen={fullscreen}
+            onFullscreen={setFullscreen}
+          />
+        </div>
+        {view === 'events' && <EventsView />}
         <div className="side">
           {dialog?.kind === 'settings' && <SettingsPanel onClose={close} />}
           {dialog?.kind === 'settings' && <FfmpegSettings />}
+          {dialog?.kind === 'settings' && <EventsSettings />}
           <ThroughputPanel />
         </div>
       </main>
+      <EventToasts onOpen={() => setView('events')} />
       {(dialog?.kind === 'add' || dialog?.kind === 'edit') && (
         <CameraDialog key={dialog.kind === 'edit' ? dialog.id : 'add'} editId={dialog.kind === 'edit' ? dialog.id : null} onClose={close} />
       )}

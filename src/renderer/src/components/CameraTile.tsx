@@ -9,6 +9,8 @@ import { pushNotice, store } from '../state/store';
 import { describeCamera } from './describe';
 import { cameraFigures, STALE_TITLE } from './figures';
 import { Overlay } from './Overlay';
+import { CameraEventsForm, ZoneLayer } from '../events/camera-events';
+import { EventCountBadge } from '../events/EventToasts';
 
 export interface TileProps {
   cameraId: string;
@@ -29,6 +31,7 @@ export function CameraTile({ cameraId, onEdit, fullscreen, onFullscreen, onDragS
   const mediaRef = useRef<HTMLDivElement>(null);
   const [renaming, setRenaming] = useState<string | null>(null);
   const [dropTarget, setDropTarget] = useState(false);
+  const [eventsOpen, setEventsOpen] = useState(false);
 
   // Borrow the capture's element: it keeps playing (and capturing) whatever React does.
   useEffect(() => {
@@ -132,6 +135,9 @@ export function CameraTile({ cameraId, onEdit, fullscreen, onFullscreen, onDragS
           >
             {fullscreen ? 'Exit full screen' : 'Full screen'}
           </button>
+          <button type="button" data-testid="camera-events-open" aria-pressed={eventsOpen} onClick={() => setEventsOpen(!eventsOpen)} title="Event filters and zones">
+            Zones
+          </button>
           <button type="button" data-testid="remove-camera" className="danger" onClick={() => scheduleRemoval(bridge, cameraId, status.name)}>
             Remove
           </button>
@@ -140,6 +146,7 @@ export function CameraTile({ cameraId, onEdit, fullscreen, onFullscreen, onDragS
       <div className="tile-media-box">
         <div className="tile-media-holder" ref={mediaRef} />
         <Overlay cameraId={cameraId} />
+        {eventsOpen && <ZoneLayer cameraId={cameraId} />}
         {described.busy && <div className="spinner" data-testid="tile-spinner" aria-hidden="true" />}
       </div>
       <div className="tile-state" data-testid="camera-state" data-state={described.state} title={described.text}>
@@ -178,7 +185,9 @@ export function CameraTile({ cameraId, onEdit, fullscreen, onFullscreen, onDragS
         <span className="badge muted" title="Model">
           {status.modelInfo?.name ?? status.model}
         </span>
+        <EventCountBadge cameraId={cameraId} />
       </div>
+      {eventsOpen && <CameraEventsForm cameraId={cameraId} onClose={() => setEventsOpen(false)} />}
     </section>
   );
 }
