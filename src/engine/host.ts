@@ -71,7 +71,12 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
       this.log(loaded.notice.message);
       this.keepNotice(loaded.notice);
     }
-    this.supervisor = new CameraSupervisor({ ...options.supervisor, launcher: options.launcher, settings: loaded.config.settings });
+    this.supervisor = new CameraSupervisor({
+      ...options.supervisor,
+      launcher: options.launcher,
+      settings: loaded.config.settings,
+      events: options.eventsDir !== undefined,
+    });
     this.supervisor.on('snapshot', (snapshot) => this.emit('event', { type: 'snapshot', snapshot: this.decorate(snapshot) }));
     this.supervisor.on('change', () => this.scheduleSnapshot());
     this.supervisor.on('removed', () => this.scheduleSnapshot());
@@ -95,6 +100,8 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
       });
       events.on('change', (change) => this.emit('event', { type: 'event', change }));
       events.on('status', (status) => this.emit('event', { type: 'events-status', status }));
+      this.supervisor.on('track', (m) => events.handleTrack(m));
+      this.supervisor.on('worker-gone', (id) => events.endCamera(id));
       this.events = events;
     }
   }

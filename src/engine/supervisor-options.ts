@@ -1,4 +1,5 @@
 /** The supervisor's options and events (src/engine/supervisor.ts). */
+import type { TrackMessage } from '../shared/contracts/events';
 import type { EngineSettings } from '../shared/contracts/config';
 import type { CameraStatus, EngineSnapshot } from '../shared/contracts/engine-api';
 import type { FrameDroppedMessage, ResultMessage } from '../shared/contracts/frames';
@@ -23,6 +24,8 @@ export interface SupervisorOptions extends Pick<ThreadPlannerOptions, 'calibrati
   createDataPort?: (cameraId: string) => unknown;
   /** Called when a camera's worker is gone for good (removed): close its renderer port. */
   releaseDataPort?: (cameraId: string) => void;
+  /** Workers track detections into events and send 'track' messages. */
+  events?: boolean;
 }
 
 export interface SupervisorEvents {
@@ -31,6 +34,10 @@ export interface SupervisorEvents {
   /** A camera changed state or configuration. */
   change: [CameraStatus];
   removed: [string];
+  /** A track started, improved or ended on a camera (events). */
+  track: [TrackMessage];
+  /** A camera's worker exited (crash, restart, removal): its tracks are over. */
+  'worker-gone': [string];
   snapshot: [EngineSnapshot];
   /** An engine-side camera's live-view frame, while watchPreviews(true). */
   preview: [PreviewMessage];

@@ -114,6 +114,7 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
       worker.postMessage({ type: 'stop' });
       await worker.waitForExit(2000);
     }
+    this.emit('worker-gone', id);
     this.options.releaseDataPort?.(id);
     camera.state = 'stopped';
     this.emit('removed', id);
@@ -130,6 +131,7 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
     const restart = (patch.labels !== undefined && JSON.stringify(patch.labels) !== JSON.stringify(camera.config.labels)) || engineSourceChanged(camera.config, patch);
     camera.config = { ...camera.config, ...patch, id };
     if (patch.scoreThreshold !== undefined) camera.worker?.postMessage({ type: 'set-threshold', scoreThreshold: patch.scoreThreshold });
+    if (patch.events !== undefined) camera.worker?.postMessage({ type: 'set-event-filters', filters: patch.events });
     if (modelChanged) {
       camera.modelChoice = patch.model!;
       camera.noteModel();
@@ -217,6 +219,8 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
       restart: { ...DEFAULT_RESTART, ...options.restart },
       statsIntervalMs: options.statsIntervalMs ?? 1000,
       delegatePath: options.delegatePath ?? xnnpackPluginPath(),
+      events: options.events ?? false,
+      track: (_camera, message) => this.emit('track', message),
       stopped: () => this.stopped,
       delegate: () => this.effectiveDelegate(),
       createDataPort: options.createDataPort,
@@ -229,7 +233,10 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
         if (message.type === 'result') this.emit('result', message);
         else this.emit('dropped', message);
       },
-      gone: (camera) => this.feeder.reset(camera.id),
+      gone: (camera) => {
+        this.feeder.reset(camera.id);
+        this.emit('worker-gone', camera.id);
+      },
       crashedWhileLoading: (camera) => {
         // tfjs-tflite-node crashes (rather than throwing) when an external delegate cannot be
         // loaded. Fall back to the plain interpreter for every camera and say so.

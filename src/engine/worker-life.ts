@@ -7,6 +7,7 @@ import type { DelegateName } from '../shared/contracts/config';
 import { parseMessage, type FrameDroppedMessage, type ResultMessage } from '../shared/contracts/frames';
 import { WorkerOutbound, type WorkerConfig } from '../shared/contracts/worker';
 import type { PreviewMessage } from '../shared/contracts/sources';
+import { DEFAULT_EVENT_FILTERS, type TrackMessage } from '../shared/contracts/events';
 import type { Camera } from './camera';
 import type { WorkerLauncher, WorkerProcess } from './launcher';
 import { ModelNotFoundError, resolveModel, workerModelFields, type ResolvedModel } from './paths';
@@ -18,6 +19,8 @@ export interface WorkerLifeContext {
   readonly restart: RestartPolicy;
   readonly statsIntervalMs: number;
   readonly delegatePath: string | undefined;
+  /** Workers track detections into events. */
+  readonly events: boolean;
   /** The engine is stopping: start nothing more. */
   stopped(): boolean;
   delegate(): DelegateName;
@@ -26,6 +29,8 @@ export interface WorkerLifeContext {
   ready(camera: Camera): void;
   /** A result or drop notice from the worker, already validated. */
   frameReply(camera: Camera, message: ResultMessage | FrameDroppedMessage): void;
+  /** A track message from the worker, already validated. */
+  track(camera: Camera, message: TrackMessage): void;
   /** The worker is gone (its frames in flight will not come back). */
   gone(camera: Camera): void;
   /** A worker crashed in native code before it was ready; true if the context handled it. */
@@ -75,6 +80,7 @@ export function startWorker(ctx: WorkerLifeContext, camera: Camera): void {
     ...workerModelFields(resolved),
     allowedLabels: camera.config.labels ?? resolved.defaultLabels,
     source,
+    ...(ctx.events ? { events: { filters: camera.config.events ?? DEFAULT_EVENT_FILTERS, defaultLabel: resolved.defaultLabels?.[0] ?? 'object' } } : {}),
   };
   const port = ctx.createDataPort?.(camera.id);
   worker.postMessage({ type: 'init', config }, port ? [port] : undefined);
@@ -112,9 +118,10 @@ function onMessage(ctx: WorkerLifeContext, camera: Camera, worker: WorkerProcess
   camera.lastHeard = Date.now();
   const parsed = parseMessage(WorkerOutbound, data);
   // A worker speaks for its own camera only: a message naming another camera is dropped too.
-  if (!parsed.ok || ('cameraId' in parsed.value && parsed.value.cameraId !== camera.id)) {
+  const about = !parsed.ok ? camera.id : parsed.value.type === 'track' ? parsed.value.track.cameraId : 'cameraId' in parsed.value ? parsed.value.cameraId : camera.id;
+  if (!parsed.ok || about !== camera.id) {
     camera.rejectedHere++;
-    const why = parsed.ok ? `message for camera ${(parsed.value as { cameraId: string }).cameraId} from this worker dropped` : `malformed message from worker dropped: ${parsed.error}`;
+    const why = parsed.ok ? `message for camera ${about} from this worker dropped` : `malformed message from worker dropped: ${parsed.error}`;
     if (camera.rejectedHere <= 5) process.stderr.write(`[camera ${camera.id}] ${why}\n`);
     return;
   }
@@ -149,6 +156,9 @@ function onMessage(ctx: WorkerLifeContext, camera: Camera, worker: WorkerProcess
     case 'result':
     case 'frame-dropped':
       ctx.frameReply(camera, msg);
+      break;
+    case 'track':
+      ctx.track(camera, msg);
       break;
     default:
       break;

@@ -79,6 +79,8 @@ export class WindowEngine {
       launcher: this.launcher,
       log: this.log,
       processMetrics: () => utilityMetrics(),
+      // Events beside the configuration: userData.
+      eventsDir: path.dirname(this.configFile),
       supervisor: {
         createDataPort: (cameraId) => this.createDataPort(cameraId),
         releaseDataPort: (cameraId) => this.releaseDataPort(cameraId),

@@ -16,11 +16,13 @@ export interface ServeArgs {
   portGiven: boolean;
   host: string;
   config: string;
+  /** Where events and their snapshots are stored (--data; default the configuration's folder). */
+  data: string;
   allowHosts: string[];
   newToken: boolean;
 }
 
-export const USAGE = `usage: npm run serve -- [--port N] [--host H] [--allow-host NAME]... [--config FILE] [--new-token]
+export const USAGE = `usage: npm run serve -- [--port N] [--host H] [--allow-host NAME]... [--config FILE] [--data DIR] [--new-token]
 
   --port N           port to listen on, 0 to 65535 (0 picks a free one; default ${DEFAULT_PORT},
                      or the next free one after it when it is taken)
@@ -30,6 +32,8 @@ export const USAGE = `usage: npm run serve -- [--port N] [--host H] [--allow-hos
                      names and, bound to every interface, this machine's addresses are always allowed
   --config FILE      configuration file (AppConfig JSON); changes are saved there
                      (default ${defaultConfigFile()})
+  --data DIR         where events and their snapshots are stored (default: the configuration
+                     file's folder)
   --new-token        make a new access token (the old URL stops working)
 `;
 
@@ -75,6 +79,7 @@ export function parseServeArgs(argv: string[]): ServeArgs | 'help' {
         host: { type: 'string' },
         'allow-host': { type: 'string', multiple: true },
         config: { type: 'string', short: 'c' },
+        data: { type: 'string' },
         'new-token': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -86,11 +91,14 @@ export function parseServeArgs(argv: string[]): ServeArgs | 'help' {
   }
   if (values.help) return 'help';
   if (values.config !== undefined && values.config.trim() === '') throw new UsageError('--config must name a file; it is empty');
+  if (values.data !== undefined && values.data.trim() === '') throw new UsageError('--data must name a folder; it is empty');
+  const config = path.resolve(values.config ?? defaultConfigFile());
   return {
     port: values.port === undefined ? DEFAULT_PORT : parsePort(values.port),
     portGiven: values.port !== undefined,
     host: values.host === undefined ? '127.0.0.1' : parseListenHost(values.host),
-    config: path.resolve(values.config ?? defaultConfigFile()),
+    config,
+    data: path.resolve(values.data ?? path.dirname(config)),
     allowHosts: (values['allow-host'] ?? []).map(parseAllowedHost),
     newToken: values['new-token'] ?? false,
   };

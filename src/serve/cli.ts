@@ -1,7 +1,7 @@
 /**
  * Serve mode: the app in a browser, without Electron.
  *
- *   npm run serve -- [--port N] [--host H] [--allow-host NAME]... [--config FILE] [--new-token]
+ *   npm run serve -- [--port N] [--host H] [--allow-host NAME]... [--config FILE] [--data DIR] [--new-token]
  *
  * Prints one line on stdout, the URL to open (it carries the access token, the same one each
  * start); everything else goes to stderr. SIGTERM or SIGINT stops every camera worker, then the
@@ -104,7 +104,8 @@ async function main(): Promise<void> {
   await ensureRendererBuilt(root, rendererDir, log, building.signal);
   if (stopping) return;
 
-  engine = new EngineHost({ configFile: args.config, launcher: new NodeLauncher(), log });
+  engine = new EngineHost({ configFile: args.config, launcher: new NodeLauncher(), log, eventsDir: args.data });
+  log(`serve: events in ${args.data}`);
   let server;
   try {
     server = await listenWithFallback(args, { engine, rendererDir, token: token.token, allowHosts: args.allowHosts, log });

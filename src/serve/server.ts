@@ -17,6 +17,7 @@ import type { RendererEngine } from './engine-port';
 import { CameraRateLimits } from './flow-limits';
 import { ServeMetrics, type ServerCounters } from './metrics';
 import { registerRoutes } from './routes';
+import { registerEventRoutes } from './events-routes';
 import type { ClientSession, SessionCounters } from './session';
 
 export interface ServeServerOptions {
@@ -115,6 +116,7 @@ export class ServeServer {
         log: this.log,
       }),
     );
+    this.app.register(async (scope) => registerEventRoutes(scope, () => options.engine.events ?? null));
     this.app.setNotFoundHandler((_request, reply) => refuse(reply, 404, 'not found'));
     this.app.setErrorHandler((err: Error & { statusCode?: number }, _request, reply) => {
       const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;

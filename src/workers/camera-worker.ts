@@ -19,6 +19,7 @@ import { applyFaultInjection, maybeHang } from './faults';
 import { openChannel, type Channel, type MessagePortLike, type Send } from './channel';
 import { EngineCamera } from './engine-camera';
 import { rejectedFrameReply } from './frame-reject';
+import { WorkerEvents } from './events';
 
 class CameraWorker {
   private static readonly MAX_WAITING = 2; // enough for a sender with maxInFlight 2
@@ -30,6 +31,7 @@ class CameraWorker {
   /** An engine-side camera's ffmpeg (null: frames come from a page or code); watching: a serve-mode page shows it. */
   private engine: EngineCamera | null = null;
   private watching = false;
+  private events: WorkerEvents | null = null;
 
   private framesReceived = 0;
   private framesInferred = 0;
@@ -65,6 +67,9 @@ class CameraWorker {
         break;
       case 'set-threshold':
         if (this.detector) this.detector.scoreThreshold = msg.scoreThreshold;
+        break;
+      case 'set-event-filters':
+        this.events?.setFilters(msg.filters);
         break;
       case 'frame':
         this.accept(msg, this.control.send);
@@ -130,6 +135,10 @@ class CameraWorker {
       delegate: this.detector.delegate,
       loadMs: performance.now() - started,
     });
+    if (config.events) {
+      const { filters, defaultLabel } = config.events;
+      this.events = new WorkerEvents({ cameraId: config.cameraId, filters, defaultLabel, send: (m) => this.control.send(m) });
+    }
     this.statsTimer = setInterval(() => this.sendStats(), config.statsIntervalMs);
     // An engine-side camera is opened here (ffmpeg): its frames never leave this process.
     if (config.source) {
@@ -209,6 +218,7 @@ class CameraWorker {
       sourceWidth: frame.sourceWidth,
       sourceHeight: frame.sourceHeight,
     });
+    this.events?.observe(Date.now(), output.detections, frame, null);
     if (this.waiting.length > 0 && !this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.runPending());
@@ -291,6 +301,7 @@ class CameraWorker {
   private async stop(): Promise<void> {
     if (this.statsTimer) clearInterval(this.statsTimer);
     await this.engine?.stop();
+    this.events?.stop();
     this.dataPort?.close();
     process.exit(0);
   }

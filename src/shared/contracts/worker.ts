@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { DelegateName } from './config';
 import { CameraId, FrameDroppedMessage, FrameMessage, MAX_FRAME_BYTES, MAX_FRAME_HEADER_BYTES, ResultMessage, TensorSummary } from './frames';
 import { EngineSourceConfig, PreviewMessage, SourceState, SourceStats } from './sources';
+import { EventFilters, TrackMessage } from './events';
 
 
 /** How detections are read from a model's outputs: 'postprocess' is TF Lite's four standard detection outputs. */
@@ -83,6 +84,8 @@ export const WorkerConfig = z.object({
       noFrameTimeoutMs: z.number().int().min(1000).max(600_000),
     })
     .optional(),
+  /** Track detections into events (src/workers/events.ts): the camera's filters and the label of unlabelled detections. */
+  events: z.object({ filters: EventFilters, defaultLabel: z.string().min(1).max(64) }).optional(),
 });
 export type WorkerConfig = z.infer<typeof WorkerConfig>;
 
@@ -115,6 +118,7 @@ export const WorkerInbound = z.discriminatedUnion('type', [
   }),
   /** Whether anyone watches this camera's live view; the worker sends previews only while someone does. */
   z.object({ type: z.literal('preview-subscribe'), on: z.boolean() }),
+  z.object({ type: z.literal('set-event-filters'), filters: EventFilters }),
   z.object({ type: z.literal('stop') }),
 ]);
 export type WorkerInbound = z.infer<typeof WorkerInbound>;
@@ -157,6 +161,8 @@ export const WorkerOutbound = z.discriminatedUnion('type', [
   /** The engine-side source changed state (connecting, running, no-signal, error), with ffmpeg's reason. */
   z.object({ type: z.literal('source-state'), cameraId: CameraId, state: SourceState, reason: z.string().max(2000).nullable() }),
   PreviewMessage,
+  /** A track started, improved or ended (events). */
+  TrackMessage,
   z.object({
     type: z.literal('calibration'),
     modelName: z.string(),
