@@ -148,6 +148,7 @@ class CameraWorker {
         accept: (frame, reply) => this.accept(frame, reply),
         send: this.control.send,
         previewSink: () => (this.dataPort ? (m) => this.dataPort?.postMessage(m) : this.watching ? this.control.send : null),
+        onPicture: (jpeg) => this.events?.setPreview(jpeg),
       }).start();
     }
     this.sendStats();

@@ -23,6 +23,8 @@ export interface EngineCameraOptions {
   send: Reply;
   /** Where previews go right now, or null when nobody watches. */
   previewSink(): ((preview: PreviewMessage) => void) | null;
+  /** Every display picture, watched or not (events take their snapshots from the latest). */
+  onPicture?(jpeg: Buffer): void;
 }
 
 interface FrameKey {
@@ -136,6 +138,7 @@ export class EngineCamera {
   }
 
   private onPicture(preview: PreviewFrame): void {
+    this.options.onPicture?.(preview.jpeg);
     if (!this.options.previewSink()) return; // nobody watches: costs one pipe read, nothing more
     const key = `${preview.generation}:${preview.seq}`;
     const waiting = this.waiting.get(key);
