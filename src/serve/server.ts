@@ -182,7 +182,9 @@ export class ServeServer {
       this.log(`serve: refused a request from origin ${JSON.stringify(String(headers.origin).slice(0, 200))}`);
       return { status: 403, text: 'forbidden origin' };
     }
-    if (request.method !== 'GET' && request.method !== 'HEAD') return { status: 405, text: 'method not allowed', headers: { Allow: 'GET, HEAD' } };
+    // Reading only, but for deleting an event (events-routes.ts); the Origin was checked above.
+    const deletesEvent = request.method === 'DELETE' && request.url.startsWith('/api/events/');
+    if (request.method !== 'GET' && request.method !== 'HEAD' && !deletesEvent) return { status: 405, text: 'method not allowed', headers: { Allow: 'GET, HEAD' } };
     return null;
   }
 }
