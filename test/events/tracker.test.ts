@@ -56,6 +56,18 @@ describe('Tracker', () => {
     expect(t.update(100, [face(0.61), face(0.11), face(0.1, 0.9, 'person')])).toEqual([]);
   });
 
+  it('follows a box that jumps without overlap when its centre stays within a box size (skipped frames)', () => {
+    const t = new Tracker('cam', { minFrames: 1 });
+    const id = t.update(0, [face(0.1)])[0].track.trackId;
+    // x 0.1 -> 0.28: no overlap (boxes are 0.2 wide... IoU 0.05), centres 0.9 box sizes apart.
+    expect(t.update(100, [face(0.28)])).toEqual([]);
+    expect(t.liveCounts().get('face')).toBe(1);
+    // Two boxes 2.5 sizes apart are two tracks.
+    const other = t.update(200, [face(0.28), face(0.78)]);
+    expect(other).toHaveLength(1);
+    expect(other[0].track.trackId).not.toBe(id);
+  });
+
   it('keeps the best score and its box; reports a better one at most once a second', () => {
     const t = new Tracker('cam', { minFrames: 1 });
     t.update(0, [face(0.1, 0.6)]);

@@ -39,9 +39,14 @@ export const TrackerOptions = z.object({
   maxMissingMs: z.number().int().min(50).max(600_000).default(2000),
   /** Smallest overlap (IoU) that continues a track. */
   minIou: z.number().min(0).max(1).default(0.3),
+  /**
+   * Or: centres at most this many box sizes apart (a camera that skips frames, or a fast object,
+   * moves a box further than overlap can follow).
+   */
+  maxJump: z.number().min(0).max(10).default(1),
 });
 export type TrackerOptions = z.infer<typeof TrackerOptions>;
-export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = { minFrames: 3, maxMissingMs: 2000, minIou: 0.3 };
+export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = { minFrames: 3, maxMissingMs: 2000, minIou: 0.3, maxJump: 1 };
 
 /** Where events are published, if anywhere (MQTT). */
 export const MqttConfig = z.object({

@@ -2,8 +2,8 @@
  * Turns one camera's per-frame detections into tracks. Pure: it runs inside the camera worker,
  * which sees every frame and every result whatever the source.
  *
- * - Detections continue a track of the same label when their boxes overlap (IoU >= minIou),
- *   matched greedily from the largest overlap down.
+ * - Detections continue a track of the same label when their boxes overlap (IoU >= minIou) or
+ *   their centres are within maxJump box sizes, matched greedily, best overlap and nearest first.
  * - A track becomes an event once seen in minFrames frames in a row (and, when the camera has
  *   required zones, once it has entered one); it ends after maxMissingMs unseen.
  * - The best score and its box are kept; a better score (by IMPROVE_BY, at most once per
@@ -51,6 +51,13 @@ export function iou(a: Box, b: Box): number {
   return inter / (a.w * a.h + b.w * b.h - inter);
 }
 
+/** Distance between the boxes' centres, in sizes of the larger box. */
+export function centreJump(a: Box, b: Box): number {
+  const dx = a.x + a.w / 2 - (b.x + b.w / 2);
+  const dy = a.y + a.h / 2 - (b.y + b.h / 2);
+  return Math.hypot(dx, dy) / Math.max(a.w, a.h, b.w, b.h, 1e-6);
+}
+
 export class Tracker {
   private tracks: Track[] = [];
   private nextId = 1;
@@ -80,16 +87,17 @@ export class Tracker {
     const changes: TrackChange[] = [];
     const matched = new Set<Track>();
     const unmatched: TrackInput[] = [];
-    const pairs: { track: Track; det: TrackInput; overlap: number }[] = [];
+    const pairs: { track: Track; det: TrackInput; affinity: number }[] = [];
     for (const det of kept) {
       const label = det.label ?? this.defaultLabel;
       for (const track of this.tracks) {
         if (track.label !== label) continue;
         const overlap = iou(track.box, det.box);
-        if (overlap >= this.options.minIou) pairs.push({ track, det, overlap });
+        const jump = centreJump(track.box, det.box);
+        if (overlap >= this.options.minIou || jump <= this.options.maxJump) pairs.push({ track, det, affinity: overlap + 1 / (1 + jump) });
       }
     }
-    pairs.sort((a, b) => b.overlap - a.overlap);
+    pairs.sort((a, b) => b.affinity - a.affinity);
     const used = new Set<TrackInput>();
     for (const { track, det } of pairs) {
       if (matched.has(track) || used.has(det)) continue;
