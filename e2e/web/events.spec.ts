@@ -1,0 +1,50 @@
+/**
+ * Events in Chromium against serve mode: a file camera on the face clip makes a face event; the
+ * Events view lists it with its thumbnail, and clicking it shows the snapshot with the box. The
+ * screenshot in the README (docs/events.png) is taken here.
+ */
+import path from 'node:path';
+import type { Browser, Page } from '@playwright/test';
+import { chromiumExecutable, MISSING_CHROMIUM, REPO_ROOT } from '../support/chromium';
+import { expect, SLOW, test } from '../support/fixtures';
+import { startServe, type ServeHandle } from '../support/serve';
+
+let serve: ServeHandle;
+let browser: Browser;
+let page: Page;
+
+test.beforeAll(async ({ playwright }) => {
+  const executablePath = chromiumExecutable();
+  if (!executablePath) throw new Error(MISSING_CHROMIUM);
+  const clip = path.join(REPO_ROOT, 'e2e', 'fixtures', 'face-640x480.mjpeg');
+  serve = await startServe({ cameras: [{ id: 'porch', name: 'Porch', source: { kind: 'file', path: clip, loop: true } }] });
+  browser = await playwright.chromium.launch({ executablePath });
+  page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+  await page.goto(serve.url);
+  await expect(page.getByTestId('connection')).toContainText('connected');
+});
+
+test.afterAll(async () => {
+  await browser?.close();
+  await serve?.stop();
+});
+
+test('the Events view lists the face event with its thumbnail; clicking it shows the snapshot', async () => {
+  // The camera runs whether or not a page watches: its event may have started before this page came.
+  await expect(page.getByTestId('camera-tile')).toHaveCount(1);
+  await page.getByTestId('view-events').click();
+  const row = page.getByTestId('event-row').first();
+  await expect(row).toBeVisible({ timeout: SLOW });
+  await expect(row).toHaveAttribute('data-label', 'face');
+  await expect(row).toContainText('Porch');
+  const thumb = row.locator('img.event-thumb');
+  await expect.poll(() => thumb.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), { timeout: SLOW }).toBeGreaterThan(0);
+
+  await row.getByTestId('event-open').click();
+  const snapshot = page.getByTestId('event-snapshot');
+  await expect(snapshot).toBeVisible();
+  await expect.poll(() => snapshot.evaluate((img: HTMLImageElement) => img.complete && [img.naturalWidth, img.naturalHeight].join('x')), { timeout: SLOW }).toBe('640x480');
+  await page.getByTestId('event-modal-close').click();
+  await expect(page.getByTestId('event-modal')).toHaveCount(0);
+  await page.screenshot({ path: path.join(REPO_ROOT, 'docs', 'events.png') });
+});
