@@ -12,7 +12,9 @@ import { ApiRequest, type ApiEvent, type ApiResponse, type ApiResults, type Noti
 import { AppConfig, type CameraConfig } from '../shared/contracts/config';
 import { parseMessage } from '../shared/contracts/frames';
 import { type EngineSnapshot } from '../shared/contracts/engine-api';
+import path from 'node:path';
 import { ConfigStore } from './config/store';
+import { keepInlineMedia, MediaStore, referencedMedia } from './media-store';
 import type { WorkerLauncher } from './launcher';
 import { RendererHub, type RendererClient } from './renderers';
 import { CameraSupervisor, type SupervisorOptions } from './supervisor';
@@ -53,6 +55,8 @@ const CHANGE_SNAPSHOT_DELAY_MS = 50;
 export class EngineHost extends EventEmitter<EngineHostEvents> {
   readonly supervisor: CameraSupervisor;
   readonly store: ConfigStore;
+  /** Pictures and uploaded videos, as files beside the config. */
+  readonly media: MediaStore;
   private readonly renderers: RendererHub;
   readonly events: EventsHub | null = null;
   private readonly notices: Notice[] = [];
@@ -66,6 +70,7 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
     super();
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
     this.store = new ConfigStore(options.configFile);
+    this.media = new MediaStore(path.dirname(options.configFile));
     const loaded = this.store.load();
     if (loaded.notice) {
       this.log(loaded.notice.message);
@@ -125,9 +130,13 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
   start(): void {
     const config = this.store.config;
     let changed = false;
-    const cameras = config.cameras.map((camera) => {
+    const cameras = config.cameras.map((saved) => {
       let id: string;
+      let camera = saved;
       try {
+        // A picture saved inline by an older version moves into the media folder.
+        camera = keepInlineMedia(saved, this.media);
+        if (camera !== saved) changed = true;
         id = this.supervisor.addCamera(camera);
       } catch (err) {
         this.notice('error', `camera ${camera.name} could not start: ${(err as Error).message}`);
@@ -218,8 +227,9 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
     }
   }
 
-  private addCamera(camera: CameraConfig): ApiResults['addCamera'] {
+  private addCamera(added: CameraConfig): ApiResults['addCamera'] {
     if (this.config.cameras.length >= 64) throw new Error('at most 64 cameras');
+    const camera = keepInlineMedia(added, this.media);
     const id = this.supervisor.addCamera(camera);
     this.persist({ ...this.config, cameras: [...this.config.cameras, { ...camera, id }] });
     return { id };
@@ -229,10 +239,12 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
     const removed = await this.supervisor.removeCamera(id);
     const cameras = this.config.cameras.filter((c) => c.id !== id);
     if (cameras.length !== this.config.cameras.length) this.persist({ ...this.config, cameras });
+    this.media.prune(referencedMedia(this.config.cameras));
     return { removed };
   }
 
-  private updateCamera(id: string, patch: Partial<Omit<CameraConfig, 'id'>>): ApiResults['updateCamera'] {
+  private updateCamera(id: string, changes: Partial<Omit<CameraConfig, 'id'>>): ApiResults['updateCamera'] {
+    let patch = changes.source ? keepInlineMedia({ ...changes, source: changes.source }, this.media) : changes;
     // The page only ever saw the masked URL: sending it back keeps the stored password.
     const stored = this.config.cameras.find((c) => c.id === id);
     if (stored && patch.source) patch = { ...patch, source: keepStoredSecret(stored.source, patch.source) };

@@ -1,0 +1,108 @@
+/**
+ * Pictures (and uploaded videos) that cameras show, kept as files in the data directory's `media`
+ * folder and named by their content (sha256), so the configuration holds a short reference
+ * (`media:<name>`) instead of a data URL of several megabytes, and every snapshot and config event
+ * stays small. Files are written atomically; names are checked, so a reference can never point
+ * outside the folder.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, unlinkSync } from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomicSync } from './config/store';
+
+export const MEDIA_PREFIX = 'media:';
+
+/** The kinds of file kept, by MIME type. */
+const EXTENSIONS: Record<string, string> = {
+  'image/png': 'png',
+  'image/jpeg': 'jpg',
+  'image/webp': 'webp',
+  'image/gif': 'gif',
+  'image/bmp': 'bmp',
+  'video/mp4': 'mp4',
+  'video/webm': 'webm',
+  'video/quicktime': 'mov',
+  'video/x-matroska': 'mkv',
+  'video/x-motion-jpeg': 'mjpeg',
+};
+export const MEDIA_TYPES: Record<string, string> = Object.fromEntries(Object.entries(EXTENSIONS).map(([mime, ext]) => [ext, mime]));
+
+const NAME = /^[0-9a-f]{64}\.(png|jpg|webp|gif|bmp|mp4|webm|mov|mkv|mjpeg)$/;
+
+/** Largest picture or video kept. */
+export const MAX_MEDIA_BYTES = 512 * 1024 * 1024;
+
+export class MediaError extends Error {}
+
+export class MediaStore {
+  readonly dir: string;
+
+  constructor(dataDir: string) {
+    this.dir = path.join(dataDir, 'media');
+  }
+
+  static isName(name: string): boolean {
+    return NAME.test(name);
+  }
+
+  /** Keeps the bytes; returns the file's name. The same content is kept once. */
+  put(bytes: Uint8Array, mime: string): string {
+    const ext = EXTENSIONS[mime.toLowerCase()];
+    if (!ext) throw new MediaError(`cannot keep a file of type ${mime}: pictures (PNG, JPEG, WebP, GIF, BMP) and videos (MP4, WebM, MOV, MKV, MJPEG) only`);
+    if (bytes.byteLength === 0) throw new MediaError('the file is empty');
+    if (bytes.byteLength > MAX_MEDIA_BYTES) throw new MediaError(`the file is over ${MAX_MEDIA_BYTES / 1024 / 1024} MB`);
+    const name = `${createHash('sha256').update(bytes).digest('hex')}.${ext}`;
+    const file = path.join(this.dir, name);
+    if (!existsSync(file)) writeFileAtomicSync(file, bytes);
+    return name;
+  }
+
+  /** The file of a name this store gave out, or null for anything else. */
+  pathOf(name: string): string | null {
+    return MediaStore.isName(name) ? path.join(this.dir, name) : null;
+  }
+
+  /** Removes files no camera refers to any more. */
+  prune(referenced: Set<string>): void {
+    let names: string[];
+    try {
+      names = readdirSync(this.dir);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      if (MediaStore.isName(name) && !referenced.has(name)) {
+        try {
+          unlinkSync(path.join(this.dir, name));
+        } catch {
+          // gone already
+        }
+      }
+    }
+  }
+}
+
+/** `data:image/png;base64,...` as bytes and type; null if the URL is not a base64 data URL. */
+export function parseDataUrl(url: string): { mime: string; bytes: Uint8Array } | null {
+  const match = /^data:([\w.+-]+\/[\w.+-]+)(?:;[^,;]*)*;base64,/.exec(url);
+  if (!match) return null;
+  return { mime: match[1], bytes: Buffer.from(url.slice(match[0].length), 'base64') };
+}
+
+/** A camera whose picture came as a data URL gets it kept as a file and refers to it instead. */
+export function keepInlineMedia<C extends { source: { kind: string; url?: string } }>(camera: C, store: MediaStore): C {
+  if (camera.source.kind !== 'image' || !camera.source.url?.startsWith('data:')) return camera;
+  const parsed = parseDataUrl(camera.source.url);
+  if (!parsed) throw new MediaError('the picture is not a base64 data URL');
+  return { ...camera, source: { ...camera.source, url: `${MEDIA_PREFIX}${store.put(parsed.bytes, parsed.mime)}` } };
+}
+
+/** Names of the media files these cameras refer to. */
+export function referencedMedia(cameras: Array<{ source: { kind: string; url?: string; path?: string } }>): Set<string> {
+  const out = new Set<string>();
+  for (const camera of cameras) {
+    const ref = camera.source.url ?? '';
+    if (ref.startsWith(MEDIA_PREFIX)) out.add(ref.slice(MEDIA_PREFIX.length));
+  }
+  return out;
+}
