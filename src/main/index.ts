@@ -7,6 +7,7 @@ import { app, BrowserWindow, session, type WebContents } from 'electron';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import workerPath from '../workers/camera-worker?modulePath';
+import { handleMediaRequests, registerMediaScheme } from './media-protocol';
 import { AppOrigin, applySessionPolicy, lockDownContents } from './security';
 import { AppTray } from './tray';
 import { WindowEngine } from './window-engine';
@@ -95,8 +96,10 @@ if (!app.requestSingleInstanceLock()) {
     if (details.type === 'Utility') log(`utility process ${details.serviceName ?? details.name ?? '?'} gone: ${details.reason} (exit code ${details.exitCode})`);
   });
 
+  registerMediaScheme();
   void app.whenReady().then(() => {
     applySessionPolicy(session.defaultSession, origin, isAppWindow);
+    handleMediaRequests();
     engine = new WindowEngine({
       workerPath,
       origin,

@@ -14,8 +14,8 @@ import { contentSecurityPolicy } from '../shared/csp';
 export function appCsp(dev: boolean): string {
   // Vite's dev server injects its client and React refresh preamble inline, and talks over a socket.
   return dev
-    ? contentSecurityPolicy({ inlineScripts: true, connect: ['ws:', 'http://localhost:*', 'http://127.0.0.1:*'] })
-    : contentSecurityPolicy();
+    ? contentSecurityPolicy({ inlineScripts: true, connect: ['ws:', 'http://localhost:*', 'http://127.0.0.1:*'], media: ['multicam-media:'] })
+    : contentSecurityPolicy({ media: ['multicam-media:'] });
 }
 
 /** Decides whether a URL is the app's own page: the built index.html, or the dev server origin. */
