@@ -1,12 +1,14 @@
 /**
  * Serve mode's routes, behind the access hook in server.ts: the counters (/api/stats, /metrics),
- * the WebSocket (/ws, one ClientSession per socket) and the built renderer (everything else).
+ * the WebSocket (/ws, one ClientSession per socket), the media folder (media-routes.ts) and the built
+ * renderer (everything else).
  */
 import type { FastifyInstance } from 'fastify';
 import { tokenCookie } from './auth';
 import type { CameraRateLimits } from './flow-limits';
 import { statsFromSnapshot } from './metrics';
 import { refuse, type ServeServer } from './server';
+import { registerMediaRoutes } from './media-routes';
 import { ClientSession } from './session';
 import { pageHeaders, staticTarget } from './static-files';
 
@@ -47,6 +49,8 @@ export function registerRoutes(app: FastifyInstance, context: RouteContext): voi
       session.start(() => server.sessions.delete(session));
     },
   });
+
+  registerMediaRoutes(app, server.options.engine.media);
 
   app.get('/*', async (request, reply) => {
     // An upgrade anywhere but /ws is not a WebSocket this server offers.

@@ -90,7 +90,9 @@ export class ServeServer {
     this.app.decorateRequest('tokenSource', null);
     this.app.addHook('onRequest', (request, reply, done) => {
       const refusal = this.refusal(request);
-      if (refusal) void refuse(reply, refusal.status, refusal.text, refusal.headers);
+      // A refused request's body is never read: the connection cannot carry another request.
+      const unread: Record<string, string> = request.headers['content-length'] || request.headers['transfer-encoding'] ? { Connection: 'close' } : {};
+      if (refusal) void refuse(reply, refusal.status, refusal.text, { ...refusal.headers, ...unread });
       else done();
     });
     // An upgrade refused by the hook above never reaches @fastify/websocket's own clean-up: end its
@@ -182,12 +184,19 @@ export class ServeServer {
       this.log(`serve: refused a request from origin ${JSON.stringify(String(headers.origin).slice(0, 200))}`);
       return { status: 403, text: 'forbidden origin' };
     }
-    // Reading only, but for deleting an event (events-routes.ts); the Origin was checked above.
-    const deletesEvent = request.method === 'DELETE' && request.url.startsWith('/api/events/');
-    if (request.method !== 'GET' && request.method !== 'HEAD' && !deletesEvent) return { status: 405, text: 'method not allowed', headers: { Allow: 'GET, HEAD' } };
+    // Reading only, but for the few writes WRITE_ROUTES names; the Origin was checked above.
+    if (request.method !== 'GET' && request.method !== 'HEAD' && !WRITE_ROUTES.some(([method, url]) => method === request.method && url.test(request.url))) {
+      return { status: 405, text: 'method not allowed', headers: { Allow: 'GET, HEAD' } };
+    }
     return null;
   }
 }
+
+/** The only requests that change anything over HTTP (the rest goes over the WebSocket). */
+const WRITE_ROUTES: Array<[string, RegExp]> = [
+  ['PUT', /^\/api\/media(\?|$)/],
+  ['DELETE', /^\/api\/events\//],
+];
 
 export function refuse(reply: FastifyReply, status: number, text: string, headers: Record<string, string> = {}): FastifyReply {
   return reply
