@@ -14,7 +14,7 @@ import { parseMessage } from '../shared/contracts/frames';
 import { type EngineSnapshot } from '../shared/contracts/engine-api';
 import path from 'node:path';
 import { ConfigStore } from './config/store';
-import { keepInlineMedia, MediaStore, referencedMedia } from './media-store';
+import { keepInlineMedia, MEDIA_PREFIX, MediaStore, referencedMedia } from './media-store';
 import type { WorkerLauncher } from './launcher';
 import { RendererHub, type RendererClient } from './renderers';
 import { CameraSupervisor, type SupervisorOptions } from './supervisor';
@@ -224,6 +224,8 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
       }
       case 'reorderCameras':
         return this.reorderCameras(request.ids);
+      case 'keepMedia':
+        return { ref: `${MEDIA_PREFIX}${this.media.put(request.data, request.type)}` };
     }
   }
 

@@ -9,7 +9,7 @@ import { AppConfig, CameraConfig, CameraSource, DelegateName, EngineSettings } f
 import { CameraId, type FrameChannelInbound, type FrameMessage } from './frames';
 import { ModelDecoder, ModelInfo } from './worker';
 import { FfmpegInfo, type PreviewMessage } from './sources';
-import { EventChange, EventId, EventQuery, EventSettings, EventsStatus, SnapshotKind, type EventPage } from './events';
+import { EventChange, EventId, EventPage, EventQuery, EventSettings, EventsStatus, SnapshotKind } from './events';
 
 /** connecting and no-signal: an engine-side camera's worker runs, its ffmpeg has no picture (yet, or any more). */
 export const CameraState = z.enum(['starting', 'running', 'connecting', 'no-signal', 'error', 'restarting', 'stopped']);
@@ -108,6 +108,15 @@ export const ApiRequest = z.discriminatedUnion('method', [
   z.object({ method: z.literal('getEventImage'), id: EventId, kind: SnapshotKind }),
   z.object({ method: z.literal('getEventsStatus') }),
   z.object({ method: z.literal('setEventSettings'), settings: EventSettings }),
+  /**
+   * Keeps a picture or video in the data directory's media folder; answers its `media:` reference.
+   * Bytes travel over the desktop app's IPC only: serve mode takes them as PUT /api/media.
+   */
+  z.object({
+    method: z.literal('keepMedia'),
+    type: z.string().min(1).max(100),
+    data: z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'media data must be bytes (Uint8Array)'),
+  }),
 ]);
 export type ApiRequest = z.infer<typeof ApiRequest>;
 export type ApiMethod = ApiRequest['method'];
@@ -127,6 +136,39 @@ export interface ApiResults {
   getEventImage: Uint8Array;
   getEventsStatus: EventsStatus;
   setEventSettings: EventSettings;
+  keepMedia: { ref: string };
+}
+
+/** A `media:` reference to a file of the media folder. */
+export const MediaRef = z.string().regex(/^media:[0-9a-f]{64}\.[a-z0-9]{2,5}$/, 'not a media reference');
+
+/**
+ * What each method's answer must look like: every bridge validates the value it gets back, so a
+ * renderer never works on an answer of the wrong shape.
+ */
+export const ApiResultSchemas: { [M in ApiMethod]: z.ZodType<ApiResults[M]> } = {
+  getSnapshot: EngineSnapshot,
+  getConfig: AppConfig,
+  listModels: z.array(ModelListEntry),
+  addCamera: z.object({ id: CameraId }),
+  removeCamera: z.object({ removed: z.boolean() }),
+  updateCamera: z.object({ updated: z.boolean() }),
+  setSettings: EngineSettings,
+  reorderCameras: z.object({ reordered: z.boolean() }),
+  keepMedia: z.object({ ref: MediaRef }),
+  listEvents: EventPage,
+  deleteEvent: z.object({ deleted: z.boolean() }),
+  getEventImage: z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'a JPEG (bytes)'),
+  getEventsStatus: EventsStatus,
+  setEventSettings: EventSettings,
+};
+
+/** Checks an answer against its method's schema; throws with the reason when it does not fit. */
+export function checkResult<M extends ApiMethod>(method: M, value: unknown): ApiResults[M] {
+  const parsed = ApiResultSchemas[method].safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new Error(`${method}: the engine's answer has the wrong shape (${issue?.message ?? 'invalid'}${issue?.path.length ? ` at ${issue.path.join('.')}` : ''})`);
 }
 
 export const ApiResponse = z.union([
@@ -182,4 +224,8 @@ export interface EngineBridge {
   onFrameChannel(listener: (channel: FrameChannel) => void): () => void;
   /** Live-view frames of engine-side cameras, each with the detections of that frame. */
   onPreview(listener: (preview: PreviewMessage) => void): () => void;
+  /** Keeps a picked picture or video in the engine's media folder; resolves with its `media:` reference. */
+  keepMedia(file: Blob, type: string): Promise<string>;
+  /** A loadable URL for a `media:` reference. */
+  mediaUrl(ref: string): string;
 }

@@ -3,7 +3,7 @@
  * preload script); each camera's frames go over a MessagePort that main forwards to the page with
  * window.postMessage({ type: 'multicam:port', cameraId }, '*', [port]).
  */
-import { ApiEvent, ApiResponse, type ApiMethod, type ApiRequest, type ApiResults, type EngineBridge, type FrameChannel } from '../../../shared/contracts/engine-api';
+import { ApiEvent, ApiResponse, checkResult, type ApiMethod, type ApiRequest, type ApiResults, type EngineBridge, type FrameChannel } from '../../../shared/contracts/engine-api';
 import { IPC_CHANNELS, type MulticamPreloadApi } from '../../../shared/contracts/desktop-ipc';
 import { CameraId, FrameChannelInbound, parseMessage, type FrameMessage } from '../../../shared/contracts/frames';
 import { PreviewMessage } from '../../../shared/contracts/sources';
@@ -105,7 +105,14 @@ export function createElectronBridge(api: MulticamPreloadApi): EngineBridge {
   return {
     kind: 'electron',
     async request<M extends ApiMethod>(request: Extract<ApiRequest, { method: M }>): Promise<ApiResults[M]> {
-      return unwrap(await api.request(request)) as ApiResults[M];
+      return checkResult(request.method as M, unwrap(await api.request(request)));
+    },
+    async keepMedia(file, type) {
+      const data = new Uint8Array(await file.arrayBuffer());
+      return checkResult('keepMedia', unwrap(await api.request({ method: 'keepMedia', type, data }))).ref;
+    },
+    mediaUrl(ref) {
+      return `multicam-media://media/${encodeURIComponent(ref.slice('media:'.length))}`;
     },
     onEvent(listener) {
       return api.onEvent((raw) => {

@@ -8,7 +8,7 @@
  * the engine reports that camera running under a new worker (pid), and again after a reconnect, so
  * the sender's credit gate starts fresh exactly when frames in flight can no longer come back.
  */
-import type { ApiEvent, ApiMethod, ApiRequest, ApiResults, EngineBridge, FrameChannel } from '../../../shared/contracts/engine-api';
+import { checkResult, type ApiEvent, type ApiMethod, type ApiRequest, type ApiResults, type EngineBridge, type FrameChannel } from '../../../shared/contracts/engine-api';
 import type { FrameChannelInbound } from '../../../shared/contracts/frames';
 import { parseMessage, type FrameMessage } from '../../../shared/contracts/frames';
 import { type EngineSnapshot } from '../../../shared/contracts/engine-api';
@@ -99,7 +99,15 @@ export class WebBridge implements EngineBridge {
         this.pending.delete(id);
         reject(new Error(`${request.method}: no answer from the engine within ${REQUEST_TIMEOUT_MS / 1000} s`));
       }, REQUEST_TIMEOUT_MS);
-      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timer });
+      // Every answer is checked against its method's schema before anyone uses it.
+      const check = (value: unknown): void => {
+        try {
+          resolve(checkResult(request.method as M, value));
+        } catch (err) {
+          reject(err as Error);
+        }
+      };
+      this.pending.set(id, { resolve: check, reject, timer });
       const message: WsClientMessage = { kind: 'request', id, request };
       socket.send(JSON.stringify(message));
     });
@@ -111,6 +119,17 @@ export class WebBridge implements EngineBridge {
 
   onPreview(listener: (preview: PreviewMessage) => void): () => void {
     return this.previews.add(listener);
+  }
+
+  /** Serve mode takes media over HTTP (PUT /api/media), with the page's token cookie. */
+  async keepMedia(file: Blob, type: string): Promise<string> {
+    const res = await fetch('api/media', { method: 'PUT', body: file, headers: { 'Content-Type': type } });
+    if (!res.ok) throw new Error(`the engine did not keep the file: ${(await res.text()).trim() || res.status}`);
+    return checkResult('keepMedia', await res.json()).ref;
+  }
+
+  mediaUrl(ref: string): string {
+    return `media/${encodeURIComponent(ref.slice('media:'.length))}`;
   }
 
   onFrameChannel(listener: (channel: FrameChannel) => void): () => void {

@@ -14,6 +14,7 @@ import { Listeners } from '../bridge/events';
 import { CameraCapture, sourceKey, type CaptureTarget } from './camera-capture';
 import { PreviewPlayer } from './preview-player';
 import { CaptureSender } from './sender';
+import { setMediaUrls } from './opener';
 
 export class CaptureManager {
   private readonly captures = new Map<string, CameraCapture>();
@@ -28,6 +29,7 @@ export class CaptureManager {
   private lastRemoving: ReadonlySet<string> | null = null;
 
   constructor(bridge: EngineBridge) {
+    setMediaUrls((ref) => bridge.mediaUrl(ref));
     bridge.onFrameChannel((channel) => {
       this.channels.set(channel.cameraId, channel);
       this.senders.get(channel.cameraId)?.setChannel(channel);

@@ -11,6 +11,13 @@ import { videoErrorMessage } from './video-formats';
 
 const RETRY_MS = 3000;
 
+let mediaUrl: (ref: string) => string = (ref) => ref;
+/** How `media:` references (files of the engine's media folder) become URLs this page loads; set from the bridge. */
+export function setMediaUrls(resolve: (ref: string) => string): void {
+  mediaUrl = resolve;
+}
+const loadable = (url: string): string => (url.startsWith('media:') ? mediaUrl(url) : url);
+
 export type LivePicture = { kind: 'track'; track: MediaStreamTrack; video: HTMLVideoElement } | { kind: 'video'; video: HTMLVideoElement } | { kind: 'image'; image: HTMLImageElement };
 
 export interface OpenerEvents {
@@ -57,8 +64,8 @@ export class SourceOpener {
     this.active = true;
     const source = this.source;
     if (source.kind === 'webcam') void this.openWebcam();
-    else if (source.kind === 'video') this.openVideo(source.url);
-    else if (source.kind === 'image') this.openImage(source.url);
+    else if (source.kind === 'video') this.openVideo(loadable(source.url));
+    else if (source.kind === 'image') this.openImage(loadable(source.url));
   }
 
   stop(): void {

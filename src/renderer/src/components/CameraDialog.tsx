@@ -7,6 +7,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { useStore } from 'zustand';
 import type { CameraConfig, CameraSource } from '../../../shared/contracts/config';
+import type { EngineBridge } from '../../../shared/contracts/engine-api';
 import { listVideoInputs, PermissionDeniedError, toCaptureError } from '../capture/devices';
 import { videoUrlFor } from '../capture/video-formats';
 import { useEngine } from '../context';
@@ -22,6 +23,26 @@ const isEngineKind = (k: SourceKind): k is EngineKind => k === 'stream' || k ===
 /** Images travel in the config as data URLs: shrink them so they stay well under the limit. */
 const MAX_IMAGE_SIDE = 1024;
 const MAX_IMAGE_URL = 7_500_000;
+
+/**
+ * A picked video is kept in the engine's media folder, so the camera still plays it after a reload
+ * or in another window. If the engine will not keep it (a type it does not know), the page plays
+ * it from memory until the next reload, and the tile says so then.
+ */
+async function keptVideo(bridge: EngineBridge, file: File): Promise<string> {
+  try {
+    return await bridge.keepMedia(file, file.type || videoTypeFromName(file.name));
+  } catch (err) {
+    console.warn(`the video is not kept: ${(err as Error).message}`);
+    return videoUrlFor(file);
+  }
+}
+
+function videoTypeFromName(name: string): string {
+  const ext = name.slice(name.lastIndexOf('.') + 1).toLowerCase();
+  const types: Record<string, string> = { mp4: 'video/mp4', m4v: 'video/mp4', webm: 'video/webm', mov: 'video/quicktime', mkv: 'video/x-matroska', mjpeg: 'video/x-motion-jpeg', mjpg: 'video/x-motion-jpeg' };
+  return types[ext] ?? 'application/octet-stream';
+}
 
 async function imageToDataUrl(file: File): Promise<string> {
   const bitmap = await createImageBitmap(file);
@@ -120,7 +141,7 @@ export function CameraDialog({ editId, onClose }: { editId: string | null; onClo
         } else if (!file) {
           throw new Error(kind === 'video' ? 'Pick a video file.' : 'Pick an image.');
         } else if (kind === 'video') {
-          source = { kind: 'video', url: videoUrlFor(file) };
+          source = { kind: 'video', url: await keptVideo(bridge, file) };
         } else {
           source = { kind: 'image', url: await imageToDataUrl(file) };
         }
