@@ -89,10 +89,15 @@ export function parseDataUrl(url: string): { mime: string; bytes: Uint8Array } |
   return { mime: match[1], bytes: Buffer.from(url.slice(match[0].length), 'base64') };
 }
 
+/** Data URLs up to this length may stay in the config as they are. */
+const SMALL_INLINE = 2048;
+
 /** A camera whose picture came as a data URL gets it kept as a file and refers to it instead. */
 export function keepInlineMedia<C extends { source: { kind: string; url?: string } }>(camera: C, store: MediaStore): C {
   if (camera.source.kind !== 'image' || !camera.source.url?.startsWith('data:')) return camera;
   const parsed = parseDataUrl(camera.source.url);
+  // A short data URL of another form costs nothing to keep inline; a long one must be base64.
+  if (!parsed && camera.source.url.length <= SMALL_INLINE) return camera;
   if (!parsed) throw new MediaError('the picture is not a base64 data URL');
   return { ...camera, source: { ...camera.source, url: `${MEDIA_PREFIX}${store.put(parsed.bytes, parsed.mime)}` } };
 }

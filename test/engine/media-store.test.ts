@@ -30,6 +30,10 @@ describe('MediaStore', () => {
     const webcam = { name: 'Desk', source: { kind: 'webcam' as const, label: 'x' } };
     expect(keepInlineMedia(webcam, store)).toBe(webcam);
     expect(parseDataUrl('data:text/plain,hello')).toBeNull();
+    // A tiny data URL of another form stays inline; a large one must be base64.
+    const tiny = { name: 't', source: { kind: 'image' as const, url: 'data:,' } };
+    expect(keepInlineMedia(tiny, store)).toBe(tiny);
+    expect(() => keepInlineMedia({ name: 'big', source: { kind: 'image' as const, url: `data:,${'x'.repeat(5000)}` } }, store)).toThrow(MediaError);
     const name = camera.source.url.slice('media:'.length);
     store.prune(new Set([name]));
     expect(existsSync(store.pathOf(name)!)).toBe(true);
