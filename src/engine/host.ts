@@ -70,7 +70,8 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
     super();
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
     this.store = new ConfigStore(options.configFile);
-    this.media = new MediaStore(path.dirname(options.configFile));
+    // Pictures and uploaded videos live in the data directory (serve: --data), else beside the config.
+    this.media = new MediaStore(options.eventsDir ?? path.dirname(options.configFile));
     const loaded = this.store.load();
     if (loaded.notice) {
       this.log(loaded.notice.message);
