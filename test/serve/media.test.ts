@@ -3,6 +3,7 @@
  * and served back by name, behind the token; nothing outside the folder is reachable through it.
  */
 import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawRequest, ROOT, startServe, type ServeProcess } from './helpers';
@@ -20,27 +21,41 @@ afterAll(async () => {
 
 const auth = () => ({ Authorization: `Bearer ${serve.token}` });
 
+/** One request on its own connection (serve mode closes idle connections within seconds). */
+function call(method: string, pathname: string, headers: Record<string, string> = {}, body?: Buffer | string): Promise<{ status: number; type: string; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: serve.port, method, path: pathname, headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 describe('serve mode media', () => {
   it('keeps an uploaded picture, serves it back by name, and refuses other types', async () => {
     // Without the token: refused before the body is read (a small body, so the answer can be read).
-    expect((await fetch(`${serve.base}/api/media`, { method: 'PUT', body: PNG.subarray(0, 100), headers: { 'Content-Type': 'image/png' } })).status).toBe(401);
-    const put = await fetch(`${serve.base}/api/media`, { method: 'PUT', body: PNG, headers: { ...auth(), 'Content-Type': 'image/png' } });
+    expect((await call('PUT', '/api/media', { 'Content-Type': 'image/png' }, PNG.subarray(0, 100))).status).toBe(401);
+    const put = await call('PUT', '/api/media', { ...auth(), 'Content-Type': 'image/png' }, PNG);
     expect(put.status).toBe(201);
-    const { ref, path: file } = (await put.json()) as { ref: string; path: string };
+    const { ref, path: file } = JSON.parse(put.body.toString()) as { ref: string; path: string };
     expect(ref).toMatch(/^media:[0-9a-f]{64}\.png$/);
     expect(readFileSync(file)).toEqual(PNG);
     const name = ref.slice('media:'.length);
-    const got = await fetch(`${serve.base}/media/${name}`, { headers: auth() });
+    const got = await call('GET', `/media/${name}`, auth());
     expect(got.status).toBe(200);
-    expect(got.headers.get('content-type')).toBe('image/png');
-    expect(Buffer.from(await got.arrayBuffer())).toEqual(PNG);
-    expect((await fetch(`${serve.base}/media/${name}`)).status).toBe(401);
+    expect(got.type).toBe('image/png');
+    expect(got.body).toEqual(PNG);
+    expect((await call('GET', `/media/${name}`)).status).toBe(401);
 
-    const text = await fetch(`${serve.base}/api/media`, { method: 'PUT', body: 'echo hi', headers: { ...auth(), 'Content-Type': 'text/x-shellscript' } });
+    const text = await call('PUT', '/api/media', { ...auth(), 'Content-Type': 'text/x-shellscript' }, 'echo hi');
     expect(text.status).toBe(415);
-    const exe = await fetch(`${serve.base}/api/media`, { method: 'PUT', body: PNG, headers: { ...auth(), 'Content-Type': 'image/x-unknown' } });
-    expect(exe.status).toBe(400);
-    expect(await exe.text()).toMatch(/pictures .* and videos/);
+    const unknown = await call('PUT', '/api/media', { ...auth(), 'Content-Type': 'image/x-unknown' }, PNG);
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.toString()).toMatch(/pictures .* and videos/);
   });
 
   it('never reaches outside the media folder (raw requests, not normalised)', async () => {
@@ -57,7 +72,6 @@ describe('serve mode media', () => {
       expect(res.body, target).not.toContain(serve.token);
     }
     // Other writes are still refused.
-    const del = await fetch(`${serve.base}/api/media`, { method: 'DELETE', headers: auth() });
-    expect(del.status).toBe(405);
+    expect((await call('DELETE', '/api/media', auth())).status).toBe(405);
   });
 });
