@@ -13,7 +13,8 @@ export default defineConfig({
   forbidOnly: !!process.env.CI,
   retries: 0,
   timeout: 120_000,
-  globalTimeout: 9 * 60_000,
+  // A safety net for a hung run, not a speed bound: the whole web suite takes minutes, more on a busy machine.
+  globalTimeout: 30 * 60_000,
   expect: { timeout: 30_000 },
   reporter: [['list'], ['html', { open: 'never', outputFolder: 'playwright-report' }]],
   use: {
