@@ -225,8 +225,10 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
       }
       case 'reorderCameras':
         return this.reorderCameras(request.ids);
-      case 'keepMedia':
-        return { ref: `${MEDIA_PREFIX}${this.media.put(request.data, request.type)}` };
+      case 'keepMedia': {
+        const name = this.media.put(request.data, request.type);
+        return { ref: `${MEDIA_PREFIX}${name}`, path: this.media.pathOf(name)! };
+      }
     }
   }
 

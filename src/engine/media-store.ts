@@ -24,10 +24,12 @@ const EXTENSIONS: Record<string, string> = {
   'video/quicktime': 'mov',
   'video/x-matroska': 'mkv',
   'video/x-motion-jpeg': 'mjpeg',
+  /** A model of the user's own, picked in the dialog. */
+  'application/x-tflite': 'tflite',
 };
 export const MEDIA_TYPES: Record<string, string> = Object.fromEntries(Object.entries(EXTENSIONS).map(([mime, ext]) => [ext, mime]));
 
-const NAME = /^[0-9a-f]{64}\.(png|jpg|webp|gif|bmp|mp4|webm|mov|mkv|mjpeg)$/;
+const NAME = /^[0-9a-f]{64}\.(png|jpg|webp|gif|bmp|mp4|webm|mov|mkv|mjpeg|tflite)$/;
 
 /** Largest picture or video kept. */
 export const MAX_MEDIA_BYTES = 512 * 1024 * 1024;
@@ -48,7 +50,7 @@ export class MediaStore {
   /** Keeps the bytes; returns the file's name. The same content is kept once. */
   put(bytes: Uint8Array, mime: string): string {
     const ext = EXTENSIONS[mime.toLowerCase()];
-    if (!ext) throw new MediaError(`cannot keep a file of type ${mime}: pictures (PNG, JPEG, WebP, GIF, BMP) and videos (MP4, WebM, MOV, MKV, MJPEG) only`);
+    if (!ext) throw new MediaError(`cannot keep a file of type ${mime}: pictures (PNG, JPEG, WebP, GIF, BMP), videos (MP4, WebM, MOV, MKV, MJPEG) and TF Lite models only`);
     if (bytes.byteLength === 0) throw new MediaError('the file is empty');
     if (bytes.byteLength > MAX_MEDIA_BYTES) throw new MediaError(`the file is over ${MAX_MEDIA_BYTES / 1024 / 1024} MB`);
     const name = `${createHash('sha256').update(bytes).digest('hex')}.${ext}`;
@@ -102,12 +104,14 @@ export function keepInlineMedia<C extends { source: { kind: string; url?: string
   return { ...camera, source: { ...camera.source, url: `${MEDIA_PREFIX}${store.put(parsed.bytes, parsed.mime)}` } };
 }
 
-/** Names of the media files these cameras refer to. */
-export function referencedMedia(cameras: Array<{ source: { kind: string; url?: string; path?: string } }>): Set<string> {
+/** Names of the media files these cameras refer to: pictures, videos and models of their own. */
+export function referencedMedia(cameras: Array<{ model?: string; source: { kind: string; url?: string } }>): Set<string> {
   const out = new Set<string>();
   for (const camera of cameras) {
     const ref = camera.source.url ?? '';
     if (ref.startsWith(MEDIA_PREFIX)) out.add(ref.slice(MEDIA_PREFIX.length));
+    const model = path.basename(camera.model ?? '');
+    if (MediaStore.isName(model)) out.add(model);
   }
   return out;
 }

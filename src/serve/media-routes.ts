@@ -1,7 +1,7 @@
 /**
  * Serve mode's media folder (src/engine/media-store.ts), behind the same access hook as every route:
  *   GET /media/NAME    a picture or video a camera shows, by the name the store gave it
- *   PUT /api/media     keeps the body (Content-Type image/* or video/*) and answers
+ *   PUT /api/media     keeps the body (Content-Type image/*, video/* or application/x-tflite) and answers
  *                      {ref: "media:NAME", path}: a video picked in the page becomes a file camera
  *                      the engine opens itself, so it survives a reload.
  */
@@ -11,7 +11,7 @@ import { MAX_MEDIA_BYTES, MEDIA_PREFIX, MEDIA_TYPES, MediaError, type MediaStore
 import { refuse } from './server';
 
 export function registerMediaRoutes(app: FastifyInstance, media: MediaStore): void {
-  app.addContentTypeParser(/^(image|video)\/[\w.+-]+$/, { parseAs: 'buffer', bodyLimit: MAX_MEDIA_BYTES }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser(/^((image|video)\/[\w.+-]+|application\/x-tflite)$/, { parseAs: 'buffer', bodyLimit: MAX_MEDIA_BYTES }, (_request, body, done) => done(null, body));
 
   app.get('/media/:name', async (request, reply) => {
     const name = (request.params as { name: string }).name;
@@ -26,7 +26,7 @@ export function registerMediaRoutes(app: FastifyInstance, media: MediaStore): vo
 
   app.put('/api/media', async (request, reply) => {
     const type = String(request.headers['content-type'] ?? '').split(';')[0].trim();
-    if (!Buffer.isBuffer(request.body)) return refuse(reply, 415, 'send the picture or video as the body, with its image/* or video/* Content-Type');
+    if (!Buffer.isBuffer(request.body)) return refuse(reply, 415, 'send the picture, video or model as the body, with its image/*, video/* or application/x-tflite Content-Type');
     try {
       const name = media.put(request.body, type);
       return reply.code(201).header('Cache-Control', 'no-store').send({ ref: `${MEDIA_PREFIX}${name}`, path: media.pathOf(name) });

@@ -136,11 +136,12 @@ export interface ApiResults {
   getEventImage: Uint8Array;
   getEventsStatus: EventsStatus;
   setEventSettings: EventSettings;
-  keepMedia: { ref: string };
+  /** The file's reference, and where it is on the engine's machine (a model is chosen by its path). */
+  keepMedia: { ref: string; path: string };
 }
 
 /** A `media:` reference to a file of the media folder. */
-export const MediaRef = z.string().regex(/^media:[0-9a-f]{64}\.[a-z0-9]{2,5}$/, 'not a media reference');
+export const MediaRef = z.string().regex(/^media:[0-9a-f]{64}\.[a-z0-9]{2,6}$/, 'not a media reference');
 
 /**
  * What each method's answer must look like: every bridge validates the value it gets back, so a
@@ -155,7 +156,7 @@ export const ApiResultSchemas: { [M in ApiMethod]: z.ZodType<ApiResults[M]> } = 
   updateCamera: z.object({ updated: z.boolean() }),
   setSettings: EngineSettings,
   reorderCameras: z.object({ reordered: z.boolean() }),
-  keepMedia: z.object({ ref: MediaRef }),
+  keepMedia: z.object({ ref: MediaRef, path: z.string().min(1).max(4096) }),
   listEvents: EventPage,
   deleteEvent: z.object({ deleted: z.boolean() }),
   getEventImage: z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'a JPEG (bytes)'),
@@ -224,8 +225,8 @@ export interface EngineBridge {
   onFrameChannel(listener: (channel: FrameChannel) => void): () => void;
   /** Live-view frames of engine-side cameras, each with the detections of that frame. */
   onPreview(listener: (preview: PreviewMessage) => void): () => void;
-  /** Keeps a picked picture or video in the engine's media folder; resolves with its `media:` reference. */
-  keepMedia(file: Blob, type: string): Promise<string>;
+  /** Keeps a picked picture, video or model in the engine's media folder: its `media:` reference and path there. */
+  keepMedia(file: Blob, type: string): Promise<{ ref: string; path: string }>;
   /** A loadable URL for a `media:` reference. */
   mediaUrl(ref: string): string;
 }

@@ -109,7 +109,7 @@ export function createElectronBridge(api: MulticamPreloadApi): EngineBridge {
     },
     async keepMedia(file, type) {
       const data = new Uint8Array(await file.arrayBuffer());
-      return checkResult('keepMedia', unwrap(await api.request({ method: 'keepMedia', type, data }))).ref;
+      return checkResult('keepMedia', unwrap(await api.request({ method: 'keepMedia', type, data })));
     },
     mediaUrl(ref) {
       return `multicam-media://media/${encodeURIComponent(ref.slice('media:'.length))}`;

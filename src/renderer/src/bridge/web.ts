@@ -122,10 +122,10 @@ export class WebBridge implements EngineBridge {
   }
 
   /** Serve mode takes media over HTTP (PUT /api/media), with the page's token cookie. */
-  async keepMedia(file: Blob, type: string): Promise<string> {
+  async keepMedia(file: Blob, type: string): Promise<{ ref: string; path: string }> {
     const res = await fetch('api/media', { method: 'PUT', body: file, headers: { 'Content-Type': type } });
     if (!res.ok) throw new Error(`the engine did not keep the file: ${(await res.text()).trim() || res.status}`);
-    return checkResult('keepMedia', await res.json()).ref;
+    return checkResult('keepMedia', await res.json());
   }
 
   mediaUrl(ref: string): string {

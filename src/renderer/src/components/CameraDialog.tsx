@@ -31,7 +31,7 @@ const MAX_IMAGE_URL = 7_500_000;
  */
 async function keptVideo(bridge: EngineBridge, file: File): Promise<string> {
   try {
-    return await bridge.keepMedia(file, file.type || videoTypeFromName(file.name));
+    return (await bridge.keepMedia(file, file.type || videoTypeFromName(file.name))).ref;
   } catch (err) {
     console.warn(`the video is not kept: ${(err as Error).message}`);
     return videoUrlFor(file);

@@ -4,7 +4,9 @@
  * for models that have several; and a path to a .tflite of the user's own (on the engine's
  * machine, with optional labels in NAME.txt beside it).
  */
+import { useState } from 'react';
 import type { ModelListEntry } from '../../../shared/contracts/engine-api';
+import { useEngine } from '../context';
 
 const CUSTOM = '__custom__';
 
@@ -16,6 +18,19 @@ export function ModelPicker(props: {
   onLabels: (labels: string[] | undefined) => void;
 }) {
   const { models, model, onModel, labels, onLabels } = props;
+  const { bridge } = useEngine();
+  const [picked, setPicked] = useState<string | null>(null);
+  /** A picked file is copied into the engine's media folder, and the model is chosen by its path there. */
+  const pick = async (file: File | undefined): Promise<void> => {
+    if (!file) return;
+    setPicked(`copying ${file.name} to the engine…`);
+    try {
+      onModel((await bridge.keepMedia(file, 'application/x-tflite')).path);
+      setPicked(`${file.name}, kept in the engine's data folder`);
+    } catch (err) {
+      setPicked(`could not use ${file.name}: ${(err as Error).message}`);
+    }
+  };
   const known = models.find((m) => m.name === model);
   const custom = !!model && !known;
   const speed = (m: ModelListEntry) => (m.ips ? `, ${m.ips >= 10 ? Math.round(m.ips) : m.ips.toFixed(1)}/s here` : '');
@@ -50,6 +65,13 @@ export function ModelPicker(props: {
         <label>
           Path of a .tflite file on the engine's machine (labels from NAME.txt beside it)
           <input data-testid="model-path-input" type="text" value={custom ? model : ''} placeholder="/path/to/model.tflite" onChange={(e) => onModel(e.target.value)} />
+        </label>
+      )}
+      {(custom || (!known && models.length > 0 && !model)) && (
+        <label>
+          Or pick a .tflite file (it is copied to the engine)
+          <input data-testid="model-file-input" type="file" accept=".tflite" onChange={(e) => void pick(e.target.files?.[0])} />
+          {picked && <span className="hint" data-testid="model-file-state">{picked}</span>}
         </label>
       )}
       {known && known.labels.length > 1 && (
