@@ -55,7 +55,7 @@ describe('serve mode media', () => {
     expect(text.status).toBe(415);
     const unknown = await call('PUT', '/api/media', { ...auth(), 'Content-Type': 'image/x-unknown' }, PNG);
     expect(unknown.status).toBe(400);
-    expect(unknown.body.toString()).toMatch(/pictures .* and videos/);
+    expect(unknown.body.toString()).toMatch(/pictures .*, videos .* and TF Lite models only/);
   });
 
   it('never reaches outside the media folder (raw requests, not normalised)', async () => {
