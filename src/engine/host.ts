@@ -15,37 +15,16 @@ import { type EngineSnapshot } from '../shared/contracts/engine-api';
 import path from 'node:path';
 import { ConfigStore } from './config/store';
 import { keepInlineMedia, MEDIA_PREFIX, MediaStore, referencedMedia } from './media-store';
-import type { WorkerLauncher } from './launcher';
+import { decorateSnapshot, type EngineHostEvents, type EngineHostOptions } from './host-options';
 import { RendererHub, type RendererClient } from './renderers';
-import { CameraSupervisor, type SupervisorOptions } from './supervisor';
-import { ffmpegInfo, keepStoredSecret, redactConfig } from './engine-sources';
+import { CameraSupervisor } from './supervisor';
+import { keepStoredSecret, redactConfig } from './engine-sources';
 import { EventsHub } from './events/hub';
 import { handleEventRequest, isEventRequest } from './events/requests';
 
 export type { RendererClient } from './renderers';
 
-/** CPU and memory of one process as the host platform measures it (Electron's app.getAppMetrics). */
-export interface ProcessMetrics {
-  cpuPercent: number;
-  rssBytes: number;
-}
-
-export interface EngineHostOptions {
-  configFile: string;
-  launcher: WorkerLauncher;
-  /** Anything else for the supervisor (createDataPort, restart policy, calibration...). */
-  supervisor?: Omit<SupervisorOptions, 'launcher' | 'settings'>;
-  /** Per-pid metrics measured outside the workers; they replace the workers' own numbers. */
-  processMetrics?: () => Map<number, ProcessMetrics>;
-  log?: (line: string) => void;
-  /** Where events and their snapshots are stored; without it, events are off (tests, bench). */
-  eventsDir?: string;
-}
-
-export interface EngineHostEvents {
-  /** Pushed to every connected renderer (connect()); listen here for anything else that wants them. */
-  event: [ApiEvent];
-}
+export type { EngineHostEvents, EngineHostOptions, ProcessMetrics } from './host-options';
 
 /** Notices kept for renderers that connect later (a corrupt config is found before any page is up). */
 const KEPT_NOTICES = 20;
@@ -300,15 +279,7 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
   }
 
   private decorate(raw: EngineSnapshot): EngineSnapshot {
-    const snapshot = { ...raw, ffmpeg: ffmpegInfo(raw.settings.ffmpegPath) };
-    const metrics = this.options.processMetrics?.();
-    if (!metrics || metrics.size === 0) return snapshot;
-    return {
-      ...snapshot,
-      cameras: snapshot.cameras.map((camera) => {
-        const m = camera.pid !== null ? metrics.get(camera.pid) : undefined;
-        return m ? { ...camera, cpuPercent: m.cpuPercent, rssBytes: m.rssBytes } : camera;
-      }),
-    };
+    return decorateSnapshot(raw, this.options.processMetrics?.());
   }
+
 }

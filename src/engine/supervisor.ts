@@ -12,13 +12,12 @@
  */
 import { EventEmitter } from 'node:events';
 import os from 'node:os';
-import { listManifestModels } from '../shared/models';
 import { EngineSettings, type CameraConfig, type DelegateName } from '../shared/contracts/config';
 import type { CameraState, CameraStatus, EngineSnapshot, ModelListEntry } from '../shared/contracts/engine-api';
 import { Camera } from './camera';
 import { FrameFeeder, type FramePayload } from './frame-feeder';
 import type { WorkerProcess } from './launcher';
-import { resolveModel, xnnpackPluginPath } from './paths';
+import { xnnpackPluginPath } from './paths';
 import { DEFAULT_RESTART, stuckReason } from './restart-policy';
 import { describeCamera } from './status';
 import type { AddCameraOptions, SupervisorEvents, SupervisorOptions } from './supervisor-options';
@@ -65,16 +64,7 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
 
   /** The manifest's models, each with its calibrated speed here (one interpreter, one thread) once measured. */
   listModels(): ModelListEntry[] {
-    return listManifestModels().map((m) => {
-      let file: string;
-      try {
-        file = resolveModel(m.name).path;
-      } catch {
-        return m;
-      }
-      const ips = this.planner.measuredIps(file, this.effectiveDelegate());
-      return ips === undefined ? m : { ...m, ips };
-    });
+    return this.planner.listModels(this.effectiveDelegate());
   }
 
   getSettings(): EngineSettings {

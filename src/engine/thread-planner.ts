@@ -10,10 +10,12 @@ import path from 'node:path';
 import { parseMessage } from '../shared/contracts/frames';
 import { WorkerOutbound } from '../shared/contracts/worker';
 import type { DelegateName, EngineSettings } from '../shared/contracts/config';
-import type { EngineSnapshot } from '../shared/contracts/engine-api';
+import type { EngineSnapshot, ModelListEntry } from '../shared/contracts/engine-api';
+import { listManifestModels } from '../shared/models';
 import type { Camera } from './camera';
 import { readBenchCapacity } from './capacity';
 import type { WorkerLauncher, WorkerProcess } from './launcher';
+import { resolveModel } from './paths';
 import { allocateThreads, CalibrationCache, calibrationThreadCounts } from './thread-budget';
 
 export type Capacity = { ips: number; source: 'bench' | 'calibration' };
@@ -108,6 +110,20 @@ export class ThreadPlanner {
       capacitySource: capacity?.source ?? 'none',
       calibration: points?.map((p) => ({ threads: p.threads, ips: p.ips })),
     };
+  }
+
+  /** The manifest's models, each with its calibrated speed on this machine once measured. */
+  listModels(delegate: DelegateName): ModelListEntry[] {
+    return listManifestModels().map((m) => {
+      let file: string;
+      try {
+        file = resolveModel(m.name).path;
+      } catch {
+        return m;
+      }
+      const ips = this.measuredIps(file, delegate);
+      return ips === undefined ? m : { ...m, ips };
+    });
   }
 
   /** Ends any calibration still running and waits for those workers to exit. */

@@ -20,6 +20,7 @@ import { openChannel, type Channel, type MessagePortLike, type Send } from './ch
 import { EngineCamera } from './engine-camera';
 import { rejectedFrameReply } from './frame-reject';
 import { WorkerEvents } from './events';
+import { calibrate } from './calibrate';
 
 class CameraWorker {
   private static readonly MAX_WAITING = 2; // enough for a sender with maxInFlight 2
@@ -81,7 +82,7 @@ class CameraWorker {
         break;
       }
       case 'calibrate':
-        this.calibrate(msg);
+        calibrate(msg, this.control.send);
         break;
       case 'preview-subscribe':
         this.watching = msg.on;
@@ -224,34 +225,6 @@ class CameraWorker {
       this.scheduled = true;
       setImmediate(() => this.runPending());
     }
-  }
-
-  /** Invoke rate of the model at each thread count, one interpreter at a time, then exit. */
-  private calibrate(msg: Extract<WorkerInbound, { type: 'calibrate' }>): void {
-    const results: Array<{ threads: number; ips: number }> = [];
-    let delegate = msg.delegate;
-    try {
-      for (const threads of msg.threadCounts) {
-        const detector = new Detector({ ...msg, threads });
-        delegate = detector.delegate;
-        for (let i = 0; i < 5; i++) detector.inferOnly();
-        let runs = 0;
-        const started = performance.now();
-        while (performance.now() - started < msg.durationMs) {
-          detector.inferOnly();
-          runs++;
-        }
-        results.push({ threads, ips: runs / ((performance.now() - started) / 1000) });
-      }
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      const code = err instanceof DetectorError ? err.code : 'model-invalid';
-      this.control.send({ type: 'error', cameraId: 'calibration', code, message, fatal: true });
-      setTimeout(() => process.exit(1), 50);
-      return;
-    }
-    this.control.send({ type: 'calibration', modelName: msg.modelName, delegate, results });
-    setTimeout(() => process.exit(0), 50);
   }
 
   /** Counts a malformed message; one that names a frame is answered, so its sender does not wait. */

@@ -1,0 +1,44 @@
+/** EngineHost's options and events (src/engine/host.ts), and how a snapshot is completed for renderers. */
+import type { ApiEvent, EngineSnapshot } from '../shared/contracts/engine-api';
+import { ffmpegInfo } from './engine-sources';
+import type { WorkerLauncher } from './launcher';
+import type { SupervisorOptions } from './supervisor';
+
+/** CPU and memory of one process as the host platform measures it (Electron's app.getAppMetrics). */
+export interface ProcessMetrics {
+  cpuPercent: number;
+  rssBytes: number;
+}
+
+export interface EngineHostOptions {
+  configFile: string;
+  launcher: WorkerLauncher;
+  /** Anything else for the supervisor (createDataPort, restart policy, calibration...). */
+  supervisor?: Omit<SupervisorOptions, 'launcher' | 'settings'>;
+  /** Per-pid metrics measured outside the workers; they replace the workers' own numbers. */
+  processMetrics?: () => Map<number, ProcessMetrics>;
+  log?: (line: string) => void;
+  /** Where events and their snapshots are stored; without it, events are off (tests, bench). */
+  eventsDir?: string;
+}
+
+export interface EngineHostEvents {
+  /** Pushed to every connected renderer (connect()); listen here for anything else that wants them. */
+  event: [ApiEvent];
+}
+
+/**
+ * A snapshot as renderers get it: which ffmpeg engine-side cameras use, and the CPU and memory the
+ * platform measured for each worker (Electron) in place of the workers' own figures.
+ */
+export function decorateSnapshot(raw: EngineSnapshot, metrics: Map<number, ProcessMetrics> | undefined): EngineSnapshot {
+  const snapshot = { ...raw, ffmpeg: ffmpegInfo(raw.settings.ffmpegPath) };
+  if (!metrics || metrics.size === 0) return snapshot;
+  return {
+    ...snapshot,
+    cameras: snapshot.cameras.map((camera) => {
+      const m = camera.pid !== null ? metrics.get(camera.pid) : undefined;
+      return m ? { ...camera, cpuPercent: m.cpuPercent, rssBytes: m.rssBytes } : camera;
+    }),
+  };
+}
