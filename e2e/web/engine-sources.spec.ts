@@ -107,6 +107,18 @@ test('RTSP and file cameras from the dialog: face box on the preview, recognitio
   expect(await page.locator('body').innerText()).not.toContain(password);
   expect(await page.locator('body').innerHTML()).not.toContain(password);
 
+  // Editing reads the source from the config (snapshots name only its kind and label): the masked URL, the file's path.
+  for (const [name, field, value] of [
+    ['Door', 'stream-url-input', rtsp.url().replace(`:${password}@`, ':***@')],
+    ['Clip', 'source-path-input', clips.faceMp4],
+  ] as const) {
+    await tile(page, name).getByTestId('edit-camera').click();
+    const dialog = page.getByTestId('camera-dialog');
+    await expect(dialog.getByTestId(field)).toHaveValue(value);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expect(dialog).toBeHidden();
+  }
+
   // Every page closed for 10 s: the engine recognises on.
   await page.context().close();
   const before = await serve.stats();

@@ -3,10 +3,11 @@
  * Totals include earlier worker lives; rates are zero while the camera is not running.
  */
 import { findManifestModel } from '../shared/models';
-import type { CameraStatus } from '../shared/contracts/engine-api';
+import type { CameraStatus, SourceSummary } from '../shared/contracts/engine-api';
+import type { CameraSource } from '../shared/contracts/config';
 import type { WorkerStats } from '../shared/contracts/worker';
 import type { Camera } from './camera';
-import { cameraStateWithSource, redactSource, sourceStatusFields } from './engine-sources';
+import { cameraStateWithSource, sourceStatusFields } from './engine-sources';
 
 const ZERO_STATS: Omit<WorkerStats, 'pid' | 'threads' | 'delegate'> = {
   framesReceived: 0,
@@ -39,7 +40,7 @@ export function describeCamera(camera: Camera): CameraStatus {
     name: camera.config.name,
     state: view.state,
     error: view.error,
-    source: redactSource(camera.config.source),
+    source: summarizeSource(camera.config.source),
     model: camera.modelChoice,
     modelInfo: camera.modelInfo,
     scoreThreshold: scoreThresholdOf(camera),
@@ -66,4 +67,57 @@ export function describeCamera(camera: Camera): CameraStatus {
     nextRestartAt: camera.nextRestartAt,
     ...sourceStatusFields(camera.stats?.source),
   };
+}
+
+const MAX_LABEL = 200;
+
+/** The last part of a path, either separator ('C:\\clips\\door.mp4' and '/srv/door.mp4' give door.mp4). */
+function baseName(path: string): string {
+  return path.split(/[\\/]/).filter(Boolean).pop() ?? path;
+}
+
+/** A page's video or picture by URL: kept files and inline data have no name worth showing; else the URL's file name or host. */
+function urlLabel(url: string, what: string): string {
+  if (url.startsWith('media:')) return `${what} (kept by the engine)`;
+  if (url.startsWith('data:')) return `${what} (inline)`;
+  if (url.startsWith('blob:')) return `${what} (in the page that added it)`;
+  try {
+    const parsed = new URL(url);
+    const name = baseName(decodeURIComponent(parsed.pathname));
+    return name && name !== parsed.pathname ? name : parsed.host || what;
+  } catch {
+    return what;
+  }
+}
+
+/** A stream's host and port: no user, password, path or query. */
+function streamLabel(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol.replace(/:$/, '')} ${parsed.host}`;
+  } catch {
+    return 'stream';
+  }
+}
+
+/** A source as snapshots show it (SourceSummary): kind and label, never its URL, credentials, path or data. */
+export function summarizeSource(source: CameraSource): SourceSummary {
+  const label = ((): string => {
+    switch (source.kind) {
+      case 'webcam':
+        return source.label || (source.deviceId ? 'camera' : 'default camera');
+      case 'video':
+        return urlLabel(source.url, 'video');
+      case 'image':
+        return urlLabel(source.url, 'picture');
+      case 'external':
+        return 'frames pushed by code';
+      case 'stream':
+        return streamLabel(source.url);
+      case 'file':
+      case 'device':
+        return baseName(source.path);
+    }
+  })();
+  return { kind: source.kind, label: label.slice(0, MAX_LABEL) };
 }

@@ -86,7 +86,7 @@ function camera(over: Partial<CameraStatus>): CameraStatus {
     id: 'cam-1',
     name: 'Front',
     state: 'running',
-    source: { kind: 'external' },
+    source: { kind: 'external', label: 'frames pushed by code' },
     model: 'face-short',
     scoreThreshold: 0.5,
     pid: 42,

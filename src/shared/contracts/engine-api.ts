@@ -5,7 +5,7 @@
  * WebSocket (src/shared/contracts/ws.ts). Both ends validate with these schemas.
  */
 import { z } from 'zod';
-import { AppConfig, CameraConfig, CameraSource, DelegateName, EngineSettings } from './config';
+import { AppConfig, CameraConfig, DelegateName, EngineSettings } from './config';
 import { CameraId, type FrameChannelInbound, type FrameMessage } from './frames';
 import { ModelDecoder, ModelInfo } from './worker';
 import { FfmpegInfo, type PreviewMessage } from './sources';
@@ -15,13 +15,24 @@ import { EventChange, EventId, EventPage, EventQuery, EventSettings, EventsStatu
 export const CameraState = z.enum(['starting', 'running', 'connecting', 'no-signal', 'error', 'restarting', 'stopped']);
 export type CameraState = z.infer<typeof CameraState>;
 
+export const SourceKind = z.enum(['webcam', 'video', 'image', 'external', 'stream', 'file', 'device']);
+export type SourceKind = z.infer<typeof SourceKind>;
+
+/**
+ * What a snapshot says about a camera's source: its kind and a label for people (a device's name,
+ * a file's name, a stream's host), never its URL, credentials, path or data. Whoever needs the
+ * source itself (editing a camera, a page opening it) reads it from the config.
+ */
+export const SourceSummary = z.strictObject({ kind: SourceKind, label: z.string().max(200) });
+export type SourceSummary = z.infer<typeof SourceSummary>;
+
 /** Per-camera view combining what the supervisor knows with the worker's own counters. */
 export const CameraStatus = z.object({
   id: CameraId,
   name: z.string(),
   state: CameraState,
   error: z.string().optional(),
-  source: CameraSource,
+  source: SourceSummary,
   model: z.string(),
   modelInfo: ModelInfo.optional(),
   scoreThreshold: z.number(),

@@ -15,12 +15,15 @@ const PAGE_KINDS = new Set(['webcam', 'video', 'image']);
 
 export interface CaptureTarget {
   status: CameraStatus;
+  /** The source itself, from the config (a snapshot carries only its kind and label). */
+  source: CameraSource;
   assigned: boolean;
   maxInFlight: number;
 }
 
 export class CameraCapture {
   readonly sourceKey: string;
+  readonly source: CameraSource;
   private readonly opener: SourceOpener;
   private readonly grabber: Grabber;
   private state: CaptureState = 'idle';
@@ -30,9 +33,10 @@ export class CameraCapture {
     target: CaptureTarget,
     private readonly sender: CaptureSender,
   ) {
-    this.sourceKey = sourceKey(target.status.source);
+    this.source = target.source;
+    this.sourceKey = sourceKey(target.source);
     this.grabber = new Grabber(sender);
-    this.opener = new SourceOpener(target.status.source, {
+    this.opener = new SourceOpener(target.source, {
       state: (state, message) => this.setState(state, message),
       live: (picture) => {
         if (picture.kind === 'track') this.grabber.fromTrack(picture.track, picture.video);
@@ -48,10 +52,10 @@ export class CameraCapture {
     return this.opener.element;
   }
 
-  update(target: CaptureTarget): void {
+  update(target: Omit<CaptureTarget, 'source'>): void {
     this.sender.setTarget(target.status, target.assigned, target.maxInFlight);
     // Only these are opened by the page; the engine opens the others (external, stream, file, device).
-    const external = !PAGE_KINDS.has(target.status.source.kind);
+    const external = !PAGE_KINDS.has(this.source.kind);
     const shouldRun = target.assigned && !external;
     if (shouldRun && !this.opener.running) {
       this.opener.start();

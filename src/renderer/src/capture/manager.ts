@@ -1,11 +1,13 @@
 /**
- * Keeps one capture per camera in step with the store (cameras, capture assignment, settings):
- * a CaptureSender (with its capture worker) per camera id, and a CameraCapture per source, replaced
- * when the source changes. Hands each new FrameChannel to its camera's sender. A camera the engine
+ * Keeps one capture per camera in step with the store (cameras, config, capture assignment,
+ * settings): a CaptureSender (with its capture worker) per camera id, and a CameraCapture per
+ * source, replaced when the source changes. The source itself comes from the config: a snapshot
+ * names only its kind and label. Hands each new FrameChannel to its camera's sender. A camera the engine
  * opens itself (stream, file, device) gets a PreviewPlayer instead, fed by the bridge's previews:
  * this page captures nothing for it. Lives outside React: tiles only borrow the element a capture
  * or a player shows.
  */
+import type { AppConfig, CameraSource } from '../../../shared/contracts/config';
 import type { CameraStatus, EngineBridge, FrameChannel } from '../../../shared/contracts/engine-api';
 import { isEngineSource } from '../../../shared/contracts/sources';
 import { FrameBatcher } from '../state/schedule';
@@ -24,6 +26,7 @@ export class CaptureManager {
   private readonly changed = new Listeners<string>();
   private readonly results = new FrameBatcher<string, LatestResult>((batch) => applyResults(batch));
   private lastCameras: CameraStatus[] | null = null;
+  private lastConfig: AppConfig | null = null;
   private lastAssignment: string[] | null | undefined = undefined;
   private lastMaxInFlight = 0;
   private lastRemoving: ReadonlySet<string> | null = null;
@@ -61,6 +64,7 @@ export class CaptureManager {
     const maxInFlight = state.settings?.maxInFlight ?? 1;
     if (
       state.cameras === this.lastCameras &&
+      state.config === this.lastConfig &&
       state.assignment === this.lastAssignment &&
       maxInFlight === this.lastMaxInFlight &&
       state.removing === this.lastRemoving
@@ -68,6 +72,9 @@ export class CaptureManager {
       return;
     }
     this.lastCameras = state.cameras;
+    this.lastConfig = state.config;
+    const sources = new Map<string, CameraSource>();
+    for (const camera of state.config?.cameras ?? []) if (camera.id) sources.set(camera.id, camera.source);
     this.lastAssignment = state.assignment;
     this.lastMaxInFlight = maxInFlight;
     this.lastRemoving = state.removing;
@@ -104,13 +111,20 @@ export class CaptureManager {
         const channel = this.channels.get(status.id);
         if (channel) sender.setChannel(channel);
       }
+      let capture = this.captures.get(status.id);
+      // Not in the config (yet): a capture already open keeps its source; a new one waits for the config.
+      const source = sources.get(status.id) ?? capture?.source;
+      if (!source) {
+        seen.delete(status.id);
+        continue;
+      }
       const target: CaptureTarget = {
         status,
+        source,
         assigned: state.assignment === null || state.assignment.includes(status.id),
         maxInFlight,
       };
-      let capture = this.captures.get(status.id);
-      if (capture && capture.sourceKey !== sourceKey(status.source)) {
+      if (capture && capture.sourceKey !== sourceKey(source)) {
         capture.dispose();
         capture = undefined;
       }

@@ -63,6 +63,8 @@ export function CameraDialog({ editId, onClose }: { editId: string | null; onClo
   const { bridge } = useEngine();
   const models = useStore(store, (s) => s.models);
   const editing = useStore(store, (s) => (editId ? s.cameras.find((c) => c.id === editId) : undefined));
+  // The source itself is in the config: the snapshot names only its kind and label.
+  const editingSource = useStore(store, (s) => (editId ? s.config?.cameras.find((c) => c.id === editId)?.source : undefined));
   const cameraCount = useStore(store, (s) => s.cameras.length);
 
   const [name, setName] = useState(editing?.name ?? `Camera ${cameraCount + 1}`);
@@ -77,7 +79,7 @@ export function CameraDialog({ editId, onClose }: { editId: string | null; onClo
   const [labels, setLabels] = useState<string[] | undefined>(editing?.labels);
   const [threshold, setThreshold] = useState(String(editing?.scoreThreshold ?? 0.5));
   const [maxFps, setMaxFps] = useState(editing?.maxFps ? String(editing.maxFps) : '');
-  const [engineValues, setEngineValues] = useState(() => initialEngineValues(editing?.source));
+  const [engineValues, setEngineValues] = useState(() => initialEngineValues(editingSource));
   const [error, setError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
   const fieldErrors = validateFields({ name, threshold, maxFps });
@@ -132,7 +134,7 @@ export function CameraDialog({ editId, onClose }: { editId: string | null; onClo
         const built = engineSourceFrom(kind, engineValues);
         if (typeof built === 'string') throw new Error(built);
         // Unchanged when editing: not sent, so a masked password stays as stored.
-        if (!editing || JSON.stringify(built) !== JSON.stringify(engineSourceFrom(kind, initialEngineValues(editing.source)))) source = built;
+        if (!editing || JSON.stringify(built) !== JSON.stringify(engineSourceFrom(kind, initialEngineValues(editingSource)))) source = built;
       } else if (!editing || file) {
         if (kind === 'webcam') {
           const device = devices?.find((d) => d.deviceId === deviceId);
@@ -211,9 +213,7 @@ export function CameraDialog({ editId, onClose }: { editId: string | null; onClo
               )}
             </>
           )}
-          {kind === 'webcam' && editing && editing.source.kind === 'webcam' && (
-            <p className="hint">{editing.source.label ?? editing.source.deviceId ?? 'default camera'}</p>
-          )}
+          {kind === 'webcam' && editing && editing.source.kind === 'webcam' && <p className="hint">{editing.source.label}</p>}
           {isEngineKind(kind) && <EngineSourceFields kind={kind} values={engineValues} onChange={setEngineValues} />}
           {(kind === 'video' || kind === 'image') && (
             <label>
