@@ -69,6 +69,7 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
       initialEvents: () => this.initialEvents(),
       cameras: () => this.config.cameras,
       forwardFrame: (id, bytes) => this.supervisor.forwardFrame(id, bytes),
+      forwardTrackSnapshot: (id, bytes) => this.supervisor.forwardFrame(id, bytes, 'track-snapshot-bytes'),
       hasCamera: (id) => this.supervisor.status(id) !== undefined,
       watching: (renderers) => this.supervisor.watchPreviews(renderers > 0),
     });
@@ -76,6 +77,7 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
     this.on('event', (event) => this.renderers.broadcast(event));
     this.supervisor.on('result', (m) => this.renderers.deliver(m));
     this.supervisor.on('dropped', (m) => this.renderers.deliver(m));
+    this.supervisor.on('snapshot-request', (m) => this.renderers.requestSnapshot(m));
     if (options.eventsDir) {
       const events = new EventsHub({
         dataDir: options.eventsDir,
@@ -99,6 +101,11 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
   /** A renderer's frame, in its binary form; an error string for a message that is not a frame. */
   submitFrame(client: RendererClient, bytes: Uint8Array): string | null {
     return this.renderers.submitFrame(client, bytes);
+  }
+
+  /** A renderer's picture for a track (binary, encodeTrackSnapshot); an error string for one that cannot be routed. */
+  submitTrackSnapshot(client: RendererClient, bytes: Uint8Array): string | null {
+    return this.renderers.submitTrackSnapshot(client, bytes);
   }
 
   /** Renderers connected now. */

@@ -7,9 +7,11 @@
  * A page's frame reaches its camera's worker untouched: main reads only which camera it is for,
  * checks that this page captures that camera, and forwards the bytes. The worker validates it and
  * answers under the page's own frame id; the answer goes back to the page that captures the camera.
+ * Snapshot requests (a track wants a full-size picture) take the same way back, and the page's
+ * picture the same way in: only from the page that captures that camera, untouched.
  */
 import type { ApiEvent } from '../shared/contracts/engine-api';
-import { peekFrame, type FrameChannelInbound, type FrameDroppedMessage } from '../shared/contracts/frames';
+import { peekBinary, peekFrame, type FrameChannelInbound, type FrameDroppedMessage, type SnapshotRequestMessage } from '../shared/contracts/frames';
 import type { CameraConfig } from '../shared/contracts/config';
 import type { PreviewMessage } from '../shared/contracts/sources';
 import { CaptureAssignments, capturedByPage } from './capture';
@@ -22,6 +24,8 @@ export interface RendererClient {
   sendFrameReply(message: FrameChannelInbound): void;
   /** An engine-side camera's live-view frame (every renderer shows every camera). */
   sendPreview?(preview: PreviewMessage): void;
+  /** A track of a camera this renderer captures wants a full-size picture (absent: the renderer's worker port carries it). */
+  sendSnapshotRequest?(request: SnapshotRequestMessage): void;
 }
 
 export interface RendererHubDeps {
@@ -30,6 +34,8 @@ export interface RendererHubDeps {
   cameras(): CameraConfig[];
   /** Forwards one binary frame to the camera's worker; false when it has no running worker. */
   forwardFrame(cameraId: string, bytes: Uint8Array): boolean;
+  /** Forwards a page's picture for a track (binary) to the camera's worker; false when it has no running worker. */
+  forwardTrackSnapshot(cameraId: string, bytes: Uint8Array): boolean;
   hasCamera(cameraId: string): boolean;
   /** How many renderers are connected, after each change: previews are made only while any is. */
   watching?(renderers: number): void;
@@ -101,7 +107,30 @@ export class RendererHub {
 
   /** A worker's answer goes to the page that captures its camera. */
   deliver(message: FrameChannelInbound): void {
-    (this.assignments.ownerOf(message.cameraId) ?? this.pushers.get(message.cameraId))?.sendFrameReply(message);
+    this.senderOf(message.cameraId)?.sendFrameReply(message);
+  }
+
+  /** A worker's request for a picture goes the same way as its answers. */
+  requestSnapshot(request: SnapshotRequestMessage): void {
+    this.senderOf(request.cameraId)?.sendSnapshotRequest?.(request);
+  }
+
+  /**
+   * A page's picture for a track, in its binary form: forwarded untouched (the worker validates it)
+   * when this page is the one that sends the camera its frames. Otherwise, an error for the transport to count.
+   */
+  submitTrackSnapshot(client: RendererClient, bytes: Uint8Array): string | null {
+    const head = peekBinary(bytes);
+    if (head?.kind !== 'track-snapshot') return 'track snapshot rejected: its header does not name a camera and a track id';
+    if (!this.deps.hasCamera(head.cameraId)) return `track snapshot rejected: no camera ${head.cameraId}`;
+    if (this.senderOf(head.cameraId) !== client) return `track snapshot rejected: camera ${head.cameraId} does not take frames from this page`;
+    if (!this.deps.forwardTrackSnapshot(head.cameraId, bytes)) return `track snapshot dropped: camera ${head.cameraId} has no running worker`;
+    return null;
+  }
+
+  /** The renderer whose frames a camera takes: the page that captures it, or the last client that pushed it one. */
+  private senderOf(cameraId: string): RendererClient | undefined {
+    return this.assignments.ownerOf(cameraId) ?? this.pushers.get(cameraId);
   }
 
   private disconnect(client: RendererClient): void {

@@ -2,7 +2,7 @@
 import type { TrackMessage } from '../shared/contracts/events';
 import type { EngineSettings } from '../shared/contracts/config';
 import type { CameraStatus, EngineSnapshot } from '../shared/contracts/engine-api';
-import type { FrameDroppedMessage, ResultMessage } from '../shared/contracts/frames';
+import type { FrameDroppedMessage, ResultMessage, SnapshotRequestMessage } from '../shared/contracts/frames';
 import type { PreviewMessage } from '../shared/contracts/sources';
 import type { WorkerLauncher } from './launcher';
 import type { RestartPolicy } from './restart-policy';
@@ -36,6 +36,8 @@ export interface SupervisorEvents {
   removed: [string];
   /** A track started, improved or ended on a camera (events). */
   track: [TrackMessage];
+  /** A page-captured camera's worker wants a full-size picture from the page that sent the frame. */
+  'snapshot-request': [SnapshotRequestMessage];
   /** A camera's worker exited (crash, restart, removal): its tracks are over. */
   'worker-gone': [string];
   snapshot: [EngineSnapshot];

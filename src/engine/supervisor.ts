@@ -144,13 +144,14 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
   }
 
   /**
-   * Hands one frame, in its binary form (encodeFrame) and untouched, to the camera's worker, which
-   * validates it. False when the camera has no running worker.
+   * Hands bytes a page sent, untouched, to the camera's worker, which validates them: a frame in
+   * its binary form (encodeFrame), or with `track-snapshot-bytes` a picture for one of its tracks
+   * (encodeTrackSnapshot). False when the camera has no running worker.
    */
-  forwardFrame(id: string, bytes: Uint8Array): boolean {
+  forwardFrame(id: string, bytes: Uint8Array, type: 'frame-bytes' | 'track-snapshot-bytes' = 'frame-bytes'): boolean {
     const camera = this.cameras.get(id);
     if (!camera || camera.state !== 'running' || !camera.worker) return false;
-    return camera.worker.postMessage({ type: 'frame-bytes', data: bytes });
+    return camera.worker.postMessage({ type, data: bytes });
   }
 
   /** Frames from code (CLI, bench, tests), on the serve path; see FrameFeeder. */
@@ -211,6 +212,7 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
       delegatePath: options.delegatePath ?? xnnpackPluginPath(),
       events: options.events ?? false,
       track: (_camera, message) => this.emit('track', message),
+      snapshotRequest: (_camera, message) => this.emit('snapshot-request', message),
       stopped: () => this.stopped,
       delegate: () => this.effectiveDelegate(),
       createDataPort: options.createDataPort,

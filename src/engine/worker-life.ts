@@ -4,7 +4,7 @@
  * error). The supervisor provides the context; this module holds no state of its own.
  */
 import type { DelegateName } from '../shared/contracts/config';
-import { parseMessage, type FrameDroppedMessage, type ResultMessage } from '../shared/contracts/frames';
+import { parseMessage, type FrameDroppedMessage, type ResultMessage, type SnapshotRequestMessage } from '../shared/contracts/frames';
 import { WorkerOutbound, type WorkerConfig } from '../shared/contracts/worker';
 import type { PreviewMessage } from '../shared/contracts/sources';
 import { DEFAULT_EVENT_FILTERS, type TrackMessage } from '../shared/contracts/events';
@@ -31,6 +31,8 @@ export interface WorkerLifeContext {
   frameReply(camera: Camera, message: ResultMessage | FrameDroppedMessage): void;
   /** A track message from the worker, already validated. */
   track(camera: Camera, message: TrackMessage): void;
+  /** The worker asks the page that sent its frames for a picture (already validated). */
+  snapshotRequest(camera: Camera, message: SnapshotRequestMessage): void;
   /** The worker is gone (its frames in flight will not come back). */
   gone(camera: Camera): void;
   /** A worker crashed in native code before it was ready; true if the context handled it. */
@@ -159,6 +161,9 @@ function onMessage(ctx: WorkerLifeContext, camera: Camera, worker: WorkerProcess
       break;
     case 'track':
       ctx.track(camera, msg);
+      break;
+    case 'snapshot-request':
+      ctx.snapshotRequest(camera, msg);
       break;
     default:
       break;

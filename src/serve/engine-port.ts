@@ -7,6 +7,6 @@ import type { EngineHost } from '../engine/host';
 
 export type { RendererClient } from '../engine/host';
 
-export type RendererEngine = Pick<EngineHost, 'connect' | 'submitFrame' | 'handle' | 'snapshot' | 'config' | 'media'> &
+export type RendererEngine = Pick<EngineHost, 'connect' | 'submitFrame' | 'submitTrackSnapshot' | 'handle' | 'snapshot' | 'config' | 'media'> &
   /** Events (events-routes.ts); absent or null when the engine keeps none. */
   Partial<Pick<EngineHost, 'events'>>;

@@ -2,11 +2,13 @@
  * One page (or script) on serve mode's WebSocket: maps the socket to a RendererClient of the
  * engine. Text messages are API requests (validated here, answered under their id); binary
  * messages are frames, held to their camera's rate (flow-limits.ts) and then handed to the engine
- * untouched. Events and frame replies go back as JSON (src/shared/contracts/ws.ts).
+ * untouched, or pictures the page took for its camera's tracks (answers to snapshot requests),
+ * handed on untouched too. Events, frame replies and snapshot requests go back as JSON
+ * (src/shared/contracts/ws.ts).
  */
 import { WebSocket, type RawData } from 'ws';
 import type { ApiEvent } from '../shared/contracts/engine-api';
-import { peekFrame, type FrameChannelInbound } from '../shared/contracts/frames';
+import { peekBinary, type FrameChannelInbound, type SnapshotRequestMessage } from '../shared/contracts/frames';
 import { encodePreview, type PreviewMessage } from '../shared/contracts/sources';
 import { MAX_WS_MESSAGE_BYTES, WsClientMessage, type WsServerMessage } from '../shared/contracts/ws';
 import type { RendererClient, RendererEngine } from './engine-port';
@@ -80,6 +82,10 @@ export class ClientSession implements RendererClient {
     this.send({ kind: 'frame', message });
   }
 
+  sendSnapshotRequest(request: SnapshotRequestMessage): void {
+    this.send({ kind: 'snapshot-request', message: request });
+  }
+
   /** An engine-side camera's live view, as one binary message; a client that stops reading misses frames. */
   sendPreview(preview: PreviewMessage): void {
     if (this.socket.readyState !== WebSocket.OPEN || this.socket.bufferedAmount > MAX_BUFFERED_FOR_EVENTS) return;
@@ -138,7 +144,11 @@ export class ClientSession implements RendererClient {
    * frame id), then goes to the camera's worker untouched; the worker validates it and answers.
    */
   private onFrame(bytes: Uint8Array): void {
-    const head = peekFrame(bytes);
+    const head = peekBinary(bytes);
+    if (head?.kind === 'track-snapshot') {
+      const error = this.context.engine.submitTrackSnapshot(this, bytes);
+      return error ? this.invalid(error) : undefined;
+    }
     if (!head) return this.invalid('frame rejected: its header does not name a camera and a frame id');
     const { cameraId, frameId } = head;
     if (!this.context.limits.allow(cameraId)) {

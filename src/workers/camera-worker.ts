@@ -81,6 +81,10 @@ class CameraWorker {
         else this.reject(`frame rejected: ${decoded.error}`, { type: 'frame', ...peekFrame(msg.data) }, this.control.send);
         break;
       }
+      case 'track-snapshot':
+      case 'track-snapshot-bytes':
+        this.events?.receiveSnapshot(msg);
+        break;
       case 'calibrate':
         calibrate(msg, this.control.send);
         break;
@@ -99,6 +103,7 @@ class CameraWorker {
     const reply: Send = (m) => port.postMessage(m);
     const listener = (e: { data: unknown }) => {
       const parsed = parseMessage(WorkerInbound, e.data);
+      if (parsed.ok && parsed.value.type === 'track-snapshot') return this.events?.receiveSnapshot(parsed.value);
       if (!parsed.ok || parsed.value.type !== 'frame') {
         this.reject(`port message rejected: ${parsed.ok ? `unexpected ${parsed.value.type}` : parsed.error}`, parsed.ok ? undefined : e.data, reply);
         return;
@@ -220,7 +225,8 @@ class CameraWorker {
       sourceWidth: frame.sourceWidth,
       sourceHeight: frame.sourceHeight,
     });
-    this.events?.observe(Date.now(), output.detections, frame, null);
+    // A page-captured frame's sender is asked for a full-size picture of a new or better track.
+    this.events?.observe(Date.now(), output.detections, frame, this.engine ? null : reply);
     if (this.waiting.length > 0 && !this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.runPending());
@@ -264,6 +270,7 @@ class CameraWorker {
       cpuPercent: (cpuMicros / 1000 / elapsedMs) * 100,
       stageP50Ms: this.detector?.info.landmarks ? [this.stages[0].percentile(50), this.stages[1].percentile(50)] : undefined,
       source: this.engine?.stats(),
+      pageSnapshots: this.events?.pageSnapshotStats(),
     };
   }
 

@@ -8,13 +8,17 @@
  *    the box drawn, re-encoded;
  *  - otherwise the model frame itself, with the letterbox padding cut away (small, but real and
  *    written with the row, so no stored event is ever without a picture). For page-captured
- *    sources the worker also asks the page for a full-size JPEG ('snapshot-request'); what the page
- *    sends back replaces the small one.
+ *    sources the worker also asks the page that sent the frame for a full-size JPEG
+ *    ('snapshot-request'); the page's answer ('track-snapshot') is decoded here, the box drawn and
+ *    the crop cut as for the others, and sent as an update that replaces the small one. An answer
+ *    for a track that has ended, or that was not asked for, is ignored (counted); one that is not a
+ *    JPEG within the limits is refused with a line on stderr (counted), and the event keeps what it has.
  */
 import jpeg from 'jpeg-js';
 import { Tracker, type TrackChange, type TrackInput } from '../shared/events/tracker';
 import type { EventFilters, TrackerOptions, TrackMessage } from '../shared/contracts/events';
-import type { Letterbox } from '../shared/contracts/frames';
+import { decodeTrackSnapshot, type Letterbox, type SnapshotRequestMessage, type TrackSnapshotMessage } from '../shared/contracts/frames';
+import type { WorkerStats } from '../shared/contracts/worker';
 import { renderSnapshots, type RawFrame } from '../engine/events/snapshot';
 
 /** The model frame a result answers: RGB, letterboxed. */
@@ -25,12 +29,12 @@ export interface ModelFrame {
   letterbox: Letterbox;
 }
 
-export interface SnapshotRequest {
-  type: 'snapshot-request';
-  cameraId: string;
-  trackId: number;
-  box: TrackMessage['track']['box'];
-}
+export type SnapshotRequest = SnapshotRequestMessage;
+export type PageSnapshotStats = NonNullable<WorkerStats['pageSnapshots']>;
+
+/** Limits on decoding a page's JPEG: 36 megapixels (8K is 33), 256 MB for jpeg-js's buffers. */
+const PAGE_SNAPSHOT_MAX_MP = 36;
+const DECODE_MAX_MB = 256;
 
 export interface WorkerEventsOptions {
   cameraId: string;
@@ -57,6 +61,9 @@ export class WorkerEvents {
   private readonly tracker: Tracker;
   private preview: Uint8Array | null = null;
   private readonly timer: NodeJS.Timeout;
+  /** Tracks whose picture was asked of the page and has not come yet. */
+  private readonly asked = new Set<number>();
+  private readonly counts: PageSnapshotStats = { requested: 0, stored: 0, unknownTrack: 0, unrequested: 0, invalid: 0 };
 
   constructor(private readonly options: WorkerEventsOptions) {
     this.tracker = new Tracker(options.cameraId, options.tracker, options.filters, options.defaultLabel);
@@ -81,12 +88,42 @@ export class WorkerEvents {
     return this.forward(this.tracker.update(now, detections), frame, reply);
   }
 
-  /** A JPEG the page captured for a track: forwarded as an update carrying it. */
-  pageSnapshot(trackId: number, snapshot: Uint8Array, crop: Uint8Array | undefined): boolean {
-    const track = this.tracker.info(trackId);
-    if (!track) return false;
-    this.options.send({ type: 'track', kind: 'update', track, snapshot, ...(crop ? { crop } : {}) });
-    return true;
+  /**
+   * A page's picture for a track, validated (desktop: the port's message) or as the bytes main
+   * forwarded (serve mode). Stored as an update carrying the full-size snapshot and its crop.
+   */
+  receiveSnapshot(input: TrackSnapshotMessage | { type: 'track-snapshot-bytes'; data: Uint8Array }): void {
+    let message: TrackSnapshotMessage;
+    if (input.type === 'track-snapshot-bytes') {
+      const decoded = decodeTrackSnapshot(input.data);
+      if (!decoded.ok) return this.refuse(`a track snapshot was refused: ${decoded.error}`);
+      message = decoded.snapshot;
+    } else message = input;
+    if (message.cameraId !== this.options.cameraId) return this.refuse(`a track snapshot for camera ${message.cameraId} was refused`);
+    const track = this.tracker.info(message.trackId);
+    if (!track) {
+      this.counts.unknownTrack++;
+      return;
+    }
+    if (!this.asked.delete(message.trackId)) {
+      this.counts.unrequested++;
+      return;
+    }
+    let picture: RawFrame;
+    try {
+      const decoded = jpeg.decode(message.jpeg, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: PAGE_SNAPSHOT_MAX_MP, maxMemoryUsageInMB: DECODE_MAX_MB });
+      if (!decoded.width || !decoded.height) throw new Error('it has no picture');
+      picture = { width: decoded.width, height: decoded.height, channels: 4, data: decoded.data };
+    } catch (err) {
+      return this.refuse(`the page's snapshot for track ${message.trackId} is not a JPEG that decodes (${(err as Error).message}); the event keeps its small snapshot`);
+    }
+    this.counts.stored++;
+    this.options.send({ type: 'track', kind: 'update', track, ...renderSnapshots(picture, track.box) });
+  }
+
+  /** What became of the pictures asked of a page; undefined when none was ever asked or sent. */
+  pageSnapshotStats(): PageSnapshotStats | undefined {
+    return Object.values(this.counts).some((n) => n > 0) ? { ...this.counts } : undefined;
   }
 
   stop(): void {
@@ -98,16 +135,25 @@ export class WorkerEvents {
     let requests = 0;
     for (const change of changes) {
       const message: TrackMessage = { type: 'track', kind: change.kind, track: change.track };
-      if (change.snapshot && frame) {
-        Object.assign(message, this.render(frame, change.track.box));
-        if (!this.preview && reply) {
-          reply({ type: 'snapshot-request', cameraId: change.track.cameraId, trackId: change.track.trackId, box: change.track.box });
-          requests++;
-        }
-      }
+      if (change.kind === 'end') this.asked.delete(change.track.trackId);
+      if (change.snapshot && frame) Object.assign(message, this.render(frame, change.track.box));
       this.options.send(message);
+      // After the track message: the engine knows the event before the page's picture can arrive.
+      if (change.snapshot && frame && reply && !this.preview) {
+        this.asked.add(change.track.trackId);
+        this.counts.requested++;
+        requests++;
+        reply({ type: 'snapshot-request', cameraId: change.track.cameraId, trackId: change.track.trackId, box: change.track.box });
+      }
     }
     return requests;
+  }
+
+  private refuse(reason: string): void {
+    this.counts.invalid++;
+    if (this.counts.invalid <= 5 || this.counts.invalid % 100 === 0) {
+      process.stderr.write(`[camera ${this.options.cameraId}] ${reason} (${this.counts.invalid} refused so far)\n`);
+    }
   }
 
   private render(frame: ModelFrame, box: TrackMessage['track']['box']): { snapshot?: Uint8Array; crop?: Uint8Array } {

@@ -54,11 +54,39 @@ describe('WorkerEvents', () => {
     expect([snap.width, snap.height]).toEqual([128, 128]);
     expect(sent[0].crop).toBeDefined();
     expect(requests).toEqual([{ type: 'snapshot-request', cameraId: 'cam1', trackId: sent[0].track.trackId, box: face.box }]);
-    // What the page sends back goes on to the engine as an update carrying it.
-    const pageJpeg = new Uint8Array(jpeg.encode({ data: Buffer.alloc(64 * 48 * 4, 90), width: 64, height: 48 }, 80).data);
-    expect(ev.pageSnapshot(sent[0].track.trackId, pageJpeg, undefined)).toBe(true);
-    expect(sent[1]).toMatchObject({ kind: 'update', snapshot: pageJpeg });
-    expect(ev.pageSnapshot(999, pageJpeg, undefined)).toBe(false);
+    // What the page sends back is drawn on at its own size and goes on as an update carrying it.
+    const trackId = sent[0].track.trackId;
+    const pageJpeg = new Uint8Array(jpeg.encode({ data: Buffer.from(png.data), width: png.width, height: png.height }, 85).data);
+    ev.receiveSnapshot({ type: 'track-snapshot', cameraId: 'cam1', trackId, jpeg: pageJpeg });
+    expect(sent.map((m) => m.kind)).toEqual(['start', 'update']);
+    const full = jpeg.decode(Buffer.from(sent[1].snapshot!), { useTArray: true });
+    expect([full.width, full.height]).toEqual([512, 512]);
+    // The box is drawn at the face: its top-left corner is the box colour (green), in the page's pixels.
+    const at = (Math.ceil(face.box.y * 512) + 1) * 512 * 4 + (Math.ceil(face.box.x * 512) + 1) * 4;
+    expect(full.data[at + 1]).toBeGreaterThan(180);
+    expect(full.data[at]).toBeLessThan(80);
+    const crop = jpeg.decode(Buffer.from(sent[1].crop!), { useTArray: true });
+    expect(crop.width).toBeGreaterThan(128 * face.box.w * 1.5 * 3);
+    // Once answered, a second picture for the track is not asked for; an unknown track is ignored; both counted.
+    ev.receiveSnapshot({ type: 'track-snapshot', cameraId: 'cam1', trackId, jpeg: pageJpeg });
+    ev.receiveSnapshot({ type: 'track-snapshot', cameraId: 'cam1', trackId: 999, jpeg: pageJpeg });
+    expect(sent).toHaveLength(2);
+    expect(ev.pageSnapshotStats()).toEqual({ requested: 1, stored: 1, unknownTrack: 1, unrequested: 1, invalid: 0 });
+  });
+
+  it('refuses bytes that are not a decodable JPEG; the event keeps its small snapshot', () => {
+    const { ev, sent } = make();
+    const lb = letterboxRgb(png.data, png.width, png.height, 4, 128, 128);
+    const frame = { data: lb.data, width: 128, height: 128, letterbox: lb.letterbox };
+    const t0 = Date.now();
+    for (let i = 0; i < 3; i++) ev.observe(t0 + i * 100, [face], frame, () => undefined);
+    const trackId = sent[0].track.trackId;
+    const garbage = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    ev.receiveSnapshot({ type: 'track-snapshot', cameraId: 'cam1', trackId, jpeg: garbage });
+    // And in the binary form main forwards: a header that is not JSON.
+    ev.receiveSnapshot({ type: 'track-snapshot-bytes', data: new Uint8Array([0, 0, 0, 2, 0x7b, 0x7b, 0xff, 0xd8]) });
+    expect(sent.map((m) => m.kind)).toEqual(['start']);
+    expect(ev.pageSnapshotStats()).toMatchObject({ requested: 1, stored: 0, invalid: 2 });
   });
 
   it('uses the display frame of an engine-side source, at its size, and asks no page', () => {

@@ -106,56 +106,114 @@ export type FrameChannelInbound = z.infer<typeof FrameChannelInbound>;
 
 /**
  * Binary form of a frame: a 4-byte big-endian length, that many bytes of UTF-8 JSON header (a
- * FrameMessage without `data`), then the RGB bytes.
+ * FrameMessage without `data`), then the RGB bytes. A track snapshot (below) has the same form.
  */
 export const FrameHeader = FrameMessage.omit({ data: true });
 export type FrameHeader = z.infer<typeof FrameHeader>;
 
-export function encodeFrame(frame: FrameMessage): Uint8Array {
-  const { data, ...header } = frame;
+function encodeEnvelope(header: object, body: Uint8Array): Uint8Array {
   const json = new TextEncoder().encode(JSON.stringify(header));
-  const out = new Uint8Array(4 + json.length + data.length);
+  const out = new Uint8Array(4 + json.length + body.length);
   new DataView(out.buffer).setUint32(0, json.length, false);
   out.set(json, 4);
-  out.set(data, 4 + json.length);
+  out.set(body, 4 + json.length);
   return out;
 }
 
-/**
- * Reads only which camera and frame a binary frame is for, without validating the rest: enough for
- * main to pick the worker that validates it. Null when even that cannot be read.
- */
-export function peekFrame(bytes: Uint8Array): { cameraId: string; frameId: number } | null {
-  if (bytes.length < 4) return null;
+/** The JSON header and the body of a binary message, or what is wrong with its framing. */
+function splitEnvelope(bytes: Uint8Array): { ok: true; header: Record<string, unknown>; body: Uint8Array } | { ok: false; error: string } {
+  if (bytes.length < 4) return { ok: false, error: 'message shorter than its length prefix' };
   const headerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, false);
-  if (headerLength > MAX_FRAME_HEADER_BYTES || 4 + headerLength > bytes.length) return null;
-  try {
-    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + headerLength))) as { cameraId?: unknown; frameId?: unknown } | null;
-    const cameraId = CameraId.safeParse(header?.cameraId);
-    const frameId = header?.frameId;
-    if (!cameraId.success || typeof frameId !== 'number' || !Number.isSafeInteger(frameId) || frameId < 0) return null;
-    return { cameraId: cameraId.data, frameId };
-  } catch {
-    return null;
-  }
-}
-
-/** Decodes and validates a binary frame message; returns an error string for anything malformed. */
-export function decodeFrame(bytes: Uint8Array): { ok: true; frame: FrameMessage } | { ok: false; error: string } {
-  if (bytes.length < 4) return { ok: false, error: 'frame message shorter than its length prefix' };
-  const headerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, false);
-  if (headerLength > MAX_FRAME_HEADER_BYTES || 4 + headerLength > bytes.length) return { ok: false, error: 'frame header length out of range' };
+  if (headerLength > MAX_FRAME_HEADER_BYTES || 4 + headerLength > bytes.length) return { ok: false, error: 'header length out of range' };
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + headerLength)));
   } catch {
-    return { ok: false, error: 'frame header is not JSON' };
+    return { ok: false, error: 'header is not JSON' };
   }
-  // A view, not a copy: the bytes were received for this frame alone.
-  const data = bytes.subarray(4 + headerLength);
-  const parsed = FrameMessage.safeParse({ ...(typeof header === 'object' && header ? header : {}), data });
+  // A view, not a copy: the bytes were received for this message alone.
+  return { ok: true, header: typeof header === 'object' && header ? (header as Record<string, unknown>) : {}, body: bytes.subarray(4 + headerLength) };
+}
+
+export function encodeFrame(frame: FrameMessage): Uint8Array {
+  const { data, ...header } = frame;
+  return encodeEnvelope(header, data);
+}
+
+/**
+ * What a binary message from a page is, read from its header alone without validating the rest:
+ * enough for main to pick the worker that validates it. Null when even that cannot be read.
+ */
+export function peekBinary(bytes: Uint8Array): { kind: 'frame'; cameraId: string; frameId: number } | { kind: 'track-snapshot'; cameraId: string; trackId: number } | null {
+  const split = splitEnvelope(bytes);
+  if (!split.ok) return null;
+  const { header } = split;
+  const cameraId = CameraId.safeParse(header.cameraId);
+  if (!cameraId.success) return null;
+  const isId = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+  if (header.type === 'track-snapshot') return isId(header.trackId) ? { kind: 'track-snapshot', cameraId: cameraId.data, trackId: header.trackId } : null;
+  return isId(header.frameId) ? { kind: 'frame', cameraId: cameraId.data, frameId: header.frameId } : null;
+}
+
+/** Which camera and frame a binary frame is for (see peekBinary); null for anything else. */
+export function peekFrame(bytes: Uint8Array): { cameraId: string; frameId: number } | null {
+  const head = peekBinary(bytes);
+  return head?.kind === 'frame' ? { cameraId: head.cameraId, frameId: head.frameId } : null;
+}
+
+/** Decodes and validates a binary frame message; returns an error string for anything malformed. */
+export function decodeFrame(bytes: Uint8Array): { ok: true; frame: FrameMessage } | { ok: false; error: string } {
+  const split = splitEnvelope(bytes);
+  if (!split.ok) return { ok: false, error: `frame ${split.error}` };
+  const parsed = FrameMessage.safeParse({ ...split.header, data: split.body });
   if (!parsed.success) return { ok: false, error: parsed.error.issues[0]?.message ?? 'invalid frame' };
   return { ok: true, frame: parsed.data };
+}
+
+// ---------------------------------------------------------------- page-captured snapshots
+
+/**
+ * Largest JPEG a page may send for a track: the size of the largest frame, so serve mode's message
+ * limit stays what it is (a 4K picture at quality 0.85 is usually 1-2 MB; the page lowers the
+ * quality of one that is larger).
+ */
+export const MAX_TRACK_SNAPSHOT_BYTES = MAX_FRAME_BYTES;
+
+/**
+ * Worker -> the page that sent the frame: a track of this camera started or improved; send a
+ * full-size JPEG of the current picture. The box (0..1 of the picture) is the track's best.
+ */
+export const SnapshotRequestMessage = z.object({
+  type: z.literal('snapshot-request'),
+  cameraId: CameraId,
+  trackId: z.number().int().nonnegative(),
+  box: Box,
+});
+export type SnapshotRequestMessage = z.infer<typeof SnapshotRequestMessage>;
+
+/** Page -> worker: the answer, a JPEG of the picture at its own size. */
+export const TrackSnapshotMessage = z.object({
+  type: z.literal('track-snapshot'),
+  cameraId: CameraId,
+  trackId: z.number().int().nonnegative(),
+  jpeg: z
+    .custom<Uint8Array>((v) => v instanceof Uint8Array, 'snapshot must be bytes (Uint8Array)')
+    .refine((d) => d.byteLength <= MAX_TRACK_SNAPSHOT_BYTES, `snapshot over ${MAX_TRACK_SNAPSHOT_BYTES} bytes`)
+    .refine((d) => d.byteLength >= 3 && d[0] === 0xff && d[1] === 0xd8 && d[2] === 0xff, 'snapshot is not a JPEG (no start-of-image marker)'),
+});
+export type TrackSnapshotMessage = z.infer<typeof TrackSnapshotMessage>;
+
+/** Binary form (serve mode's WebSocket, main -> worker): the frame's envelope, the JPEG as its body. */
+export function encodeTrackSnapshot(message: TrackSnapshotMessage): Uint8Array {
+  const { jpeg, ...header } = message;
+  return encodeEnvelope(header, jpeg);
+}
+
+export function decodeTrackSnapshot(bytes: Uint8Array): { ok: true; snapshot: TrackSnapshotMessage } | { ok: false; error: string } {
+  const split = splitEnvelope(bytes);
+  if (!split.ok) return { ok: false, error: `track snapshot ${split.error}` };
+  const parsed = parseMessage(TrackSnapshotMessage, { ...split.header, jpeg: split.body });
+  return parsed.ok ? { ok: true, snapshot: parsed.value } : { ok: false, error: parsed.error };
 }
 
 /** Parses without throwing; the caller counts and drops what fails. */

@@ -4,7 +4,18 @@
  */
 import { z } from 'zod';
 import { DelegateName } from './config';
-import { CameraId, FrameDroppedMessage, FrameMessage, MAX_FRAME_BYTES, MAX_FRAME_HEADER_BYTES, ResultMessage, TensorSummary } from './frames';
+import {
+  CameraId,
+  FrameDroppedMessage,
+  FrameMessage,
+  MAX_FRAME_BYTES,
+  MAX_FRAME_HEADER_BYTES,
+  MAX_TRACK_SNAPSHOT_BYTES,
+  ResultMessage,
+  SnapshotRequestMessage,
+  TensorSummary,
+  TrackSnapshotMessage,
+} from './frames';
 import { EngineSourceConfig, PreviewMessage, SourceState, SourceStats } from './sources';
 import { EventFilters, TrackMessage } from './events';
 
@@ -48,6 +59,19 @@ export const WorkerStats = z.object({
   stageP50Ms: z.tuple([z.number().nonnegative(), z.number().nonnegative()]).optional(),
   /** Present when the worker opens its camera itself (ffmpeg). */
   source: SourceStats.optional(),
+  /** Pictures asked of the page for its tracks, and what became of the answers (events on, page-captured). */
+  pageSnapshots: z
+    .object({
+      requested: z.number().int().nonnegative(),
+      stored: z.number().int().nonnegative(),
+      /** The track had ended (or never was) when the picture came. */
+      unknownTrack: z.number().int().nonnegative(),
+      /** No request was outstanding for that track. */
+      unrequested: z.number().int().nonnegative(),
+      /** Not a JPEG that decodes within the limits. */
+      invalid: z.number().int().nonnegative(),
+    })
+    .optional(),
 });
 export type WorkerStats = z.infer<typeof WorkerStats>;
 
@@ -102,6 +126,15 @@ export const WorkerInbound = z.discriminatedUnion('type', [
     data: z
       .custom<Uint8Array>((v) => v instanceof Uint8Array, 'frame bytes must be a Uint8Array')
       .refine((d) => d.byteLength <= MAX_FRAME_BYTES + MAX_FRAME_HEADER_BYTES + 4, 'frame too large'),
+  }),
+  /** A page's picture for a track (desktop: on the camera's MessagePort, structured-cloned). */
+  TrackSnapshotMessage,
+  /** The same in its binary form (frames.ts, encodeTrackSnapshot), forwarded untouched by main (serve mode). */
+  z.object({
+    type: z.literal('track-snapshot-bytes'),
+    data: z
+      .custom<Uint8Array>((v) => v instanceof Uint8Array, 'track snapshot bytes must be a Uint8Array')
+      .refine((d) => d.byteLength <= MAX_TRACK_SNAPSHOT_BYTES + MAX_FRAME_HEADER_BYTES + 4, 'track snapshot too large'),
   }),
   /** Measure this model's invoke rate at each thread count, answer 'calibration', then exit. */
   z.object({
@@ -163,6 +196,8 @@ export const WorkerOutbound = z.discriminatedUnion('type', [
   PreviewMessage,
   /** A track started, improved or ended (events). */
   TrackMessage,
+  /** Page-captured cameras: ask the page that sent the frame for a full-size picture (routed like results). */
+  SnapshotRequestMessage,
   z.object({
     type: z.literal('calibration'),
     modelName: z.string(),

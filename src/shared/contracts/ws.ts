@@ -1,13 +1,17 @@
 /**
  * Serve mode's WebSocket wire format: the engine API (engine-api.ts) over one socket per page.
- * Text messages are JSON envelopes; frames travel as binary messages (frames.ts, encodeFrame).
+ * Text messages are JSON envelopes; frames and the pictures a page sends for its tracks travel as
+ * binary messages (frames.ts: encodeFrame, encodeTrackSnapshot).
  */
 import { z } from 'zod';
 import { ApiEvent, ApiRequest, ApiResponse } from './engine-api';
-import { FrameChannelInbound } from './frames';
+import { FrameChannelInbound, MAX_FRAME_BYTES, MAX_FRAME_HEADER_BYTES, MAX_TRACK_SNAPSHOT_BYTES, SnapshotRequestMessage } from './frames';
 
-/** Largest WebSocket message the server accepts: one 1024x1024 RGB frame plus its header. */
-export const MAX_WS_MESSAGE_BYTES = 1024 * 1024 * 3 + 64 * 1024;
+/**
+ * Largest WebSocket message the server accepts: one 1024x1024 RGB frame or one track snapshot
+ * (binary messages, frames.ts), plus its header.
+ */
+export const MAX_WS_MESSAGE_BYTES = Math.max(MAX_FRAME_BYTES, MAX_TRACK_SNAPSHOT_BYTES) + MAX_FRAME_HEADER_BYTES + 4;
 
 export const WsClientMessage = z.object({
   kind: z.literal('request'),
@@ -21,5 +25,7 @@ export const WsServerMessage = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('event'), event: ApiEvent }),
   /** A result or drop notice for a frame this client sent. */
   z.object({ kind: z.literal('frame'), message: FrameChannelInbound }),
+  /** A track of a camera this client captures wants a full-size picture (answered with a binary track snapshot). */
+  z.object({ kind: z.literal('snapshot-request'), message: SnapshotRequestMessage }),
 ]);
 export type WsServerMessage = z.infer<typeof WsServerMessage>;
