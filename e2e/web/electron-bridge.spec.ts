@@ -1,9 +1,9 @@
 /**
- * The renderer's Electron bridge without Electron: a MOCK preload (e2e/support/mock-preload.ts)
+ * The renderer's Electron bridge without Electron: a MOCK preload (e2e/support/mock-preload-page.ts)
  * gives the page `window.multicam` and per-camera MessagePorts, backed by serve mode's engine.
  * The page must pick the desktop bridge, send frames over the ports and show results from them.
  */
-import { MOCK_PRELOAD } from '../support/mock-preload';
+import { mockPreloadScript, type MockPreloadCounters } from '../support/mock-preload';
 import { addWebcam, expect, expectLive, SLOW, test, tile } from '../support/fixtures';
 import { startServe, type ServeHandle } from '../support/serve';
 
@@ -19,7 +19,7 @@ test.afterAll(async () => {
 
 test('with window.multicam the page uses the desktop bridge and MessagePorts', async ({ browser }, testInfo) => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  await context.addInitScript({ content: MOCK_PRELOAD });
+  await context.addInitScript({ content: mockPreloadScript() });
   const page = await context.newPage();
   await page.goto(serve.url);
   await expect(page.getByTestId('connection')).toContainText('desktop');
@@ -28,16 +28,17 @@ test('with window.multicam the page uses the desktop bridge and MessagePorts', a
   await page.getByTestId('add-camera').click();
   await expect(page.getByTestId('model-select').locator('option').first()).not.toHaveText(/Loading models/);
   await page.getByRole('button', { name: 'Cancel' }).click();
-  expect(await page.evaluate(() => (globalThis as unknown as { __mockPreload: Record<string, number> }).__mockPreload.refusedEarly)).toBeGreaterThan(0);
+  const counters = () => page.evaluate(() => (globalThis as unknown as { __mockPreload: MockPreloadCounters }).__mockPreload);
+  expect((await counters()).refusedEarly).toBe(3);
   await expect(page.getByTestId('notice')).toHaveCount(0);
 
   await addWebcam(page, 'Port cam', 'fake_device_2');
   await expectLive(page, 'Port cam');
   await expect.poll(async () => Number(await tile(page, 'Port cam').getByTestId('ips').getAttribute('data-value')), { timeout: SLOW }).toBeGreaterThan(0);
-  const counters = await page.evaluate(() => (globalThis as unknown as { __mockPreload: Record<string, number> }).__mockPreload);
-  expect(counters.portsSent).toBeGreaterThan(0);
-  expect(counters.framesOverPorts).toBeGreaterThan(0);
-  expect(counters.resultsOverPorts).toBeGreaterThan(0);
+  const seen = await counters();
+  expect(seen.portsSent).toBeGreaterThan(0);
+  expect(seen.framesOverPorts).toBeGreaterThan(0);
+  expect(seen.resultsOverPorts).toBeGreaterThan(0);
   // A camera whose model does not exist (as a hand-edited config could say) shows the engine's error on its tile.
   await page.evaluate(async () => {
     const g = globalThis as unknown as { multicam: { request(r: unknown): Promise<unknown> } };

@@ -1,0 +1,11 @@
+/** What the MOCK preload (mock-preload-page.ts) counts on `window.__mockPreload`, for the spec to read. */
+export interface MockPreloadCounters {
+  /** Frames the page sent over a camera's MessagePort (passed on to serve mode's WebSocket). */
+  framesOverPorts: number;
+  /** Results and drop notices handed back to the page over a port. */
+  resultsOverPorts: number;
+  /** MessagePorts handed to the page, one per camera worker life. */
+  portsSent: number;
+  /** Requests refused because "the engine is not running" yet (the first three). */
+  refusedEarly: number;
+}

@@ -1,0 +1,102 @@
+/**
+ * MOCK of the desktop app's preload script, for the one thing Electron's absence hides here: the
+ * renderer's Electron bridge (src/renderer/src/bridge/electron.ts). It runs in the page, before
+ * the page's own scripts (mock-preload.ts bundles it for page.addInitScript), and exposes
+ * `window.multicam`, typed against the one declaration of the preload's surface
+ * (MulticamPreloadApi), and hands the page one MessagePort per running camera with
+ * window.postMessage({ type: 'multicam:port', cameraId }, '*', [port]), as main and the preload do.
+ *
+ * Behind it, instead of Electron IPC and a worker's port, it talks to serve mode's WebSocket (the
+ * same engine), frames in the wire's binary form (the real encodeFrame). Requests are answered with
+ * ApiResponse envelopes ({ ok, value } / { ok, error }), which the bridge unwraps and validates;
+ * like the desktop app, whose engine starts once the page has loaded, it refuses the page's first
+ * three requests. Like the real preload it passes events and results on as they come: the bridge
+ * validates them.
+ *
+ * Type-checked with the DOM by tsconfig.e2e.json (the rest of e2e/ is Node code).
+ */
+import type { MulticamPreloadApi } from '../../src/shared/contracts/desktop-ipc';
+import type { ApiEvent, ApiResponse, EngineSnapshot } from '../../src/shared/contracts/engine-api';
+import { encodeFrame, type FrameMessage } from '../../src/shared/contracts/frames';
+import type { WsClientMessage, WsServerMessage } from '../../src/shared/contracts/ws';
+import type { MockPreloadCounters } from './mock-preload-counters';
+
+declare global {
+  interface Window {
+    multicam?: MulticamPreloadApi;
+    __mockPreload?: MockPreloadCounters;
+  }
+}
+
+/** Requests refused before the "engine" is up. Counted, not timed, so a slow page load on a busy machine still meets them. */
+const REFUSED_REQUESTS = 3;
+
+const counters: MockPreloadCounters = { framesOverPorts: 0, resultsOverPorts: 0, portsSent: 0, refusedEarly: 0 };
+window.__mockPreload = counters;
+
+const token = new URLSearchParams(location.search).get('token') ?? '';
+const socket = new WebSocket(`ws://${location.host}/ws?token=${encodeURIComponent(token)}`);
+socket.binaryType = 'arraybuffer';
+const open = new Promise<void>((resolve) => socket.addEventListener('open', () => resolve(), { once: true }));
+const pending = new Map<number, (response: ApiResponse) => void>();
+const listeners = new Set<(event: ApiEvent | unknown) => void>();
+/** Each running camera's port, and the worker pid it was made for (a new worker gets a new port). */
+const ports = new Map<string, { port: MessagePort; pid: number | null }>();
+let nextId = 1;
+
+function refreshPorts(snapshot: EngineSnapshot): void {
+  for (const camera of snapshot.cameras) {
+    if (camera.state !== 'running') continue;
+    const current = ports.get(camera.id);
+    if (current && current.pid === camera.pid) continue;
+    current?.port.close();
+    const channel = new MessageChannel();
+    channel.port1.onmessage = (event: MessageEvent<FrameMessage>) => {
+      counters.framesOverPorts++;
+      socket.send(encodeFrame(event.data));
+    };
+    ports.set(camera.id, { port: channel.port1, pid: camera.pid });
+    counters.portsSent++;
+    window.postMessage({ type: 'multicam:port', cameraId: camera.id }, '*', [channel.port2]);
+  }
+}
+
+socket.addEventListener('message', (event: MessageEvent<unknown>) => {
+  if (typeof event.data !== 'string') return;
+  const message = JSON.parse(event.data) as WsServerMessage;
+  if (message.kind === 'response') {
+    const resolve = pending.get(message.id);
+    pending.delete(message.id);
+    resolve?.(message.response);
+  } else if (message.kind === 'event') {
+    if (message.event.type === 'snapshot') refreshPorts(message.event.snapshot);
+    for (const listener of listeners) listener(message.event);
+  } else if (message.kind === 'frame') {
+    const entry = ports.get(message.message.cameraId);
+    if (entry) {
+      counters.resultsOverPorts++;
+      entry.port.postMessage(message.message);
+    }
+  }
+});
+
+window.multicam = {
+  async request(request) {
+    if (counters.refusedEarly < REFUSED_REQUESTS) {
+      counters.refusedEarly++;
+      return { ok: false, error: 'the engine is not running (the page is loading)' };
+    }
+    await open;
+    const id = nextId++;
+    return new Promise<ApiResponse>((resolve) => {
+      pending.set(id, resolve);
+      socket.send(JSON.stringify({ kind: 'request', id, request } satisfies WsClientMessage));
+    });
+  },
+  onEvent(listener) {
+    listeners.add(listener);
+    return () => {
+      listeners.delete(listener);
+    };
+  },
+} satisfies MulticamPreloadApi;
