@@ -4,6 +4,7 @@
  * (desktop app, src/main/electron). The supervisor sees only this interface.
  */
 import { EventEmitter } from 'node:events';
+import type { FrameSlots } from './frame-slots';
 
 /**
  * V8 options for every camera worker. A worker keeps almost nothing alive between frames, but
@@ -38,6 +39,8 @@ export abstract class WorkerProcess extends EventEmitter<WorkerProcessEvents> {
   private resolveExit!: () => void;
   /** Last lines of stderr, to say why a worker died. */
   readonly recentStderr: string[] = [];
+  /** Where forwarded frames' pixels can go instead of inside the message (Node workers on Linux). */
+  frameSlots: FrameSlots | null = null;
 
   constructor() {
     super();

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { WORKER_EXEC_ARGV, WorkerProcess, type LaunchOptions, type WorkerLauncher } from './launcher';
 import { projectRoot } from './paths';
+import { FrameSlots } from './frame-slots';
 
 /** A WorkerProcess around a forked Node child (also used by tests that fork scripts of their own). */
 export class NodeWorkerProcess extends WorkerProcess {
@@ -30,10 +31,13 @@ export class NodeWorkerProcess extends WorkerProcess {
   postMessage(message: unknown): boolean {
     if (!this.alive || !this.child.connected) return false;
     try {
-      return this.child.send(message as object, (err) => {
+      // send() answers false when its queue is long, but the message is queued all the same:
+      // it is delivered, so it counts as sent (a 'not ready' here would answer it twice).
+      this.child.send(message as object, (err) => {
         // Ignore: an exit arrives through the exit event.
         void err;
       });
+      return true;
     } catch {
       return false;
     }
@@ -103,13 +107,25 @@ export class NodeLauncher implements WorkerLauncher {
   constructor(private readonly options: NodeLauncherOptions = {}) {}
 
   launch(options: LaunchOptions): WorkerProcess {
-    const child = fork(this.entry.file, [], {
-      execArgv: [...WORKER_EXEC_ARGV, ...this.entry.execArgv],
-      serialization: 'advanced',
-      stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
-      env: { ...process.env, ...options.env },
-    });
+    const slots = FrameSlots.create();
+    let child: ChildProcess;
+    try {
+      child = fork(this.entry.file, [], {
+        execArgv: [...WORKER_EXEC_ARGV, ...this.entry.execArgv],
+        serialization: 'advanced',
+        // fd 4: the frame-slot file (frame-slots.ts), when there is one.
+        stdio: slots ? ['ignore', 'inherit', 'pipe', 'ipc', slots.fd] : ['ignore', 'inherit', 'pipe', 'ipc'],
+        env: { ...process.env, ...(slots?.env ?? {}), ...options.env },
+      });
+    } catch (err) {
+      slots?.close();
+      throw err;
+    }
     const worker = new NodeWorkerProcess(child);
+    if (slots) {
+      worker.frameSlots = slots;
+      worker.on('exit', () => slots.close());
+    }
     if (this.options.forwardStderr !== false) {
       worker.on('stderr', (line) => process.stderr.write(`[${options.serviceName}] ${line}\n`));
     }

@@ -151,6 +151,9 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
   forwardFrame(id: string, bytes: Uint8Array, type: 'frame-bytes' | 'track-snapshot-bytes' = 'frame-bytes'): boolean {
     const camera = this.cameras.get(id);
     if (!camera || camera.state !== 'running' || !camera.worker) return false;
+    // A frame's pixels go through a frame slot when one is free (frame-slots.ts).
+    const slot = type === 'frame-bytes' ? camera.worker.frameSlots?.write(bytes) : null;
+    if (slot) return camera.worker.postMessage({ type: 'frame-slot', ...slot });
     return camera.worker.postMessage({ type, data: bytes });
   }
 

@@ -157,6 +157,10 @@ function onMessage(ctx: WorkerLifeContext, camera: Camera, worker: WorkerProcess
       break;
     case 'result':
     case 'frame-dropped':
+      if (msg.slotsRead !== undefined) {
+        worker.frameSlots?.released(msg.slotsRead);
+        delete msg.slotsRead;
+      }
       ctx.frameReply(camera, msg);
       break;
     case 'track':

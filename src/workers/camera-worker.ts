@@ -1,10 +1,10 @@
 /**
- * Camera worker: one process, one camera, one interpreter.
- *
- * The same entry runs as an Electron utility process (process.parentPort) or as a Node child
- * (child_process.fork with advanced serialization), chosen at run time. In the desktop app the
- * renderer's frames arrive on a MessagePort handed over with 'init'; otherwise on the control
- * channel. Every message is validated on arrival; a bad one is counted and dropped.
+ * Camera worker: one process, one camera, one interpreter. The same entry runs as an Electron
+ * utility process (process.parentPort) or as a Node child (child_process.fork with advanced
+ * serialization), chosen at run time. In the desktop app the renderer's frames arrive on a
+ * MessagePort handed over with 'init'; otherwise on the control channel, their pixels inline or in
+ * a frame slot (frame-slot-reader.ts). Every message is validated on arrival; a bad one is
+ * counted and dropped.
  *
  * infer() is synchronous, so frames that arrive during an inference queue up in the event loop.
  * Two may wait (with two in flight the next is there when an inference ends); a third replaces the
@@ -21,6 +21,7 @@ import { EngineCamera } from './engine-camera';
 import { rejectedFrameReply } from './frame-reject';
 import { WorkerEvents } from './events';
 import { calibrate } from './calibrate';
+import { FrameSlotReader } from './frame-slot-reader';
 
 class CameraWorker {
   private static readonly MAX_WAITING = 2; // enough for a sender with maxInFlight 2
@@ -46,6 +47,10 @@ class CameraWorker {
   private lastCpu = process.cpuUsage();
   private lastCpuAt = performance.now();
   private statsTimer: NodeJS.Timeout | null = null;
+  private readonly slots = FrameSlotReader.fromEnv();
+  /** Answers to frames that came on the control channel carry how many frame slots were read. */
+  private readonly frameReply: Send = (m) =>
+    this.control.send(this.slots && (m.type === 'result' || m.type === 'frame-dropped') ? { ...m, slotsRead: this.slots.count } : m);
 
   constructor(private readonly control: Channel) {}
 
@@ -73,12 +78,15 @@ class CameraWorker {
         this.events?.setFilters(msg.filters);
         break;
       case 'frame':
-        this.accept(msg, this.control.send);
+        this.accept(msg, this.frameReply);
         break;
-      case 'frame-bytes': {
-        const decoded = decodeFrame(msg.data);
-        if (decoded.ok) this.accept(decoded.frame, this.control.send);
-        else this.reject(`frame rejected: ${decoded.error}`, { type: 'frame', ...peekFrame(msg.data) }, this.control.send);
+      case 'frame-bytes':
+        this.acceptBytes(msg.data);
+        break;
+      case 'frame-slot': {
+        const read = this.slots ? this.slots.read(msg.slot, msg.length) : ({ ok: false, error: 'this worker has no frame-slot file' } as const);
+        if (read.ok) this.acceptBytes(read.bytes);
+        else this.reject(`frame rejected: ${read.error}`);
         break;
       }
       case 'track-snapshot':
@@ -95,6 +103,13 @@ class CameraWorker {
         void this.stop();
         break;
     }
+  }
+
+  /** A frame in its binary form: decoded and validated here, the one place it is checked. */
+  private acceptBytes(bytes: Uint8Array): void {
+    const decoded = decodeFrame(bytes);
+    if (decoded.ok) this.accept(decoded.frame, this.frameReply);
+    else this.reject(`frame rejected: ${decoded.error}`, { type: 'frame', ...peekFrame(bytes) }, this.frameReply);
   }
 
   private attachDataPort(port: MessagePortLike): void {

@@ -84,6 +84,8 @@ export const ResultMessage = z.object({
   endToEndMs: z.number(),
   sourceWidth: z.number().int().positive(),
   sourceHeight: z.number().int().positive(),
+  /** Engine-internal: frame slots the worker has read in all (src/engine/frame-slots.ts); main removes it before a page sees the answer. */
+  slotsRead: z.number().int().nonnegative().optional(),
 });
 export type ResultMessage = z.infer<typeof ResultMessage>;
 
@@ -97,6 +99,8 @@ export const FrameDroppedMessage = z.object({
   frameId: z.number().int().nonnegative(),
   reason: z.enum(['replaced', 'rejected', 'not-ready']),
   message: z.string().max(500).optional(),
+  /** As on ResultMessage. */
+  slotsRead: z.number().int().nonnegative().optional(),
 });
 export type FrameDroppedMessage = z.infer<typeof FrameDroppedMessage>;
 

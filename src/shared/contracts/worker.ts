@@ -136,6 +136,15 @@ export const WorkerInbound = z.discriminatedUnion('type', [
       .custom<Uint8Array>((v) => v instanceof Uint8Array, 'track snapshot bytes must be a Uint8Array')
       .refine((d) => d.byteLength <= MAX_TRACK_SNAPSHOT_BYTES + MAX_FRAME_HEADER_BYTES + 4, 'track snapshot too large'),
   }),
+  /**
+   * A frame in its binary form, like 'frame-bytes', whose bytes main wrote into slot `slot` of the
+   * worker's frame-slot file (src/engine/frame-slots.ts) instead of into this message.
+   */
+  z.object({
+    type: z.literal('frame-slot'),
+    slot: z.number().int().min(0).max(63),
+    length: z.number().int().min(1).max(MAX_FRAME_BYTES + MAX_FRAME_HEADER_BYTES + 4),
+  }),
   /** Measure this model's invoke rate at each thread count, answer 'calibration', then exit. */
   z.object({
     type: z.literal('calibrate'),
