@@ -15,13 +15,14 @@ import { Detector, DetectorError } from './detector';
 import { decodeFrame, parseMessage, peekFrame, type FrameMessage } from '../shared/contracts/frames';
 import { WorkerInbound, type WorkerConfig, type WorkerOutbound, type WorkerStats } from '../shared/contracts/worker';
 import { LatencyWindow, RateMeter } from '../shared/stats';
+import { CpuMeter } from './cpu-meter';
 import { applyFaultInjection, maybeHang } from './faults';
 import { openChannel, type Channel, type MessagePortLike, type Send } from './channel';
 import { EngineCamera } from './engine-camera';
 import { rejectedFrameReply } from './frame-reject';
 import { WorkerEvents } from './events';
 import { calibrate } from './calibrate';
-import { FrameSlotReader } from './frame-slot-reader';
+import { FrameSlotReader, readFrameSlot } from './frame-slot-reader';
 
 class CameraWorker {
   private static readonly MAX_WAITING = 2; // enough for a sender with maxInFlight 2
@@ -44,8 +45,7 @@ class CameraWorker {
   private readonly inferLatency = new LatencyWindow(256);
   private readonly endToEnd = new LatencyWindow(256);
   private readonly stages = [new LatencyWindow(256), new LatencyWindow(256)];
-  private lastCpu = process.cpuUsage();
-  private lastCpuAt = performance.now();
+  private readonly cpu = new CpuMeter();
   private statsTimer: NodeJS.Timeout | null = null;
   private readonly slots = FrameSlotReader.fromEnv();
   /** Answers to frames that came on the control channel carry how many frame slots were read. */
@@ -84,10 +84,8 @@ class CameraWorker {
         this.acceptBytes(msg.data);
         break;
       case 'frame-slot': {
-        const read = this.slots ? this.slots.read(msg.slot, msg.length) : ({ ok: false, error: 'this worker has no frame-slot file' } as const);
-        if (read.ok) this.acceptBytes(read.bytes);
-        else this.reject(`frame rejected: ${read.error}`);
-        break;
+        const read = readFrameSlot(this.slots, msg);
+        return read.ok ? this.acceptBytes(read.bytes) : this.reject(`frame rejected: ${read.error}`);
       }
       case 'track-snapshot':
       case 'track-snapshot-bytes':
@@ -260,12 +258,6 @@ class CameraWorker {
   }
 
   private collectStats(): WorkerStats {
-    const now = performance.now();
-    const cpu = process.cpuUsage();
-    const cpuMicros = cpu.user - this.lastCpu.user + (cpu.system - this.lastCpu.system);
-    const elapsedMs = Math.max(1, now - this.lastCpuAt);
-    this.lastCpu = cpu;
-    this.lastCpuAt = now;
     return {
       pid: process.pid,
       threads: this.detector?.threads ?? this.config?.threads ?? 0,
@@ -282,7 +274,7 @@ class CameraWorker {
       endToEndP50Ms: this.endToEnd.percentile(50),
       endToEndP95Ms: this.endToEnd.percentile(95),
       rssBytes: process.memoryUsage.rss(),
-      cpuPercent: (cpuMicros / 1000 / elapsedMs) * 100,
+      cpuPercent: this.cpu.percentSinceLast(),
       stageP50Ms: this.detector?.info.landmarks ? [this.stages[0].percentile(50), this.stages[1].percentile(50)] : undefined,
       source: this.engine?.stats(),
       pageSnapshots: this.events?.pageSnapshotStats(),

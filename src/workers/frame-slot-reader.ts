@@ -42,3 +42,8 @@ export class FrameSlotReader {
     return { ok: true, bytes };
   }
 }
+
+/** A 'frame-slot' message's bytes; a worker without a slot file refuses it. */
+export function readFrameSlot(reader: FrameSlotReader | null, msg: { slot: number; length: number }): ReturnType<FrameSlotReader['read']> {
+  return reader ? reader.read(msg.slot, msg.length) : { ok: false, error: 'this worker has no frame-slot file' };
+}
