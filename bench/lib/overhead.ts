@@ -17,6 +17,7 @@
  */
 import { fork } from 'node:child_process';
 import v8 from 'node:v8';
+import { FrameSlots } from '../../src/engine/frame-slots';
 import { Detector } from '../../src/workers/detector';
 import { findManifestModel } from '../../src/shared/models';
 import { decodeFrame, encodeFrame, parseMessage, type FrameMessage, type ResultMessage } from '../../src/shared/contracts/frames';
@@ -48,6 +49,9 @@ export interface PieceTimes {
   /** CPU both processes spent per round trip (10 ms ticks over hundreds of trips). */
   ipc_cpu_ms: number;
   ipc_cpu_no_pixels_ms: number;
+  /** The same round trip with the pixels through a frame slot (where the platform has /dev/shm). */
+  ipc_roundtrip_slot_ms?: number;
+  ipc_cpu_slot_ms?: number;
 }
 
 /**
@@ -125,6 +129,8 @@ export async function measurePieces(model: ModelRef, delegatePath: string | unde
   const serialize_result_ms = timeIt(() => void v8.serialize(resultMessage));
   const deserialize_result_ms = timeIt(() => void v8.deserialize(resultBytes));
   const withPixels = await echoRoundTrip(wrapped, resultMessage);
+  // The serve path as main takes it when a frame slot is free (src/engine/frame-slots.ts).
+  const throughSlot = FrameSlots.create() ? await echoRoundTrip(wrapped, resultMessage, { slots: true }) : null;
   // The same round trip with a frame message that carries no pixels: what the 49 KB payload costs.
   const noPixels = await echoRoundTrip({ type: 'frame-bytes', data: encodeFrame({ ...frameMessage, data: new Uint8Array(0) }) }, resultMessage);
   return {
@@ -142,6 +148,7 @@ export async function measurePieces(model: ModelRef, delegatePath: string | unde
     ipc_roundtrip_no_pixels_ms: noPixels.wallMs,
     ipc_cpu_ms: withPixels.cpuMs,
     ipc_cpu_no_pixels_ms: noPixels.cpuMs,
+    ...(throughSlot ? { ipc_roundtrip_slot_ms: throughSlot.wallMs, ipc_cpu_slot_ms: throughSlot.cpuMs } : {}),
   };
 }
 
@@ -149,11 +156,26 @@ export async function measurePieces(model: ModelRef, delegatePath: string | unde
  * A frame message out and a result message back through a do-nothing child, `count` times: the
  * median wall time of one round trip, and the CPU both processes spent per round trip.
  */
-async function echoRoundTrip(out: { type: 'frame-bytes'; data: Uint8Array }, back: ResultMessage, rounds = 4, count = 300): Promise<{ wallMs: number; cpuMs: number }> {
-  const child = fork(benchFile('workers', 'echo-worker.ts'), [], { execArgv: tsxExecArgv(), serialization: 'advanced', stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
+async function echoRoundTrip(
+  out: { type: 'frame-bytes'; data: Uint8Array },
+  back: ResultMessage,
+  options: { slots?: boolean } = {},
+  rounds = 4,
+  count = 300,
+): Promise<{ wallMs: number; cpuMs: number }> {
+  const slots = options.slots ? FrameSlots.create() : null;
+  const child = fork(benchFile('workers', 'echo-worker.ts'), [], {
+    execArgv: tsxExecArgv(),
+    serialization: 'advanced',
+    stdio: slots ? ['ignore', 'ignore', 'ignore', 'ipc', slots.fd] : ['ignore', 'ignore', 'ignore', 'ipc'],
+    env: { ...process.env, ...(slots?.env ?? {}) },
+  });
   try {
     let next: (() => void) | null = null;
+    let slotsSent = 0;
     child.on('message', () => {
+      // One message at a time: the echo has read every slot sent before it answered.
+      slots?.released(slotsSent);
       const n = next;
       next = null;
       n?.();
@@ -161,7 +183,9 @@ async function echoRoundTrip(out: { type: 'frame-bytes'; data: Uint8Array }, bac
     const send = (m: unknown) =>
       new Promise<void>((resolve) => {
         next = resolve;
-        child.send(m as object);
+        const ref = slots && (m as { type?: string }).type === 'frame-bytes' ? slots.write((m as { data: Uint8Array }).data) : null;
+        if (ref) slotsSent++;
+        child.send(ref ? { type: 'frame-slot', ...ref } : (m as object));
       });
     await send({ type: 'set-reply', reply: back });
     for (let i = 0; i < 100; i++) await send(out);
@@ -183,6 +207,7 @@ async function echoRoundTrip(out: { type: 'frame-bytes'; data: Uint8Array }, bac
     return { wallMs: percentile(times, 50), cpuMs };
   } finally {
     child.kill('SIGKILL');
+    slots?.close();
   }
 }
 
@@ -232,7 +257,7 @@ export function overheadRow(n: number, r: DriveResult) {
 
 export function buildOverhead(pieces: PieceTimes, runs: OverheadReport['runs']): OverheadReport {
   // CPU per frame spent outside infer: both processes' share of IPC, both zod parses, normalise, decode.
-  const outside = pieces.encode_frame_ms + pieces.normalize_ms + pieces.decode_ms + pieces.zod_frame_parse_ms + pieces.zod_result_parse_ms + pieces.ipc_cpu_ms;
+  const outside = pieces.encode_frame_ms + pieces.normalize_ms + pieces.decode_ms + pieces.zod_frame_parse_ms + pieces.zod_result_parse_ms + (pieces.ipc_cpu_slot_ms ?? pieces.ipc_cpu_ms);
   return {
     strategy: 'process-per-camera',
     pieces,

@@ -96,7 +96,9 @@ export function table(json: BenchJson): string {
         `turning the output into boxes ${fmt(p.decode_ms, 3)}; putting the frame in its binary form ${fmt(p.encode_frame_ms, 3)}; checking the frame in the worker ${fmt(p.zod_frame_parse_ms, 3)} and the result in main ${fmt(p.zod_result_parse_ms, 3)}; ` +
         `packing and unpacking the frame message ${fmt(p.serialize_frame_ms, 3)} + ${fmt(p.deserialize_frame_ms, 3)}, the result ${fmt(p.serialize_result_ms, 3)} + ${fmt(p.deserialize_result_ms, 3)}; ` +
         `a frame out and its result back between two processes ${fmt(p.ipc_roundtrip_ms, 3)} wall, ${fmt(p.ipc_cpu_ms, 3)} CPU ` +
-        `(without the pixels ${fmt(p.ipc_roundtrip_no_pixels_ms, 3)} / ${fmt(p.ipc_cpu_no_pixels_ms, 3)}). Inference is ~${fmt(o.estimated_ceiling_share * 100)}% of a frame's CPU.`,
+        `(without the pixels ${fmt(p.ipc_roundtrip_no_pixels_ms, 3)} / ${fmt(p.ipc_cpu_no_pixels_ms, 3)}` +
+        (p.ipc_cpu_slot_ms !== undefined ? `; the pixels through a frame slot, as the app sends them, ${fmt(p.ipc_roundtrip_slot_ms ?? 0, 3)} / ${fmt(p.ipc_cpu_slot_ms, 3)}` : '') +
+        `). Inference is ~${fmt(o.estimated_ceiling_share * 100)}% of a frame's CPU.`,
     );
     for (const r of o.runs) {
       out.push(

@@ -110,6 +110,8 @@ export const BenchJsonSchema = z.object({
         ipc_roundtrip_no_pixels_ms: nonNegative,
         ipc_cpu_ms: nonNegative,
         ipc_cpu_no_pixels_ms: nonNegative,
+        ipc_roundtrip_slot_ms: nonNegative.optional(),
+        ipc_cpu_slot_ms: nonNegative.optional(),
       }),
       runs: z.array(
         z.object({
