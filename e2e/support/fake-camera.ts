@@ -4,7 +4,7 @@
  * made from an RGB PNG), which Chromium turns into solid green. So the tests re-encode the frames
  * once per run, 4:4:4, into a temporary file, and leave the fixture as its CREDITS.md describes it.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import jpeg from 'jpeg-js';
@@ -26,7 +26,7 @@ export function splitMjpeg(bytes: Buffer): Buffer[] {
   return frames;
 }
 
-/** Writes a copy of the clip Chromium can decode; returns its absolute path. */
+/** Writes a copy of the clip Chromium can decode, in a temporary folder; returns its absolute path (see removePlayable). */
 export function playableMjpeg(source: string): string {
   const frames = splitMjpeg(readFileSync(source));
   if (frames.length === 0) throw new Error(`${source} holds no JPEG frames`);
@@ -37,4 +37,9 @@ export function playableMjpeg(source: string): string {
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'multicam-fake-camera-')), path.basename(source));
   writeFileSync(file, Buffer.concat(out));
   return file;
+}
+
+/** Removes the temporary folder playableMjpeg wrote `file` in. */
+export function removePlayable(file: string): void {
+  rmSync(path.dirname(file), { recursive: true, force: true });
 }

@@ -4,6 +4,8 @@ export interface MockPreloadCounters {
   framesOverPorts: number;
   /** Results and drop notices handed back to the page over a port. */
   resultsOverPorts: number;
+  /** Pictures the page sent over a port in answer to a snapshot request (passed on to the WebSocket). */
+  snapshotsOverPorts: number;
   /** MessagePorts handed to the page, one per camera worker life. */
   portsSent: number;
   /** Requests refused because "the engine is not running" yet (the first three). */

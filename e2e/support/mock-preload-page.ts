@@ -7,7 +7,9 @@
  * window.postMessage({ type: 'multicam:port', cameraId }, '*', [port]), as main and the preload do.
  *
  * Behind it, instead of Electron IPC and a worker's port, it talks to serve mode's WebSocket (the
- * same engine), frames in the wire's binary form (the real encodeFrame). Requests are answered with
+ * same engine), frames in the wire's binary form (the real encodeFrame); snapshot requests come
+ * to the page over the camera's port and the pictures that answer them go back as binary messages
+ * (the real encodeTrackSnapshot). Requests are answered with
  * ApiResponse envelopes ({ ok, value } / { ok, error }), which the bridge unwraps and validates;
  * like the desktop app, whose engine starts once the page has loaded, it refuses the page's first
  * three requests. Like the real preload it passes events and results on as they come: the bridge
@@ -17,7 +19,7 @@
  */
 import type { MulticamPreloadApi } from '../../src/shared/contracts/desktop-ipc';
 import type { ApiEvent, ApiResponse, EngineSnapshot } from '../../src/shared/contracts/engine-api';
-import { encodeFrame, type FrameMessage } from '../../src/shared/contracts/frames';
+import { encodeFrame, encodeTrackSnapshot, type FrameMessage, type TrackSnapshotMessage } from '../../src/shared/contracts/frames';
 import type { WsClientMessage, WsServerMessage } from '../../src/shared/contracts/ws';
 import type { MockPreloadCounters } from './mock-preload-counters';
 
@@ -31,7 +33,7 @@ declare global {
 /** Requests refused before the "engine" is up. Counted, not timed, so a slow page load on a busy machine still meets them. */
 const REFUSED_REQUESTS = 3;
 
-const counters: MockPreloadCounters = { framesOverPorts: 0, resultsOverPorts: 0, portsSent: 0, refusedEarly: 0 };
+const counters: MockPreloadCounters = { framesOverPorts: 0, resultsOverPorts: 0, snapshotsOverPorts: 0, portsSent: 0, refusedEarly: 0 };
 window.__mockPreload = counters;
 
 const token = new URLSearchParams(location.search).get('token') ?? '';
@@ -51,7 +53,12 @@ function refreshPorts(snapshot: EngineSnapshot): void {
     if (current && current.pid === camera.pid) continue;
     current?.port.close();
     const channel = new MessageChannel();
-    channel.port1.onmessage = (event: MessageEvent<FrameMessage>) => {
+    channel.port1.onmessage = (event: MessageEvent<FrameMessage | TrackSnapshotMessage>) => {
+      if (event.data.type === 'track-snapshot') {
+        counters.snapshotsOverPorts++;
+        socket.send(encodeTrackSnapshot(event.data));
+        return;
+      }
       counters.framesOverPorts++;
       socket.send(encodeFrame(event.data));
     };
@@ -71,6 +78,8 @@ socket.addEventListener('message', (event: MessageEvent<unknown>) => {
   } else if (message.kind === 'event') {
     if (message.event.type === 'snapshot') refreshPorts(message.event.snapshot);
     for (const listener of listeners) listener(message.event);
+  } else if (message.kind === 'snapshot-request') {
+    ports.get(message.message.cameraId)?.port.postMessage(message.message);
   } else if (message.kind === 'frame') {
     const entry = ports.get(message.message.cameraId);
     if (entry) {

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import jpeg from 'jpeg-js';
 import { REPO_ROOT } from './chromium';
 
 export interface ApiStatsCamera {
@@ -121,6 +122,18 @@ export async function startServe(initialConfig?: object): Promise<ServeHandle> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The size of the snapshot of a camera's newest event ('640x480'), or what is missing yet; for polling. */
+export async function newestSnapshotSize(serve: ServeHandle, cameraId: string): Promise<string> {
+  const get = (p: string) => fetch(`${serve.origin}${p}`, { headers: { Authorization: `Bearer ${serve.token}` } });
+  const page = (await (await get(`/api/events?camera=${encodeURIComponent(cameraId)}&limit=1`)).json()) as { events: Array<{ snapshot: string | null }> };
+  const url = page.events[0]?.snapshot;
+  if (!url) return 'no event yet';
+  const res = await get(url);
+  if (!res.ok) return `snapshot ${res.status}`;
+  const picture = jpeg.decode(new Uint8Array(await res.arrayBuffer()), { useTArray: true });
+  return `${picture.width}x${picture.height}`;
 }
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {

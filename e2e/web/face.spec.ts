@@ -1,24 +1,26 @@
 /**
  * A camera that sees a face (Chromium plays e2e/fixtures/face-640x480.mjpeg as its fake camera):
- * the engine detects it and the tile's overlay draws a box over it. (The clip is re-encoded for
- * Chromium first: see e2e/support/fake-camera.ts.)
+ * the engine detects it and the tile's overlay draws a box over it, and the face's event keeps the
+ * page's own full-size picture (640x480) as its snapshot. (The clip is re-encoded for Chromium
+ * first: see e2e/support/fake-camera.ts.)
  */
 import path from 'node:path';
 import type { Browser, Page } from '@playwright/test';
 import { chromiumArgs, chromiumExecutable, FACE_VIDEO, MISSING_CHROMIUM, REPO_ROOT } from '../support/chromium';
-import { playableMjpeg } from '../support/fake-camera';
+import { playableMjpeg, removePlayable } from '../support/fake-camera';
 import { addWebcam, expect, expectLive, SLOW, test, tile } from '../support/fixtures';
-import { startServe, type ServeHandle } from '../support/serve';
+import { newestSnapshotSize, startServe, type ServeHandle } from '../support/serve';
 
 let serve: ServeHandle;
 let browser: Browser;
 let page: Page;
+let fakeVideo = '';
 
 test.beforeAll(async ({ playwright }) => {
   const executablePath = chromiumExecutable();
   if (!executablePath) throw new Error(MISSING_CHROMIUM);
   serve = await startServe();
-  browser = await playwright.chromium.launch({ executablePath, args: chromiumArgs([`--use-file-for-fake-video-capture=${playableMjpeg(FACE_VIDEO)}`]) });
+  browser = await playwright.chromium.launch({ executablePath, args: chromiumArgs([`--use-file-for-fake-video-capture=${(fakeVideo = playableMjpeg(FACE_VIDEO))}`]) });
   page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
   await page.goto(serve.url);
   await expect(page.getByTestId('connection')).toContainText('connected');
@@ -27,6 +29,7 @@ test.beforeAll(async ({ playwright }) => {
 test.afterAll(async () => {
   await browser?.close();
   await serve?.stop();
+  if (fakeVideo) removePlayable(fakeVideo);
 });
 
 test('the overlay draws a box over the face', async ({}, testInfo) => {
@@ -75,6 +78,13 @@ test('the overlay draws a box over the face', async ({}, testInfo) => {
 
   await testInfo.attach('face-overlay.png', { body: await tile(page, 'Face').screenshot(), contentType: 'image/png' });
   await testInfo.attach('serve.log', { body: serve.log(), contentType: 'text/plain' });
+});
+
+test("the webcam's face event keeps the page's full-size picture as its snapshot", async () => {
+  const id = serve.config().cameras.find((c) => c.name === 'Face')?.id;
+  expect(id).toBeTruthy();
+  // The event starts with the model's cut (128x96); the page's 640x480 JPEG replaces it moments later.
+  await expect.poll(() => newestSnapshotSize(serve, id!), { timeout: SLOW, message: "the event's snapshot is the page's picture" }).toBe('640x480');
 });
 
 test('an image source shows the picture and its detections', async ({}, testInfo) => {

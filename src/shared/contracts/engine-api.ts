@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { AppConfig, CameraConfig, DelegateName, EngineSettings } from './config';
-import { CameraId, type FrameChannelInbound, type FrameMessage } from './frames';
+import { CameraId, type FrameChannelInbound, type FrameMessage, type SnapshotRequestMessage, type TrackSnapshotMessage } from './frames';
 import { ModelDecoder, ModelInfo } from './worker';
 import { FfmpegInfo, type PreviewMessage } from './sources';
 import { EventChange, EventId, EventPage, EventQuery, EventSettings, EventsStatus, SnapshotKind } from './events';
@@ -221,6 +221,10 @@ export interface FrameChannel {
   takePort?(): unknown;
   send(frame: FrameMessage): void;
   onMessage(listener: (message: FrameChannelInbound) => void): () => void;
+  /** The camera's worker wants a full-size picture for a track (on a port it goes to whoever holds the port). */
+  onSnapshotRequest(listener: (request: SnapshotRequestMessage) => void): () => void;
+  /** The page's picture for a track, the answer to a snapshot request. */
+  sendSnapshot(message: TrackSnapshotMessage): void;
   close(): void;
 }
 

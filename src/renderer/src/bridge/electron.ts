@@ -5,7 +5,7 @@
  */
 import { ApiEvent, ApiResponse, checkResult, type ApiMethod, type ApiRequest, type ApiResults, type EngineBridge, type FrameChannel } from '../../../shared/contracts/engine-api';
 import { IPC_CHANNELS, type MulticamPreloadApi } from '../../../shared/contracts/desktop-ipc';
-import { CameraId, FrameChannelInbound, parseMessage, type FrameMessage } from '../../../shared/contracts/frames';
+import { CameraId, FrameChannelInbound, parseMessage, SnapshotRequestMessage, type FrameMessage, type TrackSnapshotMessage } from '../../../shared/contracts/frames';
 import { PreviewMessage } from '../../../shared/contracts/sources';
 import { Listeners } from './events';
 
@@ -18,6 +18,7 @@ declare global {
 /** A camera's MessagePort as a FrameChannel. */
 class PortFrameChannel implements FrameChannel {
   private readonly listeners = new Listeners<FrameChannelInbound>();
+  private readonly snapshotRequests = new Listeners<SnapshotRequestMessage>();
   closed = false;
   rejected = 0;
 
@@ -31,6 +32,12 @@ class PortFrameChannel implements FrameChannel {
       if ((event.data as { type?: unknown } | null)?.type === 'preview') {
         const preview = PreviewMessage.safeParse(event.data);
         if (preview.success && preview.data.cameraId === cameraId) onPreview(preview.data);
+        else this.rejected++;
+        return;
+      }
+      if ((event.data as { type?: unknown } | null)?.type === 'snapshot-request') {
+        const request = SnapshotRequestMessage.safeParse(event.data);
+        if (request.success && request.data.cameraId === cameraId) this.snapshotRequests.emit(request.data);
         else this.rejected++;
         return;
       }
@@ -58,6 +65,15 @@ class PortFrameChannel implements FrameChannel {
 
   onMessage(listener: (message: FrameChannelInbound) => void): () => void {
     return this.listeners.add(listener);
+  }
+
+  /** Only until the port is taken: from then on the capture worker that holds it answers requests itself. */
+  onSnapshotRequest(listener: (request: SnapshotRequestMessage) => void): () => void {
+    return this.snapshotRequests.add(listener);
+  }
+
+  sendSnapshot(message: TrackSnapshotMessage): void {
+    if (!this.closed) this.port.postMessage(message);
   }
 
   takePort(): MessagePort | null {

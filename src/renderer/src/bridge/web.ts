@@ -12,7 +12,7 @@ import { checkResult, type ApiEvent, type ApiMethod, type ApiRequest, type ApiRe
 import type { FrameChannelInbound } from '../../../shared/contracts/frames';
 import { parseMessage, type FrameMessage } from '../../../shared/contracts/frames';
 import { type EngineSnapshot } from '../../../shared/contracts/engine-api';
-import { encodeFrame } from '../../../shared/contracts/frames';
+import { encodeFrame, encodeTrackSnapshot, type SnapshotRequestMessage, type TrackSnapshotMessage } from '../../../shared/contracts/frames';
 import { decodePreview, type PreviewMessage } from '../../../shared/contracts/sources';
 import { WsServerMessage, type WsClientMessage } from '../../../shared/contracts/ws';
 import { Listeners } from './events';
@@ -31,6 +31,7 @@ interface Pending {
 
 class SocketFrameChannel implements FrameChannel {
   readonly listeners = new Listeners<FrameChannelInbound>();
+  readonly snapshotRequests = new Listeners<SnapshotRequestMessage>();
   closed = false;
 
   constructor(
@@ -44,6 +45,15 @@ class SocketFrameChannel implements FrameChannel {
 
   onMessage(listener: (message: FrameChannelInbound) => void): () => void {
     return this.listeners.add(listener);
+  }
+
+  onSnapshotRequest(listener: (request: SnapshotRequestMessage) => void): () => void {
+    return this.snapshotRequests.add(listener);
+  }
+
+  /** A binary message, like a frame; the engine forwards it untouched to the camera's worker. */
+  sendSnapshot(message: TrackSnapshotMessage): void {
+    if (!this.closed) this.sendBytes(encodeTrackSnapshot(message));
   }
 
   close(): void {
@@ -218,6 +228,9 @@ export class WebBridge implements EngineBridge {
         return;
       case 'frame':
         this.channels.get(message.message.cameraId)?.channel.listeners.emit(message.message);
+        return;
+      case 'snapshot-request':
+        this.channels.get(message.message.cameraId)?.channel.snapshotRequests.emit(message.message);
         return;
     }
   }

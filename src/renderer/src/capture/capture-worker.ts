@@ -103,6 +103,9 @@ scope.onmessage = (event) => {
     case 'inbound':
       gate.release();
       break;
+    case 'snapshot-request':
+      gate.requestSnapshot(message.request);
+      break;
     case 'stop':
       clearSource();
       gate.close();

@@ -4,11 +4,14 @@
  * one replaces it (the older is let go unbuilt), so only pictures that will be sent are ever
  * letterboxed. Each result or drop notice returns one credit; a new channel (the engine's worker
  * restarted) and an answer more than 5 s overdue reset them. Frames leave over the camera's
- * MessagePort (desktop) or through the page (serve mode's WebSocket).
+ * MessagePort (desktop) or through the page (serve mode's WebSocket). The engine's snapshot requests
+ * come the same way; each is answered with a full-size JPEG of the next picture (snapshot-taker.ts),
+ * sent on the same path, and never takes or returns a credit.
  */
-import { FrameChannelInbound, parseMessage, type FrameMessage } from '../../../shared/contracts/frames';
+import { FrameChannelInbound, parseMessage, SnapshotRequestMessage, type FrameMessage, type TrackSnapshotMessage } from '../../../shared/contracts/frames';
 import { RateMeter } from '../../../shared/stats';
 import { FrameBuilder, type Picture } from './frame-builder';
+import { SnapshotTaker } from './snapshot-taker';
 import type { CaptureWorkerStats, FromCaptureWorker, SendTarget } from './worker-protocol';
 
 const CREDIT_TIMEOUT_MS = 5000;
@@ -29,10 +32,17 @@ export class FrameGate {
   private replaced = 0;
   private buildMsMax = 0;
   private rejectedMessages = 0;
+  private readonly snapshots = new SnapshotTaker((message) => this.sendSnapshot(message));
 
   constructor(private readonly toPage: (message: FromCaptureWorker, transfer?: Transferable[]) => void) {}
 
+  /** A track of this camera wants a full-size picture: the next one the source delivers. */
+  requestSnapshot(request: SnapshotRequestMessage): void {
+    if (request.cameraId === this.target?.cameraId) this.snapshots.request(request);
+  }
+
   setTarget(target: SendTarget | null): void {
+    if (target?.cameraId !== this.target?.cameraId) this.snapshots.clear();
     this.target = target;
     if (!target) this.dropPending();
     else this.flush();
@@ -57,6 +67,7 @@ export class FrameGate {
 
   offer(picture: Picture): void {
     this.sourceRate.mark();
+    this.snapshots.offer(picture);
     const target = this.target;
     if (!target || !this.hasChannel) return picture.release();
     const now = performance.now();
@@ -131,7 +142,19 @@ export class FrameGate {
     else this.toPage({ type: 'frame', frame }, transfer);
   }
 
+  private sendSnapshot(message: TrackSnapshotMessage): void {
+    const transfer = [message.jpeg.buffer as ArrayBuffer];
+    if (this.port) this.port.postMessage(message, transfer);
+    else this.toPage({ type: 'track-snapshot', message }, transfer);
+  }
+
   private onPortMessage(data: unknown): void {
+    if ((data as { type?: unknown } | null)?.type === 'snapshot-request') {
+      const request = parseMessage(SnapshotRequestMessage, data);
+      if (request.ok) this.requestSnapshot(request.value);
+      else if (++this.rejectedMessages <= 5) console.warn(`malformed snapshot request on the frame port dropped: ${request.error}`);
+      return;
+    }
     const parsed = parseMessage(FrameChannelInbound, data);
     if (!parsed.ok) {
       if (++this.rejectedMessages <= 5) console.warn(`malformed message on the frame port dropped: ${parsed.error}`);

@@ -3,7 +3,9 @@
  * owns the camera's capture worker, hands it the camera's FrameChannel (desktop: the MessagePort
  * itself, so frames go from the worker straight to the engine; serve mode: frames come back here
  * and go on the WebSocket), tells it what to build (model size, max fps, frames in flight), and
- * turns what comes back into results for the overlay, notices and the capture figures.
+ * turns what comes back into results for the overlay, notices and the capture figures. In serve
+ * mode it also passes the engine's snapshot requests to the worker and the worker's pictures back
+ * to the channel (on the desktop both stay on the worker's port).
  */
 import type { CameraStatus, FrameChannel } from '../../../shared/contracts/engine-api';
 import type { FrameChannelInbound } from '../../../shared/contracts/frames';
@@ -88,10 +90,15 @@ export class CaptureSender {
       this.post({ type: 'channel', port }, [port]);
       return;
     }
-    this.offChannel = channel.onMessage((message) => {
+    const offMessages = channel.onMessage((message) => {
       this.post({ type: 'inbound', message });
       this.onInbound(message);
     });
+    const offRequests = channel.onSnapshotRequest((request) => this.post({ type: 'snapshot-request', request }));
+    this.offChannel = () => {
+      offMessages();
+      offRequests();
+    };
     this.post({ type: 'channel', port: null });
   }
 
@@ -116,6 +123,9 @@ export class CaptureSender {
       }
       case 'inbound':
         this.onInbound(message.message);
+        break;
+      case 'track-snapshot':
+        if (this.channel && !this.channel.closed) this.channel.sendSnapshot(message.message);
         break;
       case 'stats':
         setCaptureStatus(this.cameraId, {

@@ -3,7 +3,7 @@
  * renderer's own code in one process, so these are plain types; what arrives from the engine (the
  * results on a desktop MessagePort) is validated in the worker with the shared schemas.
  */
-import type { FrameChannelInbound, FrameMessage } from '../../../shared/contracts/frames';
+import type { FrameChannelInbound, FrameMessage, SnapshotRequestMessage, TrackSnapshotMessage } from '../../../shared/contracts/frames';
 
 /** What the worker needs to build and send frames; `null` while the camera takes none. */
 export interface SendTarget {
@@ -27,6 +27,8 @@ export type ToCaptureWorker =
   | { type: 'channel'; port: MessagePort | null }
   /** Serve mode: a result or drop notice the page received for this camera (returns a credit). */
   | { type: 'inbound'; message: FrameChannelInbound }
+  /** Serve mode: the engine wants a full-size picture for a track (desktop: it arrives on the port). */
+  | { type: 'snapshot-request'; request: SnapshotRequestMessage }
   | { type: 'stop' };
 
 export type FromCaptureWorker =
@@ -34,6 +36,8 @@ export type FromCaptureWorker =
   | { type: 'frame'; frame: FrameMessage }
   /** Desktop: a result or drop notice that arrived on the port (already validated). */
   | { type: 'inbound'; message: FrameChannelInbound }
+  /** Serve mode: a picture for a track, for the page to put on the WebSocket. */
+  | { type: 'track-snapshot'; message: TrackSnapshotMessage }
   | { type: 'stats'; stats: CaptureWorkerStats };
 
 export interface CaptureWorkerStats {
