@@ -163,6 +163,12 @@ function onMessage(ctx: WorkerLifeContext, camera: Camera, worker: WorkerProcess
       }
       ctx.frameReply(camera, msg);
       break;
+    case 'results':
+      for (const result of msg.results) {
+        if (result.cameraId === camera.id) ctx.frameReply(camera, result);
+        else camera.rejectedHere++;
+      }
+      break;
     case 'track':
       ctx.track(camera, msg);
       break;

@@ -2,14 +2,15 @@
  * The camera worker's side of an engine-side camera: it starts the camera's ffmpeg
  * (sources/ffmpeg-source.ts), turns each newest decoded frame into a frame for the worker's own
  * inference path, and pairs the live-view JPEG of a frame with the detections computed on that
- * same frame. No frame leaves this process: results go to main (small), previews go only to
- * whoever watches (the desktop renderer's MessagePort, or main for serve mode's pages) and are
- * dropped on arrival while nobody does.
+ * same frame. No frame leaves this process: results go to main (small; in batches while nobody
+ * watches, result-batch.ts), previews go only to whoever watches (the desktop renderer's
+ * MessagePort, or main for serve mode's pages) and are dropped on arrival while nobody does.
  */
 import type { FrameMessage, ResultMessage } from '../shared/contracts/frames';
 import type { PreviewMessage, SourceStats } from '../shared/contracts/sources';
 import type { WorkerConfig, WorkerOutbound } from '../shared/contracts/worker';
 import { FfmpegSource, type PreviewFrame, type SourceFrame } from './sources/ffmpeg-source';
+import { ResultBatcher } from './result-batch';
 
 type Reply = (message: WorkerOutbound) => void;
 
@@ -46,8 +47,10 @@ export class EngineCamera {
   private nextFrameId = 1;
   private nextPreviewId = 1;
   private lastPreviewAt = 0;
+  private readonly results: ResultBatcher;
 
   constructor(private readonly options: EngineCameraOptions) {
+    this.results = new ResultBatcher(options.config.cameraId, options.send);
     const { source } = options.config;
     this.source = new FfmpegSource({
       ffmpegPath: source.ffmpegPath,
@@ -73,6 +76,7 @@ export class EngineCamera {
   }
 
   stop(): Promise<void> {
+    this.results.flush();
     return this.source.stop();
   }
 
@@ -125,8 +129,9 @@ export class EngineCamera {
     const frame = this.frames.get(message.frameId);
     this.frames.delete(message.frameId);
     if (message.type !== 'result') return;
-    this.options.send(message);
-    if (!frame || !this.options.previewSink()) return;
+    const watched = this.options.previewSink() !== null;
+    this.results.add(message, watched);
+    if (!frame || !watched) return;
     const picture = this.pictures.get(frame.key);
     if (picture) {
       this.pictures.delete(frame.key);

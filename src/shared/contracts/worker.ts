@@ -200,6 +200,11 @@ export const WorkerOutbound = z.discriminatedUnion('type', [
   z.object({ type: z.literal('stats'), cameraId: CameraId, stats: WorkerStats }),
   ResultMessage,
   FrameDroppedMessage,
+  /**
+   * An engine-side camera's results while nobody watches it, several at once (at most 100 ms
+   * apart): one message instead of one per frame (src/workers/result-batch.ts).
+   */
+  z.object({ type: z.literal('results'), cameraId: CameraId, results: z.array(ResultMessage).min(1).max(64) }),
   /** The engine-side source changed state (connecting, running, no-signal, error), with ffmpeg's reason. */
   z.object({ type: z.literal('source-state'), cameraId: CameraId, state: SourceState, reason: z.string().max(2000).nullable() }),
   PreviewMessage,
