@@ -8,7 +8,8 @@
  * checks that this page captures that camera, and forwards the bytes. The worker validates it and
  * answers under the page's own frame id; the answer goes back to the page that captures the camera.
  * Snapshot requests (a track wants a full-size picture) take the same way back, and the page's
- * picture the same way in: only from the page that captures that camera, untouched.
+ * picture the same way in: only from the page that captures that camera, only for a track it was
+ * asked about, untouched.
  */
 import type { ApiEvent } from '../shared/contracts/engine-api';
 import { peekBinary, peekFrame, type FrameChannelInbound, type FrameDroppedMessage, type SnapshotRequestMessage } from '../shared/contracts/frames';
@@ -41,11 +42,17 @@ export interface RendererHubDeps {
   watching?(renderers: number): void;
 }
 
+/** Outstanding snapshot requests kept at most, and for how long one may be answered. */
+const MAX_ASKED = 256;
+const ASKED_FOR_MS = 60_000;
+
 export class RendererHub {
   private readonly clients = new Set<RendererClient>();
   private readonly assignments = new CaptureAssignments<RendererClient>();
   /** Cameras no page captures (`external`): the client that last sent each one a frame gets its answers. */
   private readonly pushers = new Map<string, RendererClient>();
+  /** Snapshot requests sent to a page and not answered yet (`camera:track` -> when), so a page cannot push pictures unasked. */
+  private readonly asked = new Map<string, number>();
 
   constructor(private readonly deps: RendererHubDeps) {}
 
@@ -112,7 +119,12 @@ export class RendererHub {
 
   /** A worker's request for a picture goes the same way as its answers. */
   requestSnapshot(request: SnapshotRequestMessage): void {
-    this.senderOf(request.cameraId)?.sendSnapshotRequest?.(request);
+    const client = this.senderOf(request.cameraId);
+    if (!client?.sendSnapshotRequest) return;
+    const now = Date.now();
+    if (this.asked.size >= MAX_ASKED) for (const [key, at] of this.asked) if (now - at > ASKED_FOR_MS) this.asked.delete(key);
+    if (this.asked.size < MAX_ASKED) this.asked.set(`${request.cameraId}:${request.trackId}`, now);
+    client.sendSnapshotRequest(request);
   }
 
   /**
@@ -124,6 +136,7 @@ export class RendererHub {
     if (head?.kind !== 'track-snapshot') return 'track snapshot rejected: its header does not name a camera and a track id';
     if (!this.deps.hasCamera(head.cameraId)) return `track snapshot rejected: no camera ${head.cameraId}`;
     if (this.senderOf(head.cameraId) !== client) return `track snapshot rejected: camera ${head.cameraId} does not take frames from this page`;
+    if (!this.asked.delete(`${head.cameraId}:${head.trackId}`)) return `track snapshot rejected: no picture of track ${head.trackId} of camera ${head.cameraId} was asked for`;
     if (!this.deps.forwardTrackSnapshot(head.cameraId, bytes)) return `track snapshot dropped: camera ${head.cameraId} has no running worker`;
     return null;
   }

@@ -117,7 +117,7 @@ describe('serve mode: a page answers snapshot requests', () => {
     expect(listed.events).toHaveLength(2);
   }, 120_000);
 
-  it('main refuses a picture from a page that does not capture the camera', async () => {
+  it('main refuses a picture from a page that does not capture the camera, and one nobody asked for', async () => {
     const other = await TestClient.open(`${serve.wsBase}/ws?token=${serve.token}`);
     try {
       other.socket.send(encodeTrackSnapshot({ type: 'track-snapshot', cameraId: 'desk', trackId: 1, jpeg: fullJpeg }));
@@ -125,6 +125,8 @@ describe('serve mode: a page answers snapshot requests', () => {
     } finally {
       await other.close();
     }
+    page.socket.send(encodeTrackSnapshot({ type: 'track-snapshot', cameraId: 'desk', trackId: 4242, jpeg: fullJpeg }));
+    await until(() => /track snapshot rejected: no picture of track 4242 of camera desk was asked for/.test(serve.stderr()), 10_000, 'the refusal');
   }, 30_000);
 });
 
