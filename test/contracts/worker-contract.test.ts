@@ -19,7 +19,7 @@ import { encodeFrame, type FrameMessage } from '../../src/shared/contracts/frame
 import { WorkerOutbound, type WorkerConfig } from '../../src/shared/contracts/worker';
 import { fixtureFrame } from '../engine/helpers';
 import { ROOT } from '../serve/helpers';
-import { sleep } from '../support/process';
+import { sleep, untilValue } from '../support/process';
 
 vi.mock('electron', () => import('../support/mock-electron'));
 const { UtilityProcessLauncher } = await import('../../src/main/utility-launcher');
@@ -35,15 +35,6 @@ function frame(cameraId: string, frameId: number): FrameMessage {
   return { ...fixtureFrame('astronaut.png'), type: 'frame', cameraId, frameId, acceptedAt: Date.now() };
 }
 
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 30_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 const launchers: Array<[string, () => WorkerLauncher]> = [
   ['NodeLauncher', () => new NodeLauncher({ forwardStderr: false })],
@@ -67,14 +58,14 @@ describe.each(launchers)('the camera worker contract through %s', (_name, makeLa
     const exits: Array<[number | null, string | null]> = [];
     worker.on('exit', (code, signal) => exits.push([code, signal]));
 
-    const hello = await until('hello', () => messages.find((m) => m.type === 'hello'));
+    const hello = await untilValue('hello', () => messages.find((m) => m.type === 'hello'));
     expect(hello).toMatchObject({ type: 'hello', pid: worker.pid });
     expect(worker.postMessage({ type: 'init', config: workerConfig('cam-c') })).toBe(true);
-    const ready = await until('ready', () => messages.find((m) => m.type === 'ready'));
+    const ready = await untilValue('ready', () => messages.find((m) => m.type === 'ready'));
     expect(ready).toMatchObject({ cameraId: 'cam-c', delegate: 'xnnpack', model: { inputWidth: 128, inputHeight: 128 } });
 
     worker.postMessage({ type: 'frame-bytes', data: encodeFrame(frame('cam-c', 4242)) });
-    const result = await until('the result', () => messages.find((m) => m.type === 'result'));
+    const result = await untilValue('the result', () => messages.find((m) => m.type === 'result'));
     expect(result).toMatchObject({ cameraId: 'cam-c', frameId: 4242 });
     if (result.type !== 'result') throw new Error('not a result');
     expect(result.detections[0].score).toBeGreaterThan(0.8);
@@ -99,20 +90,20 @@ describe("the camera worker's MessagePort branch (desktop path)", () => {
     const onPort: WorkerOutbound[] = [];
     child.on('message', (envelope: { via: 'parent' | 'port'; m: unknown }) => (envelope.via === 'port' ? onPort : control).push(WorkerOutbound.parse(envelope.m)));
 
-    await until('hello on parentPort', () => control.find((m) => m.type === 'hello'));
+    await untilValue('hello on parentPort', () => control.find((m) => m.type === 'hello'));
     child.send({ via: 'parent', m: { type: 'init', config: workerConfig('cam-p') }, withPort: true });
-    await until('ready on parentPort', () => control.find((m) => m.type === 'ready'));
+    await untilValue('ready on parentPort', () => control.find((m) => m.type === 'ready'));
 
     // Frames as the renderer sends them on its port: structured-cloned FrameMessage objects.
     child.send({ via: 'port', m: frame('cam-p', 7) });
-    const result = await until('a result on the port', () => onPort.find((m) => m.type === 'result'));
+    const result = await untilValue('a result on the port', () => onPort.find((m) => m.type === 'result'));
     expect(result).toMatchObject({ cameraId: 'cam-p', frameId: 7 });
     // A frame for another camera is answered on the port as rejected; the worker goes on.
     child.send({ via: 'port', m: frame('someone-else', 8) });
-    const dropped = await until('the rejection on the port', () => onPort.find((m) => m.type === 'frame-dropped'));
+    const dropped = await untilValue('the rejection on the port', () => onPort.find((m) => m.type === 'frame-dropped'));
     expect(dropped).toMatchObject({ frameId: 8, reason: 'rejected' });
     // Results never go to the control channel; the heartbeat does.
-    await until('a stats heartbeat on parentPort', () => control.find((m) => m.type === 'stats'), 5000);
+    await untilValue('a stats heartbeat on parentPort', () => control.find((m) => m.type === 'stats'), 5000);
     expect(control.some((m) => m.type === 'result')).toBe(false);
   }, 60_000);
 });

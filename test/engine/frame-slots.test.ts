@@ -16,7 +16,8 @@ import { resolveModel, xnnpackPluginPath } from '../../src/engine/paths';
 import type { CameraSupervisor } from '../../src/engine/supervisor';
 import { encodeFrame, type FrameDroppedMessage, type ResultMessage } from '../../src/shared/contracts/frames';
 import { WorkerOutbound } from '../../src/shared/contracts/worker';
-import { fixtureFrame, makeSupervisor, sleep } from './helpers';
+import { fixtureFrame, makeSupervisor } from './helpers';
+import { untilValue } from '../support/process';
 
 const face = fixtureFrame('astronaut.png');
 const noFace = fixtureFrame('rocket.jpg');
@@ -26,15 +27,6 @@ function bytes(cameraId: string, frameId: number, withFace: boolean): Uint8Array
   return encodeFrame({ ...f, type: 'frame', cameraId, frameId, acceptedAt: Date.now(), sourceWidth: f.width, sourceHeight: f.height });
 }
 
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 60_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 let supervisor: CameraSupervisor | null = null;
 let worker: WorkerProcess | null = null;
@@ -80,7 +72,7 @@ describe('frames forwarded through slots', () => {
     for (let burst = 0; burst < 5; burst++) {
       const ids = Array.from({ length: 12 }, () => next++);
       for (const frameId of ids) expect(supervisor.forwardFrame(id, bytes(id, frameId, frameId % 2 === 0))).toBe(true);
-      await until('answers to the burst', () => (ids.every((f) => answers.has(f)) ? true : undefined));
+      await untilValue('answers to the burst', () => (ids.every((f) => answers.has(f)) ? true : undefined));
     }
     const results = [...answers.values()].filter((a): a is ResultMessage => a.type === 'result');
     expect(answers.size).toBe(60);
@@ -95,7 +87,7 @@ describe('frames forwarded through slots', () => {
     for (let i = 0; i < 20; i++) {
       const frameId = next++;
       supervisor.forwardFrame(id, bytes(id, frameId, frameId % 2 === 0));
-      const answer = await until(`frame ${frameId}`, () => answers.get(frameId));
+      const answer = await untilValue(`frame ${frameId}`, () => answers.get(frameId));
       expect(answer.type).toBe('result');
       if (answer.type === 'result') expect(answer.detections.length > 0).toBe(frameId % 2 === 0);
     }
@@ -111,20 +103,20 @@ describe('frames forwarded through slots', () => {
       type: 'init',
       config: { cameraId: 'bad-slot', modelPath: model.path, modelName: model.name, threads: 1, delegate: 'xnnpack', delegatePath: xnnpackPluginPath(), scoreThreshold: 0.5, statsIntervalMs: 1000 },
     });
-    await until('ready', () => messages.find((m) => m.type === 'ready'));
+    await untilValue('ready', () => messages.find((m) => m.type === 'ready'));
 
     // Schema-valid, but slot 40 is past the four the file has.
     worker.postMessage({ type: 'frame-slot', slot: 40, length: 1000 });
     // Out of the schema's range altogether.
     worker.postMessage({ type: 'frame-slot', slot: -1, length: 0 });
-    const line = await until('the reason on stderr', () => worker!.recentStderr.find((l) => l.includes('outside the slot file')));
+    const line = await untilValue('the reason on stderr', () => worker!.recentStderr.find((l) => l.includes('outside the slot file')));
     expect(line).toMatch(/frame slot 40/);
-    await until('the schema refusal', () => worker!.recentStderr.find((l) => l.includes('control message rejected')));
+    await untilValue('the schema refusal', () => worker!.recentStderr.find((l) => l.includes('control message rejected')));
 
     const ref = worker.frameSlots!.write(bytes('bad-slot', 77, true));
     expect(ref).not.toBeNull();
     worker.postMessage({ type: 'frame-slot', ...ref! });
-    const result = await until('the result', () => messages.find((m) => m.type === 'result'));
+    const result = await untilValue('the result', () => messages.find((m) => m.type === 'result'));
     expect(result).toMatchObject({ type: 'result', frameId: 77 });
     if (result.type === 'result') {
       expect(result.detections.length).toBeGreaterThan(0);

@@ -19,6 +19,7 @@ import { type ApiEvent, type ApiResponse } from '../../src/shared/contracts/engi
 import type { AppConfig } from '../../src/shared/contracts/config';
 import { WORKER_EXEC_ARGV } from '../../src/engine/launcher';
 import { pidAlive, ROOT } from './helpers';
+import { untilValue } from '../support/process';
 import { tempDir } from '../support/tmp';
 import { mockState as state } from '../support/mock-electron';
 
@@ -52,15 +53,6 @@ class MockContents extends EventEmitter {
   }
 }
 
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const workerPath = path.join(ROOT, 'src', 'workers', 'camera-worker.ts');
 let engine: InstanceType<typeof WindowEngine>;
@@ -86,10 +78,10 @@ describe('desktop main without Electron (MOCK electron module)', () => {
   it('starts the engine when the page has loaded: a port per camera, then events', async () => {
     expect(await request({ method: 'getConfig' })).toMatchObject({ ok: false });
     contents.emit('did-finish-load');
-    const port = await until('a port for the camera', () => contents.posted.find((p) => p.channel === IPC_CHANNELS.port));
+    const port = await untilValue('a port for the camera', () => contents.posted.find((p) => p.channel === IPC_CHANNELS.port));
     expect(port.payload).toEqual({ cameraId: 'cam-1' });
     expect(port.ports).toHaveLength(1);
-    const fork = await until('the worker', () => state.forks.find((f) => f.serviceName === 'camera-cam-1'));
+    const fork = await untilValue('the worker', () => state.forks.find((f) => f.serviceName === 'camera-cam-1'));
     expect(fork.transfers).toBe(1);
     expect(fork.execArgv).toEqual(expect.arrayContaining([...WORKER_EXEC_ARGV]));
     const types = contents.events().map((e) => e.type);
@@ -104,15 +96,15 @@ describe('desktop main without Electron (MOCK electron module)', () => {
       const last = contents.events().filter((e) => e.type === 'snapshot').at(-1);
       return last?.type === 'snapshot' && last.snapshot.cameras.find((c) => c.id === 'cam-1' && c.state === 'running');
     };
-    const before = await until('the camera running', running);
+    const before = await untilValue('the camera running', running);
     process.kill(before.pid!, 'SIGSEGV');
-    const status = await until('the crash in the camera status', () => {
+    const status = await untilValue('the crash in the camera status', () => {
       const last = contents.events().filter((e) => e.type === 'snapshot').at(-1);
       const camera = last?.type === 'snapshot' ? last.snapshot.cameras.find((c) => c.id === 'cam-1') : undefined;
       return camera?.error?.includes('ended: crashed') ? camera : undefined;
     });
     expect(status.restarts).toBeGreaterThanOrEqual(1);
-    const after = await until('the camera running again', running);
+    const after = await untilValue('the camera running again', running);
     expect(after.pid).not.toBe(before.pid);
   }, 45_000);
 
@@ -124,21 +116,21 @@ describe('desktop main without Electron (MOCK electron module)', () => {
     expect(await request({ method: 'getConfig' }, contents.mainFrame, new MockContents())).toMatchObject({ ok: false });
     const added = await request({ method: 'addCamera', camera: { id: 'ext', name: 'Pushed', source: { kind: 'external' } } });
     expect(added).toMatchObject({ ok: true, value: { id: 'ext' } });
-    await until('a port for the new camera', () => contents.posted.find((p) => (p.payload as { cameraId: string }).cameraId === 'ext'));
+    await untilValue('a port for the new camera', () => contents.posted.find((p) => (p.payload as { cameraId: string }).cameraId === 'ext'));
   });
 
   it('stops every worker when the page reloads, and starts fresh ones when it has loaded', async () => {
-    const pids = await until('two worker pids', () => {
+    const pids = await untilValue('two worker pids', () => {
       const live = state.forks.filter((f) => f.serviceName?.startsWith('camera-') && f.pid && pidAlive(f.pid));
       return live.length >= 2 ? live.map((f) => f.pid!) : undefined;
     });
     contents.emit('did-start-navigation', { isMainFrame: true, isSameDocument: false, url: PAGE });
-    await until('the workers to exit', () => pids.every((pid) => !pidAlive(pid)));
+    await untilValue('the workers to exit', () => pids.every((pid) => !pidAlive(pid)));
     expect(await request({ method: 'getSnapshot' })).toMatchObject({ ok: false });
 
     const before = state.forks.length;
     contents.emit('did-finish-load');
-    await until('new workers', () => state.forks.filter((f, i) => i >= before && f.serviceName?.startsWith('camera-')).length >= 2);
+    await untilValue('new workers', () => state.forks.filter((f, i) => i >= before && f.serviceName?.startsWith('camera-')).length >= 2);
     const snapshot = await request({ method: 'getSnapshot' });
     expect(snapshot.ok).toBe(true);
   }, 45_000);
@@ -147,7 +139,7 @@ describe('desktop main without Electron (MOCK electron module)', () => {
     const live = state.forks.filter((f) => f.pid && pidAlive(f.pid)).map((f) => f.pid!);
     expect(live.length).toBeGreaterThan(0);
     await engine.shutdown();
-    await until('every worker to exit', () => live.every((pid) => !pidAlive(pid)));
+    await untilValue('every worker to exit', () => live.every((pid) => !pidAlive(pid)));
     expect(state.handlers.has(IPC_CHANNELS.request)).toBe(false);
   }, 30_000);
 });

@@ -27,3 +27,14 @@ export async function until(check: () => boolean, timeoutMs: number, what: strin
     await sleep(everyMs);
   }
 }
+
+/** Polls until probe() gives a value (not undefined, null or false) and returns it; throws with `what` after timeoutMs. */
+export async function untilValue<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 30_000, everyMs = 25): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined && value !== null && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}

@@ -113,6 +113,13 @@ export const WorkerConfig = z.object({
 });
 export type WorkerConfig = z.infer<typeof WorkerConfig>;
 
+/** Bytes in a binary form (frames.ts): a 4-byte length, a JSON header, then a payload of at most `maxPayload` bytes. */
+function binaryForm(what: string, maxPayload: number) {
+  return z
+    .custom<Uint8Array>((v) => v instanceof Uint8Array, `${what} bytes must be a Uint8Array`)
+    .refine((d) => d.byteLength <= maxPayload + MAX_FRAME_HEADER_BYTES + 4, `${what} too large`);
+}
+
 export const WorkerInbound = z.discriminatedUnion('type', [
   z.object({ type: z.literal('init'), config: WorkerConfig }),
   z.object({ type: z.literal('set-threshold'), scoreThreshold: z.number().min(0).max(1) }),
@@ -121,21 +128,11 @@ export const WorkerInbound = z.discriminatedUnion('type', [
    * A frame in its binary form (frames.ts, encodeFrame) exactly as the page, the CLI or the bench
    * sent it: main forwards it untouched and the worker decodes and validates it.
    */
-  z.object({
-    type: z.literal('frame-bytes'),
-    data: z
-      .custom<Uint8Array>((v) => v instanceof Uint8Array, 'frame bytes must be a Uint8Array')
-      .refine((d) => d.byteLength <= MAX_FRAME_BYTES + MAX_FRAME_HEADER_BYTES + 4, 'frame too large'),
-  }),
+  z.object({ type: z.literal('frame-bytes'), data: binaryForm('frame', MAX_FRAME_BYTES) }),
   /** A page's picture for a track (desktop: on the camera's MessagePort, structured-cloned). */
   TrackSnapshotMessage,
   /** The same in its binary form (frames.ts, encodeTrackSnapshot), forwarded untouched by main (serve mode). */
-  z.object({
-    type: z.literal('track-snapshot-bytes'),
-    data: z
-      .custom<Uint8Array>((v) => v instanceof Uint8Array, 'track snapshot bytes must be a Uint8Array')
-      .refine((d) => d.byteLength <= MAX_TRACK_SNAPSHOT_BYTES + MAX_FRAME_HEADER_BYTES + 4, 'track snapshot too large'),
-  }),
+  z.object({ type: z.literal('track-snapshot-bytes'), data: binaryForm('track snapshot', MAX_TRACK_SNAPSHOT_BYTES) }),
   /**
    * A frame in its binary form, like 'frame-bytes', whose bytes main wrote into slot `slot` of the
    * worker's frame-slot file (src/engine/frame-slots.ts) instead of into this message.
