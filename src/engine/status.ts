@@ -63,6 +63,7 @@ export function describeCamera(camera: Camera): CameraStatus {
     rssBytes: s.rssBytes,
     cpuPercent: s.cpuPercent,
     stageP50Ms: s.stageP50Ms,
+    pageSnapshots: s.pageSnapshots,
     labels: camera.config.labels,
     nextRestartAt: camera.nextRestartAt,
     ...sourceStatusFields(camera.stats?.source),

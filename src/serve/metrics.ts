@@ -34,6 +34,8 @@ export interface CameraStats {
   messagesRejected: number;
   rss: number;
   cpu: number;
+  /** Page-captured cameras with events: pictures asked of the page, stored, and ignored or refused by reason. */
+  page_snapshots?: CameraStatus['pageSnapshots'];
   /** Engine-side cameras (ffmpeg): decoded frames a second, ffmpeg restarts, its pid, CPU % and RSS. */
   fps?: number;
   reconnects?: number;
@@ -94,6 +96,7 @@ export function statsFromSnapshot(snapshot: EngineSnapshot, server?: ServerCount
       messagesRejected: c.messagesRejected,
       rss: c.rssBytes,
       cpu: c.cpuPercent,
+      ...(c.pageSnapshots ? { page_snapshots: c.pageSnapshots } : {}),
       ...(c.fps !== undefined
         ? { fps: c.fps, reconnects: c.reconnects ?? 0, ffmpeg_pid: c.ffmpegPid ?? null, ffmpeg_cpu: c.ffmpegCpuPercent ?? null, ffmpeg_rss: c.ffmpegRssBytes ?? null }
         : {}),

@@ -115,6 +115,14 @@ describe('serve mode: a page answers snapshot requests', () => {
     expect([snapshot.width, snapshot.height]).toEqual([128, 128]);
     const listed = (await (await api('/api/events?camera=desk')).json()) as EventPage;
     expect(listed.events).toHaveLength(2);
+    // The worker counts what became of the pictures; /api/stats shows it.
+    type Counts = { requested: number; stored: number; invalid: number };
+    const counts = async () => ((await (await api('/api/stats')).json()) as { cameras: Array<{ id: string; page_snapshots?: Counts }> }).cameras.find((c) => c.id === 'desk')?.page_snapshots;
+    let seen = await counts();
+    for (const deadline = Date.now() + 10_000; (seen?.invalid ?? 0) < 1 && Date.now() < deadline; seen = await counts()) await sleep(250);
+    expect(seen!.invalid).toBeGreaterThanOrEqual(1);
+    expect(seen!.stored).toBeGreaterThanOrEqual(1);
+    expect(seen!.requested).toBeGreaterThanOrEqual(seen!.stored + seen!.invalid);
   }, 120_000);
 
   it('main refuses a picture from a page that does not capture the camera, and one nobody asked for', async () => {

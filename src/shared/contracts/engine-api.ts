@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { AppConfig, CameraConfig, DelegateName, EngineSettings } from './config';
 import { CameraId, type FrameChannelInbound, type FrameMessage, type SnapshotRequestMessage, type TrackSnapshotMessage } from './frames';
-import { ModelDecoder, ModelInfo } from './worker';
+import { ModelDecoder, ModelInfo, WorkerStats } from './worker';
 import { FfmpegInfo, type PreviewMessage } from './sources';
 import { EventChange, EventId, EventPage, EventQuery, EventSettings, EventsStatus, SnapshotKind } from './events';
 
@@ -58,6 +58,8 @@ export const CameraStatus = z.object({
   cpuPercent: z.number(),
   /** Two-stage models: median detector and landmark-stage time per frame. */
   stageP50Ms: z.tuple([z.number(), z.number()]).optional(),
+  /** Page-captured cameras with events: pictures asked of the page for tracks, and what became of them (this worker life). */
+  pageSnapshots: WorkerStats.shape.pageSnapshots,
   /** The labels this camera reports, when it chose (absent: the model's default choice). */
   labels: z.array(z.string()).optional(),
   nextRestartAt: z.number().optional(),
