@@ -20,21 +20,37 @@ export interface ServeProcess {
   port: number;
   configFile: string;
   stderr: () => string;
+  /** The serve process's own pid (it says it on stderr; with `direct`, the child itself). */
+  servePid(): number | null;
+  /** Resolves when the spawned process has exited. */
+  exited: Promise<number | null>;
   /** SIGTERM and wait; resolves with the exit code. */
   terminate(): Promise<number | null>;
   /** Last resort for a failed test: kill the whole process group. */
   kill(): void;
 }
 
+export interface StartServeOptions {
+  /**
+   * Run `node --import tsx src/serve/cli.ts` itself instead of `npx tsx` (which adds two Node
+   * processes in front): the child is serve mode, quicker to start, its pid the one to signal.
+   */
+  direct?: boolean;
+  /** No URL within this long: the process group is killed and the start fails (default 120 s). */
+  startTimeoutMs?: number;
+}
+
 /**
  * Starts serve mode with `config` in a new temporary folder (removed when the test file ends), or
- * in `dir` when given.
+ * in `dir` when given. Its own process group, so kill() takes its workers and ffmpeg too.
  */
-export async function startServe(config: unknown, extraArgs: string[] = [], dir?: string): Promise<ServeProcess> {
+export async function startServe(config: unknown, extraArgs: string[] = [], dir?: string, options: StartServeOptions = {}): Promise<ServeProcess> {
   dir ??= tempDir('multicam-serve-');
   const configFile = path.join(dir, 'config.json');
   writeFileSync(configFile, typeof config === 'string' ? config : JSON.stringify(config));
-  const child = spawn('npx', ['tsx', 'src/serve/cli.ts', '--port', '0', '--config', configFile, ...extraArgs], {
+  const serveArgs = ['src/serve/cli.ts', '--port', '0', '--config', configFile, ...extraArgs];
+  const [command, args] = options.direct ? [process.execPath, ['--import', 'tsx', ...serveArgs]] : ['npx', ['tsx', ...serveArgs]];
+  const child = spawn(command, args, {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
@@ -43,18 +59,38 @@ export async function startServe(config: unknown, extraArgs: string[] = [], dir?
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (c: string) => (err += c));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const startTimeoutMs = options.startTimeoutMs ?? 120_000;
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
+    const timer = setTimeout(() => {
+      // Nobody gets a handle to a serve mode that never started: its whole group goes here.
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      reject(new Error(`serve printed no URL within ${startTimeoutMs} ms:\n${err}`));
+    }, startTimeoutMs);
     child.stdout!.setEncoding('utf8');
     child.stdout!.on('data', (c: string) => {
       out += c;
       const nl = out.indexOf('\n');
-      if (nl >= 0) resolve(out.slice(0, nl));
+      if (nl >= 0) {
+        clearTimeout(timer);
+        resolve(out.slice(0, nl));
+      }
     });
-    child.on('exit', (code) => reject(new Error(`serve exited with ${code} before printing its URL:\n${err}`)));
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`serve exited with ${signal ?? code} before printing its URL:\n${err}`));
+    });
   });
   const parsed = new URL(url);
   const token = parsed.searchParams.get('token')!;
+  const servePid = (): number | null => {
+    const pid = Number(/serve: pid (\d+)/.exec(err)?.[1]);
+    return pid > 0 ? pid : null;
+  };
   const kill = () => {
     try {
       process.kill(-child.pid!, 'SIGKILL');
@@ -71,11 +107,13 @@ export async function startServe(config: unknown, extraArgs: string[] = [], dir?
     port: Number(parsed.port),
     configFile,
     stderr: () => err,
+    servePid,
+    exited,
     terminate: async () => {
       // npx does not pass SIGTERM on to its child (a terminal signals the whole group): signal the
       // serve process itself, which says its pid on stderr.
-      const pid = Number(/serve: pid (\d+)/.exec(err)?.[1]);
-      if (pid > 0) process.kill(pid, 'SIGTERM');
+      const pid = servePid();
+      if (pid !== null) process.kill(pid, 'SIGTERM');
       else child.kill('SIGTERM');
       return exited;
     },

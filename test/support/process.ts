@@ -1,6 +1,7 @@
 /**
  * Small process and timing helpers shared by the vitest suites and the Playwright E2E support.
  */
+import { readFileSync } from 'node:fs';
 
 /** True while a process with this pid exists (signal 0 checks without sending anything). */
 export function pidAlive(pid: number): boolean {
@@ -12,6 +13,23 @@ export function pidAlive(pid: number): boolean {
     if (code === 'ESRCH') return false;
     if (code === 'EPERM') return true; // it exists, owned by someone else
     throw err;
+  }
+}
+
+/**
+ * True once a process has ended, counting a zombie (ended, its exit status not yet collected) as
+ * ended: a process whose parent was killed is reparented to init, which may reap it only later.
+ * Linux reads the state from /proc; elsewhere this is !pidAlive.
+ */
+export function processEnded(pid: number): boolean {
+  if (!pidAlive(pid)) return true;
+  if (process.platform !== 'linux') return false;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // pid (comm) STATE ...; comm may hold spaces or parentheses, so read after the last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return true; // gone between the two looks
   }
 }
 
