@@ -21,7 +21,7 @@ import type { StatsResponse } from '../../src/serve/metrics';
 import { resolveFfmpeg } from '../../src/workers/sources/ffmpeg-binary';
 import { startServe, type ServeProcess } from '../serve/helpers';
 import { FACE_MJPEG, TEST_FIXTURES } from '../support/clips';
-import { processEnded, sleep, until } from '../support/process';
+import { processEnded, sleep, until, untilValue } from '../support/process';
 import { tempDir } from './helpers';
 
 const KILLS = 20;
@@ -110,16 +110,10 @@ async function api<T>(s: ServeProcess, p: string): Promise<T> {
   return (await res.json()) as T;
 }
 
-/** Polls `read` until `done` holds for its value; throws with `what` and serve's log after timeoutMs. */
-async function poll<T>(read: () => Promise<T>, done: (v: T) => boolean, timeoutMs: number, what: string, s: ServeProcess): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await read();
-    if (done(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${JSON.stringify(v)}\nserve's log:\n${s.stderr()}`);
-    await sleep(100);
-  }
-}
+/** A failed wait says what serve mode logged. */
+const withLog = (s: ServeProcess) => (err: Error) => {
+  throw new Error(`${err.message}\nserve's log:\n${s.stderr()}`);
+};
 
 describe('serve mode survives SIGKILL', () => {
   it(`${KILLS} kills at random moments while events are written`, async () => {
@@ -159,21 +153,25 @@ describe('serve mode survives SIGKILL', () => {
         if (i === KILLS) break;
 
         // The camera runs, and an event of this run has been written.
-        const cam = await poll(
-          async () => (await api<StatsResponse>(s, '/api/stats')).cameras[0],
-          (c) => c?.state === 'running' && !!c.pid && !!c.ffmpeg_pid,
-          90_000,
+        const cam = await untilValue(
           `the camera to run (${step})`,
-          s,
-        );
+          async () => {
+            const c = (await api<StatsResponse>(s, '/api/stats')).cameras[0];
+            return c?.state === 'running' && c.pid && c.ffmpeg_pid ? c : null;
+          },
+          90_000,
+          100,
+        ).catch(withLog(s));
         const runningAt = Date.now();
-        await poll(
-          () => api<EventPage>(s, '/api/events?limit=1'),
-          (p) => p.events.length > 0 && p.events[0].start >= runStart,
-          60_000,
+        await untilValue(
           `an event of this run (${step})`,
-          s,
-        );
+          async () => {
+            const page = await api<EventPage>(s, '/api/events?limit=1');
+            return page.events.length > 0 && page.events[0].start >= runStart;
+          },
+          60_000,
+          100,
+        ).catch(withLog(s));
         const eventAt = Date.now();
         const delay = Math.round(random() * CYCLE_MS);
         await sleep(delay);

@@ -46,11 +46,16 @@ export async function until(check: () => boolean, timeoutMs: number, what: strin
   }
 }
 
-/** Polls until probe() gives a value (not undefined, null or false) and returns it; throws with `what` after timeoutMs. */
-export async function untilValue<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 30_000, everyMs = 25): Promise<T> {
+type Maybe<T> = T | undefined | null | false;
+
+/**
+ * Polls until probe() gives a value (not undefined, null or false) and returns it; throws with
+ * `what` after timeoutMs. The probe may be async (an HTTP request); polls never overlap.
+ */
+export async function untilValue<T>(what: string, probe: () => Maybe<T> | Promise<Maybe<T>>, timeoutMs = 30_000, everyMs = 25): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = probe();
+    const value = await probe();
     if (value !== undefined && value !== null && value !== false) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(everyMs);
