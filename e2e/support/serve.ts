@@ -42,18 +42,25 @@ export interface ServeHandle {
 
 const START_TIMEOUT_MS = 60_000;
 
-export async function startServe(initialConfig?: object): Promise<ServeHandle> {
+/** How a spec wants its serve mode: the config file it starts from, more command-line arguments, more environment. */
+export interface ServeStartOptions {
+  config?: object;
+  args?: string[];
+  env?: Record<string, string>;
+}
+
+export async function startServe(initialConfig?: object, options: Omit<ServeStartOptions, 'config'> = {}): Promise<ServeHandle> {
   const dir = mkdtempSync(path.join(tmpdir(), 'multicam-e2e-'));
   const configFile = path.join(dir, 'config.json');
   if (initialConfig) {
     const { writeFileSync } = await import('node:fs');
     writeFileSync(configFile, JSON.stringify(initialConfig));
   }
-  const child: ChildProcess = spawn('npx', ['tsx', 'src/serve/cli.ts', '--port', '0', '--config', configFile], {
+  const child: ChildProcess = spawn('npx', ['tsx', 'src/serve/cli.ts', '--port', '0', '--config', configFile, ...(options.args ?? [])], {
     cwd: REPO_ROOT,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, XDG_CONFIG_HOME: dir, FORCE_COLOR: '0' },
+    env: { ...process.env, ...options.env, XDG_CONFIG_HOME: dir, FORCE_COLOR: '0' },
   });
   let log = '';
   let stdout = '';

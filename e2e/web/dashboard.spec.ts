@@ -6,61 +6,30 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { BrowserContext, Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { REPO_ROOT } from '../support/chromium';
 import { addWebcam, expect, expectLive, panelIps, panelPid, SLOW, test, tile } from '../support/fixtures';
-import { processAlive, startServe, type ServeHandle } from '../support/serve';
+import { processAlive } from '../support/serve';
 
 test.describe.configure({ mode: 'serial' });
+test.use({ dashboardOptions: { viewport: { width: 1440, height: 960 } } });
 
 const NAMES = ['Cam 0', 'Cam 1', 'Cam 2', 'Cam 3'];
 const ORIGINAL_NAMES = [...NAMES];
 
-let serve: ServeHandle;
-let context: BrowserContext;
-let page: Page;
-const consoleLines: string[] = [];
-
-test.beforeAll(async ({ browser }) => {
-  serve = await startServe();
-  context = await browser.newContext({ viewport: { width: 1440, height: 960 } });
-  page = await context.newPage();
-  page.on('console', (m) => consoleLines.push(`[${m.type()}] ${m.text()}`));
-  page.on('pageerror', (e) => consoleLines.push(`[pageerror] ${e.message}`));
-  await page.goto(serve.url);
-  await expect(page.getByTestId('connection')).toContainText('connected');
-});
-
-test.afterAll(async () => {
-  // Serve mode and its workers must stop even if the browser context fails to close.
-  try {
-    await context?.close();
-  } finally {
-    await serve?.stop();
-  }
-});
-
-test.afterEach(async ({}, testInfo) => {
-  if (page && !page.isClosed()) {
-    await testInfo.attach(`${testInfo.title}.png`, { body: await page.screenshot({ fullPage: true }), contentType: 'image/png' });
-  }
-  await testInfo.attach('serve.log', { body: serve?.log() ?? '', contentType: 'text/plain' });
-  await testInfo.attach('console.log', { body: consoleLines.join('\n'), contentType: 'text/plain' });
-});
-
-async function idOf(name: string): Promise<string> {
+async function idOf(page: Page, name: string): Promise<string> {
   const id = await tile(page, name).getAttribute('data-camera-id');
   if (!id) throw new Error(`no tile named ${name}`);
   return id;
 }
 
-test('four fake cameras get four tiles with live video and four interpreter processes', async () => {
+test('four fake cameras get four tiles with live video and four interpreter processes', async ({ dashboard: page, serve }) => {
   test.setTimeout(240_000);
   for (let i = 0; i < 4; i++) await addWebcam(page, NAMES[i], `fake_device_${i}`);
   await expect(page.getByTestId('camera-tile')).toHaveCount(4);
   for (const name of NAMES) await expectLive(page, name);
 
-  const ids = await Promise.all(NAMES.map(idOf));
+  const ids = await Promise.all(NAMES.map((n) => idOf(page, n)));
   for (const id of ids) {
     await expect.poll(() => panelIps(page, id), { timeout: SLOW, message: `panel inferences/s of ${id}` }).toBeGreaterThan(0);
   }
@@ -98,8 +67,8 @@ test('four fake cameras get four tiles with live video and four interpreter proc
   if (process.env.UPDATE_DOCS_SCREENSHOT === '1') writeFileSync(path.join(REPO_ROOT, 'docs', 'dashboard.png'), shot);
 });
 
-test('a killed worker shows restarting on its tile, then recovers', async () => {
-  const id = await idOf('Cam 1');
+test('a killed worker shows restarting on its tile, then recovers', async ({ dashboard: page }) => {
+  const id = await idOf(page, 'Cam 1');
   const pid = await panelPid(page, id);
   expect(pid).not.toBeNull();
   // Watch from inside the page (every animation frame) so a short restart is not missed, and keep
@@ -126,11 +95,11 @@ test('a killed worker shows restarting on its tile, then recovers', async () => 
   expect(processAlive(pid!)).toBe(false);
 });
 
-test('removing a camera ends its process while the others keep going', async () => {
-  const id = await idOf('Cam 3');
+test('removing a camera ends its process while the others keep going', async ({ dashboard: page, serve }) => {
+  const id = await idOf(page, 'Cam 3');
   const pid = await panelPid(page, id);
   expect(pid).not.toBeNull();
-  const others = await Promise.all(NAMES.slice(0, 3).map(idOf));
+  const others = await Promise.all(NAMES.slice(0, 3).map((n) => idOf(page, n)));
   const before = await serve.stats();
 
   await tile(page, 'Cam 3').getByTestId('remove-camera').click();
@@ -156,7 +125,7 @@ test('removing a camera ends its process while the others keep going', async () 
   await expect.poll(() => serve.config().cameras.map((c) => c.name), { message: 'the config file lost the camera' }).toEqual(ORIGINAL_NAMES.slice(0, 3));
 });
 
-test('an unplugged camera says disconnected and comes back by itself', async () => {
+test('an unplugged camera says disconnected and comes back by itself', async ({ dashboard: page }) => {
   const t = tile(page, 'Cam 2');
   // What the browser does when a camera is unplugged: its track ends.
   await t.locator('video').evaluate((element) => {
@@ -171,7 +140,7 @@ test('an unplugged camera says disconnected and comes back by itself', async () 
   await expectLive(page, 'Cam 2');
 });
 
-test('after a rename and a reload the configuration is back', async () => {
+test('after a rename and a reload the configuration is back', async ({ dashboard: page, serve }) => {
   await tile(page, 'Cam 0').getByTestId('rename-camera').click();
   const input = tile(page, 'Cam 0').getByTestId('rename-input');
   await input.fill('Front door');
@@ -191,7 +160,7 @@ test('after a rename and a reload the configuration is back', async () => {
   expect(labels).toEqual(['fake_device_0', 'fake_device_1', 'fake_device_2']);
 });
 
-test('a thread budget set in Settings reaches every interpreter', async () => {
+test('a thread budget set in Settings reaches every interpreter', async ({ dashboard: page, serve }) => {
   await page.getByTestId('open-settings').click();
   const settings = page.getByTestId('settings');
   await settings.getByTestId('threads-select').selectOption('2');

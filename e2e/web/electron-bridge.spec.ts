@@ -4,28 +4,16 @@
  * The page must pick the desktop bridge, send frames over the ports and show results from them,
  * and answer a face event's snapshot request over its port with the full-size picture.
  */
-import { chromiumArgs, chromiumExecutable, FACE_VIDEO, MISSING_CHROMIUM } from '../support/chromium';
-import { playableMjpeg, removePlayable } from '../support/fake-camera';
+import { FACE_VIDEO } from '../support/chromium';
 import { mockPreloadScript, type MockPreloadCounters } from '../support/mock-preload';
 import { addWebcam, expect, expectLive, SLOW, test, tile } from '../support/fixtures';
-import { newestSnapshotSize, startServe, type ServeHandle } from '../support/serve';
+import { newestSnapshotSize } from '../support/serve';
 
-let serve: ServeHandle;
+/** The page with the mock preload, ready once it says it talks to the desktop engine. */
+const desktop = () => ({ initScript: mockPreloadScript(), connection: 'desktop' });
 
-test.beforeAll(async () => {
-  serve = await startServe();
-});
-
-test.afterAll(async () => {
-  await serve?.stop();
-});
-
-test('with window.multicam the page uses the desktop bridge and MessagePorts', async ({ browser }, testInfo) => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  await context.addInitScript({ content: mockPreloadScript() });
-  const page = await context.newPage();
-  await page.goto(serve.url);
-  await expect(page.getByTestId('connection')).toContainText('desktop');
+test('with window.multicam the page uses the desktop bridge and MessagePorts', async ({ openDashboard }, testInfo) => {
+  const page = await openDashboard(desktop());
   // The first requests were refused (engine not up yet); the page retried quietly and has its models.
   await expect(page.getByTestId('grid-empty')).toBeVisible();
   await page.getByTestId('add-camera').click();
@@ -53,20 +41,13 @@ test('with window.multicam the page uses the desktop bridge and MessagePorts', a
   // The first camera is not disturbed.
   await expect(tile(page, 'Port cam').getByTestId('camera-state')).toHaveAttribute('data-state', 'running');
   await testInfo.attach('desktop-bridge.png', { body: await page.screenshot(), contentType: 'image/png' });
-  await context.close();
 });
 
-test("over the port, a webcam's face event gets the page's full-size picture", async ({ playwright }) => {
-  const executablePath = chromiumExecutable();
-  if (!executablePath) throw new Error(MISSING_CHROMIUM);
-  const video = playableMjpeg(FACE_VIDEO);
-  const browser = await playwright.chromium.launch({ executablePath, args: chromiumArgs([`--use-file-for-fake-video-capture=${video}`]) });
-  try {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    await context.addInitScript({ content: mockPreloadScript() });
-    const page = await context.newPage();
-    await page.goto(serve.url);
-    await expect(page.getByTestId('connection')).toContainText('desktop');
+test.describe('with the face clip as the camera', () => {
+  test.use({ browserOptions: { fakeVideo: FACE_VIDEO } });
+
+  test("over the port, a webcam's face event gets the page's full-size picture", async ({ openDashboard, serve }) => {
+    const page = await openDashboard(desktop());
     await addWebcam(page, 'Port face', null);
     await expectLive(page, 'Port face');
     const id = serve.config().cameras.find((c) => c.name === 'Port face')?.id;
@@ -74,8 +55,5 @@ test("over the port, a webcam's face event gets the page's full-size picture", a
     await expect.poll(() => newestSnapshotSize(serve, id!), { timeout: SLOW, message: "the event's snapshot is the page's picture" }).toBe('640x480');
     const counters = await page.evaluate(() => (globalThis as unknown as { __mockPreload: MockPreloadCounters }).__mockPreload);
     expect(counters.snapshotsOverPorts).toBeGreaterThan(0);
-  } finally {
-    await browser.close();
-    removePlayable(video);
-  }
+  });
 });

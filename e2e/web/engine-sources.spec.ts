@@ -4,48 +4,36 @@
  * preview shows the face box on the face; with every page closed for 10 s recognition goes on;
  * two pages both show the preview; the password is nowhere on the page or in the log.
  */
-import type { Browser, BrowserContext, Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { resolveFfmpeg } from '../../src/workers/sources/ffmpeg-binary';
 import { makeClipFolder, type ClipFolder } from '../../test/support/clips';
 import { RtspTestServer } from '../../test/support/rtsp-server';
-import { chromiumExecutable, MISSING_CHROMIUM } from '../support/chromium';
 import { expect, SLOW, test, tile } from '../support/fixtures';
-import { startServe, type ServeHandle } from '../support/serve';
+import type { ServeHandle } from '../support/serve';
 
 const password = `e2e-${Math.random().toString(36).slice(2, 10)}`;
 const ffmpeg = resolveFfmpeg();
 let clips: ClipFolder;
 let rtsp: RtspTestServer;
-let serve: ServeHandle;
-let browser: Browser;
 
 // The face clip pans a 640x480 window over the astronaut (e2e/fixtures/CREDITS.md); the face's
 // centre stays within these fractions of the picture (see test/sources/worker-source.test.ts).
 const FACE_CENTRE = { x: [0.33, 0.54], y: [0.1, 0.39] };
 
-test.beforeAll(async ({ playwright }) => {
-  const executablePath = chromiumExecutable();
-  if (!executablePath) throw new Error(MISSING_CHROMIUM);
+test.use({ serveOptions: { config: { cameras: [], settings: { previewFps: 5 } } } });
+
+test.beforeAll(async () => {
   clips = makeClipFolder(ffmpeg.path);
   rtsp = new RtspTestServer({ ffmpegPath: ffmpeg.path, clip: clips.faceMp4, credentials: { user: 'cam', pass: password } });
   await rtsp.start();
-  serve = await startServe({ cameras: [], settings: { previewFps: 5 } });
-  browser = await playwright.chromium.launch({ executablePath });
 });
 
-test.afterAll(async () => {
-  await browser?.close();
-  await serve?.stop();
+test.afterAll(async ({ perFile }) => {
+  // Serve mode's cameras read the RTSP server and the clip: end it before them.
+  await perFile.release();
   await rtsp?.stop();
   clips?.remove();
 });
-
-async function openPage(context?: BrowserContext): Promise<Page> {
-  const page = await (context ?? (await browser.newContext({ viewport: { width: 1280, height: 900 } }))).newPage();
-  await page.goto(serve.url);
-  await expect(page.getByTestId('connection')).toContainText('connected');
-  return page;
-}
 
 async function addEngineCamera(page: Page, name: string, kind: 'stream' | 'file', value: string): Promise<void> {
   await page.getByTestId('add-camera').click();
@@ -85,10 +73,9 @@ async function previewFrame(page: Page, name: string): Promise<number> {
   return Number((await tile(page, name).getByTestId('preview-canvas').getAttribute('data-frame-id')) ?? '0');
 }
 
-test('RTSP and file cameras from the dialog: face box on the preview, recognition with no page, two pages watching', async ({}, testInfo) => {
+test('RTSP and file cameras from the dialog: face box on the preview, recognition with no page, two pages watching', async ({ dashboard: page, openDashboard, serve }, testInfo) => {
   // Two workers, two ffmpegs, an RTSP server and up to two pages on a shared 2-core machine.
   test.setTimeout(300_000);
-  const page = await openPage();
   await page.getByTestId('open-settings').click();
   await expect(page.getByTestId('ffmpeg-info')).toContainText(`ffmpeg ${ffmpeg.version}`);
   await page.getByTestId('open-settings').click();
@@ -133,7 +120,7 @@ test('RTSP and file cameras from the dialog: face box on the preview, recognitio
   }
 
   // Two pages: both show the live preview, each frame with its boxes.
-  const [first, second] = [await openPage(), await openPage()];
+  const [first, second] = [await openDashboard(), await openDashboard()];
   for (const p of [first, second]) {
     // Headless Chromium runs animation frames only in the front page; two windows side by side both would.
     await p.bringToFront();
@@ -143,6 +130,5 @@ test('RTSP and file cameras from the dialog: face box on the preview, recognitio
       await faceBox(p, name);
     }
   }
-  await testInfo.attach('serve.log', { body: serve.log(), contentType: 'text/plain' });
   expect(serve.log()).not.toContain(password);
 });

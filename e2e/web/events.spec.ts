@@ -5,32 +5,13 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from '@playwright/test';
-import { chromiumExecutable, MISSING_CHROMIUM, REPO_ROOT } from '../support/chromium';
+import { REPO_ROOT } from '../support/chromium';
 import { expect, SLOW, test } from '../support/fixtures';
-import { startServe, type ServeHandle } from '../support/serve';
 
-let serve: ServeHandle;
-let browser: Browser;
-let page: Page;
+const clip = path.join(REPO_ROOT, 'e2e', 'fixtures', 'face-640x480.mjpeg');
+test.use({ serveOptions: { config: { cameras: [{ id: 'porch', name: 'Porch', source: { kind: 'file', path: clip, loop: true } }] } } });
 
-test.beforeAll(async ({ playwright }) => {
-  const executablePath = chromiumExecutable();
-  if (!executablePath) throw new Error(MISSING_CHROMIUM);
-  const clip = path.join(REPO_ROOT, 'e2e', 'fixtures', 'face-640x480.mjpeg');
-  serve = await startServe({ cameras: [{ id: 'porch', name: 'Porch', source: { kind: 'file', path: clip, loop: true } }] });
-  browser = await playwright.chromium.launch({ executablePath });
-  page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-  await page.goto(serve.url);
-  await expect(page.getByTestId('connection')).toContainText('connected');
-});
-
-test.afterAll(async () => {
-  await browser?.close();
-  await serve?.stop();
-});
-
-test('the Events view lists the face event with its thumbnail; clicking it shows the snapshot', async () => {
+test('the Events view lists the face event with its thumbnail; clicking it shows the snapshot', async ({ dashboard: page }) => {
   // The camera runs whether or not a page watches: its event may have started before this page came.
   await expect(page.getByTestId('camera-tile')).toHaveCount(1);
   await page.getByTestId('view-events').click();

@@ -5,34 +5,13 @@
  * first: see e2e/support/fake-camera.ts.)
  */
 import path from 'node:path';
-import type { Browser, Page } from '@playwright/test';
-import { chromiumArgs, chromiumExecutable, FACE_VIDEO, MISSING_CHROMIUM, REPO_ROOT } from '../support/chromium';
-import { playableMjpeg, removePlayable } from '../support/fake-camera';
+import { FACE_VIDEO, REPO_ROOT } from '../support/chromium';
 import { addWebcam, expect, expectLive, SLOW, test, tile } from '../support/fixtures';
-import { newestSnapshotSize, startServe, type ServeHandle } from '../support/serve';
+import { newestSnapshotSize } from '../support/serve';
 
-let serve: ServeHandle;
-let browser: Browser;
-let page: Page;
-let fakeVideo = '';
+test.use({ browserOptions: { fakeVideo: FACE_VIDEO } });
 
-test.beforeAll(async ({ playwright }) => {
-  const executablePath = chromiumExecutable();
-  if (!executablePath) throw new Error(MISSING_CHROMIUM);
-  serve = await startServe();
-  browser = await playwright.chromium.launch({ executablePath, args: chromiumArgs([`--use-file-for-fake-video-capture=${(fakeVideo = playableMjpeg(FACE_VIDEO))}`]) });
-  page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-  await page.goto(serve.url);
-  await expect(page.getByTestId('connection')).toContainText('connected');
-});
-
-test.afterAll(async () => {
-  await browser?.close();
-  await serve?.stop();
-  if (fakeVideo) removePlayable(fakeVideo);
-});
-
-test('the overlay draws a box over the face', async ({}, testInfo) => {
+test('the overlay draws a box over the face', async ({ dashboard: page }, testInfo) => {
   await addWebcam(page, 'Face', null);
   await expectLive(page, 'Face');
   const overlay = tile(page, 'Face').getByTestId('overlay');
@@ -77,17 +56,16 @@ test('the overlay draws a box over the face', async ({}, testInfo) => {
   expect(drawn.painted).toBeGreaterThan(drawn.total * 0.5);
 
   await testInfo.attach('face-overlay.png', { body: await tile(page, 'Face').screenshot(), contentType: 'image/png' });
-  await testInfo.attach('serve.log', { body: serve.log(), contentType: 'text/plain' });
 });
 
-test("the webcam's face event keeps the page's full-size picture as its snapshot", async () => {
+test("the webcam's face event keeps the page's full-size picture as its snapshot", async ({ dashboard: page, serve }) => {
   const id = serve.config().cameras.find((c) => c.name === 'Face')?.id;
   expect(id).toBeTruthy();
   // The event starts with the model's cut (128x96); the page's 640x480 JPEG replaces it moments later.
   await expect.poll(() => newestSnapshotSize(serve, id!), { timeout: SLOW, message: "the event's snapshot is the page's picture" }).toBe('640x480');
 });
 
-test('an image source shows the picture and its detections', async ({}, testInfo) => {
+test('an image source shows the picture and its detections', async ({ dashboard: page, serve }, testInfo) => {
   await page.getByTestId('add-camera').click();
   const dialog = page.getByTestId('camera-dialog');
   await dialog.getByTestId('camera-name-input').fill('Still');
@@ -124,7 +102,7 @@ test('an image source shows the picture and its detections', async ({}, testInfo
   await testInfo.attach('image-overlay.png', { body: await still.screenshot(), contentType: 'image/png' });
 });
 
-test('a video file source plays in a loop and is inferred', async ({}, testInfo) => {
+test('a video file source plays in a loop and is inferred', async ({ dashboard: page }, testInfo) => {
   test.setTimeout(180_000);
   // Make a short WebM in the page from the still image already on screen: no video fixture needed.
   const webm = await page.evaluate(async () => {

@@ -5,31 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { BrowserContext, Page } from '@playwright/test';
 import { expect, SLOW, test, tile } from '../support/fixtures';
-import { startServe, type ServeHandle } from '../support/serve';
 
-let serve: ServeHandle;
-let context: BrowserContext;
-let page: Page;
-
-test.beforeAll(async ({ browser }) => {
-  serve = await startServe();
-  context = await browser.newContext();
-  page = await context.newPage();
-  await page.goto(serve.url);
-  await expect(page.getByTestId('connection')).toContainText('connected');
-});
-
-test.afterAll(async () => {
-  try {
-    await context?.close();
-  } finally {
-    await serve?.stop();
-  }
-});
-
-test('the dialog lists every model, and an objects camera keeps the labels chosen', async () => {
+test('the dialog lists every model, and an objects camera keeps the labels chosen', async ({ dashboard: page, serve }) => {
   test.setTimeout(240_000);
   await page.getByTestId('add-camera').click();
   const dialog = page.getByTestId('camera-dialog');
@@ -58,7 +36,7 @@ test('the dialog lists every model, and an objects camera keeps the labels chose
   expect(saved?.labels).toEqual(['Bicycle', 'Person', 'Chair', 'Vehicle', 'Dog', 'Car']);
 });
 
-test('a .tflite picked with the file picker is copied to the engine and runs', async () => {
+test('a .tflite picked with the file picker is copied to the engine and runs', async ({ dashboard: page, serve }) => {
   test.setTimeout(240_000);
   // Any .tflite of the user's own: the full-range face model's file, as the user might have it.
   const require = createRequire(import.meta.url);

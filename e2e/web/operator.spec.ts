@@ -9,55 +9,24 @@
  * Every wait polls a state that lasts (never a transient one), with generous timeouts.
  */
 import os from 'node:os';
-import type { BrowserContext, Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { FACE_VIDEO } from '../support/chromium';
 import { addWebcam, expect, expectLive, SLOW, test, tile } from '../support/fixtures';
-import { startServe, type ServeHandle } from '../support/serve';
 
 test.describe.configure({ mode: 'serial' });
+test.use({ dashboardOptions: { viewport: { width: 1280, height: 800 } } });
 
-let serve: ServeHandle;
-let context: BrowserContext;
-let page: Page;
-const consoleLines: string[] = [];
-
-test.beforeAll(async ({ browser }) => {
-  serve = await startServe();
-  context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  page = await context.newPage();
-  page.on('console', (m) => consoleLines.push(`[${m.type()}] ${m.text()}`));
-  page.on('pageerror', (e) => consoleLines.push(`[pageerror] ${e.message}`));
-  await page.goto(serve.url);
-  await expect(page.getByTestId('connection')).toContainText('connected');
-});
-
-test.afterAll(async () => {
-  try {
-    await context?.close();
-  } finally {
-    await serve?.stop();
-  }
-});
-
-test.afterEach(async ({}, testInfo) => {
-  if (page && !page.isClosed()) {
-    await testInfo.attach(`${testInfo.title}.png`, { body: await page.screenshot({ fullPage: true }), contentType: 'image/png' });
-  }
-  await testInfo.attach('serve.log', { body: serve?.log() ?? '', contentType: 'text/plain' });
-  await testInfo.attach('console.log', { body: consoleLines.join('\n'), contentType: 'text/plain' });
-});
-
-async function idOf(name: string): Promise<string> {
+async function idOf(page: Page, name: string): Promise<string> {
   const id = await tile(page, name).getAttribute('data-camera-id');
   if (!id) throw new Error(`no tile named ${name}`);
   return id;
 }
 
-function panelRow(id: string) {
+function panelRow(page: Page, id: string) {
   return page.locator(`[data-testid="panel-row"][data-camera-id="${id}"]`);
 }
 
-test('a single camera tile does not fill the whole width; full screen shows it on the whole window; Escape brings it back', async () => {
+test('a single camera tile does not fill the whole width; full screen shows it on the whole window; Escape brings it back', async ({ dashboard: page }) => {
   await addWebcam(page, 'North', 'fake_device_0');
   await expectLive(page, 'North');
   const grid = await page.getByTestId('camera-grid').boundingBox();
@@ -74,7 +43,7 @@ test('a single camera tile does not fill the whole width; full screen shows it o
   await expect(tile(page, 'North')).toHaveAttribute('data-fullscreen', 'false');
 });
 
-test('Escape closes the add-camera dialog and the settings', async () => {
+test('Escape closes the add-camera dialog and the settings', async ({ dashboard: page }) => {
   await page.getByTestId('add-camera').click();
   await expect(page.getByTestId('camera-dialog')).toBeVisible();
   await page.keyboard.press('Escape');
@@ -86,7 +55,7 @@ test('Escape closes the add-camera dialog and the settings', async () => {
   await expect(page.getByTestId('settings')).toBeHidden();
 });
 
-test('the threads setting says what a choice means here and saves an oversubscribed one only when confirmed', async () => {
+test('the threads setting says what a choice means here and saves an oversubscribed one only when confirmed', async ({ dashboard: page, serve }) => {
   await addWebcam(page, 'South', 'fake_device_1');
   await expectLive(page, 'South');
   const cores = os.availableParallelism();
@@ -114,7 +83,7 @@ test('the threads setting says what a choice means here and saves an oversubscri
   expect(serve.config().settings?.threadsPerInterpreter ?? 'auto').toBe('auto');
 });
 
-test('an empty score threshold is refused beside the field and nothing is saved', async () => {
+test('an empty score threshold is refused beside the field and nothing is saved', async ({ dashboard: page, serve }) => {
   await tile(page, 'North').getByTestId('edit-camera').click();
   const dialog = page.getByTestId('camera-dialog');
   await dialog.getByTestId('threshold-input').fill('');
@@ -135,7 +104,7 @@ test('an empty score threshold is refused beside the field and nothing is saved'
   expect(north?.scoreThreshold).toBe(0.5);
 });
 
-test('a video in a format this browser cannot play says so, and the panel agrees with the tile', async () => {
+test('a video in a format this browser cannot play says so, and the panel agrees with the tile', async ({ dashboard: page }) => {
   await page.getByTestId('add-camera').click();
   const dialog = page.getByTestId('camera-dialog');
   await dialog.getByTestId('camera-name-input').fill('Clip');
@@ -147,12 +116,12 @@ test('a video in a format this browser cannot play says so, and the panel agrees
   await expect(state).toHaveAttribute('data-state', 'error', { timeout: SLOW });
   await expect(state).toContainText("format cannot be played here");
   await expect(state).toContainText('WebM');
-  const id = await idOf('Clip');
-  await expect(panelRow(id)).toHaveAttribute('data-state', 'error');
-  await expect(panelRow(id).getByTestId('panel-reason')).toContainText('cannot be played here');
+  const id = await idOf(page, 'Clip');
+  await expect(panelRow(page, id)).toHaveAttribute('data-state', 'error');
+  await expect(panelRow(page, id).getByTestId('panel-reason')).toContainText('cannot be played here');
 });
 
-test('tile and panel show the same states and numbers, and never more inferences than frames', async () => {
+test('tile and panel show the same states and numbers, and never more inferences than frames', async ({ dashboard: page }) => {
   for (const name of ['North', 'South']) {
     await expect.poll(async () => Number(await tile(page, name).getByTestId('ips').getAttribute('data-value')), { timeout: SLOW }).toBeGreaterThan(0);
   }
@@ -194,8 +163,8 @@ test('tile and panel show the same states and numbers, and never more inferences
   }
 });
 
-test('an idle camera keeps its last latency marked stale, in the tile and in the panel', async () => {
-  const id = await idOf('South');
+test('an idle camera keeps its last latency marked stale, in the tile and in the panel', async ({ dashboard: page }) => {
+  const id = await idOf(page, 'South');
   // Unplug fake_device_1 for good: its track ends and the device list no longer has it.
   await tile(page, 'South').locator('video').evaluate((element) => {
     type Track = { dispatchEvent(event: unknown): boolean };
@@ -213,19 +182,19 @@ test('an idle camera keeps its last latency marked stale, in the tile and in the
   await expect(latency).toHaveAttribute('data-stale', 'true', { timeout: SLOW });
   await expect(latency).toContainText('stale');
   expect(Number(await latency.getAttribute('data-value'))).toBeGreaterThan(0);
-  await expect(panelRow(id).getByTestId('panel-latency')).toHaveAttribute('data-stale', 'true');
-  await expect(panelRow(id)).toHaveAttribute('data-state', 'disconnected');
+  await expect(panelRow(page, id).getByTestId('panel-latency')).toHaveAttribute('data-stale', 'true');
+  await expect(panelRow(page, id)).toHaveAttribute('data-state', 'disconnected');
 });
 
-test('Remove can be undone; a removal that stands ends quietly and its id is never given again', async () => {
-  const id = await idOf('Clip');
+test('Remove can be undone; a removal that stands ends quietly and its id is never given again', async ({ dashboard: page, serve }) => {
+  const id = await idOf(page, 'Clip');
   await tile(page, 'Clip').getByTestId('remove-camera').click();
   // The pointer on the bar holds the undo clock, so a busy machine cannot make Undo vanish first
   // (the event is dispatched at once: a real hover waits for the page to paint twice).
   await page.getByTestId('undo-remove').dispatchEvent('mouseover');
   await expect(page.getByTestId('undo-remove')).toContainText('Waiting while the pointer is here');
   await expect(tile(page, 'Clip')).toHaveCount(0);
-  await expect(panelRow(id)).toHaveCount(0);
+  await expect(panelRow(page, id)).toHaveCount(0);
   await page.getByTestId('undo-remove').getByTestId('undo-remove-button').click();
   await expect(tile(page, 'Clip')).toBeVisible();
   await expect(page.getByTestId('undo-remove')).toHaveCount(0);
@@ -234,7 +203,7 @@ test('Remove can be undone; a removal that stands ends quietly and its id is nev
   expect(serve.config().cameras.map((c) => c.id)).toContain(id);
   await expect(tile(page, 'Clip')).toBeVisible();
 
-  const northId = await idOf('North');
+  const northId = await idOf(page, 'North');
   await tile(page, 'North').getByTestId('remove-camera').click();
   // Leave the pointer off the bar (the layout moves when it appears), so its clock runs.
   await page.mouse.move(5, 795);
@@ -244,12 +213,12 @@ test('Remove can be undone; a removal that stands ends quietly and its id is nev
   await expect(page.getByTestId('notices')).not.toContainText('rejected');
 
   await addWebcam(page, 'East', 'fake_device_2');
-  const eastId = await idOf('East');
-  expect([id, northId, await idOf('South')]).not.toContain(eastId);
+  const eastId = await idOf(page, 'East');
+  expect([id, northId, await idOf(page, 'South')]).not.toContain(eastId);
   await expect(page.getByTestId('notices')).not.toContainText('rejected');
 });
 
-test('cameras are reordered by dragging, and the order is kept in the config', async () => {
+test('cameras are reordered by dragging, and the order is kept in the config', async ({ dashboard: page, serve }) => {
   const names = async () => page.getByTestId('camera-tile').evaluateAll((tiles) => tiles.map((t) => (t as unknown as { getAttribute(n: string): string }).getAttribute('data-camera-name')));
   const before = await names();
   expect(before).toEqual(['South', 'Clip', 'East']);

@@ -5,27 +5,15 @@
  */
 import type { WebSocketRoute } from '@playwright/test';
 import { addWebcam, expect, expectLive, SLOW, test, tile, type PageDocument } from '../support/fixtures';
-import { startServe, type ServeHandle } from '../support/serve';
 
-let serve: ServeHandle;
-
-test.beforeAll(async () => {
-  serve = await startServe();
-});
-
-test.afterAll(async () => {
-  await serve?.stop();
-});
-
-test('a dropped WebSocket reconnects and frames flow again', async ({ browser }, testInfo) => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+test('a dropped WebSocket reconnects and frames flow again', async ({ openDashboard, serve }, testInfo) => {
   const live: Array<{ page: WebSocketRoute; server: WebSocketRoute }> = [];
-  await context.routeWebSocket(/\/ws\?/, (ws) => {
-    live.push({ page: ws, server: ws.connectToServer() });
+  const page = await openDashboard({
+    prepare: (context) =>
+      context.routeWebSocket(/\/ws\?/, (ws) => {
+        live.push({ page: ws, server: ws.connectToServer() });
+      }),
   });
-  const page = await context.newPage();
-  await page.goto(serve.url);
-  await expect(page.getByTestId('connection')).toContainText('connected');
   await addWebcam(page, 'Blip', 'fake_device_1');
   await expectLive(page, 'Blip');
   const id = (await tile(page, 'Blip').getAttribute('data-camera-id'))!;
@@ -51,5 +39,4 @@ test('a dropped WebSocket reconnects and frames flow again', async ({ browser },
   await expect.poll(inferred, { timeout: SLOW, message: 'frames reach the worker again' }).toBeGreaterThan(before + 5);
   await expect(tile(page, 'Blip').getByTestId('camera-state')).toHaveAttribute('data-state', 'running');
   await testInfo.attach('after-reconnect.png', { body: await page.screenshot(), contentType: 'image/png' });
-  await context.close();
 });
