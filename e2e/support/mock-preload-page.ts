@@ -9,7 +9,8 @@
  * Behind it, instead of Electron IPC and a worker's port, it talks to serve mode's WebSocket (the
  * same engine), frames in the wire's binary form (the real encodeFrame); snapshot requests come
  * to the page over the camera's port and the pictures that answer them go back as binary messages
- * (the real encodeTrackSnapshot). Requests are answered with
+ * (the real encodeTrackSnapshot); keepMedia and getEventImage, whose bytes main carries over IPC,
+ * go to serve mode's HTTP routes (a JSON socket cannot carry bytes). Requests are answered with
  * ApiResponse envelopes ({ ok, value } / { ok, error }), which the bridge unwraps and validates;
  * like the desktop app, whose engine starts once the page has loaded, it refuses the page's first
  * three requests. Like the real preload it passes events and results on as they come: the bridge
@@ -18,7 +19,7 @@
  * Type-checked with the DOM by tsconfig.e2e.json (the rest of e2e/ is Node code).
  */
 import type { MulticamPreloadApi } from '../../src/shared/contracts/desktop-ipc';
-import type { ApiEvent, ApiResponse, EngineSnapshot } from '../../src/shared/contracts/engine-api';
+import type { ApiEvent, ApiRequest, ApiResponse, EngineSnapshot } from '../../src/shared/contracts/engine-api';
 import { encodeFrame, encodeTrackSnapshot, type FrameMessage, type TrackSnapshotMessage } from '../../src/shared/contracts/frames';
 import type { WsClientMessage, WsServerMessage } from '../../src/shared/contracts/ws';
 import type { MockPreloadCounters } from './mock-preload-counters';
@@ -89,11 +90,28 @@ socket.addEventListener('message', (event: MessageEvent<unknown>) => {
   }
 });
 
+/** One HTTP request to serve mode with the token, as an ApiResponse: the value read by `read`, or the engine's error. */
+async function overHttp(url: string, init: RequestInit, read: (res: Response) => Promise<unknown>): Promise<ApiResponse> {
+  const res = await fetch(url, { ...init, headers: { ...init.headers, Authorization: `Bearer ${token}` } });
+  if (res.ok) return { ok: true, value: await read(res) };
+  const body = (await res.json().catch(() => null)) as { error?: unknown } | null;
+  return { ok: false, error: typeof body?.error === 'string' ? body.error : `HTTP ${res.status}` };
+}
+
 window.multicam = {
   async request(request) {
     if (counters.refusedEarly < REFUSED_REQUESTS) {
       counters.refusedEarly++;
       return { ok: false, error: 'the engine is not running (the page is loading)' };
+    }
+    // Main answers these with bytes over IPC; a JSON socket cannot carry bytes, so the mock uses serve mode's HTTP routes.
+    if (request.method === 'keepMedia') {
+      const { type, data } = request as Extract<ApiRequest, { method: 'keepMedia' }>;
+      return overHttp('api/media', { method: 'PUT', body: data as BufferSource, headers: { 'Content-Type': type } }, (res) => res.json());
+    }
+    if (request.method === 'getEventImage') {
+      const { id, kind } = request as Extract<ApiRequest, { method: 'getEventImage' }>;
+      return overHttp(`api/events/${encodeURIComponent(id)}/${kind}.jpg`, {}, async (res) => new Uint8Array(await res.arrayBuffer()));
     }
     await open;
     const id = nextId++;

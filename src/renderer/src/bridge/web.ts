@@ -98,6 +98,8 @@ export class WebBridge implements EngineBridge {
   }
 
   request<M extends ApiMethod>(request: Extract<ApiRequest, { method: M }>): Promise<ApiResults[M]> {
+    // Pictures are bytes, which a JSON answer cannot carry: serve mode serves them over HTTP.
+    if (request.method === 'getEventImage') return this.eventImage(request as Extract<ApiRequest, { method: 'getEventImage' }>) as Promise<ApiResults[M]>;
     return new Promise<ApiResults[M]>((resolve, reject) => {
       const socket = this.socket;
       if (!socket || socket.readyState !== WebSocket.OPEN) {
@@ -136,6 +138,13 @@ export class WebBridge implements EngineBridge {
     const res = await fetch('api/media', { method: 'PUT', body: file, headers: { 'Content-Type': type } });
     if (!res.ok) throw new Error(`the engine did not keep the file: ${(await res.text()).trim() || res.status}`);
     return checkResult('keepMedia', await res.json());
+  }
+
+  /** GET /api/events/ID/KIND.jpg, with the page's token cookie; the engine's error when it has no such picture. */
+  private async eventImage({ id, kind }: { id: string; kind: 'snapshot' | 'crop' }): Promise<Uint8Array> {
+    const res = await fetch(`api/events/${encodeURIComponent(id)}/${kind}.jpg`);
+    if (!res.ok) throw new Error(`getEventImage: ${await errorText(res)}`);
+    return checkResult('getEventImage', new Uint8Array(await res.arrayBuffer()));
   }
 
   mediaUrl(ref: string): string {
@@ -262,4 +271,16 @@ export class WebBridge implements EngineBridge {
     socket.send(bytes);
     return true;
   }
+}
+
+/** The engine's reason from an HTTP error answer ({ error } JSON), else its status. */
+async function errorText(res: Response): Promise<string> {
+  const text = (await res.text()).trim();
+  try {
+    const error = (JSON.parse(text) as { error?: unknown }).error;
+    if (typeof error === 'string') return error;
+  } catch {
+    // Not JSON: the text itself says it.
+  }
+  return text || `HTTP ${res.status}`;
 }
