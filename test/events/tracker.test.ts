@@ -36,6 +36,25 @@ describe('Tracker', () => {
     expect(t.liveCounts().size).toBe(0);
   });
 
+  it('a slow camera (2 fps) still makes its event: ticks between frames are not missed frames', () => {
+    const t = new Tracker('cam', { minFrames: 3, maxMissingMs: 2000 });
+    const changes = [];
+    for (let ms = 0; ms <= 1000; ms += 250) {
+      if (ms % 500 === 0) changes.push(...t.update(ms, [face(0.1)]));
+      changes.push(...t.tick(ms + 125));
+    }
+    expect(changes.map((c) => c.kind)).toEqual(['start']);
+    expect(changes[0].track).toMatchObject({ start: 0, lastSeen: 1000 });
+    // A tentative track nobody sees again is forgotten after maxMissing, without a report.
+    const u = new Tracker('cam', { minFrames: 3, maxMissingMs: 2000 });
+    u.update(0, [face(0.5)]);
+    expect(u.tick(1000)).toEqual([]);
+    expect(u.tick(2001)).toEqual([]);
+    expect(u.update(2100, [face(0.5)])).toEqual([]);
+    expect(u.update(2200, [face(0.5)])).toEqual([]);
+    expect(u.update(2300, [face(0.5)])).toHaveLength(1);
+  });
+
   it('drops a tentative track that misses a frame and never reports it', () => {
     const t = new Tracker('cam');
     t.update(0, [face(0.1)]);

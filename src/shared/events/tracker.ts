@@ -138,9 +138,19 @@ export class Tracker {
     return changes;
   }
 
-  /** Ends tracks unseen for maxMissingMs: call it when no frames arrive. */
+  /**
+   * Ends tracks unseen for maxMissingMs: call it between frames. A tick is not a frame: it does not
+   * break a tentative track's run of consecutive frames (a camera at 2 fps must still make
+   * events), it only forgets one unseen for maxMissingMs.
+   */
   tick(now: number): TrackChange[] {
-    return this.update(now, []);
+    const changes: TrackChange[] = [];
+    this.tracks = this.tracks.filter((track) => {
+      if (now - track.lastSeen <= this.options.maxMissingMs) return true;
+      if (track.started) changes.push(this.change('end', track, false));
+      return false;
+    });
+    return changes;
   }
 
   /** Ends every live track now (camera removed, events switched off, worker stopping). */
