@@ -1,14 +1,14 @@
 /**
- * Starts serve mode as a child process for a test file: a fresh temporary config file, a free port
- * (--port 0), the URL read from its one stdout line. Everything it prints goes to a log the tests
- * attach. stop() ends its whole process group (npx, tsx, node and the camera workers) and waits.
+ * Starts serve mode for a test file, through the launcher the vitest harness uses too
+ * (test/support/serve-process.ts): a fresh temporary config file, a free port (--port 0).
+ * Everything it prints goes to a log the tests attach. stop() ends its whole process group (npx,
+ * tsx, node and the camera workers) and waits.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import jpeg from 'jpeg-js';
-import { REPO_ROOT } from './chromium';
+import { launchServe, type LaunchedServe } from '../../test/support/serve-process';
 
 export interface ApiStatsCamera {
   id: string;
@@ -52,45 +52,15 @@ export interface ServeStartOptions {
 export async function startServe(initialConfig?: object, options: Omit<ServeStartOptions, 'config'> = {}): Promise<ServeHandle> {
   const dir = mkdtempSync(path.join(tmpdir(), 'multicam-e2e-'));
   const configFile = path.join(dir, 'config.json');
-  if (initialConfig) {
-    const { writeFileSync } = await import('node:fs');
-    writeFileSync(configFile, JSON.stringify(initialConfig));
-  }
-  const child: ChildProcess = spawn('npx', ['tsx', 'src/serve/cli.ts', '--port', '0', '--config', configFile, ...(options.args ?? [])], {
-    cwd: REPO_ROOT,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...options.env, XDG_CONFIG_HOME: dir, FORCE_COLOR: '0' },
-  });
-  let log = '';
-  let stdout = '';
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.stderr?.on('data', (chunk: Buffer) => {
-    log += chunk.toString();
-  });
-
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve mode printed no URL within ${START_TIMEOUT_MS / 1000} s; its output:\n${log}`)), START_TIMEOUT_MS);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      log += chunk.toString();
-      const line = stdout.split('\n').find((l) => /^https?:\/\/\S+\?token=\S+$/.test(l.trim()));
-      if (line) {
-        clearTimeout(timer);
-        resolve(line.trim());
-      }
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`serve mode exited (${signal ?? code}) before printing its URL; its output:\n${log}`));
-    });
-  }).catch(async (err: unknown) => {
-    killGroup(child, 'SIGKILL');
-    await exited;
+  if (initialConfig) writeFileSync(configFile, JSON.stringify(initialConfig));
+  let launched: LaunchedServe;
+  try {
+    launched = await launchServe({ configFile, args: options.args, env: { ...options.env, XDG_CONFIG_HOME: dir }, startTimeoutMs: START_TIMEOUT_MS });
+  } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     throw err;
-  });
-
+  }
+  const { child, url, log, exited, killGroup } = launched;
   const parsed = new URL(url);
   const token = parsed.searchParams.get('token') ?? '';
   const origin = parsed.origin;
@@ -101,7 +71,7 @@ export async function startServe(initialConfig?: object, options: Omit<ServeStar
     origin,
     token,
     configFile,
-    log: () => log,
+    log,
     async stats() {
       const res = await fetch(`${origin}/api/stats`, { headers: { Authorization: `Bearer ${token}` } });
       if (!res.ok) throw new Error(`/api/stats answered ${res.status}`);
@@ -119,13 +89,13 @@ export async function startServe(initialConfig?: object, options: Omit<ServeStar
       if (stopped) return;
       stopped = true;
       if (child.exitCode === null && child.signalCode === null) {
-        killGroup(child, 'SIGTERM');
-        const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 10_000);
+        killGroup('SIGTERM');
+        const timer = setTimeout(() => killGroup('SIGKILL'), 10_000);
         await exited;
         clearTimeout(timer);
       }
       // Whatever is left of the group (a worker mid-restart) goes too.
-      killGroup(child, 'SIGKILL');
+      killGroup('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -141,15 +111,6 @@ export async function newestSnapshotSize(serve: ServeHandle, cameraId: string): 
   if (!res.ok) return `snapshot ${res.status}`;
   const picture = jpeg.decode(new Uint8Array(await res.arrayBuffer()), { useTArray: true });
   return `${picture.width}x${picture.height}`;
-}
-
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (!child.pid) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // Already gone.
-  }
 }
 
 export { pidAlive as processAlive } from '../../test/support/process';

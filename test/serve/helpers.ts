@@ -1,5 +1,5 @@
 /** Starts serve mode as a real child process and talks to it over real sockets. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import os from 'node:os';
@@ -7,9 +7,10 @@ import path from 'node:path';
 import { WebSocket } from 'ws';
 import type { ApiEvent, ApiResponse } from '../../src/shared/contracts/engine-api';
 import type { WsServerMessage } from '../../src/shared/contracts/ws';
+import { launchServe, REPO, type LaunchServeOptions } from '../support/serve-process';
 import { tempDir } from '../support/tmp';
 
-export const ROOT = path.resolve(import.meta.dirname, '..', '..');
+export const ROOT = REPO;
 
 export interface ServeProcess {
   child: ChildProcess;
@@ -30,15 +31,7 @@ export interface ServeProcess {
   kill(): void;
 }
 
-export interface StartServeOptions {
-  /**
-   * Run `node --import tsx src/serve/cli.ts` itself instead of `npx tsx` (which adds two Node
-   * processes in front): the child is serve mode, quicker to start, its pid the one to signal.
-   */
-  direct?: boolean;
-  /** No URL within this long: the process group is killed and the start fails (default 120 s). */
-  startTimeoutMs?: number;
-}
+export type StartServeOptions = Pick<LaunchServeOptions, 'direct' | 'startTimeoutMs'>;
 
 /**
  * Starts serve mode with `config` in a new temporary folder (removed when the test file ends), or
@@ -48,56 +41,14 @@ export async function startServe(config: unknown, extraArgs: string[] = [], dir?
   dir ??= tempDir('multicam-serve-');
   const configFile = path.join(dir, 'config.json');
   writeFileSync(configFile, typeof config === 'string' ? config : JSON.stringify(config));
-  const serveArgs = ['src/serve/cli.ts', '--port', '0', '--config', configFile, ...extraArgs];
-  const [command, args] = options.direct ? [process.execPath, ['--import', 'tsx', ...serveArgs]] : ['npx', ['tsx', ...serveArgs]];
-  const child = spawn(command, args, {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  let err = '';
-  child.stderr!.setEncoding('utf8');
-  child.stderr!.on('data', (c: string) => (err += c));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const startTimeoutMs = options.startTimeoutMs ?? 120_000;
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => {
-      // Nobody gets a handle to a serve mode that never started: its whole group goes here.
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-      reject(new Error(`serve printed no URL within ${startTimeoutMs} ms:\n${err}`));
-    }, startTimeoutMs);
-    child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', (c: string) => {
-      out += c;
-      const nl = out.indexOf('\n');
-      if (nl >= 0) {
-        clearTimeout(timer);
-        resolve(out.slice(0, nl));
-      }
-    });
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`serve exited with ${signal ?? code} before printing its URL:\n${err}`));
-    });
-  });
+  const { child, url, stderr, exited, killGroup } = await launchServe({ configFile, args: extraArgs, ...options });
   const parsed = new URL(url);
   const token = parsed.searchParams.get('token')!;
   const servePid = (): number | null => {
-    const pid = Number(/serve: pid (\d+)/.exec(err)?.[1]);
+    const pid = Number(/serve: pid (\d+)/.exec(stderr())?.[1]);
     return pid > 0 ? pid : null;
   };
-  const kill = () => {
-    try {
-      process.kill(-child.pid!, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  };
+  const kill = () => killGroup('SIGKILL');
   return {
     child,
     url,
@@ -106,7 +57,7 @@ export async function startServe(config: unknown, extraArgs: string[] = [], dir?
     token,
     port: Number(parsed.port),
     configFile,
-    stderr: () => err,
+    stderr,
     servePid,
     exited,
     terminate: async () => {

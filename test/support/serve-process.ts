@@ -1,0 +1,88 @@
+/**
+ * Starts serve mode as a real child process: the one launcher behind the vitest harness
+ * (test/serve/helpers.ts), the Playwright fixtures (e2e/support/serve.ts) and the dashboard bench.
+ * Its own process group (detached), so killGroup() takes npx, tsx, node, the camera workers and
+ * their ffmpeg at once. Resolves once serve mode prints its URL; a start that prints none within
+ * the time limit, or exits first, kills the group and rejects with what it printed.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+
+export const REPO = path.resolve(import.meta.dirname, '..', '..');
+const URL_LINE = /^https?:\/\/\S+\?token=\S+$/;
+
+export interface LaunchServeOptions {
+  configFile: string;
+  args?: string[];
+  env?: Record<string, string>;
+  /**
+   * Run `node --import tsx src/serve/cli.ts` itself instead of `npx tsx` (which adds two Node
+   * processes in front): the child is serve mode, quicker to start, its pid the one to signal.
+   */
+  direct?: boolean;
+  /** No URL within this long: the process group is killed and the start fails (default 120 s). */
+  startTimeoutMs?: number;
+}
+
+export interface LaunchedServe {
+  child: ChildProcess;
+  /** The URL line, token included. */
+  url: string;
+  /** stderr so far. */
+  stderr(): string;
+  /** stdout and stderr so far, as they came. */
+  log(): string;
+  /** Resolves with the exit code when the spawned process has exited. */
+  exited: Promise<number | null>;
+  killGroup(signal?: NodeJS.Signals): void;
+}
+
+export async function launchServe(options: LaunchServeOptions): Promise<LaunchedServe> {
+  const serveArgs = ['src/serve/cli.ts', '--port', '0', '--config', options.configFile, ...(options.args ?? [])];
+  const [command, args] = options.direct ? [process.execPath, ['--import', 'tsx', ...serveArgs]] : ['npx', ['tsx', ...serveArgs]];
+  const child = spawn(command, args, {
+    cwd: REPO,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+    env: { ...process.env, FORCE_COLOR: '0', ...options.env },
+  });
+  let stderr = '';
+  let log = '';
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (c: string) => {
+    stderr += c;
+    log += c;
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const killGroup = (signal: NodeJS.Signals = 'SIGKILL') => {
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      // already gone
+    }
+  };
+  const startTimeoutMs = options.startTimeoutMs ?? 120_000;
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => {
+      // Nobody gets a handle to a serve mode that never started: its whole group goes here.
+      killGroup();
+      reject(new Error(`serve mode printed no URL within ${startTimeoutMs} ms; its output:\n${log}`));
+    }, startTimeoutMs);
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (c: string) => {
+      out += c;
+      log += c;
+      const line = out.split('\n').find((l) => URL_LINE.test(l.trim()));
+      if (line) {
+        clearTimeout(timer);
+        resolve(line.trim());
+      }
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`serve mode exited (${signal ?? code}) before printing its URL; its output:\n${log}`));
+    });
+  });
+  return { child, url, stderr: () => stderr, log: () => log, exited, killGroup };
+}
