@@ -23,6 +23,7 @@ import { startServe, type ServeProcess } from '../serve/helpers';
 import { FACE_MJPEG, TEST_FIXTURES } from '../support/clips';
 import { processEnded, sleep, until, untilValue } from '../support/process';
 import { tempDir } from './helpers';
+import { mulberry32 } from '../reliability/fuzz-gen';
 
 const KILLS = 20;
 /** The clip: 1.5 s of the face, then 2.5 s of a picture without one (longer than the tracker's 2 s). */
@@ -32,17 +33,6 @@ const CYCLE_MS = (FACE_S + GAP_S) * 1000;
 
 const SEED = Number(process.env.CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
 
-/** mulberry32: a small seeded generator, so a failing run's kill moments can be repeated. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const work = tempDir('multicam-serve-crash-');
 const dataDir = path.join(work.dir, 'data');
@@ -118,7 +108,7 @@ const withLog = (s: ServeProcess) => (err: Error) => {
 describe('serve mode survives SIGKILL', () => {
   it(`${KILLS} kills at random moments while events are written`, async () => {
     console.log(`[serve-crash] seed ${SEED} (CRASH_SEED=${SEED} repeats these kill moments)`);
-    const random = seeded(SEED);
+    const random = mulberry32(SEED);
     const clip = makeChurnClip();
     const config = {
       cameras: [{ id: 'churn', name: 'Churn', source: { kind: 'file', path: clip, loop: true }, maxFps: 10 }],
