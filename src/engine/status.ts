@@ -39,7 +39,7 @@ export function describeCamera(camera: Camera): CameraStatus {
     id: camera.id,
     name: camera.config.name,
     state: view.state,
-    error: view.error,
+    error: view.error === undefined ? undefined : tellable(view.error, camera.config.source),
     source: summarizeSource(camera.config.source),
     model: camera.modelChoice,
     modelInfo: camera.modelInfo,
@@ -121,4 +121,14 @@ export function summarizeSource(source: CameraSource): SourceSummary {
     }
   })();
   return { kind: source.kind, label: label.slice(0, MAX_LABEL) };
+}
+
+/**
+ * A reason as snapshots may show it (ffmpeg's words quote the source): every URL in it shortened
+ * to its scheme and host, a file camera's path to its file name.
+ */
+export function tellable(text: string, source: CameraSource): string {
+  let out = text.replace(/[a-z][a-z0-9+.-]*:\/\/[^\s'"]+/gi, (url) => streamLabel(url));
+  if ((source.kind === 'file' || source.kind === 'device') && source.path) out = out.split(source.path).join(baseName(source.path));
+  return out;
 }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EngineHost } from '../../src/engine/host';
 import { NodeLauncher } from '../../src/engine/node-launcher';
-import { summarizeSource } from '../../src/engine/status';
+import { summarizeSource, tellable } from '../../src/engine/status';
 import { EngineSnapshot, type ApiEvent } from '../../src/shared/contracts/engine-api';
 import { FACE_MJPEG, TEST_FIXTURES } from '../support/clips';
 import { tempDir } from '../support/tmp';
@@ -28,6 +28,14 @@ describe('a source as a snapshot shows it', () => {
     expect(summarizeSource({ kind: 'image', url: 'data:image/png;base64,AAAA' }).label).not.toContain('base64');
     expect(summarizeSource({ kind: 'video', url: 'https://u:pw@cams.example/clips/yard%20cam.mp4?sig=xyz' })).toEqual({ kind: 'video', label: 'yard cam.mp4' });
     expect(summarizeSource({ kind: 'external' }).kind).toBe('external');
+  });
+
+  it("shortens the URLs and paths ffmpeg quotes in a camera's reason", () => {
+    const stream = { kind: 'stream', url: 'rtsp://admin:pw@10.0.0.2:554/private/stream1?token=abc' } as const;
+    expect(tellable('rtsp://admin:***@10.0.0.2:554/private/stream1?token=abc: Connection refused (3 tries)', stream)).toBe('rtsp 10.0.0.2:554 Connection refused (3 tries)');
+    const file = { kind: 'file', path: '/srv/clips/door.mp4', loop: true, realtime: true } as const;
+    expect(tellable('/srv/clips/door.mp4: No such file or directory', file)).toBe('door.mp4: No such file or directory');
+    expect(tellable('no picture for 10 s', file)).toBe('no picture for 10 s');
   });
 
   it('the snapshot schema refuses a camera whose source carries more than kind and label', () => {
