@@ -46,7 +46,8 @@ export class FfmpegBench {
 
   /** N concurrent decodes of the clip to model-sized raw frames, discarded. */
   async measureDecode(ctx: BenchContext, processes: number): Promise<DecodeLimit> {
-    const sources = Array.from({ length: processes }, () =>
+    // A file read flat out is pulled (ffmpeg-source.ts): take each frame at once, so ffmpeg decodes flat out.
+    const sources: FfmpegSource[] = Array.from({ length: processes }, (_, i) =>
       new FfmpegSource({
         ffmpegPath: this.ffmpegPath,
         source: { kind: 'file', path: this.clip(), loop: true },
@@ -54,7 +55,7 @@ export class FfmpegBench {
         width: ctx.model.inputWidth,
         height: ctx.model.inputHeight,
         preview: null,
-        onFrame: () => undefined,
+        onFrame: () => sources[i].next(),
       }),
     );
     try {

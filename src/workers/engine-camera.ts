@@ -126,6 +126,8 @@ export class EngineCamera {
 
   private onReply(message: WorkerOutbound): void {
     if (message.type !== 'result' && message.type !== 'frame-dropped') return;
+    // Each frame is answered once: a pulled file source reads its next frame now.
+    this.source.next();
     const frame = this.frames.get(message.frameId);
     this.frames.delete(message.frameId);
     if (message.type !== 'result') return;
@@ -159,7 +161,7 @@ export class EngineCamera {
   private emit(jpeg: Buffer, result: ResultMessage, frame: FrameKey): void {
     const sink = this.options.previewSink();
     if (!sink) return;
-    // Without maxFps every frame has a picture: keep to the preview rate here.
+    // Without maxFps the picture rate is a guess (ffmpeg-args.ts): keep to the preview rate here.
     const now = Date.now();
     if (now - this.lastPreviewAt < 1000 / this.options.config.source.previewFps - 5) return;
     this.lastPreviewAt = now;

@@ -106,6 +106,26 @@ describe('supervision', () => {
     for (let i = 1; i < delivered.length; i++) expect(delivered[i].seq).toBeGreaterThan(delivered[i - 1].seq);
   });
 
+  it('pulls a file read flat out: every frame in order, and ffmpeg decodes only what is taken', async () => {
+    const delivered: number[] = [];
+    let w: Watched | null = null;
+    w = watch({ source: { kind: 'file', path: clips.faceMp4, loop: true }, realtime: false, preview: { maxWidth: 960, fps: 10 } }, (f) => {
+      delivered.push(f.seq);
+      // A slow consumer (an inference of 40 ms) that takes the next frame when it is done.
+      setTimeout(() => w!.source.next(), 40);
+    });
+    await until(() => delivered.length >= 25, 40_000, '25 frames through a slow consumer');
+    const stats = w.source.stats();
+    expect(delivered).toEqual(delivered.map((_, i) => i));
+    expect(stats.framesSkipped).toBe(0);
+    // Unpulled, ffmpeg decodes this clip at hundreds of frames a second whatever the consumer does;
+    // pulled, it is at most a pipe's worth ahead of it.
+    expect(stats.framesDecoded).toBeLessThanOrEqual(delivered.length + 3);
+    // Previews without maxFps: one for every third frame (30 fps assumed, 10 previews a second), paired by number.
+    await until(() => w!.previews.length >= 3, 10_000, 'three previews');
+    expect(w.previews.slice(0, 3).map((p) => p.seq)).toEqual([0, 3, 6]);
+  });
+
   it('restarts a killed ffmpeg, counted in reconnects, running again within 20 s', async () => {
     const w = watch({ source: { kind: 'file', path: clips.faceMp4, loop: true }, maxFps: 10, preview: null });
     await until(() => state(w) === 'running', 30_000, 'running');

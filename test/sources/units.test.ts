@@ -110,6 +110,31 @@ describe('RawFrameReader', () => {
   });
 });
 
+describe('RawFrameReader, pulled', () => {
+  it('keeps every frame in order and hands one on each time the consumer asks', async () => {
+    const got: number[] = [];
+    const reader = new RawFrameReader(4, (f) => got.push(f.seq), true);
+    let drained = 0;
+    reader.onDrained = () => drained++;
+    reader.push(Buffer.alloc(4 * 3 + 1)); // three frames and a bit in one read
+    await new Promise((r) => setImmediate(r));
+    expect(got).toEqual([0]);
+    expect(reader.backlog).toBe(2);
+    reader.want();
+    await new Promise((r) => setImmediate(r));
+    reader.want();
+    await new Promise((r) => setImmediate(r));
+    expect(got).toEqual([0, 1, 2]);
+    expect(reader.backlog).toBe(0);
+    expect(drained).toBe(3);
+    reader.want(); // asked before the frame is there: handed on when it completes
+    reader.push(Buffer.alloc(3));
+    await new Promise((r) => setImmediate(r));
+    expect(got).toEqual([0, 1, 2, 3]);
+    expect(reader.skipped).toBe(0);
+  });
+});
+
 describe('JpegSplitter', () => {
   it('cuts the fixture clip into the same frames at any chunk size', () => {
     const clip = readFileSync(FACE_MJPEG);
@@ -139,6 +164,18 @@ describe('ffmpeg command line', () => {
     expect(graph).toContain("select='not(mod(n,3))'");
     expect(graph).toContain('min(960,iw)');
     expect(plan.frameBytes).toBe(128 * 128 * 3);
+  });
+
+  it('spaces previews for an assumed 30 fps without maxFps, and for a still picture at its own rate', () => {
+    const stream = (fps: number) => planFfmpeg({ source: { kind: 'stream', url: 'rtsp://127.0.0.1/cam' }, width: 128, height: 128, preview: { maxWidth: 960, fps } });
+    expect(stream(10).previewEvery).toBe(3);
+    expect(stream(5).previewEvery).toBe(6);
+    expect(stream(30).previewEvery).toBe(1);
+    const graph = stream(10).args[stream(10).args.indexOf('-filter_complex') + 1];
+    expect(graph).toContain("select='not(mod(n,3))'");
+    const still = planFfmpeg({ source: { kind: 'file', path: 'door.jpg' }, width: 128, height: 128, preview: { maxWidth: 960, fps: 5 } });
+    expect(still.still).toBe(true);
+    expect(still.previewEvery).toBe(1);
   });
 
   it('plays files at their own rate, looped, and never reads a name as a protocol', () => {

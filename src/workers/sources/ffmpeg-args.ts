@@ -44,6 +44,8 @@ export interface FfmpegPlan {
   /** Preview frame j is model frame j * previewEvery. */
   previewEvery: number;
   frameBytes: number;
+  /** The source is one picture, repeated. */
+  still: boolean;
 }
 
 /** Protocols a stream URL may use inside ffmpeg (RTSP's RTP/UDP, TLS for rtsps/https, HLS's segments). */
@@ -52,6 +54,9 @@ const STREAM_PROTOCOLS = 'pipe,file,rtsp,rtsps,rtp,srtp,udp,tcp,tls,http,https,h
 /** The fd the preview JPEGs are written to, and the one the input list is read from. */
 export const PREVIEW_FD = 3;
 export const INPUT_LIST_FD = 4;
+
+/** A source's frame rate when maxFps does not say (for the preview's spacing only). */
+export const ASSUMED_FPS = 30;
 
 /** Picture files ffmpeg reads as one frame. */
 const STILL = /\.(jpe?g|png|bmp|webp|tiff?)$/i;
@@ -92,13 +97,17 @@ function letterboxFilter(w: number, h: number): string {
 
 export function planFfmpeg(options: FfmpegPlanOptions): FfmpegPlan {
   const { width, height, maxFps, preview } = options;
-  const input = inputArgs(options.source, options.platform ?? process.platform, options.realtime ?? true, options.maxFps ?? 5);
+  const still = options.source.kind === 'file' && STILL.test(options.source.path);
+  const stillFps = maxFps ?? 5;
+  const input = inputArgs(options.source, options.platform ?? process.platform, options.realtime ?? true, stillFps);
   const fps = maxFps ? `fps=${maxFps},` : '';
   let previewEvery = 1;
   let graph: string;
   if (preview) {
-    // Without maxFps the model branch's rate is unknown up front: the worker throttles instead.
-    previewEvery = maxFps ? Math.max(1, Math.round(maxFps / preview.fps)) : 1;
+    // Without maxFps the model branch's rate is unknown up front: take a camera's usual 30 fps
+    // (a 25 fps stream then gets a few previews fewer a second, a 60 fps one more, which the
+    // worker throttles). Encoding a JPEG for every frame instead cost more CPU than inference.
+    previewEvery = Math.max(1, Math.round((still ? stillFps : (maxFps ?? ASSUMED_FPS)) / preview.fps));
     const select = previewEvery > 1 ? `select='not(mod(n,${previewEvery}))',` : '';
     graph =
       `[0:v]${fps}split=2[m][p];` +
@@ -129,7 +138,7 @@ export function planFfmpeg(options: FfmpegPlanOptions): FfmpegPlan {
     'pipe:1',
   ];
   if (preview) args.push('-map', '[preview]', '-an', '-f', 'mjpeg', '-q:v', '6', `pipe:${PREVIEW_FD}`);
-  return { args, inputList: input.inputList, previewEvery, frameBytes: width * height * 3 };
+  return { args, inputList: input.inputList, previewEvery, frameBytes: width * height * 3, still };
 }
 
 /** How a source is named in logs and the UI: never with its password. */

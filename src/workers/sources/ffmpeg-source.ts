@@ -108,7 +108,12 @@ export class FfmpegSource {
     this.secrets = options.source.kind === 'stream' ? secretsOf(options.source.url) : [];
     this.name = options.source.kind === 'stream' ? redactUrl(options.source.url) : options.source.path;
     this.log = this.newLog();
-    this.reader = new RawFrameReader(this.plan.frameBytes, (f) => this.handOn(f.data, f.seq));
+    // A file read flat out (realtime: false) is pulled: ffmpeg decodes only the frames that are used.
+    const pull = options.realtime === false && options.source.kind === 'file' && !this.plan.still;
+    this.reader = new RawFrameReader(this.plan.frameBytes, (f) => this.handOn(f.data, f.seq), pull);
+    this.reader.onDrained = () => {
+      if (this.reader.backlog === 0) this.child?.stdout?.resume();
+    };
     this.jpegs = new JpegSplitter((jpeg, index) =>
       this.options.onPreview?.({ jpeg, seq: index * this.plan.previewEvery, generation: this.generation }),
     );
@@ -142,6 +147,14 @@ export class FfmpegSource {
       clearTimeout(force);
     }
     this.setState('stopped', null);
+  }
+
+  /**
+   * The consumer is done with a frame and takes the next. Only a pulled source (a file with
+   * realtime: false) waits for this; a live one hands on its newest frame whenever one is read.
+   */
+  next(): void {
+    this.reader.want();
   }
 
   /** Frames the reader replaced before they were handed on (without sampling ffmpeg's CPU). */
@@ -189,7 +202,9 @@ export class FfmpegSource {
     this.exited = new Promise((resolve) => (resolveExit = resolve));
     const generation = this.generation;
     child.stdout!.on('data', (chunk: Buffer) => {
-      if (generation === this.generation) this.reader.push(chunk);
+      if (generation !== this.generation) return;
+      this.reader.push(chunk);
+      if (this.reader.backlog > 0) child.stdout!.pause();
     });
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (text: string) => this.onStderr(text));

@@ -1,10 +1,13 @@
 /**
  * Turning ffmpeg's pipes into frames.
  *
- * RawFrameReader takes exactly width x height x 3 bytes per frame, never a partial one. Complete
- * frames land in a one-frame slot that is handed on from setImmediate, after the pipe's pending
- * data has been read: while the consumer was busy (an inference is synchronous) several frames may
- * complete, and only the newest is handed on; the others are counted as skipped.
+ * RawFrameReader takes exactly width x height x 3 bytes per frame, never a partial one. Live
+ * (the default): complete frames land in a one-frame slot that is handed on from setImmediate,
+ * after the pipe's pending data has been read: while the consumer was busy (an inference is
+ * synchronous) several frames may complete, and only the newest is handed on; the others are
+ * counted as skipped. Pull (a file read as fast as it can be used): every frame is kept in order
+ * and handed on only when the consumer asks for one (`want`); `backlog` tells the source to stop
+ * reading the pipe, so ffmpeg waits instead of decoding frames nobody will use.
  *
  * JpegSplitter cuts ffmpeg's MJPEG output (JPEG after JPEG, nothing between) at the end-of-image
  * marker. Inside a JPEG's entropy-coded data 0xFF is always followed by 0x00 or a restart marker,
@@ -23,6 +26,9 @@ export class RawFrameReader {
   private nextSeq = 0;
   private slot: RawFrame | null = null;
   private scheduled = false;
+  /** Pull mode: frames read and not yet handed on, and how many the consumer still wants. */
+  private readonly queue: RawFrame[] = [];
+  private wanted = 1;
   /** Complete frames read, and those replaced by a newer one before they were handed on. */
   frames = 0;
   skipped = 0;
@@ -30,6 +36,7 @@ export class RawFrameReader {
   constructor(
     readonly frameBytes: number,
     private readonly deliver: (frame: RawFrame) => void,
+    readonly pull = false,
   ) {
     if (!Number.isInteger(frameBytes) || frameBytes <= 0) throw new Error(`frame size must be a positive integer, got ${frameBytes}`);
     this.current = Buffer.allocUnsafe(frameBytes);
@@ -46,20 +53,49 @@ export class RawFrameReader {
     }
   }
 
+  /** Pull mode: frames read that the consumer has not asked for yet (stop reading while any). */
+  get backlog(): number {
+    return this.queue.length;
+  }
+
+  /** Pull mode: the consumer is ready for one more frame. */
+  want(): void {
+    if (!this.pull) return;
+    this.wanted++;
+    this.schedule();
+  }
+
   private complete(): void {
     this.frames++;
+    if (this.pull) {
+      this.queue.push({ data: this.current, seq: this.nextSeq++ });
+      this.current = Buffer.allocUnsafe(this.frameBytes);
+      this.filled = 0;
+      this.schedule();
+      return;
+    }
     if (this.slot) this.skipped++;
     this.slot = { data: this.current, seq: this.nextSeq++ };
     this.current = Buffer.allocUnsafe(this.frameBytes);
     this.filled = 0;
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => this.handOn());
-    }
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.handOn());
   }
 
   private handOn(): void {
     this.scheduled = false;
+    if (this.pull) {
+      if (this.wanted <= 0 || this.queue.length === 0) return;
+      this.wanted--;
+      this.deliver(this.queue.shift()!);
+      this.onDrained?.();
+      return;
+    }
     const frame = this.slot;
     this.slot = null;
     if (frame) this.deliver(frame);
@@ -70,7 +106,12 @@ export class RawFrameReader {
     this.filled = 0;
     this.nextSeq = 0;
     this.slot = null;
+    this.queue.length = 0;
+    this.wanted = 1;
   }
+
+  /** Pull mode: called after a frame left the backlog (the source may read the pipe again). */
+  onDrained: (() => void) | null = null;
 }
 
 const EOI_0 = 0xff;
