@@ -23,6 +23,8 @@ import { summarize } from './lib/summary';
 import { STRATEGIES, type BenchContext, type ModelRef, type ResultRow, type RowDraft, type StrategyName } from './lib/types';
 import { browserUnavailable, runBrowser } from './strategies/browser';
 import { measureLimit } from './strategies/limit';
+import { measureMessageCeiling, type MessageCeiling } from './lib/ceiling';
+import { encodeFrame } from '../src/shared/contracts/frames';
 import { runSharedLock, runThreadPoolIsolated, sharedLockThreadCounts } from './strategies/local';
 import { runProcess, type ProcessStrategy } from './strategies/process';
 import { runSeedPython, seedPythonUnavailable } from './strategies/seed-python';
@@ -118,9 +120,21 @@ async function main(): Promise<void> {
   // Before any strategy: tfjs-tflite-node aborts the process when this (main) thread creates an
   // interpreter after worker threads have loaded the addon (see docs/bench.md, thread-pool).
   let pieces: PieceTimes | null = null;
+  let ceiling: MessageCeiling | null = null;
   if (opts.strategies.includes('process-per-camera')) {
     progress.set('timing the per-frame pieces outside infer()');
     pieces = await measurePieces(model, delegatePath, frames[0]);
+    progress.set('the message ceiling: processes that only wait one inference and exchange the two messages');
+    const f = frames[0];
+    const sample = { cameraId: 'bench-0', frameId: 1, width: f.width, height: f.height, sourceWidth: f.width, sourceHeight: f.height };
+    ceiling = await measureMessageCeiling({
+      limitIps: limit.ips,
+      cores: opts.cores,
+      frame: encodeFrame({ type: 'frame', ...sample, data: f.data, letterbox: f.letterbox, acceptedAt: Date.now() }),
+      result: { type: 'result', ...sample, detections: reference.run(f.data, f.letterbox).detections, inferMs: 1, endToEndMs: 1 },
+      seconds: opts.seconds,
+      warmupSeconds: ctx.warmupSeconds,
+    });
   }
 
   const drafts: RowDraft[] = [];
@@ -179,7 +193,7 @@ async function main(): Promise<void> {
   }
 
   let overhead: BenchJson['overhead'] = { skipped: 'process-per-camera was not run' };
-  if (pieces) overhead = buildOverhead(pieces, overheadRuns);
+  if (pieces) overhead = buildOverhead(pieces, overheadRuns, ceiling);
   progress.done();
 
   const ffmpegIps = decode ? combinedLimit(decode.fps, limit.ips) : undefined;

@@ -100,6 +100,14 @@ export function table(json: BenchJson): string {
         (p.ipc_cpu_slot_ms !== undefined ? `; the pixels through a frame slot, as the app sends them, ${fmt(p.ipc_roundtrip_slot_ms ?? 0, 3)} / ${fmt(p.ipc_cpu_slot_ms, 3)}` : '') +
         `). Inference is ~${fmt(o.estimated_ceiling_share * 100)}% of a frame's CPU.`,
     );
+    const c = o.message_ceiling;
+    if (c) {
+      out.push(
+        `The message ceiling: ${c.processes} processes that only wait ${fmt(c.spin_ms, 3)} ms (one inference while every core runs one) ` +
+          `and exchange the app's two messages per frame (the frame through a frame slot, the result back) did ${fmt(c.ips)} a second, ` +
+          `${fmt(c.ratio_to_limit, 2)} of the limit: no design with one message each way per frame gets further on this machine.`,
+      );
+    }
     for (const r of o.runs) {
       out.push(
         `  process-per-camera N=${r.streams}: frame to answer p50 ${fmt(r.end_to_end_p50_ms, 2)} ms, of which inference ${fmt(r.infer_p50_ms, 2)} ms; ` +

@@ -128,6 +128,9 @@ export const BenchJsonSchema = z.object({
       ),
       estimated_cpu_outside_infer_ms: nonNegative,
       estimated_ceiling_share: nonNegative,
+      message_ceiling: z
+        .object({ spin_ms: finite.positive(), processes: z.number().int().positive(), ips: nonNegative, ratio_to_limit: nonNegative })
+        .optional(),
     }),
     z.object({ skipped: z.string() }),
   ]),

@@ -95,6 +95,14 @@ describe('npm run bench', () => {
 
     if (!('pieces' in data.overhead)) throw new Error('no overhead breakdown');
     expect(data.overhead.runs.map((x) => x.streams)).toEqual([1, 2]);
+    // The message ceiling ran: one echo process per core, each waiting one inference's time.
+    const ceiling = data.overhead.message_ceiling;
+    if (!ceiling) throw new Error('no message ceiling');
+    expect(ceiling.processes).toBe(data.machine.cores);
+    expect(ceiling.spin_ms).toBeCloseTo((data.machine.cores * 1000) / data.limit.ips, 6);
+    expect(ceiling.ips).toBeGreaterThan(0);
+    expect(ceiling.ratio_to_limit).toBeCloseTo(ceiling.ips / data.limit.ips, 6);
+    expect(r.stdout).toContain('The message ceiling');
 
     const chart = readFileSync(svg, 'utf8');
     expect(chart.startsWith('<svg')).toBe(true);
