@@ -1,12 +1,14 @@
 /**
  * process-per-camera-ffmpeg: the whole path from encoded video to result. N file cameras, each a
  * camera worker whose own ffmpeg decodes the face clip (H.264 640x480 30 fps, re-encoded at run
- * time into a temporary folder) as fast as it can, letterboxes it to the model's input, and hands
- * the newest frame to the interpreter in the same process. The ffmpeg processes are children of
+ * time into a temporary folder) as fast as the interpreter takes frames (a file read with
+ * realtime: false is pulled, ffmpeg-source.ts), letterboxes it to the model's input, and hands
+ * each frame to the interpreter in the same process. The ffmpeg processes are children of
  * the workers, so the row's CPU includes them.
  *
  * Decoding costs CPU too, so this row has its own limit. measureDecode runs `cores` concurrent
- * ffmpeg decodes of the same clip to raw frames at the model's input size, discarded: D frames/s.
+ * ffmpeg decodes of the same clip to raw frames at the model's input size, taken and discarded at
+ * once: D frames/s.
  * Decode and inference share the cores, so the combined limit is 1 / (1/D + 1/limit.ips).
  */
 import { NodeLauncher } from '../../src/engine/node-launcher';
