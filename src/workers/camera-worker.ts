@@ -156,7 +156,7 @@ class CameraWorker {
     });
     if (config.events) {
       const { filters, defaultLabel } = config.events;
-      this.events = new WorkerEvents({ cameraId: config.cameraId, filters, defaultLabel, send: (m) => this.control.send(m) });
+      this.events = new WorkerEvents({ cameraId: config.cameraId, filters, defaultLabel, displayFrames: !!config.source, send: (m) => this.control.send(m) });
     }
     this.statsTimer = setInterval(() => this.sendStats(), config.statsIntervalMs);
     // An engine-side camera is opened here (ffmpeg): its frames never leave this process.

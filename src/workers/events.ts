@@ -5,7 +5,8 @@
  *
  * Snapshots come from the best picture the worker has of that moment:
  *  - engine-side sources: the latest display frame (the preview JPEG ffmpeg writes), decoded,
- *    the box drawn, re-encoded;
+ *    the box drawn, re-encoded. A track that starts before the first display frame has come gets
+ *    the small model frame, then an update with the display frame as soon as one arrives;
  *  - otherwise the model frame itself, with the letterbox padding cut away (small, but real and
  *    written with the row, so no stored event is ever without a picture). For page-captured
  *    sources the worker also asks the page that sent the frame for a full-size JPEG
@@ -44,6 +45,8 @@ export interface WorkerEventsOptions {
   send(message: TrackMessage): void;
   /** How often to end tracks when no frames arrive. */
   tickMs?: number;
+  /** The source writes display frames (setPreview): an engine-side camera. */
+  displayFrames?: boolean;
 }
 
 /** The picture inside the letterbox, as its own RGB frame. */
@@ -63,6 +66,8 @@ export class WorkerEvents {
   private readonly timer: NodeJS.Timeout;
   /** Tracks whose picture was asked of the page and has not come yet. */
   private readonly asked = new Set<number>();
+  /** Engine-side: tracks whose snapshot was taken before any display frame had come. */
+  private readonly awaitingDisplay = new Set<number>();
   private readonly counts: PageSnapshotStats = { requested: 0, stored: 0, unknownTrack: 0, unrequested: 0, invalid: 0 };
 
   constructor(private readonly options: WorkerEventsOptions) {
@@ -74,6 +79,13 @@ export class WorkerEvents {
   /** The latest display frame of an engine-side source (a JPEG). */
   setPreview(jpegBytes: Uint8Array): void {
     this.preview = jpegBytes;
+    if (this.awaitingDisplay.size === 0) return;
+    const picture = this.decodePreview();
+    for (const trackId of this.awaitingDisplay) {
+      const track = this.tracker.info(trackId);
+      if (track && picture) this.options.send({ type: 'track', kind: 'update', track, ...renderSnapshots(picture, track.box) });
+    }
+    this.awaitingDisplay.clear();
   }
 
   setFilters(filters: EventFilters): void {
@@ -135,8 +147,14 @@ export class WorkerEvents {
     let requests = 0;
     for (const change of changes) {
       const message: TrackMessage = { type: 'track', kind: change.kind, track: change.track };
-      if (change.kind === 'end') this.asked.delete(change.track.trackId);
-      if (change.snapshot && frame) Object.assign(message, this.render(frame, change.track.box));
+      if (change.kind === 'end') {
+        this.asked.delete(change.track.trackId);
+        this.awaitingDisplay.delete(change.track.trackId);
+      }
+      if (change.snapshot && frame) {
+        Object.assign(message, this.render(frame, change.track.box));
+        if (this.options.displayFrames && !this.preview) this.awaitingDisplay.add(change.track.trackId);
+      }
       this.options.send(message);
       // After the track message: the engine knows the event before the page's picture can arrive.
       if (change.snapshot && frame && reply && !this.preview) {
@@ -158,15 +176,22 @@ export class WorkerEvents {
 
   private render(frame: ModelFrame, box: TrackMessage['track']['box']): { snapshot?: Uint8Array; crop?: Uint8Array } {
     try {
-      let picture: RawFrame;
-      if (this.preview) {
-        const decoded = jpeg.decode(this.preview, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 256 });
-        picture = { width: decoded.width, height: decoded.height, channels: 4, data: decoded.data };
-      } else picture = unletterbox(frame);
-      return renderSnapshots(picture, box);
+      return renderSnapshots(this.decodePreview() ?? unletterbox(frame), box);
     } catch (err) {
       process.stderr.write(`[camera ${this.options.cameraId}] snapshot failed: ${(err as Error).message}\n`);
       return {};
+    }
+  }
+
+  /** The latest display frame as pixels; null when there is none (or it does not decode: said on stderr). */
+  private decodePreview(): RawFrame | null {
+    if (!this.preview) return null;
+    try {
+      const decoded = jpeg.decode(this.preview, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 256 });
+      return { width: decoded.width, height: decoded.height, channels: 4, data: decoded.data };
+    } catch (err) {
+      process.stderr.write(`[camera ${this.options.cameraId}] a display frame did not decode: ${(err as Error).message}\n`);
+      return null;
     }
   }
 }

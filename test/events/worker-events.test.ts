@@ -21,10 +21,11 @@ const face = { label: 'face', score: 0.92, box: { x: 0.35, y: 0.16, w: 0.18, h: 
 const stops: WorkerEvents[] = [];
 afterEach(() => stops.splice(0).forEach((s) => s.stop()));
 
-function make(maxMissingMs = 2000) {
+function make(maxMissingMs = 2000, displayFrames = false) {
   const sent: TrackMessage[] = [];
   const ev = new WorkerEvents({
     cameraId: 'cam1',
+    displayFrames,
     filters: DEFAULT_EVENT_FILTERS,
     tracker: { maxMissingMs },
     defaultLabel: 'object',
@@ -72,6 +73,30 @@ describe('WorkerEvents', () => {
     ev.receiveSnapshot({ type: 'track-snapshot', cameraId: 'cam1', trackId: 999, jpeg: pageJpeg });
     expect(sent).toHaveLength(2);
     expect(ev.pageSnapshotStats()).toEqual({ requested: 1, stored: 1, unknownTrack: 1, unrequested: 1, invalid: 0 });
+  });
+
+  it('engine-side: a track that starts before any display frame gets the first one that comes, as an update', () => {
+    const { ev, sent } = make(2000, true);
+    const lb = letterboxRgb(png.data, png.width, png.height, 4, 128, 128);
+    const frame = { data: lb.data, width: 128, height: 128, letterbox: lb.letterbox };
+    const t0 = Date.now();
+    for (let i = 0; i < 3; i++) ev.observe(t0 + i * 100, [face], frame, null);
+    expect(sent.map((m) => m.kind)).toEqual(['start']);
+    const small = jpeg.decode(Buffer.from(sent[0].snapshot!), { useTArray: true });
+    expect([small.width, small.height]).toEqual([128, 128]);
+    // The display frame (ffmpeg's preview JPEG) arrives: the event's snapshot becomes it, box drawn.
+    const display = new Uint8Array(jpeg.encode({ data: Buffer.from(png.data), width: png.width, height: png.height }, 85).data);
+    ev.setPreview(display);
+    expect(sent.map((m) => m.kind)).toEqual(['start', 'update']);
+    expect(sent[1].track.trackId).toBe(sent[0].track.trackId);
+    const full = jpeg.decode(Buffer.from(sent[1].snapshot!), { useTArray: true });
+    expect([full.width, full.height]).toEqual([png.width, png.height]);
+    const at = (Math.ceil(face.box.y * png.height) + 1) * png.width * 4 + (Math.ceil(face.box.x * png.width) + 1) * 4;
+    expect(full.data[at + 1]).toBeGreaterThan(180);
+    expect(full.data[at]).toBeLessThan(80);
+    // Only once: the next display frame changes nothing, and later snapshots are drawn on display frames.
+    ev.setPreview(display);
+    expect(sent).toHaveLength(2);
   });
 
   it('refuses bytes that are not a decodable JPEG; the event keeps its small snapshot', () => {
