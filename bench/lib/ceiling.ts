@@ -6,7 +6,7 @@
  * time per frame (cores / limit.ips: what an inference takes while every core runs one), so with
  * free messages they would do limit.ips together. Main feeds them the way the app does: the
  * frame's bytes through a frame slot (src/engine/frame-slots.ts), a 'frame-slot' message, one
- * frame in flight per process, a result message back. No validation, normalisation, decoding or
+ * or two frames in flight per process (what the app's maxInFlight allows), a result message back. No validation, normalisation, decoding or
  * bookkeeping: what they reach, as a share of limit.ips, is the most any design with one message
  * each way per frame can reach here, whatever the code around the messages does.
  */
@@ -17,6 +17,8 @@ import { sleep } from './driver';
 import { benchFile, tsxExecArgv } from './tsx';
 
 export interface MessageCeiling {
+  /** Frames each process had in flight. */
+  in_flight: number;
   /** The stand-in inference per frame: cores / limit.ips. */
   spin_ms: number;
   processes: number;
@@ -32,6 +34,8 @@ export async function measureMessageCeiling(options: {
   result: ResultMessage;
   seconds: number;
   warmupSeconds: number;
+  /** Frames each process keeps in flight (at most the frame slots). */
+  inFlight?: number;
 }): Promise<MessageCeiling> {
   const spinMs = (options.cores * 1000) / options.limitIps;
   const children: Array<{ child: ChildProcess; slots: FrameSlots | null }> = [];
@@ -60,19 +64,21 @@ export async function measureMessageCeiling(options: {
       ),
     );
     for (const { child, slots } of children) {
-      let sent = 0;
+      // Whether each frame in flight went through a slot; answers come back in order.
+      const inFlight: boolean[] = [];
+      let slotsAnswered = 0;
       const send = () => {
         const ref = slots?.write(options.frame);
-        if (ref) sent++;
+        inFlight.push(!!ref);
         child.send(ref ? { type: 'frame-slot', ...ref } : { type: 'frame-bytes', data: options.frame });
       };
       child.on('message', () => {
-        // One frame in flight: the echo has read every slot sent before it answered.
-        slots?.released(sent);
+        // An answer to a slot frame: the echo has read every slot sent up to it.
+        if (inFlight.shift()) slots?.released(++slotsAnswered);
         if (counting) answered++;
         if (!stopping) send();
       });
-      send();
+      for (let k = 0; k < (options.inFlight ?? 1); k++) send();
     }
     await sleep(options.warmupSeconds * 1000);
     counting = true;
@@ -80,7 +86,7 @@ export async function measureMessageCeiling(options: {
     await sleep(options.seconds * 1000);
     counting = false;
     const ips = answered / ((performance.now() - started) / 1000);
-    return { spin_ms: spinMs, processes: options.cores, ips, ratio_to_limit: ips / options.limitIps };
+    return { in_flight: options.inFlight ?? 1, spin_ms: spinMs, processes: options.cores, ips, ratio_to_limit: ips / options.limitIps };
   } finally {
     stopping = true;
     for (const { child, slots } of children) {

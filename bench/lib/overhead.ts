@@ -238,7 +238,7 @@ export interface OverheadReport {
   estimated_cpu_outside_infer_ms: number;
   estimated_ceiling_share: number;
   /** Measured: processes that only wait one inference's time and exchange the two messages (ceiling.ts). */
-  message_ceiling?: MessageCeiling;
+  message_ceiling?: MessageCeiling[];
 }
 
 export function overheadRow(n: number, r: DriveResult) {
@@ -258,7 +258,7 @@ export function overheadRow(n: number, r: DriveResult) {
   };
 }
 
-export function buildOverhead(pieces: PieceTimes, runs: OverheadReport['runs'], ceiling: MessageCeiling | null = null): OverheadReport {
+export function buildOverhead(pieces: PieceTimes, runs: OverheadReport['runs'], ceiling: MessageCeiling[] = []): OverheadReport {
   // CPU per frame spent outside infer: both processes' share of IPC, both zod parses, normalise, decode.
   const outside = pieces.encode_frame_ms + pieces.normalize_ms + pieces.decode_ms + pieces.zod_frame_parse_ms + pieces.zod_result_parse_ms + (pieces.ipc_cpu_slot_ms ?? pieces.ipc_cpu_ms);
   return {
@@ -267,6 +267,6 @@ export function buildOverhead(pieces: PieceTimes, runs: OverheadReport['runs'], 
     runs,
     estimated_cpu_outside_infer_ms: outside,
     estimated_ceiling_share: pieces.infer_ms / (pieces.infer_ms + outside),
-    ...(ceiling ? { message_ceiling: ceiling } : {}),
+    ...(ceiling.length > 0 ? { message_ceiling: ceiling } : {}),
   };
 }

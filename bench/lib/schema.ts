@@ -129,7 +129,16 @@ export const BenchJsonSchema = z.object({
       estimated_cpu_outside_infer_ms: nonNegative,
       estimated_ceiling_share: nonNegative,
       message_ceiling: z
-        .object({ spin_ms: finite.positive(), processes: z.number().int().positive(), ips: nonNegative, ratio_to_limit: nonNegative })
+        .array(
+          z.object({
+            in_flight: z.number().int().positive(),
+            spin_ms: finite.positive(),
+            processes: z.number().int().positive(),
+            ips: nonNegative,
+            ratio_to_limit: nonNegative,
+          }),
+        )
+        .min(1)
         .optional(),
     }),
     z.object({ skipped: z.string() }),
