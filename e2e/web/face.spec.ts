@@ -4,7 +4,10 @@
  * page's own full-size picture (640x480) as its snapshot. (The clip is re-encoded for Chromium
  * first: see e2e/support/fake-camera.ts.)
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { resolveFfmpeg } from '../../src/workers/sources/ffmpeg-binary';
+import { makeClipFolder } from '../../test/support/clips';
 import { FACE_VIDEO, REPO_ROOT } from '../support/chromium';
 import { addWebcam, expect, expectLive, SLOW, test, tile } from '../support/fixtures';
 import { newestSnapshotSize } from '../support/serve';
@@ -104,46 +107,15 @@ test('an image source shows the picture and its detections', async ({ dashboard:
 
 test('a video file source plays in a loop and is inferred', async ({ dashboard: page }, testInfo) => {
   test.setTimeout(180_000);
-  // Make a short WebM in the page from the still image already on screen: no video fixture needed.
-  const webm = await page.evaluate(async () => {
-    type Doc = {
-      querySelector(s: string): unknown;
-      createElement(tag: 'canvas'): {
-        width: number;
-        height: number;
-        getContext(kind: '2d'): { drawImage(...args: unknown[]): void; fillRect(...args: number[]): void; fillStyle: string } | null;
-        captureStream(fps: number): unknown;
-      };
-    };
-    type Recorder = { start(): void; stop(): void; ondataavailable: (e: { data: { arrayBuffer(): Promise<ArrayBuffer> } }) => void; onstop: () => void };
-    const g = globalThis as unknown as { document: Doc; MediaRecorder: new (stream: unknown, options: { mimeType: string }) => Recorder };
-    const img = g.document.querySelector('[data-camera-name="Still"] img');
-    const canvas = g.document.createElement('canvas');
-    canvas.width = 640;
-    canvas.height = 480;
-    const context = canvas.getContext('2d')!;
-    const recorder = new g.MediaRecorder(canvas.captureStream(15), { mimeType: 'video/webm' });
-    const parts: Array<Promise<ArrayBuffer>> = [];
-    recorder.ondataavailable = (e) => parts.push(e.data.arrayBuffer());
-    const done = new Promise<void>((resolve) => (recorder.onstop = () => resolve()));
-    recorder.start();
-    for (let i = 0; i < 30; i++) {
-      context.fillStyle = '#000';
-      context.fillRect(0, 0, 640, 480);
-      context.drawImage(img, 80 + (i % 10) * 4, 0, 480, 480);
-      await new Promise((r) => setTimeout(r, 66));
-    }
-    recorder.stop();
-    await done;
-    // Back to the test as base64, built in slices (a spread of the whole clip overflows the stack).
-    let binary = '';
-    for (const buffer of await Promise.all(parts)) {
-      const bytes = new Uint8Array(buffer);
-      for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-    }
-    return (globalThis as unknown as { btoa(s: string): string }).btoa(binary);
-  });
-  const clipBytes = Buffer.from(webm, 'base64');
+  // The face clip as a WebM made with the engine's ffmpeg. (A clip recorded in the page with
+  // MediaRecorder, paced by the page's timers, was once never seen playing on a busy machine.)
+  const clips = makeClipFolder(resolveFfmpeg().path);
+  let clipBytes: Buffer;
+  try {
+    clipBytes = readFileSync(clips.faceWebm());
+  } finally {
+    clips.remove();
+  }
   expect(clipBytes.length).toBeGreaterThan(1000);
 
   await page.getByTestId('add-camera').click();

@@ -1,10 +1,10 @@
 /**
  * Clips for tests that run real ffmpeg: the face fixture (Motion-JPEG, 5 fps) re-encoded at run
  * time into a temporary folder the caller removes, as H.264 640x480 at 30 fps, the way most IP
- * cameras and video files carry it.
+ * cameras and video files carry it, and on demand as VP8 in WebM, which every Chromium plays.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,8 @@ export interface ClipFolder {
   dir: string;
   /** H.264 in MP4, 640x480, 30 fps, the face clip. */
   faceMp4: string;
+  /** VP8 in WebM, 640x480, 15 fps, the same clip: what a browser plays from a picked file. */
+  faceWebm(): string;
   remove(): void;
 }
 
@@ -34,5 +36,17 @@ export function makeClipFolder(ffmpegPath: string): ClipFolder {
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
-  return { dir, faceMp4, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  const faceWebm = () => {
+    const file = path.join(dir, 'face-640x480.webm');
+    if (!existsSync(file)) {
+      execFileSync(
+        ffmpegPath,
+        ['-hide_banner', '-loglevel', 'error', '-nostdin', '-y', '-f', 'mjpeg', '-r', '5', '-i', FACE_MJPEG,
+          '-c:v', 'libvpx', '-b:v', '1M', '-deadline', 'realtime', '-cpu-used', '8', '-r', '15', '-g', '15', '-an', file],
+        { stdio: ['ignore', 'ignore', 'pipe'], timeout: 120_000 },
+      );
+    }
+    return file;
+  };
+  return { dir, faceMp4, faceWebm, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
