@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import type { DelegateName } from '../shared/contracts/config';
 import type { TensorSummary } from '../shared/contracts/frames';
 import { unusableModelMessage } from './model-file';
+import { checkDeclaredShapes } from './model-shape';
 
 export interface TensorInfo {
   name: string;
@@ -60,6 +61,14 @@ export interface Interpreter {
 }
 
 export function createInterpreter(model: ArrayBuffer, file: string, threads: number, delegate: DelegateName, delegatePath?: string): Interpreter {
+  // The interpreter allocates every tensor at its declared size: refuse huge ones before it exists.
+  let refusal;
+  try {
+    refusal = checkDeclaredShapes(model);
+  } catch {
+    throw new InterpreterError('model-invalid', unusableModelMessage(file));
+  }
+  if (refusal) throw new InterpreterError('model-unsupported', `cannot load model ${file}: ${refusal.message}`);
   const Runner = loadRunnerClass();
   let warning: string | undefined;
   if (delegate === 'xnnpack') {

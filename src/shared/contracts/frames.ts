@@ -6,7 +6,8 @@
 import { z } from 'zod';
 
 /** Largest frame accepted anywhere: 1024x1024 RGB. Models here take 128 or 192 px squares. */
-export const MAX_FRAME_BYTES = 1024 * 1024 * 3;
+export const MAX_FRAME_SIDE = 1024;
+export const MAX_FRAME_BYTES = MAX_FRAME_SIDE * MAX_FRAME_SIDE * 3;
 export const MAX_ID_LENGTH = 64;
 /** Largest JSON header of a binary frame (encodeFrame). */
 export const MAX_FRAME_HEADER_BYTES = 64 * 1024;
@@ -58,8 +59,8 @@ export const FrameMessage = z.object({
   type: z.literal('frame'),
   cameraId: CameraId,
   frameId: z.number().int().nonnegative(),
-  width: z.number().int().positive().max(1024),
-  height: z.number().int().positive().max(1024),
+  width: z.number().int().positive().max(MAX_FRAME_SIDE),
+  height: z.number().int().positive().max(MAX_FRAME_SIDE),
   data: z
     .custom<Uint8Array>((v) => v instanceof Uint8Array, 'frame data must be bytes (Uint8Array)')
     .refine((d) => d.byteLength <= MAX_FRAME_BYTES, 'frame too large'),
