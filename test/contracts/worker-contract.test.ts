@@ -19,7 +19,7 @@ import { encodeFrame, type FrameMessage } from '../../src/shared/contracts/frame
 import { WorkerOutbound, type WorkerConfig } from '../../src/shared/contracts/worker';
 import { fixtureFrame } from '../engine/helpers';
 import { ROOT } from '../serve/helpers';
-import { sleep, untilValue } from '../support/process';
+import { untilValue } from '../support/process';
 
 vi.mock('electron', () => import('../support/mock-electron'));
 const { UtilityProcessLauncher } = await import('../../src/main/utility-launcher');
@@ -71,8 +71,8 @@ describe.each(launchers)('the camera worker contract through %s', (_name, makeLa
     expect(result.detections[0].score).toBeGreaterThan(0.8);
 
     worker.kill('SIGKILL');
-    await worker.waitForExit(10_000);
-    await sleep(200);
+    await worker.waitForExit(30_000);
+    await untilValue('the exit reported', () => exits.length > 0);
     expect(exits).toHaveLength(1);
     expect(exits[0][1]).not.toBeNull();
     expect(worker.alive).toBe(false);

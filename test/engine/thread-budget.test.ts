@@ -10,7 +10,8 @@ import type { WorkerLauncher } from '../../src/engine/launcher';
 import { allocateThreads, CalibrationCache, calibrationThreadCounts, threadsPerInterpreter } from '../../src/engine/thread-budget';
 import { parseMessage } from '../../src/shared/contracts/frames';
 import { WorkerOutbound } from '../../src/shared/contracts/worker';
-import { makeSupervisor, sleep } from './helpers';
+import { makeSupervisor } from './helpers';
+import { quietPeriod, untilValue } from '../support/process';
 import { tempDir } from '../support/tmp';
 
 let supervisor: CameraSupervisor | null = null;
@@ -94,14 +95,15 @@ describe('calibration', () => {
     const id = supervisor.addCamera({ name: 'alone', source: { kind: 'external' } });
     await supervisor.waitForState(id, 'running');
     const key = CalibrationCache.key(resolveModel('face-short').path, 'xnnpack', 2);
-    for (let i = 0; i < 50 && !new CalibrationCache(file).get(key); i++) await sleep(200);
-    const points = new CalibrationCache(file).get(key);
+    const points = await untilValue('the calibration to be written', () => new CalibrationCache(file).get(key), 60_000, 200);
     expect(points?.map((p) => p.threads)).toEqual([1, 2]);
     expect(JSON.parse(readFileSync(file, 'utf8')).version).toBe(1);
     // Whatever it found, the camera runs with the thread count the budget derives from it.
-    await sleep(300);
-    await supervisor.waitForState(id, 'running');
     const expected = threadsPerInterpreter({ cameras: 1, cores: 2, userThreads: 'auto', calibration: points });
+    await untilValue('the camera running with the derived threads', () => {
+      const st = supervisor!.status(id)!;
+      return st.state === 'running' && st.threads === expected;
+    }, 60_000);
     expect(supervisor.status(id)!.threads).toBe(expected);
     // No bench result is offered here (capacity: () => null), so the capacity line comes from the calibration.
     expect(supervisor.snapshot().capacitySource).toBe('calibration');
@@ -120,7 +122,7 @@ describe('calibration', () => {
     supervisor = makeSupervisor({ cores: 2, calibrate: true, calibrationFile: file, launcher: countingLauncher() });
     const third = supervisor.addCamera({ name: 'third', source: { kind: 'external' } });
     await supervisor.waitForState(third, 'running');
-    await sleep(500);
+    await quietPeriod(500); // no calibration run follows
     expect(calibrations).toHaveLength(1);
   });
 });

@@ -6,7 +6,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { projectRoot, resolveModel, xnnpackPluginPath } from '../../src/engine/paths';
 import type { CameraSupervisor } from '../../src/engine/supervisor';
-import { makeSupervisor, sleep } from './helpers';
+import { makeSupervisor } from './helpers';
+import { untilValue } from '../support/process';
 import { tempDir } from '../support/tmp';
 
 let supervisor: CameraSupervisor | null = null;
@@ -30,8 +31,8 @@ describe('XNNPACK delegate plugin', () => {
     const id = supervisor.addCamera({ name: 'default', source: { kind: 'external' } });
     const ready = await supervisor.waitForState(id, 'running');
     expect(ready.delegate).toBe('xnnpack');
-    await sleep(400); // one stats heartbeat from the worker itself
-    const s = supervisor.snapshot().cameras[0];
+    // One stats heartbeat from the worker itself (it carries the process's RSS).
+    const s = await untilValue('a stats heartbeat', () => supervisor!.snapshot().cameras.find((c) => c.rssBytes > 0));
     expect(s.delegate).toBe('xnnpack');
     expect(s.pid).toBe(ready.pid);
   });

@@ -14,7 +14,7 @@ import { BOX_COLOUR, pixelRect } from '../../src/engine/events/snapshot';
 import { iou } from '../../src/shared/events/tracker';
 import type { EventChange } from '../../src/shared/contracts/events';
 import type { ResultMessage } from '../../src/shared/contracts/frames';
-import { sleep, until } from '../support/process';
+import { quietPeriod, until } from '../support/process';
 import { tempDir } from './helpers';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -52,7 +52,7 @@ describe('events from a file camera', () => {
     const { host, changes, results } = await fileCamera(FACE_CLIP, false);
     await until(() => changes.some((c) => c.type === 'end'), 90_000, 'the event to end');
     const lastFaceAt = Date.now();
-    await sleep(3000); // nothing more comes
+    await quietPeriod(3000); // nothing more comes
     expect(changes.filter((c) => c.type === 'new')).toHaveLength(1);
     expect(changes.filter((c) => c.type === 'end')).toHaveLength(1);
     const ended = changes.find((c) => c.type === 'end')!.event;
@@ -77,7 +77,7 @@ describe('events from a file camera', () => {
   it('a still with no face makes no event', async () => {
     const { host, changes, results } = await fileCamera(ROCKET, true);
     await until(() => results.length >= 10, 60_000, '10 results from the still');
-    await sleep(2500);
+    await quietPeriod(2500);
     expect(changes).toEqual([]);
     expect(host.events!.list({ limit: 10 }).events).toEqual([]);
   }, 90_000);

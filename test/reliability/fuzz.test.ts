@@ -20,7 +20,7 @@ import { WorkerInbound, WorkerOutbound } from '../../src/shared/contracts/worker
 import { decodeFrame, encodeFrame } from '../../src/shared/contracts/frames';
 import { WsClientMessage } from '../../src/shared/contracts/ws';
 import { Fuzzer, ipcSendable } from './fuzz-gen';
-import { createSupervisor, externalCamera, fixtureFrames, ROOT, sleep, until } from './helpers';
+import { createSupervisor, externalCamera, fixtureFrames, quietPeriod, ROOT, sleep, until } from './helpers';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261126);
 /** Each fuzz run stops at whichever comes first. */
@@ -76,7 +76,8 @@ describe('fuzz: a real camera worker over its control channel', () => {
     expect(before.astronaut.detections.length).toBeGreaterThan(0);
     const worker = sup.workerOf('fz')!;
     const pid = worker.pid;
-    await sleep(300);
+    // The counters come with the stats heartbeat: start from one that has seen both inferences.
+    await until(() => sup.status('fz')!.framesInferred >= 2, 30_000, 'a heartbeat with both inferences counted');
     const start = sup.status('fz')!;
 
     const drops: FrameDroppedMessage[] = [];
@@ -134,10 +135,10 @@ describe('fuzz: a real camera worker over its control channel', () => {
         const s = sup.status('fz')!;
         return s.messagesRejected - start.messagesRejected >= invalid && s.framesRejected - start.framesRejected >= badFrames;
       },
-      20_000,
+      60_000,
       'the worker to count every rejected message',
     );
-    await sleep(500); // one more stats heartbeat: the counts must not overshoot
+    await quietPeriod(500); // one more stats heartbeat: the counts must not overshoot
     const end = sup.status('fz')!;
     expect(end.messagesRejected - start.messagesRejected).toBe(invalid);
     expect(end.framesRejected - start.framesRejected).toBe(badFrames);
@@ -193,8 +194,8 @@ describe('fuzz: the supervisor receiving garbage from a worker process', () => {
     expect(errors).toHaveLength(0);
 
     const frameId = sup.pushFrame('junk', fixtureFrames().rocket);
-    await until(() => results.some((r) => r.frameId === frameId), 5000, 'an answer after the garbage');
-    await sleep(600);
+    await until(() => results.some((r) => r.frameId === frameId), 30_000, 'an answer after the garbage');
+    await quietPeriod(600); // no restart follows
     expect(sup.status('junk')).toMatchObject({ state: 'running', restarts: 0, messagesRejected: count });
   }, 60_000);
 });

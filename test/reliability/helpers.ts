@@ -93,14 +93,20 @@ export class Feeder {
   private running = false;
   private paused = false;
   private n = 0;
+  /** The id of the last frame offered, and whether its answer (a result or a drop) has come. */
+  private lastSent = -1;
+  private lastAnswered = -1;
   private readonly onResult = (r: ResultMessage) => {
     if (r.cameraId !== this.cameraId) return;
+    this.lastAnswered = Math.max(this.lastAnswered, r.frameId);
     this.resultTimes.push(Date.now());
     if (this.keepResults) this.results.push(r);
     this.push();
   };
-  private readonly onDropped = (d: { cameraId: string }) => {
-    if (d.cameraId === this.cameraId) this.push();
+  private readonly onDropped = (d: { cameraId: string; frameId?: number }) => {
+    if (d.cameraId !== this.cameraId) return;
+    if (d.frameId !== undefined) this.lastAnswered = Math.max(this.lastAnswered, d.frameId);
+    this.push();
   };
   private readonly onChange = (s: { id: string; state: string }) => {
     // After a restart nothing is in flight: offer a frame so the new worker has work at once.
@@ -140,6 +146,11 @@ export class Feeder {
     this.supervisor.off('change', this.onChange);
   }
 
+  /** True once the last frame offered has been answered: nothing of this feeder is in flight. */
+  get settled(): boolean {
+    return this.lastAnswered >= this.lastSent;
+  }
+
   /** Results whose arrival time falls in [from, to). */
   countBetween(from: number, to: number): number {
     return this.resultTimes.filter((t) => t >= from && t < to).length;
@@ -150,11 +161,11 @@ export class Feeder {
     if (!this.supervisor.status(this.cameraId)) return;
     const { astronaut, rocket } = fixtureFrames();
     const frame = this.n++ % 2 === 0 ? astronaut : rocket;
-    this.supervisor.pushFrame(this.cameraId, frame);
+    this.lastSent = this.supervisor.pushFrame(this.cameraId, frame);
   }
 }
 
-export { pidAlive, sleep, until } from '../support/process';
+export { pidAlive, quietPeriod, sleep, until } from '../support/process';
 
 export function median(values: number[]): number {
   if (values.length === 0) return 0;

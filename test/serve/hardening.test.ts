@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sleep } from '../support/process';
+import { until } from '../support/process';
 import { rawRequest, ROOT, startServe, TestClient, type ServeProcess } from './helpers';
 
 let serve: ServeProcess;
@@ -67,40 +67,34 @@ describe('Host and Origin', () => {
 });
 
 describe('slow and idle connections', () => {
-  it('answers 408 to a request whose headers do not arrive within a few seconds', async () => {
-    const started = Date.now();
-    const res = await rawRequest(serve.port, `GET /api/stats HTTP/1.1\r\nHost: 127.0.0.1:${serve.port}\r\nAuthorization: ${bearer()}\r\n`, 20_000);
+  it('answers 408 to a request whose headers never finish', async () => {
+    // The server's headers timeout (5 s) answers; the client's own deadline only catches "never".
+    const res = await rawRequest(serve.port, `GET /api/stats HTTP/1.1\r\nHost: 127.0.0.1:${serve.port}\r\nAuthorization: ${bearer()}\r\n`, 60_000);
     expect(res.status).toBe(408);
-    // Headers timeout 5 s, checked every second; a loaded machine adds its share.
-    expect(Date.now() - started).toBeLessThan(15_000);
-  }, 30_000);
+  }, 90_000);
 
-  it('closes idle connections within seconds and caps how many are open; then a request with the token works', async () => {
+  it('closes idle connections and caps how many are open; then a request with the token works', async () => {
     const sockets: Socket[] = [];
-    const closedAt: number[] = [];
-    const started = Date.now();
+    let closed = 0;
     for (let i = 0; i < 200; i++) {
       const socket = connect({ host: '127.0.0.1', port: serve.port });
       socket.on('error', () => undefined);
       socket.resume(); // read what the server says (a 408), so its close is seen
-      socket.on('close', () => closedAt.push(Date.now() - started));
+      socket.on('close', () => closed++);
       sockets.push(socket);
     }
     try {
       // Past the cap (128) a connection is closed at once.
-      for (let i = 0; i < 50 && closedAt.length < 200 - 128; i++) await sleep(100);
-      expect(closedAt.length).toBeGreaterThanOrEqual(200 - 128);
-      // The rest go within seconds (headers timeout 5 s, idle timeout 5 s after it), not after the
-      // ~86 s they used to be held.
-      for (let i = 0; i < 200 && closedAt.length < 200; i++) await sleep(100);
-      expect(closedAt.length).toBe(200);
-      expect(Math.max(...closedAt)).toBeLessThan(20_000);
+      await until(() => closed >= 200 - 128, 30_000, 'the connections past the cap to be closed');
+      // The rest go by the server's timeouts (headers 5 s, idle 5 s after it); the deadline only
+      // catches the ~86 s they used to be held.
+      await until(() => closed === 200, 60_000, 'every idle connection to be closed');
       const res = await request('/api/stats', { Host: `127.0.0.1:${serve.port}`, Authorization: bearer() });
       expect(res.status).toBe(200);
     } finally {
       for (const socket of sockets) socket.destroy();
     }
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('static files', () => {

@@ -37,6 +37,14 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/**
+ * Waits `ms` to see that something does NOT happen (no restart, no new process, no result). Only
+ * for such absence checks: to wait for something that does happen, poll with until/untilValue.
+ */
+export function quietPeriod(ms: number): Promise<void> {
+  return sleep(ms);
+}
+
 /** Polls until check() is true; throws with `what` after timeoutMs. */
 export async function until(check: () => boolean, timeoutMs: number, what: string, everyMs = 50): Promise<void> {
   const deadline = Date.now() + timeoutMs;
