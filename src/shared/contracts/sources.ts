@@ -8,12 +8,41 @@ import { CameraId, Detection } from './frames';
 
 export const STREAM_SCHEMES = ['rtsp:', 'rtsps:', 'http:', 'https:'] as const;
 
-/** rtsp, rtsps, http or https, with a host; anything else gets a message saying what is accepted. */
+/**
+ * The first control character (C0, DEL or C1) in a text, or null. `new URL` silently drops tabs and
+ * line breaks, ffmpeg does not: a line break in a stream URL would start a new line of the ffconcat
+ * list the URL travels in (a directive of its own), so the raw text is checked, not the parsed URL.
+ */
+export function controlCharacterIn(text: string): { index: number; code: string } | null {
+  const m = /[\u0000-\u001f\u007f-\u009f]/.exec(text);
+  return m ? { index: m.index, code: `U+${m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}` } : null;
+}
+
+/** The scheme as the raw text spells it, with its "//": what ffmpeg picks its protocol by. */
+const RAW_STREAM_PREFIX = /^(rtsps?|https?):\/\//i;
+
+/**
+ * rtsp, rtsps, http or https, with a host; anything else gets a message saying what is accepted.
+ * The raw text is checked as ffmpeg will read it: no control character anywhere, no space at either
+ * end, and the scheme with its "//" at the very start (`new URL` forgives all three).
+ */
 export const StreamUrl = z
   .string()
   .min(1)
   .max(4096)
   .superRefine((value, ctx) => {
+    const control = controlCharacterIn(value);
+    if (control) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `the stream URL holds a control character (${control.code}, a line break, tab or the like) at position ${control.index}: percent-encode it (%0A, %09, ...) if the camera really needs one`,
+      });
+      return;
+    }
+    if (value.trim() !== value) {
+      ctx.addIssue({ code: 'custom', message: 'the stream URL starts or ends with a space' });
+      return;
+    }
     let url: URL;
     try {
       url = new URL(value);
@@ -26,6 +55,8 @@ export const StreamUrl = z
         code: 'custom',
         message: `${url.protocol.replace(/:$/, '')}:// is not supported for stream cameras: use rtsp://, rtsps://, http:// or https://`,
       });
+    } else if (!RAW_STREAM_PREFIX.test(value)) {
+      ctx.addIssue({ code: 'custom', message: 'the stream URL must start with rtsp://, rtsps://, http:// or https://' });
     } else if (!url.hostname) ctx.addIssue({ code: 'custom', message: 'the stream URL has no host' });
   });
 

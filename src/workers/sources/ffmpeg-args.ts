@@ -9,8 +9,12 @@
  *
  * A stream URL goes to ffmpeg inside a one-line ffconcat list written to fd 4, never as an
  * argument: /proc/<pid>/cmdline (what `ps` shows) is readable by every local user, a pipe is not.
+ * What the URL may reach is fixed here too: ffmpeg's protocol whitelist holds network protocols
+ * only (the concat demuxer passes it on to the camera's own open, which passes it on to HLS
+ * segments, keys and redirects), and the list is built so that nothing in the URL can add a line.
  */
 import path from 'node:path';
+import { controlCharacterIn } from '../../shared/contracts/sources';
 
 export type EngineSource =
   | { kind: 'stream'; url: string }
@@ -48,8 +52,34 @@ export interface FfmpegPlan {
   still: boolean;
 }
 
-/** Protocols a stream URL may use inside ffmpeg (RTSP's RTP/UDP, TLS for rtsps/https, HLS's segments). */
-const STREAM_PROTOCOLS = 'pipe,file,rtsp,rtsps,rtp,srtp,udp,tcp,tls,http,https,httpproxy,crypto,data';
+/**
+ * Protocols a stream source may use inside ffmpeg: RTSP's RTP/UDP, TLS for rtsps/https, HLS's
+ * segments and AES keys (crypto), a proxy, and `pipe` for the input list on fd 4 itself (a nested
+ * open inherits this list, and ffmpeg's HLS demuxer refuses pipe: segments on its own). Not here:
+ * `file` and `data` (an HLS playlist could name /etc/... or a local video as a segment), nor
+ * `unix`, `subfile`, `concat`, `cache`, `async`, `hls`, `rtmp`, `ftp` and the rest.
+ */
+export const STREAM_PROTOCOLS = 'pipe,rtp,srtp,udp,tcp,tls,http,https,httpproxy,crypto';
+
+/** ffmpeg 4 reads an ffconcat line into a 4096-byte buffer and silently cuts what is longer. */
+const MAX_LIST_LINE_BYTES = 4000;
+
+/** A stream URL that cannot go into the input list (the schema refuses these before ffmpeg's turn). */
+export class UnsafeStreamUrlError extends Error {}
+
+/**
+ * The ffconcat list for one URL. ffmpeg reads the list line by line (a line ends at \n, \r or NUL)
+ * and then reads the file name as one token in which '...' quotes everything up to the next ' and
+ * a backslash outside quotes takes the next character as it is. So: no control character at all,
+ * the URL in single quotes, and each ' in it written as '\'' (close, escaped quote, reopen).
+ */
+export function ffconcatList(url: string): string {
+  const control = controlCharacterIn(url);
+  if (control) throw new UnsafeStreamUrlError(`the stream URL holds a control character (${control.code}) at position ${control.index}`);
+  const line = `file '${url.replace(/'/g, "'\\''")}'`;
+  if (Buffer.byteLength(line) > MAX_LIST_LINE_BYTES) throw new UnsafeStreamUrlError('the stream URL is too long for ffmpeg\'s input list');
+  return `ffconcat version 1.0\n${line}\n`;
+}
 
 /** The fd the preview JPEGs are written to, and the one the input list is read from. */
 export const PREVIEW_FD = 3;
@@ -61,16 +91,12 @@ export const ASSUMED_FPS = 30;
 /** Picture files ffmpeg reads as one frame. */
 const STILL = /\.(jpe?g|png|bmp|webp|tiff?)$/i;
 
-function ffconcatQuote(url: string): string {
-  return `'${url.replace(/'/g, "'\\''")}'`;
-}
-
 function inputArgs(source: EngineSource, platform: NodeJS.Platform, realtime: boolean, stillFps: number): { args: string[]; inputList: string | null } {
   switch (source.kind) {
     case 'stream':
       return {
         args: ['-f', 'concat', '-safe', '0', '-protocol_whitelist', STREAM_PROTOCOLS, '-i', `pipe:${INPUT_LIST_FD}`],
-        inputList: `ffconcat version 1.0\nfile ${ffconcatQuote(source.url)}\n`,
+        inputList: ffconcatList(source.url),
       };
     case 'file':
       // A still picture repeats at a few frames a second (a looped one-frame file would repeat one timestamp).

@@ -13,6 +13,8 @@ export type FailureCode =
   | 'unsupported-codec'
   | 'timeout'
   | 'unreachable'
+  /** The URL would take ffmpeg outside the network protocols (a control character, a file: segment). */
+  | 'refused-url'
   | 'failed';
 
 export interface SourceFailure {
@@ -45,6 +47,7 @@ const RULES: Rule[] = [
     code: 'unreachable',
     pattern: /No route to host|Network is unreachable|Name or service not known|Failed to resolve hostname|Temporary failure in name resolution/i,
   },
+  { code: 'refused-url', pattern: /Protocol '[^']*' not on whitelist/i },
   { code: 'failed', pattern: /Server returned [0-9]{3}|Permission denied|Input\/output error|Protocol not found|Error opening input/i },
 ];
 

@@ -16,7 +16,7 @@ import type { Letterbox } from '../../shared/contracts/frames';
 import { redactText, redactUrl, secretsOf } from '../../shared/redact';
 import { RateMeter } from '../../shared/stats';
 import { spawnBound } from './bound-child';
-import { INPUT_LIST_FD, PREVIEW_FD, planFfmpeg, type EngineSource, type FfmpegPlan, type PreviewOptions } from './ffmpeg-args';
+import { INPUT_LIST_FD, PREVIEW_FD, planFfmpeg, UnsafeStreamUrlError, type EngineSource, type FfmpegPlan, type PreviewOptions } from './ffmpeg-args';
 import { FfmpegLog, type FailureCode } from './ffmpeg-log';
 import { JpegSplitter, RawFrameReader } from './frame-readers';
 import { ProcessUsageMeter } from './process-usage';
@@ -79,7 +79,9 @@ export interface SourceStats {
 const PERMANENT: ReadonlySet<FailureCode> = new Set(['unauthorized', 'no-such-file', 'not-video', 'unsupported-codec']);
 
 export class FfmpegSource {
-  private readonly plan: FfmpegPlan;
+  /** null: the source cannot be handed to ffmpeg safely (refusal says why); start() only reports that. */
+  private readonly plan: FfmpegPlan | null = null;
+  private readonly refusal: string | null = null;
   private readonly secrets: string[];
   private readonly name: string;
   private readonly reader: RawFrameReader;
@@ -104,18 +106,23 @@ export class FfmpegSource {
   private exited: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: FfmpegSourceOptions) {
-    this.plan = planFfmpeg({ ...options, preview: options.preview ?? null });
+    try {
+      this.plan = planFfmpeg({ ...options, preview: options.preview ?? null });
+    } catch (err) {
+      if (!(err instanceof UnsafeStreamUrlError)) throw err;
+      this.refusal = err.message;
+    }
     this.secrets = options.source.kind === 'stream' ? secretsOf(options.source.url) : [];
     this.name = options.source.kind === 'stream' ? redactUrl(options.source.url) : options.source.path;
     this.log = this.newLog();
     // A file read flat out (realtime: false) is pulled: ffmpeg decodes only the frames that are used.
-    const pull = options.realtime === false && options.source.kind === 'file' && !this.plan.still;
-    this.reader = new RawFrameReader(this.plan.frameBytes, (f) => this.handOn(f.data, f.seq), pull);
+    const pull = options.realtime === false && options.source.kind === 'file' && !this.plan?.still;
+    this.reader = new RawFrameReader(options.width * options.height * 3, (f) => this.handOn(f.data, f.seq), pull);
     this.reader.onDrained = () => {
       if (this.reader.backlog === 0) this.child?.stdout?.resume();
     };
     this.jpegs = new JpegSplitter((jpeg, index) =>
-      this.options.onPreview?.({ jpeg, seq: index * this.plan.previewEvery, generation: this.generation }),
+      this.options.onPreview?.({ jpeg, seq: index * (this.plan?.previewEvery ?? 1), generation: this.generation }),
     );
   }
 
@@ -127,6 +134,11 @@ export class FfmpegSource {
   start(): void {
     if (this.child || this.state !== 'stopped') return;
     this.stopping = false;
+    if (!this.plan) {
+      this.failure = 'refused-url';
+      this.setState('error', this.refusal);
+      return;
+    }
     this.setState('connecting', null);
     this.spawn();
     const timeout = this.options.noFrameTimeoutMs ?? 20_000;
@@ -185,6 +197,7 @@ export class FfmpegSource {
   }
 
   private spawn(): void {
+    const plan = this.plan!;
     this.generation++;
     this.log = this.newLog();
     this.reader.reset();
@@ -193,8 +206,8 @@ export class FfmpegSource {
     this.lastFrameAt = Date.now();
     const stdio: Array<'pipe' | 'ignore'> = ['ignore', 'pipe', 'pipe', 'ignore', 'ignore'];
     if (this.options.preview) stdio[PREVIEW_FD] = 'pipe';
-    if (this.plan.inputList !== null) stdio[INPUT_LIST_FD] = 'pipe';
-    const { child, boundByKernel } = spawnBound(this.options.ffmpegPath, this.plan.args, { stdio, windowsHide: true });
+    if (plan.inputList !== null) stdio[INPUT_LIST_FD] = 'pipe';
+    const { child, boundByKernel } = spawnBound(this.options.ffmpegPath, plan.args, { stdio, windowsHide: true });
     this.child = child;
     this.boundByKernel = boundByKernel;
     this.usage = child.pid ? new ProcessUsageMeter(child.pid) : null;
@@ -214,9 +227,9 @@ export class FfmpegSource {
       if (generation === this.generation) this.jpegs.push(chunk);
     });
     const list = child.stdio[INPUT_LIST_FD] as Writable | null;
-    if (list && this.plan.inputList !== null) {
+    if (list && plan.inputList !== null) {
       list.on('error', () => undefined); // ffmpeg may exit before reading it; the exit says why
-      list.end(this.plan.inputList);
+      list.end(plan.inputList);
     }
     for (const stream of [child.stdout, child.stderr, preview]) stream?.on('error', () => undefined);
     child.on('error', (err) => {
