@@ -1,15 +1,47 @@
 import { defineConfig } from 'vitest/config';
 
-// Unit and process tests run real interpreters in real child processes: on a 2-core machine they
-// run one file at a time so that they do not starve each other.
+/**
+ * Two projects:
+ * - `quick`: tests that run in the test's own process (decoders, contracts, the tracker, the store,
+ *   the real interpreter in-process): no child process, no port, no broker. They run two files at a
+ *   time, first. `npm run test:quick` runs only these, for the inner loop.
+ * - `process`: tests on real processes (workers, ffmpeg, serve mode, RTSP, MQTT brokers). They run
+ *   real interpreters in real child processes: on a 2-core machine one file at a time, so that they
+ *   do not starve each other.
+ */
+const QUICK = [
+  'test/engine/decoder.test.ts',
+  'test/events/routes.test.ts',
+  'test/events/store.test.ts',
+  'test/events/tracker.test.ts',
+  'test/events/worker-events.test.ts',
+  'test/models/decoders.test.ts',
+  'test/models/landmarks-draw.test.ts',
+  'test/models/recognition.test.ts',
+  'test/serve/after-pack.test.ts',
+  'test/serve/electron-security.test.ts',
+  'test/serve/units.test.ts',
+  'test/sources/contract.test.ts',
+  'test/sources/result-batch.test.ts',
+  'test/sources/units.test.ts',
+];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     environment: 'node',
     setupFiles: ['test/support/cleanup.ts'],
-    fileParallelism: false,
     testTimeout: 60_000,
     hookTimeout: 60_000,
     reporters: ['default'],
+    projects: [
+      {
+        extends: true,
+        test: { name: 'quick', include: QUICK, fileParallelism: true, maxWorkers: 2, sequence: { groupOrder: 0 } },
+      },
+      {
+        extends: true,
+        test: { name: 'process', include: ['test/**/*.test.ts'], exclude: QUICK, fileParallelism: false, sequence: { groupOrder: 1 } },
+      },
+    ],
   },
 });
