@@ -98,9 +98,9 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
     return this.renderers.connect(client);
   }
 
-  /** A renderer's frame, in its binary form; an error string for a message that is not a frame. */
-  submitFrame(client: RendererClient, bytes: Uint8Array): string | null {
-    return this.renderers.submitFrame(client, bytes);
+  /** A renderer's frame, in its binary form; an error string for a message that is not a frame. `admit`: see RendererHub.submitFrame. */
+  submitFrame(client: RendererClient, bytes: Uint8Array, admit?: (cameraId: string) => string | null): string | null {
+    return this.renderers.submitFrame(client, bytes, admit);
   }
 
   /** A renderer's picture for a track (binary, encodeTrackSnapshot); an error string for one that cannot be routed. */

@@ -15,6 +15,7 @@ import type { ApiEvent } from '../shared/contracts/engine-api';
 import { peekBinary, peekFrame, type FrameChannelInbound, type FrameDroppedMessage, type SnapshotRequestMessage } from '../shared/contracts/frames';
 import type { CameraConfig } from '../shared/contracts/config';
 import type { PreviewMessage } from '../shared/contracts/sources';
+import { isEngineSource } from '../shared/contracts/sources';
 import { CaptureAssignments, capturedByPage } from './capture';
 
 export interface RendererClient {
@@ -90,24 +91,41 @@ export class RendererHub {
 
   /**
    * One frame from a renderer, in its binary form. Returns an error for a message that is not a
-   * frame at all (the transport counts it); a frame for a camera this page does not capture, or
-   * one whose worker is not running, is answered as dropped.
+   * frame at all (the transport counts it); a frame for a camera this page does not capture, for a
+   * camera the engine reads itself, or one whose worker is not running, is answered as dropped.
+   *
+   * `admit` (the transport's rate limit) is asked only once the frame is known to be this
+   * client's to send: a client flooding someone else's camera is refused as such and charges no
+   * bucket, so it cannot use up the rate of the page that captures that camera. A non-null answer
+   * is the reason the frame is refused.
    */
-  submitFrame(client: RendererClient, bytes: Uint8Array): string | null {
+  submitFrame(client: RendererClient, bytes: Uint8Array, admit?: (cameraId: string) => string | null): string | null {
     const head = peekFrame(bytes);
     if (!head) return 'frame rejected: its header does not name a camera and a frame id';
     const drop = (reason: FrameDroppedMessage['reason'], message?: string): void =>
       client.sendFrameReply({ type: 'frame-dropped', cameraId: head.cameraId, frameId: head.frameId, reason, ...(message ? { message } : {}) });
-    if (!this.deps.hasCamera(head.cameraId)) {
+    const camera = this.deps.hasCamera(head.cameraId) ? this.deps.cameras().find((c) => c.id === head.cameraId) : undefined;
+    if (!camera) {
       drop('rejected', `no camera ${head.cameraId}`);
       return null;
     }
+    // Its own ffmpeg feeds it: a page's frames would be detections (events, MQTT) of pictures it never saw.
+    if (isEngineSource(camera.source)) {
+      drop('rejected', `camera ${head.cameraId} reads its own source (${camera.source.kind}) in the engine; it takes no frames from pages`);
+      return null;
+    }
     const owner = this.assignments.ownerOf(head.cameraId);
-    if (owner === undefined && !this.pageCameraIds().includes(head.cameraId)) this.pushers.set(head.cameraId, client);
-    else if (owner !== client) {
+    // A page's camera takes frames from its owner only; an `external` one from whoever sends them.
+    if (owner !== client && (owner !== undefined || capturedByPage(camera))) {
       drop('rejected', `camera ${head.cameraId} is captured by another page`);
       return null;
     }
+    const refusal = admit?.(head.cameraId);
+    if (refusal) {
+      drop('rejected', refusal);
+      return null;
+    }
+    if (owner === undefined) this.pushers.set(head.cameraId, client);
     if (!this.deps.forwardFrame(head.cameraId, bytes)) drop('not-ready');
     return null;
   }

@@ -1,10 +1,12 @@
 /**
  * Flow limits where frames arrive in serve mode, so one client cannot starve the others:
  *
- * - Each camera takes at most its `maxFps` frames a second (DEFAULT_MAX_FPS when it sets none),
- *   whoever sends them. A frame over the rate is answered as rejected at once, before it is
- *   copied, validated or sent to the worker, so a flood costs the flooder's camera nothing and the
- *   other cameras' workers keep their CPU.
+ * - Each camera takes at most its `maxFps` frames a second (DEFAULT_MAX_FPS when it sets none).
+ *   Only frames the sender may send are counted (the engine checks that first: the page that
+ *   captures the camera, or anyone for an `external` one), so a client flooding a camera that is
+ *   not its own is refused as such and cannot use up its owner's rate. A frame over the rate is
+ *   answered as rejected at once, before it is copied, validated or sent to the worker, so a flood
+ *   costs the other cameras' workers nothing.
  * - Each client gets a turn of at most MESSAGES_PER_TURN messages; then its socket is paused until
  *   the event loop has served everything else that is waiting (setImmediate), so a burst of small
  *   messages from one socket cannot hold the loop.

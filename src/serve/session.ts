@@ -16,6 +16,12 @@ import { TurnTaker, type CameraRateLimits } from './flow-limits';
 
 /** A client that stops reading gets no snapshots until it catches up; replies still go out. */
 const MAX_BUFFERED_FOR_EVENTS = 4 * 1024 * 1024;
+/**
+ * A client with more than this waiting to be sent to it does not read its answers (a page that
+ * keeps up holds far less: optional messages stop at MAX_BUFFERED_FOR_EVENTS). It is read no more
+ * and closed, or its requests would keep growing the server's memory with answers it never takes.
+ */
+export const MAX_UNREAD_BYTES = 16 * 1024 * 1024;
 /** Invalid messages logged per client before only every thousandth is. */
 const LOGGED_INVALID = 5;
 
@@ -42,6 +48,8 @@ export class ClientSession implements RendererClient {
   alive = true;
   private invalidMessages = 0;
   private disconnect: (() => void) | null = null;
+  /** Set once the client was closed for not reading: nothing more is read from it or sent to it. */
+  private dropped = false;
   private readonly turns: TurnTaker;
 
   constructor(
@@ -90,6 +98,7 @@ export class ClientSession implements RendererClient {
   sendPreview(preview: PreviewMessage): void {
     if (this.socket.readyState !== WebSocket.OPEN || this.socket.bufferedAmount > MAX_BUFFERED_FOR_EVENTS) return;
     this.socket.send(encodePreview(preview));
+    this.checkUnread();
   }
 
   /** Pings, or ends a client that did not answer the last ping. */
@@ -107,9 +116,24 @@ export class ClientSession implements RendererClient {
     if (this.socket.readyState !== WebSocket.OPEN) return;
     if (optional && this.socket.bufferedAmount > MAX_BUFFERED_FOR_EVENTS) return;
     this.socket.send(JSON.stringify(message));
+    this.checkUnread();
+  }
+
+  /** Stops reading a client whose unsent answers passed MAX_UNREAD_BYTES, and closes it. */
+  private checkUnread(): boolean {
+    if (this.dropped) return true;
+    if (this.socket.bufferedAmount <= MAX_UNREAD_BYTES) return false;
+    this.dropped = true;
+    this.socket.pause();
+    this.context.log(`serve: client ${this.id} does not read its answers (over ${MAX_UNREAD_BYTES / (1024 * 1024)} MB waiting to be sent to it); closing it`);
+    // A close frame would wait behind everything it does not read: end the connection now.
+    this.socket.terminate();
+    return true;
   }
 
   private onMessage(data: RawData, isBinary: boolean): void {
+    // Messages already read in the same chunk still arrive after the socket is paused.
+    if (this.checkUnread()) return;
     this.turns.count();
     const bytes = toBytes(data);
     if (isBinary) this.onFrame(bytes);
@@ -140,8 +164,10 @@ export class ClientSession implements RendererClient {
   }
 
   /**
-   * A frame is held to its camera's rate before anything else (main reads only its camera and
-   * frame id), then goes to the camera's worker untouched; the worker validates it and answers.
+   * A frame goes to the engine untouched; the engine checks that this client may feed its camera
+   * (it captures it, or the camera is `external`) and only then asks for the camera's rate
+   * (flow-limits.ts), so a flood of someone else's camera charges nobody's bucket. The worker
+   * validates the frame and answers.
    */
   private onFrame(bytes: Uint8Array): void {
     const head = peekBinary(bytes);
@@ -150,19 +176,11 @@ export class ClientSession implements RendererClient {
       return error ? this.invalid(error) : undefined;
     }
     if (!head) return this.invalid('frame rejected: its header does not name a camera and a frame id');
-    const { cameraId, frameId } = head;
-    if (!this.context.limits.allow(cameraId)) {
+    const error = this.context.engine.submitFrame(this, bytes, (cameraId) => {
+      if (this.context.limits.allow(cameraId)) return null;
       this.context.counters.framesOverRate++;
-      this.sendFrameReply({
-        type: 'frame-dropped',
-        cameraId,
-        frameId,
-        reason: 'rejected',
-        message: `camera ${cameraId} takes at most ${this.context.limits.fpsOf(cameraId)} frames a second (its maxFps)`,
-      });
-      return;
-    }
-    const error = this.context.engine.submitFrame(this, bytes);
+      return `camera ${cameraId} takes at most ${this.context.limits.fpsOf(cameraId)} frames a second (its maxFps)`;
+    });
     if (error) this.invalid(error);
   }
 
