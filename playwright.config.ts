@@ -7,6 +7,8 @@ import { defineConfig } from '@playwright/test';
 
 export default defineConfig({
   testDir: './e2e',
+  // The web project runs serve mode's build: brought up to date once before the tests.
+  globalSetup: './test/support/serve-build-setup.ts',
   outputDir: './test-results',
   workers: 1,
   fullyParallel: false,

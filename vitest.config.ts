@@ -20,6 +20,7 @@ const QUICK = [
   'test/models/recognition.test.ts',
   'test/serve/after-pack.test.ts',
   'test/serve/electron-security.test.ts',
+  'test/serve/serve-build.test.ts',
   'test/serve/units.test.ts',
   'test/sources/contract.test.ts',
   'test/sources/result-batch.test.ts',
@@ -40,7 +41,8 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'process', include: ['test/**/*.test.ts'], exclude: QUICK, fileParallelism: false, sequence: { groupOrder: 1 } },
+        // Tests here start serve mode's build (out/serve/cli.js): brought up to date once, first.
+        test: { name: 'process', include: ['test/**/*.test.ts'], exclude: QUICK, fileParallelism: false, sequence: { groupOrder: 1 }, globalSetup: ['test/support/serve-build-setup.ts'] },
       },
     ],
   },

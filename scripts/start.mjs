@@ -4,8 +4,8 @@
  *
  * Electron's binary is downloaded by its postinstall script; where that cannot happen (offline
  * machines) require('electron') throws or names a file that does not exist. Then this prints one
- * line saying so and starts serve mode in this process (which builds the web renderer first if it
- * is not built yet).
+ * line saying so and runs serve mode's build in this process, as `npm run serve` does
+ * (scripts/serve.mjs: it builds first when the build is missing or stale).
  * Arguments after `--` go to serve mode (e.g. `npm start -- --port 0`) or to electron-vite.
  *
  * stdout carries only what the started program prints (serve mode: its URL line); everything
@@ -15,7 +15,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(path.join(root, 'package.json'));
@@ -87,11 +87,8 @@ async function main() {
     return run(process.execPath, [binOf('electron-vite', 'electron-vite'), 'preview', ...args], 'inherit');
   }
   process.stderr.write('Electron runtime is not installed (it cannot be downloaded on this machine); starting serve mode instead\n');
-  // Serve mode runs in this process (tsx compiles its TypeScript on the fly), so SIGTERM and
-  // SIGINT reach it directly; it builds the web renderer first when it is missing.
-  const { register } = await import(pathToFileURL(path.join(path.dirname(require.resolve('tsx/package.json')), 'dist', 'esm', 'api', 'index.mjs')).href);
-  register();
-  await import(pathToFileURL(path.join(root, 'src', 'serve', 'cli.ts')).href);
+  // Serve mode runs in this process, so SIGTERM and SIGINT reach it directly.
+  await import('./serve.mjs');
   return undefined;
 }
 

@@ -3,20 +3,23 @@
  *
  *   npm run serve -- [--port N] [--host H] [--allow-host NAME]... [--config FILE] [--data DIR] [--new-token]
  *
+ * It runs as a build (out/serve/cli.js, made by scripts/serve-build.mjs), which forks the camera
+ * worker built beside it and serves the web renderer from out/renderer-web; `npm run serve` and
+ * `npm start` build first when the build is missing or stale.
  * Prints one line on stdout, the URL to open (it carries the access token, the same one each
  * start); everything else goes to stderr. SIGTERM or SIGINT stops every camera worker, then the
  * process exits 0; so does the end of the process that started it (npm's shell does not pass
  * signals on, so a stopped `npm run serve` must not leave serve mode behind).
  */
-import { mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { EngineHost } from '../engine/host';
 import { NodeLauncher } from '../engine/node-launcher';
 import { projectRoot } from '../engine/paths';
 import { parseServeArgs, USAGE, UsageError, type ServeArgs } from './args';
 import { isLoopbackHost, isWildcardHost } from './auth';
 import { describePortInUse, listenWithFallback } from './listen';
-import { ensureRendererBuilt } from './renderer-build';
 import { loadOrCreateToken } from './token-store';
 
 function log(line: string): void {
@@ -41,6 +44,13 @@ function parse(): ServeArgs {
     process.stderr.write(`${err.message}\n\n${USAGE}`);
     process.exit(2);
   }
+}
+
+/** The camera worker built beside this file (out/serve/camera-worker.js). */
+function builtWorker(): string {
+  const file = fileURLToPath(new URL('./camera-worker.js', import.meta.url));
+  if (!existsSync(file)) fail(`the camera worker ${file} is missing: serve mode runs from its build (npm run build, or npm run serve which builds first)`, 1);
+  return file;
 }
 
 /** A FIFO or a device would block the first read forever: only a regular file (or none) will do. */
@@ -70,7 +80,6 @@ async function main(): Promise<void> {
 
   let engine: EngineHost | null = null;
   let stopServer: (() => Promise<void>) | null = null;
-  const building = new AbortController();
   let stopping = false;
   const shutdown = (why: string) => {
     if (stopping) {
@@ -79,7 +88,6 @@ async function main(): Promise<void> {
     }
     stopping = true;
     log(`serve: ${why}, stopping the camera workers`);
-    building.abort();
     void (async () => {
       try {
         await engine?.stop();
@@ -99,12 +107,8 @@ async function main(): Promise<void> {
     if (process.ppid !== parent) shutdown('the process that started serve mode exited');
   }, 500).unref();
 
-  const root = projectRoot();
-  const rendererDir = path.join(root, 'out', 'renderer-web');
-  await ensureRendererBuilt(root, rendererDir, log, building.signal);
-  if (stopping) return;
-
-  engine = new EngineHost({ configFile: args.config, launcher: new NodeLauncher(), log, eventsDir: args.data });
+  const rendererDir = path.join(projectRoot(), 'out', 'renderer-web');
+  engine = new EngineHost({ configFile: args.config, launcher: new NodeLauncher({ workerFile: builtWorker() }), log, eventsDir: args.data });
   log(`serve: events in ${args.data}`);
   let server;
   try {

@@ -56,7 +56,7 @@ export function registerRoutes(app: FastifyInstance, context: RouteContext): voi
     // An upgrade anywhere but /ws is not a WebSocket this server offers.
     if (request.ws) return refuse(reply, 404, 'not found');
     const target = staticTarget(context.rendererDir, request.url.split('?')[0]);
-    if (target.kind === 'not-built') return refuse(reply, 503, 'The web renderer is not built: run `npm run build:renderer`, then reload.');
+    if (target.kind === 'not-built') return refuse(reply, 503, 'The web renderer is not built: run `npm run build` (or start with `npm run serve`, which builds first), then reload.');
     if (target.kind === 'not-found') return refuse(reply, 404, 'not found');
     // The page's own scripts and styles carry no token: the cookie set with the page covers them.
     if (request.tokenSource !== 'cookie') reply.header('Set-Cookie', tokenCookie(server.token, server.boundPort));

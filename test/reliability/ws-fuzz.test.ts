@@ -1,6 +1,6 @@
 /**
  * Fuzz of serve mode's WebSocket receiver: serve mode runs as a real child process
- * (`tsx src/serve/cli.ts --port 0`) with one external camera on a real worker; a client with
+ * (built `out/serve/cli.js --port 0`) with one external camera on a real worker; a client with
  * the token throws thousands of mutated and random JSON and binary messages at it. The server must
  * answer every malformed request that carries an id with ok:false, keep its camera running, and
  * keep serving /api/stats (with the token only) and new connections.
@@ -18,6 +18,7 @@ import { WsClientMessage, WsServerMessage } from '../../src/shared/contracts/ws'
 import { Fuzzer } from './fuzz-gen';
 import { fixtureFrames, pidAlive, ROOT, sleep, until } from './helpers';
 import { tempDir } from '../support/tmp';
+import { serveCommand } from '../support/serve-process';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261126);
 const MAX_MESSAGES = 4000;
@@ -44,8 +45,9 @@ beforeAll(async () => {
       settings: { threadsPerInterpreter: 1, delegate: 'xnnpack', maxInFlight: 1 },
     }),
   );
-  // detached: its own process group, so a failed run can kill npx, tsx and serve together.
-  const child = spawn('npx', ['tsx', 'src/serve/cli.ts', '--port', '0', '--config', configFile], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  // detached: its own process group, so a failed run can kill serve mode and its worker together.
+  const [command, args] = await serveCommand(['--port', '0', '--config', configFile]);
+  const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let err = '';
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (c: string) => (err += c));

@@ -1,7 +1,7 @@
 /**
  * serve mode's command line as a user meets it: strict arguments, a config that is not a file,
  * the token kept between starts, a port another instance holds, and the renderer built when
- * missing. Real `src/serve/cli.ts` processes.
+ * missing. Real processes of serve mode's build (out/serve/cli.js).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
@@ -10,6 +10,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseListenHost, parsePort, parseServeArgs } from '../../src/serve/args';
 import { ROOT, startServe, type ServeProcess } from './helpers';
+import { until } from '../support/process';
+import { serveCommand } from '../support/serve-process';
 
 const dirs: string[] = [];
 const running: ServeProcess[] = [];
@@ -26,9 +28,10 @@ function tempDir(): string {
 }
 
 /** Runs the CLI to its end (it must end by itself); its exit code and output. */
-function runCli(args: string[], timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+async function runCli(args: string[], timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const [command, commandArgs] = await serveCommand(args);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/serve/cli.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, commandArgs, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
@@ -119,22 +122,37 @@ describe('a port that is taken', () => {
   }, 90_000);
 });
 
-describe('the web renderer', () => {
-  it('is built before serving when it is missing, with progress on stderr', async () => {
+describe('npm run serve', () => {
+  it('builds the web renderer first when it is missing (progress on stderr, stdout only the URL), then serves it', async () => {
     const built = path.join(ROOT, 'out', 'renderer-web');
     const aside = path.join(ROOT, 'out', `renderer-web.aside-${process.pid}`);
     const had = existsSync(built);
     if (had) renameSync(built, aside);
+    const dir = tempDir();
+    // scripts/serve.mjs is what `npm run serve` runs; detached, so a failed test can end its group.
+    const child = spawn(process.execPath, ['scripts/serve.mjs', '--port', '0', '--config', path.join(dir, 'config.json')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
-      const serve = await startServe({ cameras: [] });
-      running.push(serve);
-      expect(serve.stderr()).toContain('serve: building the web renderer');
-      expect(serve.stderr()).toMatch(/serve: web renderer built in [\d.]+ s/);
-      const page = await fetch(`${serve.base}/`, { headers: { Authorization: `Bearer ${serve.token}` } });
+      await until(() => stdout.includes('\n') || child.exitCode !== null, 170_000, `serve mode to print its URL (stderr: ${stderr})`);
+      expect(stderr).toContain('serve: building first (renderer: not built)');
+      expect(stderr).toContain('serve build: web renderer built into out/renderer-web');
+      expect(stdout).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=\S+\n$/);
+      const url = new URL(stdout.trim());
+      const page = await fetch(`${url.origin}/`, { headers: { Authorization: `Bearer ${url.searchParams.get('token')}` } });
       expect(page.status).toBe(200);
       expect(await page.text()).toContain('<div id="root">');
-      expect(await serve.terminate()).toBe(0);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
     } finally {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
       if (had && !existsSync(path.join(built, 'index.html'))) {
         rmSync(built, { recursive: true, force: true });
         renameSync(aside, built);

@@ -21,7 +21,7 @@ export interface ServeProcess {
   port: number;
   configFile: string;
   stderr: () => string;
-  /** The serve process's own pid (it says it on stderr; with `direct`, the child itself). */
+  /** The serve process's own pid (it says it on stderr; it is the child itself). */
   servePid(): number | null;
   /** Resolves when the spawned process has exited. */
   exited: Promise<number | null>;
@@ -31,7 +31,7 @@ export interface ServeProcess {
   kill(): void;
 }
 
-export type StartServeOptions = Pick<LaunchServeOptions, 'direct' | 'startTimeoutMs'>;
+export type StartServeOptions = Pick<LaunchServeOptions, 'startTimeoutMs'>;
 
 /**
  * Starts serve mode with `config` in a new temporary folder (removed when the test file ends), or

@@ -1,25 +1,37 @@
 /**
  * Starts serve mode as a real child process: the one launcher behind the vitest harness
  * (test/serve/helpers.ts), the Playwright fixtures (e2e/support/serve.ts) and the dashboard bench.
- * Its own process group (detached), so killGroup() takes npx, tsx, node, the camera workers and
+ * It runs serve mode's build (out/serve/cli.js), as `npm run serve` does, building it first when
+ * it is missing or stale (once per test process; `npm test` builds it before the tests start).
+ * Its own process group (detached), so killGroup() takes serve mode, the camera workers and
  * their ffmpeg at once. Resolves once serve mode prints its URL; a start that prints none within
  * the time limit, or exits first, kills the group and rejects with what it printed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { ensureServeBuild, outputs } from '../../scripts/serve-build.mjs';
 
 export const REPO = path.resolve(import.meta.dirname, '..', '..');
+
+let built: Promise<void> | null = null;
+
+/** Builds serve mode when its build is missing or stale; once per process. */
+export function serveBuilt(): Promise<void> {
+  built ??= ensureServeBuild({ root: REPO });
+  return built;
+}
+
+/** The command line that runs built serve mode with these arguments. */
+export async function serveCommand(args: string[]): Promise<[string, string[]]> {
+  await serveBuilt();
+  return [process.execPath, [outputs(REPO).cli, ...args]];
+}
 const URL_LINE = /^https?:\/\/\S+\?token=\S+$/;
 
 export interface LaunchServeOptions {
   configFile: string;
   args?: string[];
   env?: Record<string, string>;
-  /**
-   * Run `node --import tsx src/serve/cli.ts` itself instead of `npx tsx` (which adds two Node
-   * processes in front): the child is serve mode, quicker to start, its pid the one to signal.
-   */
-  direct?: boolean;
   /** No URL within this long: the process group is killed and the start fails (default 120 s). */
   startTimeoutMs?: number;
 }
@@ -38,8 +50,7 @@ export interface LaunchedServe {
 }
 
 export async function launchServe(options: LaunchServeOptions): Promise<LaunchedServe> {
-  const serveArgs = ['src/serve/cli.ts', '--port', '0', '--config', options.configFile, ...(options.args ?? [])];
-  const [command, args] = options.direct ? [process.execPath, ['--import', 'tsx', ...serveArgs]] : ['npx', ['tsx', ...serveArgs]];
+  const [command, args] = await serveCommand(['--port', '0', '--config', options.configFile, ...(options.args ?? [])]);
   const child = spawn(command, args, {
     cwd: REPO,
     stdio: ['ignore', 'pipe', 'pipe'],
