@@ -1,8 +1,8 @@
 /**
  * Starts serve mode for a test file, through the launcher the vitest harness uses too
  * (test/support/serve-process.ts): a fresh temporary config file, a free port (--port 0).
- * Everything it prints goes to a log the tests attach. stop() ends its whole process group (npx,
- * tsx, node and the camera workers) and waits.
+ * Everything it prints goes to a log the tests attach. stop() ends its whole process group
+ * (serve mode, its camera workers and their ffmpeg) and waits.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
