@@ -19,6 +19,8 @@ const MAX_IMAGE_FILE_BYTES = 256 * 1024 * 1024;
 
 /** A picture that cannot be used, with a message meant for the user (the caller names the file). */
 export class ImageError extends Error {}
+/** A picture whose header declares more pixels than the limits: refused before decoding. */
+export class ImageTooLarge extends ImageError {}
 
 function readImageFile(file: string): Buffer {
   let fd: number;
@@ -66,20 +68,49 @@ function jpegSize(bytes: Buffer): { width: number; height: number } | null {
   return null;
 }
 
-function checkSize(width: number, height: number): void {
+export interface ImageLimits {
+  side: number;
+  pixels: number;
+}
+
+const FILE_LIMITS: ImageLimits = { side: MAX_IMAGE_SIDE, pixels: MAX_IMAGE_PIXELS };
+
+/** Throws ImageError unless width x height is within the limits (a file's, by default). */
+export function checkImageSize(width: number, height: number, limits: ImageLimits = FILE_LIMITS): void {
   if (width < 1 || height < 1) throw new ImageError(`the header gives a size of ${width}x${height}`);
-  if (width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE || width * height > MAX_IMAGE_PIXELS) {
-    throw new ImageError(`the picture is ${width}x${height}; at most ${MAX_IMAGE_SIDE} pixels a side and ${MAX_IMAGE_PIXELS / 1e6} megapixels are accepted`);
+  if (width > limits.side || height > limits.side || width * height > limits.pixels) {
+    throw new ImageTooLarge(`the picture is ${width}x${height}; at most ${limits.side} pixels a side and ${Math.round(limits.pixels / 1e5) / 10} megapixels are accepted`);
   }
+}
+
+const isPng = (bytes: Buffer) => bytes.length >= 8 && bytes.readUInt32BE(0) === 0x89504e47;
+const isJpeg = (bytes: Buffer) => bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
+
+/**
+ * The size a PNG or JPEG declares in its header, read without decoding anything, so a picture can
+ * be refused before a decoder allocates its pixels. Throws ImageError when there is no such header.
+ */
+export function imageHeaderSize(data: Uint8Array): { format: 'png' | 'jpeg'; width: number; height: number } {
+  const bytes = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (isPng(bytes)) {
+    // IHDR is the first chunk: width and height at bytes 16 and 20.
+    if (bytes.length < 33 || bytes.toString('latin1', 12, 16) !== 'IHDR') throw new ImageError('the PNG file is truncated or damaged');
+    return { format: 'png', width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+  }
+  if (isJpeg(bytes)) {
+    const size = jpegSize(bytes);
+    if (!size) throw new ImageError('the JPEG file is truncated or damaged');
+    return { format: 'jpeg', ...size };
+  }
+  throw new ImageError('neither a PNG nor a JPEG file');
 }
 
 /** Reads and decodes a PNG or JPEG file. Throws ImageError with a one-line reason. */
 export function decodeImage(file: string): DecodedImage {
   const bytes = readImageFile(file);
-  if (bytes.length >= 8 && bytes.readUInt32BE(0) === 0x89504e47) {
-    // IHDR is the first chunk: width and height at bytes 16 and 20.
-    if (bytes.length < 33 || bytes.toString('latin1', 12, 16) !== 'IHDR') throw new ImageError('the PNG file is truncated or damaged');
-    checkSize(bytes.readUInt32BE(16), bytes.readUInt32BE(20));
+  const header = imageHeaderSize(bytes);
+  checkImageSize(header.width, header.height);
+  if (header.format === 'png') {
     let png;
     try {
       png = PNG.sync.read(bytes);
@@ -88,19 +119,13 @@ export function decodeImage(file: string): DecodedImage {
     }
     return { width: png.width, height: png.height, rgba: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength) };
   }
-  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) {
-    const size = jpegSize(bytes);
-    if (!size) throw new ImageError('the JPEG file is truncated or damaged');
-    checkSize(size.width, size.height);
-    let img;
-    try {
-      img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 512 });
-    } catch {
-      throw new ImageError('the JPEG file is truncated or damaged');
-    }
-    return { width: img.width, height: img.height, rgba: img.data };
+  let img;
+  try {
+    img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 512 });
+  } catch {
+    throw new ImageError('the JPEG file is truncated or damaged');
   }
-  throw new ImageError('neither a PNG nor a JPEG file');
+  return { width: img.width, height: img.height, rgba: img.data };
 }
 
 export interface ModelFrame {

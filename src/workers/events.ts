@@ -21,6 +21,7 @@ import type { EventFilters, TrackerOptions, TrackMessage } from '../shared/contr
 import { decodeTrackSnapshot, type Letterbox, type SnapshotRequestMessage, type TrackSnapshotMessage } from '../shared/contracts/frames';
 import type { WorkerStats } from '../shared/contracts/worker';
 import { renderSnapshots, type RawFrame } from '../engine/events/snapshot';
+import { checkImageSize, ImageError, imageHeaderSize, ImageTooLarge, type ImageLimits } from '../engine/images';
 
 /** The model frame a result answers: RGB, letterboxed. */
 export interface ModelFrame {
@@ -33,9 +34,24 @@ export interface ModelFrame {
 export type SnapshotRequest = SnapshotRequestMessage;
 export type PageSnapshotStats = NonNullable<WorkerStats['pageSnapshots']>;
 
-/** Limits on decoding a page's JPEG: 36 megapixels (8K is 33), 256 MB for jpeg-js's buffers. */
-const PAGE_SNAPSHOT_MAX_MP = 36;
+/**
+ * Limits on a page's JPEG, checked on the size its header declares before anything is decoded:
+ * 4096 pixels a side (a 4K webcam's frames fit), 4096x4096 in all; jpeg-js's buffers at most 256 MB.
+ */
+const PAGE_SNAPSHOT_LIMITS: ImageLimits = { side: 4096, pixels: 4096 * 4096 };
+/** The display frames ffmpeg writes are scaled down already; the same check keeps a stray one cheap. */
+const DISPLAY_FRAME_LIMITS: ImageLimits = { side: 8192, pixels: 4096 * 4096 };
 const DECODE_MAX_MB = 256;
+
+/** A JPEG as RGBA pixels, refused (ImageError) from its header alone when it is over the limits. */
+function decodeJpeg(bytes: Uint8Array, limits: ImageLimits): RawFrame {
+  const header = imageHeaderSize(bytes);
+  if (header.format !== 'jpeg') throw new ImageError('it is a PNG, not a JPEG');
+  checkImageSize(header.width, header.height, limits);
+  const decoded = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: limits.pixels / 1e6, maxMemoryUsageInMB: DECODE_MAX_MB });
+  if (!decoded.width || !decoded.height) throw new Error('it has no picture');
+  return { width: decoded.width, height: decoded.height, channels: 4, data: decoded.data };
+}
 
 export interface WorkerEventsOptions {
   cameraId: string;
@@ -123,11 +139,10 @@ export class WorkerEvents {
     }
     let picture: RawFrame;
     try {
-      const decoded = jpeg.decode(message.jpeg, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: PAGE_SNAPSHOT_MAX_MP, maxMemoryUsageInMB: DECODE_MAX_MB });
-      if (!decoded.width || !decoded.height) throw new Error('it has no picture');
-      picture = { width: decoded.width, height: decoded.height, channels: 4, data: decoded.data };
+      picture = decodeJpeg(message.jpeg, PAGE_SNAPSHOT_LIMITS);
     } catch (err) {
-      return this.refuse(`the page's snapshot for track ${message.trackId} is not a JPEG that decodes (${(err as Error).message}); the event keeps its small snapshot`);
+      const what = err instanceof ImageTooLarge ? 'is refused before decoding' : 'is not a JPEG that decodes';
+      return this.refuse(`the page's snapshot for track ${message.trackId} ${what} (${(err as Error).message}); the event keeps its small snapshot`);
     }
     this.counts.stored++;
     this.options.send({ type: 'track', kind: 'update', track, ...renderSnapshots(picture, track.box) });
@@ -187,8 +202,7 @@ export class WorkerEvents {
   private decodePreview(): RawFrame | null {
     if (!this.preview) return null;
     try {
-      const decoded = jpeg.decode(this.preview, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 256 });
-      return { width: decoded.width, height: decoded.height, channels: 4, data: decoded.data };
+      return decodeJpeg(this.preview, DISPLAY_FRAME_LIMITS);
     } catch (err) {
       process.stderr.write(`[camera ${this.options.cameraId}] a display frame did not decode: ${(err as Error).message}\n`);
       return null;

@@ -8,7 +8,8 @@
  *  - the desktop path: the worker, given a MessagePort as in the app, asks on the port and takes
  *    the page's picture from it.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -20,7 +21,8 @@ import { DEFAULT_EVENT_FILTERS, TrackMessage, type EventChange, type EventPage }
 import { encodeFrame, encodeTrackSnapshot, type SnapshotRequestMessage } from '../../src/shared/contracts/frames';
 import { WorkerOutbound } from '../../src/shared/contracts/worker';
 import { ROOT, startServe, TestClient, type ServeProcess } from '../serve/helpers';
-import { sleep, until } from '../support/process';
+import { peakRss, sleep, until, untilValue } from '../support/process';
+import { resolveFfmpeg } from '../../src/workers/sources/ffmpeg-binary';
 import { tempDir } from './helpers';
 
 const astronaut = decodeImage(path.join(ROOT, 'test', 'fixtures', 'astronaut.png'));
@@ -139,17 +141,21 @@ describe('serve mode: a page answers snapshot requests', () => {
 });
 
 describe('the desktop path: requests and pictures on the MessagePort', () => {
-  let child: ChildProcess | null = null;
+  const children: ChildProcess[] = [];
   afterAll(() => {
-    child?.kill('SIGKILL');
+    for (const child of children) child.kill('SIGKILL');
   });
 
-  it("asks on the port and stores the page's picture sent on it", async () => {
+  /** A real camera worker with the face model, given a MessagePort as in the app; resolves when it is ready. */
+  async function startWorker() {
     const require = createRequire(path.join(ROOT, 'package.json'));
     const tsx = pathToFileURL(path.join(path.dirname(require.resolve('tsx/package.json')), 'dist', 'loader.mjs')).href;
     const shim = pathToFileURL(path.join(ROOT, 'test', 'contracts', 'fixtures', 'parent-port-shim.mjs')).href;
     const worker = path.join(ROOT, 'src', 'workers', 'camera-worker.ts');
-    child = fork(worker, [], { execArgv: ['--import', tsx, '--import', shim], serialization: 'advanced', stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
+    const child = fork(worker, [], { execArgv: ['--import', tsx, '--import', shim], serialization: 'advanced', stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
+    children.push(child);
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const control: WorkerOutbound[] = [];
     const onPort: WorkerOutbound[] = [];
     child.on('message', (envelope: { via: 'parent' | 'port'; m: unknown }) => (envelope.via === 'port' ? onPort : control).push(WorkerOutbound.parse(envelope.m)));
@@ -168,14 +174,23 @@ describe('the desktop path: requests and pictures on the MessagePort', () => {
     };
     child.send({ via: 'parent', m: { type: 'init', config }, withPort: true });
     await until(() => control.some((m) => m.type === 'ready'), 60_000, 'ready');
+    /** Sends the face until the worker asks the page for a picture. */
+    const request = async () => {
+      let asked: WorkerOutbound | undefined;
+      for (let frameId = 1; !asked && frameId < 200; frameId++) {
+        child.send({ via: 'port', m: { ...face, type: 'frame', cameraId: 'cam-p', frameId, acceptedAt: Date.now() } });
+        await sleep(40);
+        asked = onPort.find((m) => m.type === 'snapshot-request');
+      }
+      if (asked?.type !== 'snapshot-request') throw new Error('no snapshot request on the port');
+      return asked;
+    };
+    return { child, control, onPort, request, stderr: () => stderr };
+  }
 
-    let request: WorkerOutbound | undefined;
-    for (let frameId = 1; !request && frameId < 200; frameId++) {
-      child.send({ via: 'port', m: { ...face, type: 'frame', cameraId: 'cam-p', frameId, acceptedAt: Date.now() } });
-      await sleep(40);
-      request = onPort.find((m) => m.type === 'snapshot-request');
-    }
-    if (request?.type !== 'snapshot-request') throw new Error('no snapshot request on the port');
+  it("asks on the port and stores the page's picture sent on it", async () => {
+    const { child, control, request: ask } = await startWorker();
+    const request = await ask();
     expect(request).toMatchObject({ cameraId: 'cam-p' });
     // Requests never go to the control channel: only the page that sent the frame can answer.
     expect(control.some((m) => m.type === 'snapshot-request')).toBe(false);
@@ -189,5 +204,31 @@ describe('the desktop path: requests and pictures on the MessagePort', () => {
     expect(boxCorner(snapshot, update.track.box)[1]).toBeGreaterThan(180);
     const start = control.filter(isTrack).find((m) => m.kind === 'start')!;
     expect([decode(start.snapshot!).width, decode(start.snapshot!).height]).toEqual([128, 128]);
+  }, 120_000);
+
+  it('a 6000x6000 JPEG is refused from its header, before decoding: counted, said, and the worker does not grow', async () => {
+    // The probe's picture, made by ffmpeg: a real 6000x6000 JPEG, small as a file (one grey field).
+    const dir = tempDir('multicam-page-snapshot-limits-');
+    const file = path.join(dir.dir, 'huge.jpg');
+    execFileSync(resolveFfmpeg().path, ['-hide_banner', '-loglevel', 'error', '-nostdin', '-y', '-f', 'lavfi', '-i', 'color=c=gray:s=6000x6000', '-frames:v', '1', '-q:v', '10', file]);
+    const huge = new Uint8Array(readFileSync(file));
+    dir.remove();
+    expect(huge.length).toBeLessThan(3 * 1024 * 1024);
+
+    const { child, control, request: ask, stderr } = await startWorker();
+    const request = await ask();
+    const before = peakRss(child.pid!);
+    expect(before).toBeGreaterThan(0);
+    child.send({ via: 'port', m: { type: 'track-snapshot', cameraId: 'cam-p', trackId: request.trackId, jpeg: huge } });
+    const counts = await untilValue('the refusal counted', () => {
+      const stats = control.filter((m) => m.type === 'stats').at(-1);
+      const seen = stats?.type === 'stats' ? stats.stats.pageSnapshots : undefined;
+      return seen && seen.invalid >= 1 ? seen : undefined;
+    }, 30_000);
+    expect(counts.stored).toBe(0);
+    expect(stderr()).toMatch(/the page's snapshot for track \d+ is refused before decoding \(the picture is 6000x6000; at most 4096 pixels a side/);
+    expect(control.some((m) => m.type === 'track' && m.kind === 'update' && m.snapshot !== undefined && decode(m.snapshot).width > 128)).toBe(false);
+    // Decoding it would take 6000 x 6000 x 4 = 144 MB of RGBA alone, plus jpeg-js's component buffers.
+    expect(peakRss(child.pid!) - before).toBeLessThan(64 * 1024 * 1024);
   }, 120_000);
 });

@@ -12,6 +12,7 @@ import type { CameraSupervisor } from '../../src/engine/supervisor';
 import { checkDeclaredShapes, MAX_TENSOR_ELEMENTS, ModelShapeUnreadable } from '../../src/workers/model-shape';
 import { makeSupervisor } from '../engine/helpers';
 import { FACE_MJPEG } from '../support/clips';
+import { peakRss } from '../support/process';
 import { tempDir } from '../support/tmp';
 import { tinySsdModel } from './fixtures/tiny-ssd';
 
@@ -23,16 +24,6 @@ afterEach(async () => {
 });
 
 const ANSWER = { boxes: [[0.1, 0.2, 0.5, 0.6]], classes: [0], scores: [0.9], count: 1 };
-
-/** Peak resident memory of a live process (VmHWM), in bytes; 0 once it is gone. */
-function peakRss(pid: number): number {
-  try {
-    const match = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) * 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
 
 describe('declared model shapes', () => {
   it('reads the shipped models as within the limits', () => {

@@ -69,3 +69,13 @@ export async function untilValue<T>(what: string, probe: () => Maybe<T> | Promis
     await sleep(everyMs);
   }
 }
+
+/** Peak resident memory of a live process so far (Linux's VmHWM), in bytes; 0 once it is gone. */
+export function peakRss(pid: number): number {
+  try {
+    const match = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
