@@ -10,6 +10,8 @@ import { defineConfig } from 'vitest/config';
  *   do not starve each other.
  */
 const QUICK = [
+  'test/docs/links.test.ts',
+  'test/docs/settings-reference.test.ts',
   'test/engine/decoder.test.ts',
   'test/events/routes.test.ts',
   'test/events/store.test.ts',
