@@ -13,7 +13,7 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { decodeImage, toModelFrame } from '../src/engine/images';
+import { decodeImage, toModelFrame } from '../src/node/images';
 import { NodeLauncher } from '../src/engine/node-launcher';
 import { projectRoot } from '../src/engine/paths';
 import { CameraSupervisor } from '../src/engine/supervisor';

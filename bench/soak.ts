@@ -18,7 +18,7 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { decodeImage, toModelFrame, type ModelFrame } from '../src/engine/images';
+import { decodeImage, toModelFrame, type ModelFrame } from '../src/node/images';
 import { NodeLauncher } from '../src/engine/node-launcher';
 import { projectRoot, resolveModel } from '../src/engine/paths';
 import { CameraSupervisor } from '../src/engine/supervisor';

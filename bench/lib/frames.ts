@@ -4,7 +4,7 @@
  * answer of every stream is computed once, with one interpreter and nothing shared; a result is
  * misattributed when its face is not the one of the stream it came back to.
  */
-import { decodeImage } from '../../src/engine/images';
+import { decodeImage } from '../../src/node/images';
 import { letterboxRgb } from '../../src/shared/letterbox';
 import type { Detection, Letterbox } from '../../src/shared/contracts/frames';
 

@@ -14,7 +14,7 @@
 import { NodeLauncher } from '../../src/engine/node-launcher';
 import { CameraSupervisor } from '../../src/engine/supervisor';
 import type { ResultMessage } from '../../src/shared/contracts/frames';
-import { resolveFfmpeg } from '../../src/workers/sources/ffmpeg-binary';
+import { resolveFfmpeg } from '../../src/node/ffmpeg-binary';
 import { FfmpegSource } from '../../src/workers/sources/ffmpeg-source';
 import { makeClipFolder, type ClipFolder } from '../../test/support/clips';
 import { CpuMeter } from '../lib/cpu';

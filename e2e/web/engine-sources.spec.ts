@@ -5,7 +5,7 @@
  * two pages both show the preview; the password is nowhere on the page or in the log.
  */
 import type { Page } from '@playwright/test';
-import { resolveFfmpeg } from '../../src/workers/sources/ffmpeg-binary';
+import { resolveFfmpeg } from '../../src/node/ffmpeg-binary';
 import { makeClipFolder, type ClipFolder } from '../../test/support/clips';
 import { RtspTestServer } from '../../test/support/rtsp-server';
 import { expect, SLOW, test, tile } from '../support/fixtures';

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { resolveFfmpeg } from '../../src/workers/sources/ffmpeg-binary';
+import { resolveFfmpeg } from '../../src/node/ffmpeg-binary';
 import { makeClipFolder } from '../../test/support/clips';
 import { FACE_VIDEO, REPO_ROOT } from '../support/chromium';
 import { addWebcam, expect, expectLive, SLOW, test, tile } from '../support/fixtures';

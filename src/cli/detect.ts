@@ -11,7 +11,7 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { decodeImage, ImageError, toModelFrame, type DecodedImage } from '../engine/images';
+import { decodeImage, ImageError, toModelFrame, type DecodedImage } from '../node/images';
 import { NodeLauncher } from '../engine/node-launcher';
 import { CameraSupervisor } from '../engine/supervisor';
 import type { ResultMessage } from '../shared/contracts/frames';

@@ -11,7 +11,7 @@ import type { CameraState, CameraStatus } from '../shared/contracts/engine-api';
 import { isEngineSource, type FfmpegInfo, type SourceState, type SourceStats } from '../shared/contracts/sources';
 import type { WorkerConfig } from '../shared/contracts/worker';
 import { redactUrl } from '../shared/redact';
-import { resolveFfmpeg } from '../workers/sources/ffmpeg-binary';
+import { resolveFfmpeg } from '../node/ffmpeg-binary';
 
 export const DEFAULT_PREVIEW_FPS = 10;
 export const DEFAULT_SOURCE_TIMEOUT_MS = 20_000;

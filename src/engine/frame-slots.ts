@@ -19,15 +19,9 @@
 import { closeSync, existsSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { MAX_FRAME_BYTES, MAX_FRAME_HEADER_BYTES } from '../shared/contracts/frames';
+import { FRAME_SLOT_BYTES, FRAME_SLOT_COUNT, FRAME_SLOT_ENV, FRAME_SLOT_FD } from '../node/frame-slot-layout';
 
-export const FRAME_SLOT_COUNT = 4;
-/** The largest frame in its binary form: a slot holds any frame the contract allows. */
-export const FRAME_SLOT_BYTES = MAX_FRAME_BYTES + MAX_FRAME_HEADER_BYTES + 4;
-/** The descriptor number the worker sees the slot file under (stdio index). */
-export const FRAME_SLOT_FD = 4;
-/** Environment variable telling the worker the slot layout: "fd:slotBytes:count". */
-export const FRAME_SLOT_ENV = 'MULTICAM_FRAME_SLOTS';
+export { FRAME_SLOT_BYTES, FRAME_SLOT_COUNT, FRAME_SLOT_ENV, FRAME_SLOT_FD };
 
 const SHM = '/dev/shm';
 

@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { MAX_MEDIA_BYTES, MEDIA_PREFIX, MEDIA_TYPES, MediaError, type MediaStore } from '../engine/media-store';
-import { refuse } from './server';
+import { refuse } from './refuse';
 
 export function registerMediaRoutes(app: FastifyInstance, media: MediaStore): void {
   app.addContentTypeParser(/^((image|video)\/[\w.+-]+|application\/x-tflite)$/, { parseAs: 'buffer', bodyLimit: MAX_MEDIA_BYTES }, (_request, body, done) => done(null, body));

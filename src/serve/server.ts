@@ -18,6 +18,7 @@ import { CameraRateLimits } from './flow-limits';
 import { ServeMetrics, type ServerCounters } from './metrics';
 import { registerRoutes } from './routes';
 import { registerEventRoutes } from './events-routes';
+import { refuse } from './refuse';
 import type { ClientSession, SessionCounters } from './session';
 
 export interface ServeServerOptions {
@@ -197,13 +198,6 @@ const WRITE_ROUTES: Array<[string, RegExp]> = [
   ['PUT', /^\/api\/media(\?|$)/],
   ['DELETE', /^\/api\/events\//],
 ];
-
-export function refuse(reply: FastifyReply, status: number, text: string, headers: Record<string, string> = {}): FastifyReply {
-  return reply
-    .code(status)
-    .headers({ 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', ...headers })
-    .send(`${text}\n`);
-}
 
 function queryToken(url: string): string | null {
   try {

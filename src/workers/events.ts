@@ -20,8 +20,8 @@ import { Tracker, type TrackChange, type TrackInput } from '../shared/events/tra
 import type { EventFilters, TrackerOptions, TrackMessage } from '../shared/contracts/events';
 import { decodeTrackSnapshot, type Letterbox, type SnapshotRequestMessage, type TrackSnapshotMessage } from '../shared/contracts/frames';
 import type { WorkerStats } from '../shared/contracts/worker';
-import { renderSnapshots, type RawFrame } from '../engine/events/snapshot';
-import { checkImageSize, ImageError, imageHeaderSize, ImageTooLarge, type ImageLimits } from '../engine/images';
+import { renderSnapshots, type RawFrame } from '../node/snapshot';
+import { checkImageSize, ImageError, imageHeaderSize, ImageTooLarge, type ImageLimits } from '../node/images';
 
 /** The model frame a result answers: RGB, letterboxed. */
 export interface ModelFrame {

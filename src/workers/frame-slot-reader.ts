@@ -4,7 +4,7 @@
  * count it, so main learns on the next answer that the slot is free again.
  */
 import { readSync } from 'node:fs';
-import { FRAME_SLOT_ENV } from '../engine/frame-slots';
+import { FRAME_SLOT_ENV } from '../node/frame-slot-layout';
 
 export class FrameSlotReader {
   /** Slot messages read in all: sent back on every answer as `slotsRead`. */

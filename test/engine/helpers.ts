@@ -1,7 +1,7 @@
 /** Shared set-up for engine tests: a supervisor on real worker processes, and real test pictures. */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeImage, toModelFrame, type ModelFrame } from '../../src/engine/images';
+import { decodeImage, toModelFrame, type ModelFrame } from '../../src/node/images';
 import { NodeLauncher } from '../../src/engine/node-launcher';
 import { CameraSupervisor, type SupervisorOptions } from '../../src/engine/supervisor';
 import type { ResultMessage } from '../../src/shared/contracts/frames';

@@ -10,7 +10,7 @@ import jpeg from 'jpeg-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EngineHost } from '../../src/engine/host';
 import { NodeLauncher } from '../../src/engine/node-launcher';
-import { BOX_COLOUR, pixelRect } from '../../src/engine/events/snapshot';
+import { BOX_COLOUR, pixelRect } from '../../src/node/snapshot';
 import { iou } from '../../src/shared/events/tracker';
 import type { EventChange } from '../../src/shared/contracts/events';
 import type { ResultMessage } from '../../src/shared/contracts/frames';

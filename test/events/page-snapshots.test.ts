@@ -15,14 +15,14 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import jpeg from 'jpeg-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeImage, toModelFrame } from '../../src/engine/images';
+import { decodeImage, toModelFrame } from '../../src/node/images';
 import { resolveModel, xnnpackPluginPath } from '../../src/engine/paths';
 import { DEFAULT_EVENT_FILTERS, TrackMessage, type EventChange, type EventPage } from '../../src/shared/contracts/events';
 import { encodeFrame, encodeTrackSnapshot, type SnapshotRequestMessage } from '../../src/shared/contracts/frames';
 import { WorkerOutbound } from '../../src/shared/contracts/worker';
 import { ROOT, startServe, TestClient, type ServeProcess } from '../serve/helpers';
 import { peakRss, sleep, until, untilValue } from '../support/process';
-import { resolveFfmpeg } from '../../src/workers/sources/ffmpeg-binary';
+import { resolveFfmpeg } from '../../src/node/ffmpeg-binary';
 import { tempDir } from './helpers';
 
 const astronaut = decodeImage(path.join(ROOT, 'test', 'fixtures', 'astronaut.png'));

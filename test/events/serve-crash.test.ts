@@ -18,7 +18,7 @@ import { DB_FILE, SNAPSHOT_DIR } from '../../src/engine/events/store';
 import { SnapshotFiles } from '../../src/engine/events/files';
 import type { EventPage } from '../../src/shared/contracts/events';
 import type { StatsResponse } from '../../src/serve/metrics';
-import { resolveFfmpeg } from '../../src/workers/sources/ffmpeg-binary';
+import { resolveFfmpeg } from '../../src/node/ffmpeg-binary';
 import { startServe, type ServeProcess } from '../serve/helpers';
 import { FACE_MJPEG, TEST_FIXTURES } from '../support/clips';
 import { processEnded, sleep, until, untilValue } from '../support/process';

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
-import { decodeImage, toModelFrame } from '../../src/engine/images';
+import { decodeImage, toModelFrame } from '../../src/node/images';
 import { encodeFrame } from '../../src/shared/contracts/frames';
 import type { EventChange, EventPage } from '../../src/shared/contracts/events';
 import { ROOT, startServe, TestClient, type ServeProcess } from '../serve/helpers';

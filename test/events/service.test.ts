@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import jpeg from 'jpeg-js';
 import { EventService, type EventNotice } from '../../src/engine/events/service';
-import { renderSnapshots, BOX_COLOUR, pixelRect } from '../../src/engine/events/snapshot';
+import { renderSnapshots, BOX_COLOUR, pixelRect } from '../../src/node/snapshot';
 import type { EventChange } from '../../src/shared/contracts/events';
 import { TrackMessage } from '../../src/shared/contracts/events';
 import { smallJpeg, tempDir, track } from './helpers';

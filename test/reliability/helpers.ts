@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { CameraSupervisor, type RestartPolicy, type SupervisorOptions } from '../../src/engine/supervisor';
 import { NodeLauncher } from '../../src/engine/node-launcher';
 import type { LaunchOptions, WorkerLauncher, WorkerProcess } from '../../src/engine/launcher';
-import { decodeImage, toModelFrame, type ModelFrame } from '../../src/engine/images';
+import { decodeImage, toModelFrame, type ModelFrame } from '../../src/node/images';
 import type { ResultMessage } from '../../src/shared/contracts/frames';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');

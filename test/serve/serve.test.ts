@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeImage, toModelFrame } from '../../src/engine/images';
+import { decodeImage, toModelFrame } from '../../src/node/images';
 import type { ApiEvent } from '../../src/shared/contracts/engine-api';
 import type { AppConfig } from '../../src/shared/contracts/config';
 import type { CameraStatus, EngineSnapshot } from '../../src/shared/contracts/engine-api';

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import jpeg from 'jpeg-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { npmFfmpegBinary, resolveFfmpeg } from '../../src/workers/sources/ffmpeg-binary';
+import { npmFfmpegBinary, resolveFfmpeg } from '../../src/node/ffmpeg-binary';
 import { FfmpegSource, type FfmpegSourceOptions, type SourceFrame, type SourceState } from '../../src/workers/sources/ffmpeg-source';
 import { makeClipFolder, FACE_MJPEG, TEST_FIXTURES, type ClipFolder } from '../support/clips';
 import { MjpegTestServer } from '../support/mjpeg-server';

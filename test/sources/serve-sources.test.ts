@@ -16,7 +16,7 @@ import { NodeLauncher } from '../../src/engine/node-launcher';
 import { ServeServer } from '../../src/serve/server';
 import type { StatsResponse } from '../../src/serve/metrics';
 import { decodePreview, type PreviewMessage } from '../../src/shared/contracts/sources';
-import { resolveFfmpeg } from '../../src/workers/sources/ffmpeg-binary';
+import { resolveFfmpeg } from '../../src/node/ffmpeg-binary';
 import { FACE_MJPEG, makeClipFolder, type ClipFolder } from '../support/clips';
 import { MjpegTestServer } from '../support/mjpeg-server';
 import { pidAlive, sleep, until, untilValue } from '../support/process';

@@ -15,7 +15,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AppConfig } from '../../src/shared/contracts/config';
 import { EngineSourceConfig } from '../../src/shared/contracts/sources';
 import { WorkerConfig } from '../../src/shared/contracts/worker';
-import { resolveFfmpeg } from '../../src/workers/sources/ffmpeg-binary';
+import { resolveFfmpeg } from '../../src/node/ffmpeg-binary';
 import { ffconcatList, planFfmpeg } from '../../src/workers/sources/ffmpeg-args';
 import { FfmpegSource, type SourceState } from '../../src/workers/sources/ffmpeg-source';
 import { MjpegTestServer } from '../support/mjpeg-server';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { redactText, redactUrl, secretsOf } from '../../src/shared/redact';
 import { planFfmpeg } from '../../src/workers/sources/ffmpeg-args';
-import { FfmpegNotFoundError, npmFfmpegBinary, resolveFfmpeg } from '../../src/workers/sources/ffmpeg-binary';
+import { FfmpegNotFoundError, npmFfmpegBinary, resolveFfmpeg } from '../../src/node/ffmpeg-binary';
 import { FfmpegLog } from '../../src/workers/sources/ffmpeg-log';
 import { JpegSplitter, RawFrameReader } from '../../src/workers/sources/frame-readers';
 import { splitMjpeg } from '../../e2e/support/fake-camera';

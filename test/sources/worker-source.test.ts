@@ -12,7 +12,7 @@ import { resolveModel, xnnpackPluginPath } from '../../src/engine/paths';
 import type { ResultMessage } from '../../src/shared/contracts/frames';
 import { PreviewMessage, type EngineSourceConfig } from '../../src/shared/contracts/sources';
 import { WorkerOutbound, type WorkerConfig } from '../../src/shared/contracts/worker';
-import { resolveFfmpeg } from '../../src/workers/sources/ffmpeg-binary';
+import { resolveFfmpeg } from '../../src/node/ffmpeg-binary';
 import { makeClipFolder, TEST_FIXTURES, type ClipFolder } from '../support/clips';
 import { pidAlive, until } from '../support/process';
 

@@ -8,7 +8,7 @@
  * network notices only then. The tests check the Linux path with a real SIGKILL.
  */
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { findExecutable } from './which';
+import { findExecutable } from '../../node/which';
 
 let setprivPath: string | null | undefined;
 

@@ -4,7 +4,7 @@
  * so it runs in the camera worker without native code.
  */
 import jpeg from 'jpeg-js';
-import type { Box } from '../../shared/contracts/frames';
+import type { Box } from '../shared/contracts/frames';
 
 export interface RawFrame {
   width: number;
