@@ -52,10 +52,14 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
     // Pictures and uploaded videos live in the data directory (serve: --data), else beside the config.
     this.media = new MediaStore(options.eventsDir ?? path.dirname(options.configFile));
     const loaded = this.store.load();
-    if (loaded.notice) {
-      this.log(loaded.notice.message);
-      this.keepNotice(loaded.notice);
+    for (const notice of [loaded.notice, loaded.warning]) {
+      if (!notice) continue;
+      this.log(notice.message);
+      this.keepNotice(notice);
     }
+    // Uploads no camera refers to go at start, but only when the config was read as it is: a
+    // corrupt or unreadable one would make every upload look unreferenced.
+    if (!loaded.notice) this.pruneMedia();
     this.supervisor = new CameraSupervisor({
       ...options.supervisor,
       launcher: options.launcher,
@@ -230,7 +234,7 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
     const removed = await this.supervisor.removeCamera(id);
     const cameras = this.config.cameras.filter((c) => c.id !== id);
     if (cameras.length !== this.config.cameras.length) this.persist({ ...this.config, cameras });
-    this.media.prune(referencedMedia(this.config.cameras));
+    this.pruneMedia();
     return { removed };
   }
 
@@ -269,6 +273,16 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
       this.notice('error', `could not save the configuration to ${this.store.file}: ${(err as Error).message}`);
     }
     this.emit('event', { type: 'config', config: redactConfig(this.store.config) });
+  }
+
+  /** Deletes media files no camera refers to; a failure (a `media` symlink) is a notice, not an error. */
+  private pruneMedia(): void {
+    try {
+      const removed = this.media.prune(referencedMedia(this.config.cameras));
+      if (removed > 0) this.log(`media: ${removed} file(s) no camera refers to were deleted from ${this.media.dir}`);
+    } catch (err) {
+      this.notice('warning', `media files in ${this.media.dir} were not pruned: ${(err as Error).message}`);
+    }
   }
 
   private keepNotice(notice: Notice): void {

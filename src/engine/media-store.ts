@@ -2,13 +2,14 @@
  * Pictures (and uploaded videos) that cameras show, kept as files in the data directory's `media`
  * folder and named by their content (sha256), so the configuration holds a short reference
  * (`media:<name>`) instead of a data URL of several megabytes, and every snapshot and config event
- * stays small. Files are written atomically; names are checked, so a reference can never point
- * outside the folder.
+ * stays small. Files are written atomically (mode 0600); names are checked, so a reference can
+ * never point outside the folder. Pruning deletes only files with such a content name; a `media`
+ * that is a symlink is refused, never followed (src/engine/files).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, unlinkSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomicSync } from './config/store';
+import { ensureOwnDir, lstatOrNull, sweepOwnFiles, writeFileAtomic } from './files';
 
 export const MEDIA_PREFIX = 'media:';
 
@@ -55,7 +56,8 @@ export class MediaStore {
     if (bytes.byteLength > MAX_MEDIA_BYTES) throw new MediaError(`the file is over ${MAX_MEDIA_BYTES / 1024 / 1024} MB`);
     const name = `${createHash('sha256').update(bytes).digest('hex')}.${ext}`;
     const file = path.join(this.dir, name);
-    if (!existsSync(file)) writeFileAtomicSync(file, bytes);
+    ensureOwnDir(this.dir);
+    if (!existsSync(file)) writeFileAtomic(file, bytes);
     return name;
   }
 
@@ -64,23 +66,14 @@ export class MediaStore {
     return MediaStore.isName(name) ? path.join(this.dir, name) : null;
   }
 
-  /** Removes files no camera refers to any more. */
-  prune(referenced: Set<string>): void {
-    let names: string[];
-    try {
-      names = readdirSync(this.dir);
-    } catch {
-      return;
-    }
-    for (const name of names) {
-      if (MediaStore.isName(name) && !referenced.has(name)) {
-        try {
-          unlinkSync(path.join(this.dir, name));
-        } catch {
-          // gone already
-        }
-      }
-    }
+  /**
+   * Removes media files no camera refers to any more; returns how many went. Only names this
+   * store gives out are touched. Throws LinkRefusedError when `media` is a symlink.
+   */
+  prune(referenced: Set<string>): number {
+    if (!lstatOrNull(this.dir)) return 0;
+    ensureOwnDir(this.dir);
+    return sweepOwnFiles(this.dir, { own: MediaStore.isName, keep: (name) => referenced.has(name), tighten: true }).removed;
   }
 }
 

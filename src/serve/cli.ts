@@ -11,9 +11,10 @@
  * process exits 0; so does the end of the process that started it (npm's shell does not pass
  * signals on, so a stopped `npm run serve` must not leave serve mode behind).
  */
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureDataDir } from '../engine/files';
 import { EngineHost } from '../engine/host';
 import { NodeLauncher } from '../engine/node-launcher';
 import { projectRoot } from '../engine/paths';
@@ -71,7 +72,7 @@ async function main(): Promise<void> {
   const dataDir = path.dirname(args.config);
   let token;
   try {
-    mkdirSync(dataDir, { recursive: true });
+    ensureDataDir(dataDir);
     token = loadOrCreateToken(dataDir, args.newToken);
   } catch (err) {
     fail(`cannot keep the access token in ${dataDir}: ${(err as Error).message}`, 1);

@@ -5,7 +5,7 @@
  */
 import { chmodSync, lstatSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomicSync } from '../engine/config/store';
+import { writeFileAtomic } from '../engine/files';
 import { newToken, TOKEN_PATTERN } from './auth';
 
 export const TOKEN_FILE_NAME = 'serve-token';
@@ -41,6 +41,6 @@ export function loadOrCreateToken(dataDir: string, rotate: boolean): TokenResult
   }
   if (existing) return { token: existing, file, note: `token kept in ${file}` };
   const token = newToken();
-  writeFileAtomicSync(file, `${token}\n`);
+  writeFileAtomic(file, `${token}\n`);
   return { token, file, note: rotate ? `new token written to ${file}; old URLs no longer work` : `token written to ${file}` };
 }

@@ -3,7 +3,8 @@ import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigStore, writeFileAtomicSync } from '../../src/engine/config/store';
+import { ConfigStore } from '../../src/engine/config/store';
+import { writeFileAtomic } from '../../src/engine/files';
 import { AppConfig } from '../../src/shared/contracts/config';
 import { tempDir } from '../support/tmp';
 
@@ -68,10 +69,10 @@ describe('ConfigStore', () => {
     expect(readdirSync(dir).sort()).toEqual(['config.json', path.basename(backup)].sort());
   });
 
-  it('writeFileAtomicSync replaces the whole file', () => {
+  it('writeFileAtomic replaces the whole file', () => {
     const file = path.join(dir, 'x.json');
-    writeFileAtomicSync(file, 'a'.repeat(10_000));
-    writeFileAtomicSync(file, 'b');
+    writeFileAtomic(file, 'a'.repeat(10_000));
+    writeFileAtomic(file, 'b');
     expect(readFileSync(file, 'utf8')).toBe('b');
   });
 

@@ -9,12 +9,13 @@
  * read nor replaced: the app starts with defaults and refuses to save, saying why, so the user's
  * cameras are never overwritten by defaults.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { readFileSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { Notice } from '../../shared/contracts/engine-api';
 import { AppConfig } from '../../shared/contracts/config';
 import { parseMessage } from '../../shared/contracts/frames';
+import { secretsOf } from '../../shared/redact';
+import { asidePath, openToOthers, sweepOwnFiles, writeFileAtomic } from '../files';
 
 export interface LoadResult {
   config: AppConfig;
@@ -22,86 +23,21 @@ export interface LoadResult {
   notice?: Notice;
   /** Where a corrupt file was moved. */
   corruptBackup?: string;
+  /** Set when the file was used but needs the user's attention (a password others can read). */
+  warning?: Notice;
+}
+
+/** True when the config holds a password: a stream URL's, the MQTT broker's or its URL's. */
+export function holdsPassword(config: AppConfig): boolean {
+  const urls = config.cameras.flatMap((c) => (c.source.kind === 'stream' ? [c.source.url] : []));
+  const mqtt = config.events?.mqtt;
+  if (mqtt?.password) return true;
+  if (mqtt) urls.push(mqtt.url);
+  return urls.some((url) => secretsOf(url).length > 0);
 }
 
 export function defaultConfig(): AppConfig {
   return AppConfig.parse({});
-}
-
-/** `config.json` -> `config.corrupt-2026-11-26T05-20-00-000Z.json`, next to it. */
-export function corruptBackupPath(file: string, now = new Date()): string {
-  const dir = path.dirname(file);
-  const ext = path.extname(file);
-  const stem = path.basename(file, ext);
-  const stamp = now.toISOString().replace(/[:.]/g, '-');
-  let candidate = path.join(dir, `${stem}.corrupt-${stamp}.json`);
-  for (let n = 2; existsSync(candidate); n++) candidate = path.join(dir, `${stem}.corrupt-${stamp}-${n}.json`);
-  return candidate;
-}
-
-/** Prefix of the temporary files a save writes; leftovers of a crashed save start with it. */
-function tempPrefix(file: string): string {
-  return `.${path.basename(file)}.tmp-`;
-}
-
-/**
- * Writes `text` to `file` atomically: temp file in the same folder (same file system, so rename is
- * atomic), fsync, rename, then fsync the folder so the rename itself survives a power cut.
- */
-export function writeFileAtomicSync(file: string, text: string | Uint8Array): void {
-  const dir = path.dirname(file);
-  mkdirSync(dir, { recursive: true });
-  const temp = path.join(dir, `${tempPrefix(file)}${process.pid}-${randomBytes(4).toString('hex')}`);
-  const fd = openSync(temp, 'w', 0o600);
-  try {
-    const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : Buffer.from(text.buffer, text.byteOffset, text.byteLength);
-    let written = 0;
-    while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
-    fsyncSync(fd);
-  } catch (err) {
-    closeSync(fd);
-    try {
-      unlinkSync(temp);
-    } catch {
-      // already gone
-    }
-    throw err;
-  }
-  closeSync(fd);
-  try {
-    renameSync(temp, file);
-  } catch (err) {
-    try {
-      unlinkSync(temp);
-    } catch {
-      // already gone
-    }
-    throw err;
-  }
-  syncDirectory(dir);
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function syncDirectory(dir: string): void {
-  // Not every platform lets a folder be opened for fsync (Windows does not); the rename is still atomic.
-  if (process.platform === 'win32') return;
-  let fd: number | undefined;
-  try {
-    fd = openSync(dir, 'r');
-    fsyncSync(fd);
-  } catch {
-    // best effort
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
 }
 
 export class ConfigStore {
@@ -123,10 +59,12 @@ export class ConfigStore {
     this.removeStaleTempFiles();
     this.unwritable = null;
     let text: string;
+    let mode: number;
     try {
       // A FIFO or a device would block the read, or never end: regular files only.
       const stat = statSync(this.file);
       if (!stat.isFile()) throw Object.assign(new Error(`${this.file} is not a regular file`), { code: 'ENOTFILE' });
+      mode = stat.mode;
       text = readFileSync(this.file, 'utf8');
     } catch (err) {
       this.current = defaultConfig();
@@ -152,12 +90,15 @@ export class ConfigStore {
       const parsed = parseMessage(AppConfig, raw);
       if (parsed.ok) {
         this.current = parsed.value;
-        return { config: this.current };
+        if (!openToOthers(mode) || !holdsPassword(this.current)) return { config: this.current };
+        const octal = (mode & 0o777).toString(8).padStart(4, '0');
+        const message = `configuration ${this.file} holds a password and other users can read it (mode ${octal}); the app makes it 0600 the next time it saves it, or run: chmod 600 ${this.file}`;
+        return { config: this.current, warning: { level: 'warning', message: message.slice(0, 2000) } };
       }
       problem = parsed.error;
     }
     this.current = defaultConfig();
-    const backup = corruptBackupPath(this.file);
+    const backup = asidePath(this.file);
     try {
       renameSync(this.file, backup);
     } catch (err) {
@@ -187,7 +128,7 @@ export class ConfigStore {
       this.current = valid;
       throw new Error(this.unwritable);
     }
-    writeFileAtomicSync(this.file, `${JSON.stringify(valid, null, 2)}\n`);
+    writeFileAtomic(this.file, `${JSON.stringify(valid, null, 2)}\n`);
     this.current = valid;
     return valid;
   }
@@ -199,23 +140,11 @@ export class ConfigStore {
 
   /** Temp files of a save that crashed before its rename: never the live config, safe to delete. */
   private removeStaleTempFiles(): void {
-    const dir = path.dirname(this.file);
-    const prefix = tempPrefix(this.file);
-    let names: string[];
+    const name = path.basename(this.file);
     try {
-      names = readdirSync(dir);
+      sweepOwnFiles(path.dirname(this.file), { own: (n) => n === name });
     } catch {
-      return;
-    }
-    for (const name of names) {
-      if (!name.startsWith(prefix)) continue;
-      const pid = Number(name.slice(prefix.length).split('-')[0]);
-      if (Number.isInteger(pid) && pid !== process.pid && processAlive(pid)) continue;
-      try {
-        unlinkSync(path.join(dir, name));
-      } catch {
-        // another process may have renamed or removed it
-      }
+      // a folder that cannot be listed: load says why when it reads the file
     }
   }
 }

@@ -50,7 +50,8 @@ export class EventsHub extends EventEmitter<EventsHubEvents> {
       onNotice: (n) => {
         this.storageError = n.message;
         options.notice(n);
-        this.emit('status', this.status());
+        // Opening the store may give a notice before this.service is set: the status goes out once it is.
+        if (this.service) this.emit('status', this.status());
       },
     });
     this.service.onChange((change) => this.onChange(change));

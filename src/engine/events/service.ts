@@ -5,6 +5,7 @@
  * reaches the listeners and nothing is thrown back at the camera.
  */
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import type { EventChange, EventRecord, TrackMessage } from '../../shared/contracts/events';
 import { EventStore, snapshotUrl, type Jpegs } from './store';
 import { DEFAULT_RETENTION, enforceRetention, type RetentionPolicy } from './retention';
@@ -47,6 +48,14 @@ export class EventService {
     this.retention = options.retention ?? DEFAULT_RETENTION;
     try {
       this.store = EventStore.open(options.dataDir);
+      const aside = this.store.movedAside;
+      if (aside) {
+        this.notice(
+          'open',
+          'warning',
+          `The events database in ${options.dataDir} could not be used (${aside.why}); it was moved aside as ${path.basename(aside.file)} and a new one was created. Cameras keep running.`,
+        );
+      }
     } catch (err) {
       this.fail('open', err);
     }

@@ -7,7 +7,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Box } from '../../shared/contracts/frames';
 import type { EventQuery, EventRecord } from '../../shared/contracts/events';
-import { openDatabase, scalar, type Db } from './db';
+import { ensureDataDir } from '../files';
+import { scalar, type Db } from './db';
+import { openDatabaseFile, type OpenedDatabase } from './db-file';
 import { SnapshotFiles, type SnapshotKind } from './files';
 import { decodeCursor, encodeCursor } from './cursor';
 
@@ -73,27 +75,36 @@ function toRecord(r: Row): EventRecord {
 const COLUMNS = 'id, camera, camera_name, label, start, end, score, box, zones, has_snapshot';
 
 export class EventStore {
-  readonly files: SnapshotFiles;
   /** Events a previous run left open, closed at their last sighting when this store opened. */
   readonly closedOnOpen: number;
+  /** Where a database that could not be used was moved when this store opened, or null. */
+  readonly movedAside: OpenedDatabase['movedAside'];
 
   private constructor(
     readonly dir: string,
     private readonly db: Db,
+    readonly files: SnapshotFiles,
+    opened: { closedOnOpen: number; movedAside: OpenedDatabase['movedAside'] },
   ) {
-    this.files = new SnapshotFiles(path.join(dir, SNAPSHOT_DIR));
-    this.closedOnOpen = db.prepare('UPDATE events SET end = last_seen WHERE end IS NULL').run().changes;
+    this.closedOnOpen = opened.closedOnOpen;
+    this.movedAside = opened.movedAside;
     const withFiles = new Set((db.prepare('SELECT id FROM events WHERE has_snapshot = 1').raw().all() as string[][]).map((r) => r[0]));
     this.files.sweep((id) => withFiles.has(id));
   }
 
+  /**
+   * Opens the store in `dir` (made 0700 when missing). A corrupt database is moved aside and a new
+   * one made (see movedAside); a symlinked events.db or snapshots, a full disk or an unwritable
+   * folder throw.
+   */
   static open(dir: string): EventStore {
-    fs.mkdirSync(dir, { recursive: true });
-    const db = openDatabase(path.join(dir, DB_FILE));
+    ensureDataDir(dir);
+    const files = new SnapshotFiles(path.join(dir, SNAPSHOT_DIR));
+    const opened = openDatabaseFile(path.join(dir, DB_FILE), (db) => db.prepare('UPDATE events SET end = last_seen WHERE end IS NULL').run().changes);
     try {
-      return new EventStore(dir, db);
+      return new EventStore(dir, opened.db, files, { closedOnOpen: opened.checked, movedAside: opened.movedAside });
     } catch (err) {
-      db.close();
+      opened.db.close();
       throw err;
     }
   }
