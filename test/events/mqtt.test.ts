@@ -1,8 +1,11 @@
+import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
 import { MqttPublisher, type MqttStatus } from '../../src/engine/events/mqtt';
+import { watchPacketSizes } from '../../src/engine/events/mqtt-packet-limit';
+import { PassThrough } from 'node:stream';
 import type { EventChange } from '../../src/shared/contracts/events';
-import { until } from '../support/process';
+import { until, untilValue } from '../support/process';
 import { startBroker, type Broker } from './helpers';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -83,4 +86,77 @@ describe('MqttPublisher against a real mosquitto', () => {
     await until(() => sub.got.some((m) => m.topic === 'm/cam/face' && m.payload === '3'), 5000, 'the count again');
     expect(sub.got.some((m) => m.topic === 'm/available' && m.payload === 'online')).toBe(true);
   }, 90_000);
+});
+
+/**
+ * A hostile broker on 127.0.0.1: answers CONNECT with CONNACK, then sends a PUBLISH whose header
+ * declares the protocol's largest length (268,435,455 bytes) and streams its body as fast as the
+ * client reads. Counts what each connection took before it was closed.
+ */
+async function hostileBroker() {
+  const taken: Array<{ bytes: number; closed: boolean }> = [];
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    const record = { bytes: 0, closed: false };
+    taken.push(record);
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      record.closed = true;
+      sockets.delete(socket);
+    });
+    socket.once('data', () => {
+      socket.write(Buffer.from([0x20, 0x02, 0x00, 0x00]));
+      socket.write(Buffer.from([0x30, 0xff, 0xff, 0xff, 0x7f]));
+      const chunk = Buffer.alloc(64 * 1024);
+      const pump = () => {
+        // Bounded: never more than the declared length.
+        while (!record.closed && record.bytes < 268_435_455) {
+          record.bytes += chunk.length;
+          if (!socket.write(chunk)) return void socket.once('drain', pump);
+        }
+      };
+      pump();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    taken,
+    stop: () => {
+      for (const socket of sockets) socket.destroy();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+describe('MqttPublisher against a hostile broker', () => {
+  it('closes a connection whose PUBLISH declares 268 MB as soon as the header says so, on every connection', async () => {
+    const broker = await hostileBroker();
+    cleanups.push(() => broker.stop());
+    const rssBefore = process.memoryUsage().rss;
+    const errors: string[] = [];
+    const pub = new MqttPublisher({ url: broker.url, prefix: 'h' }, (s) => s.error && errors.push(s.error));
+    cleanups.push(() => pub.close());
+    // The first connection, then the one the backoff retries a second later: both cut short.
+    await untilValue('two connections closed', () => broker.taken.length >= 2 && broker.taken[0].closed && broker.taken[1].closed, 30_000);
+    expect(errors.some((e) => /the broker sent a packet of 268435460 bytes; at most 64 KB is accepted/.test(e))).toBe(true);
+    for (const connection of broker.taken.slice(0, 2)) expect(connection.bytes).toBeLessThan(32 * 1024 * 1024);
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(100 * 1024 * 1024);
+    expect(pub.status.state).not.toBe('connected');
+  }, 60_000);
+});
+
+describe('the packet size watch', () => {
+  it('follows packets across chunk boundaries and stops at the first header over the limit', () => {
+    const stream = new PassThrough();
+    const over: number[] = [];
+    watchPacketSizes(stream, 200, (n) => over.push(n));
+    // CONNACK, then a PUBACK split inside its header, a 150-byte PUBLISH split in its body, then a 300-byte one.
+    const publish = (length: number) => [0x30, ...(length < 128 ? [length] : [(length & 0x7f) | 0x80, length >> 7])];
+    const chunks = [[0x20, 0x02, 0, 0, 0x40], [0x02, 0, 1, ...publish(147)], new Array(100).fill(7), [...new Array(47).fill(7), ...publish(297).slice(0, 2)], [publish(297)[2]]];
+    for (const c of chunks) stream.write(Buffer.from(c));
+    expect(over).toEqual([300]);
+  });
 });

@@ -5,9 +5,11 @@
  *   PREFIX/available       "online" / "offline" (retained; "offline" is also the last will)
  * A broker that goes away is retried with backoff (1 s doubling to 30 s). While disconnected,
  * events are dropped (counted), never queued without bound, and publishing never blocks the
- * caller. Counts are published again on every (re)connection.
+ * caller. Counts are published again on every (re)connection. A broker that sends a packet over
+ * MAX_INCOMING_PACKET_BYTES is disconnected as soon as its header says so (mqtt-packet-limit.ts).
  */
 import mqtt, { type MqttClient } from 'mqtt';
+import { MAX_INCOMING_PACKET_BYTES, watchPacketSizes } from './mqtt-packet-limit';
 import type { EventChange } from '../../shared/contracts/events';
 
 export interface MqttSettings {
@@ -28,6 +30,15 @@ export interface MqttStatus {
 }
 
 const FIRST_RETRY_MS = 1000;
+/** How long close() waits for the broker's acknowledgement of each step. */
+const CLOSE_WAIT_MS = 2000;
+
+/** True when the promise settled within CLOSE_WAIT_MS. */
+function withinWait(done: Promise<void>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), CLOSE_WAIT_MS)));
+  return Promise.race([done.then(() => true), timeout]).finally(() => clearTimeout(timer));
+}
 const MAX_RETRY_MS = 30_000;
 
 /** Topic levels cannot hold + # / or nothing. */
@@ -65,6 +76,23 @@ export class MqttPublisher {
     });
     this.client.on('error', (err) => this.setStatus({ error: err.message }));
     this.client.on('close', () => this.scheduleRetry());
+    // Each connection has a new stream, created right after 'reconnect' is emitted and before any
+    // byte can arrive on it: watch it from its first byte.
+    this.guardStream();
+    this.client.on('reconnect', () => queueMicrotask(() => this.guardStream()));
+  }
+
+  private readonly guarded = new WeakSet<object>();
+
+  /** Closes the connection when the broker declares a packet over the limit, before it is buffered. */
+  private guardStream(): void {
+    const stream = this.client.stream;
+    if (!stream || this.guarded.has(stream)) return;
+    this.guarded.add(stream);
+    watchPacketSizes(stream, MAX_INCOMING_PACKET_BYTES, (declared) => {
+      this.setStatus({ error: `the broker sent a packet of ${declared} bytes; at most ${MAX_INCOMING_PACKET_BYTES / 1024} KB is accepted, so the connection was closed` });
+      stream.destroy();
+    });
   }
 
   get prefix(): string {
@@ -83,16 +111,18 @@ export class MqttPublisher {
     this.publish(topic, String(count), true);
   }
 
-  /** Says "offline" (retained) and disconnects. */
+  /**
+   * Says "offline" (retained) and disconnects. A broker that never acknowledges is given
+   * CLOSE_WAIT_MS for each step, then the connection is closed without it.
+   */
   async close(): Promise<void> {
     this.closing = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.client.connected) {
-      await new Promise<void>((resolve) =>
-        this.client.publish(`${this.settings.prefix}/available`, 'offline', { retain: true, qos: 1 }, () => resolve()),
-      );
+      await withinWait(new Promise<void>((resolve) => this.client.publish(`${this.settings.prefix}/available`, 'offline', { retain: true, qos: 1 }, () => resolve())));
     }
-    await new Promise<void>((resolve) => this.client.end(false, {}, () => resolve()));
+    const ended = await withinWait(new Promise<void>((resolve) => this.client.end(false, {}, () => resolve())));
+    if (!ended) await new Promise<void>((resolve) => this.client.end(true, {}, () => resolve()));
     this.setStatus({ state: 'closed', retryAt: undefined });
   }
 
