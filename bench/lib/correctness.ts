@@ -13,7 +13,7 @@
  */
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
-import { BlazeFaceDecoder } from '../../src/shared/blazeface';
+import { BlazeFaceDecoder } from '../../src/workers/decoders/blazeface';
 import { blazeFaceOptions, findManifestModel } from '../../src/shared/models';
 import { FULL_FRAME, type Attribution, type StreamFrame } from './frames';
 import { Mutex, yieldToEventLoop } from './mutex';

@@ -7,7 +7,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { modelCacheDir, ModelAssetError, readTextAsset, resolveAsset, type ResolveContext } from './models/assets';
-import { parseLabelMap } from '../shared/decoders/ssd';
+import { parseLabelMap } from './models/label-map';
 import { findManifestModel } from '../shared/models';
 
 const PACKAGE_NAME = 'multicam-recognition';

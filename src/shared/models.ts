@@ -1,7 +1,6 @@
 /** The model manifest (models/manifest.json) and what it says about each named model. */
 import { z } from 'zod';
 import manifestJson from '../../models/manifest.json';
-import type { BlazeFaceOptions } from './blazeface';
 import type { ModelListEntry } from './contracts/engine-api';
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 is 64 lowercase hex digits');
@@ -127,6 +126,25 @@ export function findManifestModel(name: string): ManifestModel | undefined {
 
 export function modelNames(): string[] {
   return manifest.models.map((m) => m.name);
+}
+
+export interface BlazeFaceOptions {
+  inputWidth: number;
+  inputHeight: number;
+  /** Strides of the SSD layers; consecutive layers with the same stride share one grid. */
+  strides: number[];
+  anchorsPerLayer: number;
+  anchorOffset: number;
+  numBoxes: number;
+  numCoords: number;
+  numKeypoints: number;
+  /** Box and keypoint offsets are in input pixels: divide by this. */
+  scale: number;
+  scoreClip: number;
+  scoreThreshold: number;
+  nmsIou: number;
+  /** The label every detection carries: 'face' for BlazeFace, 'person' for the pose detector. */
+  label?: string;
 }
 
 /** The frame size a worker running this model takes. */

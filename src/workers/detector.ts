@@ -7,10 +7,10 @@
  * first when a two-stage model takes bigger frames than its detector), infer() runs
  * synchronously, and the decoder reads the output buffers. No tfjs tensors are involved.
  */
-import { BlazeFaceDecoder } from '../shared/blazeface';
-import { findPostProcessOutputs, decodePostProcess } from '../shared/decoders/postprocess';
-import { cropRotated } from '../shared/decoders/roi';
-import { SsdDecoder } from '../shared/decoders/ssd';
+import { BlazeFaceDecoder } from './decoders/blazeface';
+import { findPostProcessOutputs, decodePostProcess } from './decoders/postprocess';
+import { cropRotated } from './decoders/roi';
+import { SsdDecoder } from './decoders/ssd';
 import { blazeFaceOptions, findManifestModel, frameSize, type ManifestModel } from '../shared/models';
 import type { DelegateName } from '../shared/contracts/config';
 import type { Detection, Letterbox, TensorSummary } from '../shared/contracts/frames';

@@ -16,7 +16,7 @@
  *    JPEG within the limits is refused with a line on stderr (counted), and the event keeps what it has.
  */
 import jpeg from 'jpeg-js';
-import { Tracker, type TrackChange, type TrackInput } from '../shared/events/tracker';
+import { Tracker, type TrackChange, type TrackInput } from './tracking/tracker';
 import type { EventFilters, TrackerOptions, TrackMessage } from '../shared/contracts/events';
 import { decodeTrackSnapshot, type Letterbox, type SnapshotRequestMessage, type TrackSnapshotMessage } from '../shared/contracts/frames';
 import type { WorkerStats } from '../shared/contracts/worker';

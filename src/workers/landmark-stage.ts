@@ -6,8 +6,8 @@
 import type { LandmarkStage as LandmarkStageSpec } from '../shared/models';
 import type { DelegateName } from '../shared/contracts/config';
 import type { Detection } from '../shared/contracts/frames';
-import { decodeLandmarks, presenceScore } from '../shared/decoders/landmarks';
-import { cropRotated, projectToFrame, roiFromDetection } from '../shared/decoders/roi';
+import { decodeLandmarks, presenceScore } from './decoders/landmarks';
+import { cropRotated, projectToFrame, roiFromDetection } from './decoders/roi';
 import { createInterpreter, imageInput, InterpreterError, normalizationTable, shapeOf, type ModelRunner, type TensorInfo } from './interpreter';
 import { readModelFile } from './model-file';
 

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { resolveModel, xnnpackPluginPath } from '../../src/engine/paths';
-import { generateAnchors } from '../../src/shared/blazeface';
+import { generateAnchors } from '../../src/workers/decoders/blazeface';
 import { Detector } from '../../src/workers/detector';
 import { fixtureFrame } from './helpers';
 

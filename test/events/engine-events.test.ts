@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineHost } from '../../src/engine/host';
 import { NodeLauncher } from '../../src/engine/node-launcher';
-import { iou } from '../../src/shared/events/tracker';
+import { iou } from '../../src/workers/geometry';
 import type { EventChange, Zone } from '../../src/shared/contracts/events';
 import { fixtureFrame } from '../engine/helpers';
 import { sleep, until } from '../support/process';

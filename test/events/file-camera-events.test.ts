@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { EngineHost } from '../../src/engine/host';
 import { NodeLauncher } from '../../src/engine/node-launcher';
 import { BOX_COLOUR, pixelRect } from '../../src/node/snapshot';
-import { iou } from '../../src/shared/events/tracker';
+import { iou } from '../../src/workers/geometry';
 import type { EventChange } from '../../src/shared/contracts/events';
 import type { ResultMessage } from '../../src/shared/contracts/frames';
 import { quietPeriod, until } from '../support/process';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { iou, Tracker } from '../../src/shared/events/tracker';
-import { pointInPolygon, zonesOf } from '../../src/shared/events/zones';
+import { iou } from '../../src/workers/geometry';
+import { Tracker } from '../../src/workers/tracking/tracker';
+import { pointInPolygon, zonesOf } from '../../src/workers/tracking/zones';
 import { DEFAULT_EVENT_FILTERS, type EventFilters } from '../../src/shared/contracts/events';
 
 const face = (x: number, score = 0.9, label = 'face') => ({ label, score, box: { x, y: 0.3, w: 0.2, h: 0.2 } });

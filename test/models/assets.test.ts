@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ModelAssetError, parseLoaderFiles, readTextAsset, resolveAsset, type ResolveContext } from '../../src/engine/models/assets';
 import { projectRoot, resolveModel } from '../../src/engine/paths';
 import type { CameraSupervisor } from '../../src/engine/supervisor';
-import { parseLabelMap } from '../../src/shared/decoders/ssd';
+import { parseLabelMap } from '../../src/engine/models/label-map';
 import { findManifestModel, manifest } from '../../src/shared/models';
 import { fixtureFrame, makeSupervisor } from '../engine/helpers';
 

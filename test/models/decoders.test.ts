@@ -4,11 +4,12 @@
  * landmark stage's region of interest, crop and projection. Synthetic tensors, known answers.
  */
 import { describe, expect, it } from 'vitest';
-import { decodeLandmarks, presenceScore } from '../../src/shared/decoders/landmarks';
-import { decodePostProcess, findPostProcessOutputs } from '../../src/shared/decoders/postprocess';
-import { cropRotated, projectToFrame, roiFromDetection } from '../../src/shared/decoders/roi';
-import { parseLabelMap, SsdDecoder } from '../../src/shared/decoders/ssd';
-import { generateSsdAnchors, layerScale } from '../../src/shared/decoders/ssd-anchors';
+import { decodeLandmarks, presenceScore } from '../../src/workers/decoders/landmarks';
+import { decodePostProcess, findPostProcessOutputs } from '../../src/workers/decoders/postprocess';
+import { cropRotated, projectToFrame, roiFromDetection } from '../../src/workers/decoders/roi';
+import { parseLabelMap } from '../../src/engine/models/label-map';
+import { SsdDecoder } from '../../src/workers/decoders/ssd';
+import { generateSsdAnchors, layerScale } from '../../src/workers/decoders/ssd-anchors';
 import { findManifestModel, type SsdDecoderSpec } from '../../src/shared/models';
 
 const objects = findManifestModel('objects')!;

@@ -1,6 +1,6 @@
 /** The overlay's point drawing: a pose as a skeleton without invisible points, a mesh as fine dots. */
 import { describe, expect, it } from 'vitest';
-import { drawPoints } from '../../src/shared/draw-points';
+import { drawPoints } from '../../src/renderer/src/components/draw-points';
 
 function recorder() {
   const calls: string[] = [];

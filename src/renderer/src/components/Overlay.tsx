@@ -7,7 +7,7 @@
 import { useEffect, useRef } from 'react';
 import type { Detection } from '../../../shared/contracts/frames';
 import { store } from '../state/store';
-import { drawPoints } from '../../../shared/draw-points';
+import { drawPoints } from './draw-points';
 
 /** Results older than this are not drawn (the camera stalled or was paused). */
 const STALE_MS = 2000;

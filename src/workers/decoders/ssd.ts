@@ -5,8 +5,8 @@
  * each box takes its best class that is not ignored, sigmoid scores), DetectionLabelIdToText,
  * FilterDetection (allowed labels), then non-maximum suppression, here per class.
  */
-import type { SsdDecoderSpec } from '../models';
-import type { Detection, Letterbox } from '../contracts/frames';
+import type { SsdDecoderSpec } from '../../shared/models';
+import type { Detection, Letterbox } from '../../shared/contracts/frames';
 import { perClassNms, type LabelledBox } from './nms';
 import { generateSsdAnchors, type SsdAnchor } from './ssd-anchors';
 
@@ -70,11 +70,4 @@ export function toDetection(b: Omit<LabelledBox, 'classId'>, label: string, lb: 
   const x = (b.xmin - lb.x) / lb.w;
   const y = (b.ymin - lb.y) / lb.h;
   return { score: b.score, label, box: { x, y, w: (b.xmax - lb.x) / lb.w - x, h: (b.ymax - lb.y) / lb.h - y }, keypoints: [] };
-}
-
-/** Parses a label map: one label a line, line n names class n. */
-export function parseLabelMap(text: string): string[] {
-  const lines = text.split(/\r?\n/).map((l) => l.trim());
-  while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  return lines;
 }

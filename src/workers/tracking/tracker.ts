@@ -9,9 +9,10 @@
  * - The best score and its box are kept; a better score (by IMPROVE_BY, at most once per
  *   UPDATE_EVERY_MS) or a newly entered zone is reported as an update.
  */
-import type { Box } from '../contracts/frames';
-import type { EventFilters, TrackerOptions, TrackInfo } from '../contracts/events';
-import { DEFAULT_EVENT_FILTERS, DEFAULT_TRACKER_OPTIONS } from '../contracts/events';
+import type { Box } from '../../shared/contracts/frames';
+import type { EventFilters, TrackerOptions, TrackInfo } from '../../shared/contracts/events';
+import { DEFAULT_EVENT_FILTERS, DEFAULT_TRACKER_OPTIONS } from '../../shared/contracts/events';
+import { iou } from '../geometry';
 import { zonesOf } from './zones';
 
 export const IMPROVE_BY = 0.02;
@@ -41,14 +42,6 @@ interface Track {
   lastReportAt: number;
   zones: string[];
   started: boolean;
-}
-
-export function iou(a: Box, b: Box): number {
-  const w = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x);
-  const h = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
-  if (w <= 0 || h <= 0) return 0;
-  const inter = w * h;
-  return inter / (a.w * a.h + b.w * b.h - inter);
 }
 
 /** Distance between the boxes' centres, in sizes of the larger box. */

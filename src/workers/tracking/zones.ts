@@ -2,8 +2,8 @@
  * Zones are polygons on the frame (0..1). A box is in a zone when the bottom centre of the box is,
  * as in Frigate: where an object stands, not where its head is.
  */
-import type { Box } from '../contracts/frames';
-import type { Zone } from '../contracts/events';
+import type { Box } from '../../shared/contracts/frames';
+import type { Zone } from '../../shared/contracts/events';
 
 type Point = { x: number; y: number };
 

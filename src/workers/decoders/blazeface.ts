@@ -3,26 +3,11 @@
  * SsdAnchorsCalculator -> TensorsToDetectionsCalculator -> NonMaxSuppressionCalculator (weighted)
  * -> DetectionLetterboxRemovalCalculator. The pose detector's graph is the same with other options.
  */
-import type { Detection, Letterbox } from './contracts/frames';
+import type { Detection, Letterbox } from '../../shared/contracts/frames';
+import type { BlazeFaceOptions } from '../../shared/models';
+import { iouCorners } from '../geometry';
 
-export interface BlazeFaceOptions {
-  inputWidth: number;
-  inputHeight: number;
-  /** Strides of the SSD layers; consecutive layers with the same stride share one grid. */
-  strides: number[];
-  anchorsPerLayer: number;
-  anchorOffset: number;
-  numBoxes: number;
-  numCoords: number;
-  numKeypoints: number;
-  /** Box and keypoint offsets are in input pixels: divide by this. */
-  scale: number;
-  scoreClip: number;
-  scoreThreshold: number;
-  nmsIou: number;
-  /** The label every detection carries: 'face' for BlazeFace, 'person' for the pose detector. */
-  label?: string;
-}
+export type { BlazeFaceOptions };
 
 export interface Anchor {
   x: number;
@@ -68,14 +53,6 @@ function sigmoid(v: number, clip: number): number {
   return 1 / (1 + Math.exp(-c));
 }
 
-function iou(a: Candidate, b: Candidate): number {
-  const ix = Math.max(0, Math.min(a.xmax, b.xmax) - Math.max(a.xmin, b.xmin));
-  const iy = Math.max(0, Math.min(a.ymax, b.ymax) - Math.max(a.ymin, b.ymin));
-  const inter = ix * iy;
-  const union = (a.xmax - a.xmin) * (a.ymax - a.ymin) + (b.xmax - b.xmin) * (b.ymax - b.ymin) - inter;
-  return union > 0 ? inter / union : 0;
-}
-
 /**
  * Weighted non-maximum suppression: the best candidate absorbs every candidate overlapping it by
  * more than the threshold, and the kept box is their score-weighted average (its score is the best's).
@@ -87,7 +64,7 @@ export function weightedNms(candidates: Candidate[], threshold: number): Candida
     const top = remaining[0];
     const cluster: Candidate[] = [];
     const rest: Candidate[] = [];
-    for (const c of remaining) (iou(top, c) > threshold ? cluster : rest).push(c);
+    for (const c of remaining) (iouCorners(top, c) > threshold ? cluster : rest).push(c);
     if (cluster.length === 0) cluster.push(top);
     let total = 0;
     const merged: Candidate = { score: top.score, xmin: 0, ymin: 0, xmax: 0, ymax: 0, keypoints: new Array(top.keypoints.length).fill(0) };

@@ -6,7 +6,7 @@
 type Point = { x: number; y: number; v?: number };
 type Rect = { x: number; y: number; w: number; h: number };
 
-/** The slice of a 2D canvas context used here (no DOM types in src/shared). */
+/** The slice of a 2D canvas context used here (no DOM types, so the node tests can run it). */
 export interface Painter {
   fillStyle: unknown;
   strokeStyle: unknown;

@@ -4,7 +4,7 @@
  * model's presence flag gates the result (ThresholdingCalculator), through a sigmoid for the face
  * mesh (TensorsToFloatsCalculator with SIGMOID) and as it is for the pose model.
  */
-import type { LandmarkDecoderSpec } from '../models';
+import type { LandmarkDecoderSpec } from '../../shared/models';
 
 export interface CropLandmark {
   /** Fractions of the crop. */

@@ -4,7 +4,7 @@
  * tensors: boxes [1, N, 4] (ymin, xmin, ymax, xmax, 0..1), classes [1, N], scores [1, N] and a
  * count [1]. They need no anchors or options: the model has decoded and suppressed already.
  */
-import type { Detection, Letterbox } from '../contracts/frames';
+import type { Detection, Letterbox } from '../../shared/contracts/frames';
 import { toDetection } from './ssd';
 
 export interface ShapedTensor {

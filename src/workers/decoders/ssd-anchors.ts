@@ -4,7 +4,7 @@
  * this layer's and the next layer's scale when interpolated_scale_aspect_ratio > 0), consecutive
  * layers with the same stride sharing one grid, and the lowest layer reduced to three boxes.
  */
-import type { SsdAnchorSpec } from '../models';
+import type { SsdAnchorSpec } from '../../shared/models';
 
 export interface SsdAnchor {
   /** Centre and size, as fractions of the input. */

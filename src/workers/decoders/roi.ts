@@ -7,7 +7,7 @@
  * - LandmarkProjectionCalculator: crop coordinates back to the frame.
  * Everything is in frame pixels, so non-square frames rotate correctly.
  */
-import type { LandmarkDecoderSpec } from '../models';
+import type { LandmarkDecoderSpec } from '../../shared/models';
 
 export interface Roi {
   /** Centre and size in frame pixels; rotation in radians, clockwise on screen. */
