@@ -6,11 +6,11 @@
  * events, /api/stats, /metrics, logs) carries the masked URL, and an edit that sends the masked
  * URL back keeps the stored password.
  */
-import type { AppConfig, CameraConfig, CameraSource, EngineSettings } from '../shared/contracts/config';
+import type { CameraConfig, CameraSource, EngineSettings } from '../shared/contracts/config';
 import type { CameraState, CameraStatus } from '../shared/contracts/engine-api';
 import { isEngineSource, type FfmpegInfo, type SourceState, type SourceStats } from '../shared/contracts/sources';
 import type { WorkerConfig } from '../shared/contracts/worker';
-import { redactUrl } from '../shared/redact';
+import { keepStoredUrlSecret } from '../shared/redact';
 import { resolveFfmpeg } from '../node/ffmpeg-binary';
 
 export const DEFAULT_PREVIEW_FPS = 10;
@@ -96,21 +96,13 @@ export function sourceStatusFields(stats: SourceStats | undefined): Partial<Came
   };
 }
 
-export function redactSource(source: CameraSource): CameraSource {
-  return source.kind === 'stream' ? { ...source, url: redactUrl(source.url) } : source;
-}
-
-/** The configuration as it may be shown: every stream password masked. */
-export function redactConfig(config: AppConfig): AppConfig {
-  if (!config.cameras.some((c) => c.source.kind === 'stream')) return config;
-  return { ...config, cameras: config.cameras.map((c) => ({ ...c, source: redactSource(c.source) })) };
-}
-
 /**
  * An edit that sends back the masked URL (the dialog shows nothing else) means "keep the
- * password": if the new URL is the stored one with its password masked, the stored one stays.
+ * password" (keepStoredUrlSecret says exactly when); throws when the mask would go to a new host.
  */
 export function keepStoredSecret(stored: CameraSource, incoming: CameraSource): CameraSource {
-  if (stored.kind !== 'stream' || incoming.kind !== 'stream') return incoming;
-  return incoming.url === redactUrl(stored.url) ? stored : incoming;
+  if (incoming.kind !== 'stream') return incoming;
+  const url = keepStoredUrlSecret(stored.kind === 'stream' ? stored.url : undefined, incoming.url);
+  if (stored.kind === 'stream' && url === stored.url) return stored;
+  return url === incoming.url ? incoming : { ...incoming, url };
 }

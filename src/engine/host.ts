@@ -18,7 +18,9 @@ import { keepInlineMedia, MEDIA_PREFIX, MediaStore, referencedMedia } from './me
 import { decorateSnapshot, type EngineHostEvents, type EngineHostOptions } from './host-options';
 import { RendererHub, type RendererClient } from './renderers';
 import { CameraSupervisor } from './supervisor';
-import { keepStoredSecret, redactConfig } from './engine-sources';
+import { keepStoredSecret } from './engine-sources';
+import { maskAnswer, maskEvent, maskText, maskValue, rememberSecrets } from './redaction';
+import { keepStoredMqttSecrets, redactConfig } from '../shared/redact';
 import { EventsHub } from './events/hub';
 import { handleEventRequest, isEventRequest } from './events/requests';
 
@@ -52,6 +54,7 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
     // Pictures and uploaded videos live in the data directory (serve: --data), else beside the config.
     this.media = new MediaStore(options.eventsDir ?? path.dirname(options.configFile));
     const loaded = this.store.load();
+    rememberSecrets(loaded.config);
     for (const notice of [loaded.notice, loaded.warning]) {
       if (!notice) continue;
       this.log(notice.message);
@@ -78,7 +81,7 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
       watching: (renderers) => this.supervisor.watchPreviews(renderers > 0),
     });
     this.supervisor.on('preview', (m) => this.renderers.preview(m));
-    this.on('event', (event) => this.renderers.broadcast(event));
+    this.on('event', (event) => this.renderers.broadcast(maskEvent(event)));
     this.supervisor.on('result', (m) => this.renderers.deliver(m));
     this.supervisor.on('dropped', (m) => this.renderers.deliver(m));
     this.supervisor.on('snapshot-request', (m) => this.renderers.requestSnapshot(m));
@@ -143,17 +146,19 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
     return this.store.config;
   }
 
+  /** The cameras' status as it may be shown (/api/stats, /metrics, pages): reasons masked. */
   snapshot(): EngineSnapshot {
-    return this.decorate(this.supervisor.snapshot());
+    return maskValue(this.decorate(this.supervisor.snapshot()));
   }
 
   /** What a renderer that just connected needs before anything else: config, snapshot, notices. */
   initialEvents(): ApiEvent[] {
-    return [
+    const events: ApiEvent[] = [
       { type: 'config', config: redactConfig(this.config) },
       { type: 'snapshot', snapshot: this.snapshot() },
       ...this.notices.map((notice): ApiEvent => ({ type: 'notice', notice })),
     ];
+    return events.map(maskEvent);
   }
 
   /** Sends a notice to every renderer now and to those that connect later. */
@@ -169,10 +174,11 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
     if (!parsed.ok) return { ok: false, error: `invalid request: ${parsed.error}`.slice(0, 2000) };
     const run = this.queue.then(() => this.run(parsed.value));
     this.queue = run.catch(() => undefined);
+    // Answers and errors are masked like everything else that leaves the engine.
     try {
-      return { ok: true, value: await run };
+      return { ok: true, value: maskAnswer(parsed.value.method, await run) as ApiResults[ApiRequest['method']] };
     } catch (err) {
-      return { ok: false, error: (err instanceof Error ? err.message : String(err)).slice(0, 2000) };
+      return { ok: false, error: maskText(err instanceof Error ? err.message : String(err)).slice(0, 2000) };
     }
   }
 
@@ -191,9 +197,15 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
   private async run(request: ApiRequest): Promise<ApiResults[ApiRequest['method']]> {
     if (this.stopping) throw new Error('the engine is stopping');
     if (isEventRequest(request)) {
-      const result = handleEventRequest(this.events, request);
-      if (request.method === 'setEventSettings') this.persist({ ...this.config, events: request.settings });
-      return result;
+      // The page only ever saw the masked MQTT password and URL: sent back, they keep the stored ones.
+      if (request.method === 'setEventSettings') {
+        const settings = { ...request.settings, mqtt: keepStoredMqttSecrets(this.config.events?.mqtt, request.settings.mqtt) };
+        if (!settings.mqtt) delete settings.mqtt;
+        const result = handleEventRequest(this.events, { ...request, settings });
+        this.persist({ ...this.config, events: settings });
+        return result;
+      }
+      return handleEventRequest(this.events, request);
     }
     switch (request.method) {
       case 'getSnapshot':
@@ -267,6 +279,7 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
 
   /** Saves and announces the config. A failed save keeps the engine running and says so. */
   private persist(config: AppConfig): void {
+    rememberSecrets(config);
     try {
       this.store.save(config);
     } catch (err) {

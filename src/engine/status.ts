@@ -8,6 +8,7 @@ import type { CameraSource } from '../shared/contracts/config';
 import type { WorkerStats } from '../shared/contracts/worker';
 import type { Camera } from './camera';
 import { cameraStateWithSource, sourceStatusFields } from './engine-sources';
+import { redactUrl } from '../shared/redact';
 
 const ZERO_STATS: Omit<WorkerStats, 'pid' | 'threads' | 'delegate'> = {
   framesReceived: 0,
@@ -128,7 +129,11 @@ export function summarizeSource(source: CameraSource): SourceSummary {
  * to its scheme and host, a file camera's path to its file name.
  */
 export function tellable(text: string, source: CameraSource): string {
-  let out = text.replace(/[a-z][a-z0-9+.-]*:\/\/[^\s'"]+/gi, (url) => streamLabel(url));
+  let out = text;
+  // The camera's own URL first, whole, as typed and as the worker masked it: a quote or a space in
+  // its user or password would cut the general pattern below short.
+  if (source.kind === 'stream') for (const form of new Set([source.url, redactUrl(source.url)])) out = out.split(form).join(streamLabel(source.url));
+  out = out.replace(/[a-z][a-z0-9+.-]*:\/\/[^\s'"]+/gi, (url) => streamLabel(url));
   if ((source.kind === 'file' || source.kind === 'device') && source.path) out = out.split(source.path).join(baseName(source.path));
   return out;
 }

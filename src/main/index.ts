@@ -7,6 +7,7 @@ import { app, BrowserWindow, session, type WebContents } from 'electron';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import workerPath from '../workers/camera-worker?modulePath';
+import { maskStderr } from '../engine/redaction';
 import { handleMediaRequests, registerMediaScheme } from './media-protocol';
 import { AppOrigin, applySessionPolicy, lockDownContents } from './security';
 import { AppTray } from './tray';
@@ -18,6 +19,8 @@ const rendererFile = path.join(here, '../renderer/index.html');
 /** electron-vite sets this to its dev server in `electron-vite dev`. */
 const devServerUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined;
 const origin = new AppOrigin(devServerUrl ?? pathToFileURL(rendererFile).href);
+// No line on stderr carries a password (the engine adds each config's secrets as it loads them).
+maskStderr();
 
 let mainWindow: BrowserWindow | null = null;
 let engine: WindowEngine | null = null;

@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { ensureDataDir } from '../engine/files';
 import { EngineHost } from '../engine/host';
 import { NodeLauncher } from '../engine/node-launcher';
+import { maskStderr } from '../engine/redaction';
 import { projectRoot } from '../engine/paths';
 import { parseServeArgs, USAGE, UsageError, type ServeArgs } from './args';
 import { isLoopbackHost, isWildcardHost } from './auth';
@@ -67,6 +68,8 @@ function checkConfigFile(file: string): void {
 }
 
 async function main(): Promise<void> {
+  // Before anything can print: no line on stderr carries a password (the engine adds the config's).
+  maskStderr();
   const args = parse();
   checkConfigFile(args.config);
   const dataDir = path.dirname(args.config);

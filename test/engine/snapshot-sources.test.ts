@@ -32,7 +32,11 @@ describe('a source as a snapshot shows it', () => {
 
   it("shortens the URLs and paths ffmpeg quotes in a camera's reason", () => {
     const stream = { kind: 'stream', url: 'rtsp://admin:pw@10.0.0.2:554/private/stream1?token=abc' } as const;
-    expect(tellable('rtsp://admin:***@10.0.0.2:554/private/stream1?token=abc: Connection refused (3 tries)', stream)).toBe('rtsp 10.0.0.2:554 Connection refused (3 tries)');
+    expect(tellable('rtsp://admin:***@10.0.0.2:554/private/stream1?token=abc: Connection refused (3 tries)', stream)).toBe('rtsp 10.0.0.2:554: Connection refused (3 tries)');
+    // A quote or a space in the user or password does not cut the URL short: the camera's own URL goes whole.
+    const quoted = { kind: 'stream', url: `rtsp://o'brien:a b"c%09d@127.0.0.1:5554/s` } as const;
+    expect(tellable(`[concat] Impossible to open '${quoted.url}'`, quoted)).toBe("[concat] Impossible to open 'rtsp 127.0.0.1:5554'");
+    expect(tellable(`rtsp://o'brien:***@127.0.0.1:5554/s: Connection refused`, quoted)).toBe('rtsp 127.0.0.1:5554: Connection refused');
     const file = { kind: 'file', path: '/srv/clips/door.mp4', loop: true, realtime: true } as const;
     expect(tellable('/srv/clips/door.mp4: No such file or directory', file)).toBe('door.mp4: No such file or directory');
     expect(tellable('no picture for 10 s', file)).toBe('no picture for 10 s');

@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { AppConfig, CameraConfig } from '../../src/shared/contracts/config';
 import { decodePreview, encodePreview, EngineSourceConfig, type PreviewMessage } from '../../src/shared/contracts/sources';
-import { cameraStateWithSource, keepStoredSecret, redactConfig } from '../../src/engine/engine-sources';
+import { cameraStateWithSource, keepStoredSecret } from '../../src/engine/engine-sources';
+import { redactConfig } from '../../src/shared/redact';
 
 describe('stream URLs', () => {
   it.each(['rtsp://cam:pw@10.0.0.2:554/s1', 'rtsps://10.0.0.2/s1', 'http://10.0.0.2/mjpg/video.mjpg', 'https://cams.example/live.m3u8'])(
@@ -49,15 +50,16 @@ describe('credentials', () => {
     expect(JSON.stringify(config)).toContain('s3cr3t');
   });
 
-  it('an edit that sends the masked URL back keeps the password; a new URL replaces it', () => {
+  it('an edit that sends the masked URL back keeps the password; a new URL replaces it; the mask is not sent to a new host', () => {
     const stored = config.cameras[0].source;
     expect(keepStoredSecret(stored, { kind: 'stream', url: 'rtsp://admin:***@10.0.0.2:554/s1' })).toBe(stored);
     expect(keepStoredSecret(stored, { kind: 'stream', url: 'rtsp://admin:new@10.0.0.2:554/s1' })).toEqual({
       kind: 'stream',
       url: 'rtsp://admin:new@10.0.0.2:554/s1',
     });
-    expect(keepStoredSecret(stored, { kind: 'stream', url: 'rtsp://admin:***@10.0.0.3:554/s1' }).kind).toBe('stream');
-    expect((keepStoredSecret(stored, { kind: 'stream', url: 'rtsp://admin:***@10.0.0.3:554/s1' }) as { url: string }).url).toContain('10.0.0.3');
+    // Another path on the same host keeps the password; the mask towards another host is refused.
+    expect(keepStoredSecret(stored, { kind: 'stream', url: 'rtsp://admin:***@10.0.0.2:554/s2' })).toEqual({ kind: 'stream', url: 'rtsp://admin:s3cr3t@10.0.0.2:554/s2' });
+    expect(() => keepStoredSecret(stored, { kind: 'stream', url: 'rtsp://admin:***@10.0.0.3:554/s1' })).toThrow(/type the password again/);
   });
 });
 

@@ -6,7 +6,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { redactText, redactUrl, secretsOf } from '../../src/shared/redact';
+import { keepStoredMqttSecrets, keepStoredUrlSecret, MASK, redactText, redactUrl, secretsOf } from '../../src/shared/redact';
 import { planFfmpeg } from '../../src/workers/sources/ffmpeg-args';
 import { FfmpegNotFoundError, npmFfmpegBinary, resolveFfmpeg } from '../../src/node/ffmpeg-binary';
 import { FfmpegLog } from '../../src/workers/sources/ffmpeg-log';
@@ -79,6 +79,27 @@ describe('credentials', () => {
     const out = redactText(text, secrets);
     expect(out).toContain('rtsp://cam:***@127.0.0.1:8554/cam');
     expect(out).not.toContain('w0rd');
+  });
+
+  it("masks a password with a space, a quote and a tab, and a user like o'brien, as typed", () => {
+    const url = `rtsp://o'brien:Se cr"e%09t@127.0.0.1:5554/s`;
+    expect(redactUrl(url)).toBe(`rtsp://o'brien:***@127.0.0.1:5554/s`);
+    // As typed, as new URL serialises it, and decoded: ffmpeg may print any of them.
+    expect(secretsOf(url)).toEqual(expect.arrayContaining(['Se cr"e%09t', 'Se%20cr%22e%09t', 'Se cr"e\tt']));
+    const text = `[concat] Impossible to open '${url}'; auth Se cr"e\tt; rtsp o'brien:Se cr"e%09t@127.0.0.1`;
+    const out = redactText(text, secretsOf(url));
+    expect(out).not.toMatch(/Se cr|Se%20/);
+    expect(out).toContain(`'rtsp://o'brien:***@127.0.0.1:5554/s'`);
+  });
+
+  it('a masked password sent back is kept for the same host and refused for another', () => {
+    const stored = { url: 'mqtt://u:urlpw@broker:1883', username: 'mq', password: 'fieldpw', prefix: 'multicam' };
+    const shown = { ...stored, url: 'mqtt://u:***@broker:1883', password: MASK };
+    expect(keepStoredMqttSecrets(stored, shown)).toEqual(stored);
+    expect(keepStoredMqttSecrets(stored, { ...shown, password: 'typed' })).toEqual({ ...stored, password: 'typed' });
+    expect(() => keepStoredMqttSecrets(stored, { ...shown, url: 'mqtt://evil:1883' })).toThrow(/type the password again/);
+    expect(() => keepStoredMqttSecrets(stored, { ...shown, url: 'mqtt://u:***@evil:1883', password: 'typed' })).toThrow(/type the password again/);
+    expect(keepStoredUrlSecret('rtsp://a:pw@h/x', 'rtsp://a:***@h/y')).toBe('rtsp://a:pw@h/y');
   });
 });
 
