@@ -14,7 +14,7 @@ import path from 'node:path';
 import type { Notice } from '../../shared/contracts/engine-api';
 import { AppConfig } from '../../shared/contracts/config';
 import { parseMessage } from '../../shared/contracts/frames';
-import { secretsOf } from '../../shared/redact';
+import { configSecrets } from '../../shared/redact';
 import { asidePath, openToOthers, sweepOwnFiles, writeFileAtomic } from '../files';
 
 export interface LoadResult {
@@ -29,11 +29,7 @@ export interface LoadResult {
 
 /** True when the config holds a password: a stream URL's, the MQTT broker's or its URL's. */
 export function holdsPassword(config: AppConfig): boolean {
-  const urls = config.cameras.flatMap((c) => (c.source.kind === 'stream' ? [c.source.url] : []));
-  const mqtt = config.events?.mqtt;
-  if (mqtt?.password) return true;
-  if (mqtt) urls.push(mqtt.url);
-  return urls.some((url) => secretsOf(url).length > 0);
+  return configSecrets(config).length > 0;
 }
 
 export function defaultConfig(): AppConfig {
