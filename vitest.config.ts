@@ -12,6 +12,7 @@ import { defineConfig } from 'vitest/config';
 const QUICK = [
   'test/docs/links.test.ts',
   'test/docs/settings-reference.test.ts',
+  'test/engine/backoff.test.ts',
   'test/engine/decoder.test.ts',
   'test/events/routes.test.ts',
   'test/events/store.test.ts',

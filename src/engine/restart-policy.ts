@@ -3,6 +3,7 @@
  * backoff, or, after too many failures in a row, stay in the error state with the reason. A worker
  * the watchdog killed was stuck rather than running, so a hang loop ends in error like a crash loop.
  */
+import { backoffDelay } from '../shared/backoff';
 import type { Camera } from './camera';
 
 export interface RestartPolicy {
@@ -46,7 +47,7 @@ export function decideAfterExit(
     const last = exit.lastLine ? ` (last output: ${exit.lastLine})` : '';
     return { action: 'fail', message: `${why}; it failed ${camera.consecutiveFailures} times in a row, so it is not restarted again${last}` };
   }
-  const delayMs = Math.min(policy.maxDelayMs, policy.initialDelayMs * Math.pow(policy.factor, camera.consecutiveFailures - 1));
+  const delayMs = backoffDelay({ initialMs: policy.initialDelayMs, maxMs: policy.maxDelayMs, factor: policy.factor }, camera.consecutiveFailures - 1);
   return { action: 'restart', delayMs, reason: `${why}; restart ${camera.consecutiveFailures} of at most ${policy.maxConsecutiveFailures - 1} in a row` };
 }
 

@@ -11,6 +11,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { MAX_INCOMING_PACKET_BYTES, watchPacketSizes } from './mqtt-packet-limit';
 import type { EventChange } from '../../shared/contracts/events';
+import { backoffDelay } from '../../shared/backoff';
 
 export interface MqttSettings {
   url: string;
@@ -49,7 +50,8 @@ export function topicPart(s: string): string {
 
 export class MqttPublisher {
   private client: MqttClient;
-  private retryMs = FIRST_RETRY_MS;
+  /** Retries since the last connection. */
+  private retries = 0;
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly counts = new Map<string, number>();
   private closing = false;
@@ -69,7 +71,7 @@ export class MqttPublisher {
       will: { topic: `${prefix}/available`, payload: Buffer.from('offline'), retain: true, qos: 1 },
     });
     this.client.on('connect', () => {
-      this.retryMs = FIRST_RETRY_MS;
+      this.retries = 0;
       this.setStatus({ state: 'connected', error: undefined, retryAt: undefined });
       this.client.publish(`${prefix}/available`, 'online', { retain: true, qos: 1 });
       for (const [topic, n] of this.counts) this.client.publish(topic, String(n), { retain: true, qos: 1 });
@@ -139,8 +141,7 @@ export class MqttPublisher {
 
   private scheduleRetry(): void {
     if (this.closing || this.retryTimer) return;
-    const wait = this.retryMs;
-    this.retryMs = Math.min(MAX_RETRY_MS, this.retryMs * 2);
+    const wait = backoffDelay({ initialMs: FIRST_RETRY_MS, maxMs: MAX_RETRY_MS }, this.retries++);
     this.setStatus({ state: 'disconnected', retryAt: Date.now() + wait });
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;

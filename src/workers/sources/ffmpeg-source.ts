@@ -20,6 +20,7 @@ import { INPUT_LIST_FD, PREVIEW_FD, planFfmpeg, UnsafeStreamUrlError, type Engin
 import { FfmpegLog, type FailureCode } from './ffmpeg-log';
 import { JpegSplitter, RawFrameReader } from './frame-readers';
 import { ProcessUsageMeter } from './process-usage';
+import { backoffDelay } from '../../shared/backoff';
 
 export type SourceState = 'connecting' | 'running' | 'no-signal' | 'error' | 'stopped';
 
@@ -280,8 +281,7 @@ export class FfmpegSource {
     const fileEnded = code === 0 && !failure && this.options.source.kind === 'file' && this.options.source.loop === false;
     this.setState(this.everRan && !permanent ? 'no-signal' : 'error', reason);
     if (permanent || fileEnded) return;
-    const initial = this.options.backoffInitialMs ?? 500;
-    const delay = Math.min(this.options.backoffMaxMs ?? 15_000, initial * 2 ** this.attempt);
+    const delay = backoffDelay({ initialMs: this.options.backoffInitialMs ?? 500, maxMs: this.options.backoffMaxMs ?? 15_000 }, this.attempt);
     this.attempt++;
     this.retry = setTimeout(() => {
       this.retry = null;
