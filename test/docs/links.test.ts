@@ -1,6 +1,8 @@
 /**
  * Every relative link in the README, CONTRIBUTING.md and docs/ leads somewhere: the file exists,
- * and a #fragment names a heading of that Markdown file (GitHub's heading ids).
+ * and a #fragment names a heading of that Markdown file (GitHub's heading ids). Every file of the
+ * repository the documents name in code (`src/engine/host.ts`, `test/support/`) exists too, so a
+ * moved module shows up in the documents that describe it.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -66,6 +68,21 @@ function brokenLinks(file: string): string[] {
   return broken;
 }
 
+/** Top-level folders of the repository whose files the documents name. */
+const TREE = /^(src|test|e2e|bench|scripts|native|models|build|docs)\//;
+/** Named in the documents but made by a run, not kept in the repository. */
+const MADE_BY_RUNS = /^bench\/results\/latest\.|^out\//;
+
+/** Repository paths written as inline code: `src/engine/host.ts`, `test/support/`; no patterns. */
+export function namedPaths(markdown: string): string[] {
+  const paths = new Set<string>();
+  for (const m of markdown.matchAll(/`([^`\s]+)`/g)) {
+    const candidate = m[1].replace(/:\d+(-\d+)?$/, '');
+    if (TREE.test(candidate) && /^[\w./-]+$/.test(candidate) && !MADE_BY_RUNS.test(candidate)) paths.add(candidate);
+  }
+  return [...paths];
+}
+
 describe('relative links in the documents', () => {
   it('finds GitHub heading ids the way GitHub makes them', () => {
     const ids = headingIds('# Serve mode\n## WebSocket (`/ws?token=TOKEN`)\n## Notes\n## Notes\n```\n# not a heading\n```\n');
@@ -79,9 +96,21 @@ describe('relative links in the documents', () => {
     ]);
   });
 
+  it('finds the repository paths a document names in code', () => {
+    expect(namedPaths('`src/engine/host.ts`, `test/a.test.ts:81`, `npm test`, `bench/results/*.json`, `bench/results/latest.json`')).toEqual([
+      'src/engine/host.ts',
+      'test/a.test.ts',
+    ]);
+  });
+
   for (const file of documents()) {
     it(`${path.relative(ROOT, file)}: every relative link resolves`, () => {
       expect(brokenLinks(file)).toEqual([]);
+    });
+
+    it(`${path.relative(ROOT, file)}: every file it names exists`, () => {
+      const missing = namedPaths(readFileSync(file, 'utf8')).filter((p) => !existsSync(path.join(ROOT, p)));
+      expect(missing).toEqual([]);
     });
   }
 });
