@@ -10,6 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { projectRoot, resolveModel, xnnpackPluginPath } from '../src/engine/paths';
+import { CAPACITY_FILE_NAME, writeCapacityFile } from '../src/engine/capacity';
+import { userDataFolder } from '../src/engine/config/location';
 import { findManifestModel } from '../src/shared/models';
 import { Detector } from '../src/workers/detector';
 import { interleavingDemo } from './lib/correctness';
@@ -30,7 +32,11 @@ import { runProcess, type ProcessStrategy } from './strategies/process';
 import { runSeedPython, seedPythonUnavailable } from './strategies/seed-python';
 import { combinedLimit, FfmpegBench, type DecodeLimit } from './strategies/ffmpeg';
 
-const USAGE = `usage: npm run bench -- [--seconds S] [--streams 1,2,4,8] [--model NAME|PATH] [--json FILE] [--svg FILE] [--strategies ${STRATEGIES.join(',')}] [--in-flight 1|2]`;
+const USAGE = `usage: npm run bench -- [--seconds S] [--streams 1,2,4,8] [--model NAME|PATH] [--json FILE] [--svg FILE] [--strategies ${STRATEGIES.join(',')}] [--in-flight 1|2] [--config-dir DIR]
+
+  --config-dir DIR  the app's configuration folder, where the measured ceiling goes as capacity.json
+                    for the app's capacity line (default ${userDataFolder()}, the folder of the
+                    default configuration; serve mode with --config FILE reads FILE's folder)`;
 
 function parseList(value: string, what: string): number[] {
   const out = value.split(',').map((s) => Number(s.trim()));
@@ -48,6 +54,7 @@ function options() {
       svg: { type: 'string' },
       strategies: { type: 'string' },
       'in-flight': { type: 'string', default: '1' },
+      'config-dir': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -73,6 +80,7 @@ function options() {
     model: values.model!,
     strategies: STRATEGIES.filter((s) => strategies.includes(s)),
     json: path.resolve(values.json ?? path.join(results, 'latest.json')),
+    capacityFile: path.join(path.resolve(values['config-dir'] ?? userDataFolder()), CAPACITY_FILE_NAME),
     svg: path.resolve(values.svg ?? (values.json ? values.json.replace(/\.json$/i, '') + '.svg' : path.join(results, 'latest.svg'))),
   };
 }
@@ -261,7 +269,9 @@ async function main(): Promise<void> {
   writeFileSync(opts.json, JSON.stringify(json, null, 2) + '\n');
   mkdirSync(path.dirname(opts.svg), { recursive: true });
   writeFileSync(opts.svg, chart(json));
-  process.stdout.write(`${table(json)}\n\nwrote ${path.relative(process.cwd(), opts.json)} and ${path.relative(process.cwd(), opts.svg)}\n`);
+  // The app's capacity line reads the ceiling from its configuration folder, never from bench/.
+  writeCapacityFile(opts.capacityFile, { cores: opts.cores, ips: limit.ips, model: model.name, measuredAt: startedAt.toISOString() });
+  process.stdout.write(`${table(json)}\n\nwrote ${path.relative(process.cwd(), opts.json)} and ${path.relative(process.cwd(), opts.svg)}; the ceiling for the app in ${opts.capacityFile}\n`);
 }
 
 main().then(

@@ -1,39 +1,53 @@
 /**
- * The machine's capacity line from the bench: `npm run bench` writes bench/results/latest.json,
- * whose limit.ips is one XNNPACK thread's raw invoke rate of the model times the cores. Pass
- * readBenchCapacity as the supervisor's `capacity` option; null when there is no usable result
- * (then the supervisor falls back to its own calibration), also when the result was measured on a
- * machine with a different number of cores.
+ * The files the thread planner keeps in the configuration folder (beside config.json, the app's
+ * userData in the desktop app): calibration.json, the per-model thread calibrations the engine
+ * measures itself, and capacity.json, the machine's measured ceiling that `npm run bench` writes
+ * there (limit.ips: every core running one interpreter at once). The capacity is null when the file
+ * is missing or unusable, also when it was measured with a different number of cores; the planner
+ * then falls back to calibration x cores.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { projectRoot } from './paths';
 
-const BenchLimit = z.object({
+export const CALIBRATION_FILE_NAME = 'calibration.json';
+export const CAPACITY_FILE_NAME = 'capacity.json';
+
+const CapacityFile = z.object({
   machine: z.object({ cores: z.number().int().positive() }).optional(),
   limit: z.object({ ips: z.number().finite().positive() }),
 });
 
-export function benchResultFile(): string {
-  return path.join(projectRoot(), 'bench', 'results', 'latest.json');
+/** calibration.json and capacity.json in the folder of this configuration file. */
+export function plannerFiles(configFile: string): { calibrationFile: string; capacityFile: string } {
+  const dir = path.dirname(configFile);
+  return { calibrationFile: path.join(dir, CALIBRATION_FILE_NAME), capacityFile: path.join(dir, CAPACITY_FILE_NAME) };
 }
 
-export function readBenchCapacity(file?: string): { ips: number; source: 'bench' } | null {
+export function readCapacityFile(file: string): { ips: number; source: 'bench' } | null {
   let text: string;
   try {
-    text = readFileSync(file ?? benchResultFile(), 'utf8');
+    text = readFileSync(file, 'utf8');
   } catch {
     return null;
   }
   try {
-    const parsed = BenchLimit.safeParse(JSON.parse(text));
+    const parsed = CapacityFile.safeParse(JSON.parse(text));
     if (!parsed.success) return null;
-    // A result measured with a different number of cores is not this machine's capacity.
+    // A figure measured with a different number of cores is not this machine's capacity.
     if (parsed.data.machine && parsed.data.machine.cores !== os.availableParallelism()) return null;
     return { ips: parsed.data.limit.ips, source: 'bench' };
   } catch {
     return null;
   }
+}
+
+/** What the bench writes: the ceiling it measured, on how many cores, with which model. */
+export function writeCapacityFile(file: string, figures: { cores: number; ips: number; model: string; measuredAt: string }): void {
+  const body = { machine: { cores: figures.cores }, limit: { ips: figures.ips }, model: figures.model, measured_at: figures.measuredAt };
+  mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(body, null, 2)}\n`);
+  renameSync(tmp, file);
 }

@@ -17,6 +17,7 @@ import { ConfigStore } from './config/store';
 import { keepInlineMedia, MEDIA_PREFIX, MediaStore, referencedMedia } from './media-store';
 import { decorateSnapshot, type EngineHostEvents, type EngineHostOptions } from './host-options';
 import { RendererHub, type RendererClient } from './renderers';
+import { plannerFiles } from './capacity';
 import { CameraSupervisor } from './supervisor';
 import { keepStoredSecret } from './engine-sources';
 import { maskAnswer, maskEvent, maskText, maskValue, rememberSecrets } from './redaction';
@@ -64,6 +65,8 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
     // corrupt or unreadable one would make every upload look unreferenced.
     if (!loaded.notice) this.pruneMedia();
     this.supervisor = new CameraSupervisor({
+      // The thread calibration and the bench's capacity figure live beside the configuration.
+      ...plannerFiles(options.configFile),
       ...options.supervisor,
       launcher: options.launcher,
       settings: loaded.config.settings,

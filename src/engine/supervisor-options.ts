@@ -8,7 +8,7 @@ import type { WorkerLauncher } from './launcher';
 import type { RestartPolicy } from './restart-policy';
 import type { ThreadPlannerOptions } from './thread-planner';
 
-export interface SupervisorOptions extends Pick<ThreadPlannerOptions, 'calibrationFile' | 'calibrate' | 'capacity'> {
+export interface SupervisorOptions extends Pick<ThreadPlannerOptions, 'calibrationFile' | 'capacityFile' | 'calibrate' | 'capacity'> {
   launcher: WorkerLauncher;
   settings?: Partial<EngineSettings>;
   cores?: number;

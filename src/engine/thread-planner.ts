@@ -2,18 +2,16 @@
  * The thread planner: how many threads each camera's interpreter gets (src/engine/thread-budget.ts
  * decides, from the number of cameras, the cores, the user's setting and a calibration), the
  * calibrations themselves (measured once per model, delegate and core count in a short-lived worker
- * and cached on disk), and the machine's capacity line (the bench's result, else calibration ×
- * cores). Calibration workers are tracked so that stop() ends them too.
+ * and kept in calibration.json in the configuration folder), and the machine's capacity line (the
+ * bench's figure in capacity.json there, else calibration × cores). Calibration workers are tracked so that stop() ends them too.
  */
-import os from 'node:os';
-import path from 'node:path';
 import { parseMessage } from '../shared/contracts/frames';
 import { WorkerOutbound } from '../shared/contracts/worker';
 import type { DelegateName, EngineSettings } from '../shared/contracts/config';
 import type { EngineSnapshot, ModelListEntry } from '../shared/contracts/engine-api';
 import { listManifestModels } from '../shared/models';
 import type { Camera } from './camera';
-import { readBenchCapacity } from './capacity';
+import { readCapacityFile } from './capacity';
 import type { WorkerLauncher, WorkerProcess } from './launcher';
 import { resolveModel } from './paths';
 import { allocateThreads, CalibrationCache, calibrationThreadCounts } from './thread-budget';
@@ -23,16 +21,18 @@ export type Capacity = { ips: number; source: 'bench' | 'calibration' };
 export interface ThreadPlannerOptions {
   launcher: WorkerLauncher;
   cores: number;
-  /** File for the per-model calibration; null keeps it in memory only; undefined: the user's cache. */
+  /** File for the per-model calibration (EngineHost: calibration.json beside the config); none: memory only. */
   calibrationFile?: string | null;
+  /** The bench's capacity figure (EngineHost: capacity.json beside the config); none: calibration × cores. */
+  capacityFile?: string | null;
   /** Skip calibration (threads stay at 1 per interpreter unless the user sets them). */
   calibrate?: boolean;
-  /** Where the capacity line comes from; defaults to the bench's latest result on this machine. */
+  /** Where the capacity line comes from, in place of capacityFile (tests). */
   capacity?: () => Capacity | null;
   delegatePath?: string;
 }
 
-/** The bench result is re-read at most this often. */
+/** The capacity file is re-read at most this often (a bench run may write it while the app runs). */
 const BENCH_CAPACITY_TTL_MS = 60_000;
 
 export class ThreadPlanner {
@@ -42,8 +42,7 @@ export class ThreadPlanner {
   private stopped = false;
 
   constructor(private readonly options: ThreadPlannerOptions) {
-    const file = options.calibrationFile === undefined ? path.join(os.homedir(), '.cache', 'multicam-recognition', 'calibration.json') : options.calibrationFile;
-    this.calibrations = new CalibrationCache(file);
+    this.calibrations = new CalibrationCache(options.calibrationFile ?? null);
   }
 
   /** Threads each camera should have now, by camera id. */
@@ -140,7 +139,9 @@ export class ThreadPlanner {
 
   private readBench(): Capacity | null {
     const now = Date.now();
-    if (!this.benchCapacity || now - this.benchCapacity.at > BENCH_CAPACITY_TTL_MS) this.benchCapacity = { at: now, value: readBenchCapacity() };
+    const file = this.options.capacityFile;
+    if (!file) return null;
+    if (!this.benchCapacity || now - this.benchCapacity.at > BENCH_CAPACITY_TTL_MS) this.benchCapacity = { at: now, value: readCapacityFile(file) };
     return this.benchCapacity.value;
   }
 }

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BenchJsonSchema } from '../../bench/lib/schema';
 import { tsxExecArgv } from '../../bench/lib/tsx';
-import { readBenchCapacity } from '../../src/engine/capacity';
+import { readCapacityFile } from '../../src/engine/capacity';
 import { projectRoot } from '../../src/engine/paths';
 import { tempDir } from '../support/tmp';
 
@@ -25,7 +25,8 @@ function runBench(args: string[]): Promise<{ code: number; stdout: string; stder
     execFile(
       process.execPath,
       [...tsxExecArgv(), path.join(ROOT, 'bench', 'run.ts'), ...args],
-      { cwd: ROOT, timeout: 240_000, maxBuffer: 16 * 1024 * 1024 },
+      // Without --config-dir the ceiling goes to the default configuration folder: a temporary one here.
+      { cwd: ROOT, timeout: 240_000, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, XDG_CONFIG_HOME: path.join(dir, 'xdg') } },
       (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -35,7 +36,8 @@ describe('npm run bench', () => {
   it('writes well-formed JSON, a table and an SVG chart, with every answer attributed to its own stream', { timeout: 250_000 }, async () => {
     const json = path.join(dir, 'out.json');
     const svg = path.join(dir, 'out.svg');
-    const r = await runBench(['--seconds', '0.5', '--streams', '1,2', '--strategies', strategies.join(','), '--json', json, '--svg', svg]);
+    const configDir = path.join(dir, 'config');
+    const r = await runBench(['--seconds', '0.5', '--streams', '1,2', '--strategies', strategies.join(','), '--json', json, '--svg', svg, '--config-dir', configDir]);
     expect(r.code, r.stderr).toBe(0);
 
     const data = BenchJsonSchema.parse(JSON.parse(readFileSync(json, 'utf8')));
@@ -114,7 +116,8 @@ describe('npm run bench', () => {
     expect(chart).toContain('1 process x');
 
     expect(r.stdout).toContain('process-per-camera');
-    expect(readBenchCapacity(json)).toEqual({ ips: data.limit.ips, source: 'bench' });
+    // The app reads the ceiling from its configuration folder (capacity.json), not from bench/.
+    expect(readCapacityFile(path.join(configDir, 'capacity.json'))).toEqual({ ips: data.limit.ips, source: 'bench' });
   });
 
   it('runs with a single stream', { timeout: 120_000 }, async () => {
@@ -134,17 +137,17 @@ describe('npm run bench', () => {
   });
 });
 
-describe('readBenchCapacity', () => {
+describe('readCapacityFile', () => {
   it('reads limit.ips, and is null for a missing, broken or foreign result', () => {
     const file = path.join(dir, 'capacity.json');
-    expect(readBenchCapacity(path.join(dir, 'missing.json'))).toBeNull();
+    expect(readCapacityFile(path.join(dir, 'missing.json'))).toBeNull();
     writeFileSync(file, '{ not json');
-    expect(readBenchCapacity(file)).toBeNull();
+    expect(readCapacityFile(file)).toBeNull();
     writeFileSync(file, JSON.stringify({ limit: { ips: 0 } }));
-    expect(readBenchCapacity(file)).toBeNull();
+    expect(readCapacityFile(file)).toBeNull();
     writeFileSync(file, JSON.stringify({ machine: { cores: os.availableParallelism() + 1 }, limit: { ips: 1000 } }));
-    expect(readBenchCapacity(file)).toBeNull();
+    expect(readCapacityFile(file)).toBeNull();
     writeFileSync(file, JSON.stringify({ machine: { cores: os.availableParallelism() }, limit: { ips: 1234.5 } }));
-    expect(readBenchCapacity(file)).toEqual({ ips: 1234.5, source: 'bench' });
+    expect(readCapacityFile(file)).toEqual({ ips: 1234.5, source: 'bench' });
   });
 });
