@@ -1,5 +1,5 @@
 /**
- * Serve mode end to end: a real `npx tsx src/serve/cli.ts` child, real HTTP and WebSocket
+ * Serve mode end to end: a real child of serve mode's build (`node out/serve/cli.js`), real HTTP and WebSocket
  * clients, real camera workers running BlazeFace on a real picture.
  */
 import { spawnSync } from 'node:child_process';
