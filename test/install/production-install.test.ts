@@ -4,10 +4,10 @@
  * then `npm run serve`. It must serve the dashboard and run an engine-side file camera (a clip
  * made by ffmpeg now) whose worker infers frames. Slow (a clone and two installs, a minute or two):
  * its own file. MULTICAM_SKIP_PRODUCTION_INSTALL=1 skips it for the inner loop only; `npm test`
- * runs it. Only committed work is tested (the clone is of HEAD).
+ * runs it. Only committed work is tested (the clone is of HEAD; a checkout without git is copied).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { StatsResponse } from '../../src/serve/metrics';
@@ -42,13 +42,31 @@ function run(cwd: string, command: string, args: string[], env: NodeJS.ProcessEn
   }
 }
 
+/**
+ * A clone of HEAD, as a user gets it; a checkout that is not a git repository (a source tarball)
+ * is copied instead, without what an install or a build makes.
+ */
+function copyCheckout(app: string): void {
+  let head: string | null = null;
+  try {
+    head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    head = null;
+  }
+  if (head) {
+    run(path.dirname(app), 'git', ['clone', '--quiet', '--no-checkout', REPO, app]);
+    run(app, 'git', ['checkout', '--quiet', head]);
+    return;
+  }
+  const made = new Set(['node_modules', 'out', 'test-results', 'playwright-report', path.join('native', 'build')]);
+  cpSync(REPO, app, { recursive: true, filter: (src) => !made.has(path.relative(REPO, src)) });
+}
+
 describe.skipIf(skip)('a production install (npm ci --omit=dev after npm run build)', () => {
   it('serves the dashboard and runs an engine-side file camera with no devDependency installed', async () => {
     const work = tempDir('multicam-prod-');
     const app = path.join(work, 'app');
-    const head = run(REPO, 'git', ['rev-parse', 'HEAD']).trim();
-    run(work, 'git', ['clone', '--quiet', '--no-checkout', REPO, app]);
-    run(app, 'git', ['checkout', '--quiet', head]);
+    copyCheckout(app);
 
     const npm = ['--no-audit', '--no-fund', '--prefer-offline'];
     run(app, 'npm', ['ci', ...npm]);
