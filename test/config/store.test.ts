@@ -69,6 +69,26 @@ describe('ConfigStore', () => {
     expect(readdirSync(dir).sort()).toEqual(['config.json', path.basename(backup)].sort());
   });
 
+  it('a file with 65 cameras loads the first 64, says so, and keeps the whole file beside it', () => {
+    const file = path.join(dir, 'config.json');
+    const cameras = Array.from({ length: 65 }, (_, i) => ({ id: `cam-${i + 1}`, name: `File ${i + 1}`, source: { kind: 'file', path: `/clips/${i + 1}.mp4` } }));
+    const text = `${JSON.stringify({ version: 1, cameras }, null, 2)}\n`;
+    writeFileSync(file, text);
+    const store = new ConfigStore(file);
+    const loaded = store.load();
+    expect(loaded.config.cameras.map((c) => c.id)).toEqual(cameras.slice(0, 64).map((c) => c.id));
+    expect(loaded.notice?.level).toBe('warning');
+    expect(loaded.notice?.message).toMatch(/lists 65 cameras, more than the 64 the app runs; the first 64 are loaded, and the whole file is kept as .*config\.all-65-cameras-[\dTZ-]+\.json \(a save writes only these 64\)/);
+    // The file itself is left as it was, and the copy holds all 65.
+    expect(readFileSync(file, 'utf8')).toBe(text);
+    const aside = readdirSync(dir).filter((n) => n.startsWith('config.all-65-cameras-'));
+    expect(aside).toHaveLength(1);
+    expect(readFileSync(path.join(dir, aside[0]), 'utf8')).toBe(text);
+    // A save writes the 64 loaded.
+    store.update((c) => c);
+    expect(JSON.parse(readFileSync(file, 'utf8')).cameras).toHaveLength(64);
+  });
+
   it('writeFileAtomic replaces the whole file', () => {
     const file = path.join(dir, 'x.json');
     writeFileAtomic(file, 'a'.repeat(10_000));

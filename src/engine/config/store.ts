@@ -12,7 +12,7 @@
 import { readFileSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Notice } from '../../shared/contracts/engine-api';
-import { AppConfig } from '../../shared/contracts/config';
+import { AppConfig, MAX_CAMERAS } from '../../shared/contracts/config';
 import { parseMessage } from '../../shared/contracts/frames';
 import { configSecrets } from '../../shared/redact';
 import { asidePath, openToOthers, sweepOwnFiles, writeFileAtomic } from '../files';
@@ -25,6 +25,14 @@ export interface LoadResult {
   corruptBackup?: string;
   /** Set when the file was used but needs the user's attention (a password others can read). */
   warning?: Notice;
+}
+
+/** A parsed file whose camera list is over MAX_CAMERAS: the same with the first MAX_CAMERAS, and how many it listed. */
+function overCameraLimit(raw: unknown): { kept: unknown; listed: number } | null {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return null;
+  const cameras = (raw as { cameras?: unknown }).cameras;
+  if (!Array.isArray(cameras) || cameras.length <= MAX_CAMERAS) return null;
+  return { kept: { ...raw, cameras: cameras.slice(0, MAX_CAMERAS) }, listed: cameras.length };
 }
 
 /** True when the config holds a password: a stream URL's, the MQTT broker's or its URL's. */
@@ -83,7 +91,12 @@ export class ConfigStore {
       problem = `not JSON: ${(err as Error).message}`;
     }
     if (problem === null) {
-      const parsed = parseMessage(AppConfig, raw);
+      const over = overCameraLimit(raw);
+      const parsed = parseMessage(AppConfig, over ? over.kept : raw);
+      if (parsed.ok && over) {
+        this.current = parsed.value;
+        return { config: this.current, notice: this.keepWholeFile(text, over.listed) };
+      }
       if (parsed.ok) {
         this.current = parsed.value;
         if (!openToOthers(mode) || !holdsPassword(this.current)) return { config: this.current };
@@ -111,6 +124,18 @@ export class ConfigStore {
       corruptBackup: backup,
       notice: { level: 'warning', message: `configuration was corrupt; saved aside as ${backup}; started with defaults (${problem})`.slice(0, 2000) },
     };
+  }
+
+  /** A file listing more cameras than run: the whole of it is kept beside it, since a save writes the first MAX_CAMERAS only. */
+  private keepWholeFile(text: string, listed: number): Notice {
+    const start = `configuration ${this.file} lists ${listed} cameras, more than the ${MAX_CAMERAS} the app runs; the first ${MAX_CAMERAS} are loaded`;
+    const full = asidePath(this.file, new Date(), `all-${listed}-cameras`);
+    try {
+      writeFileAtomic(full, text);
+    } catch (err) {
+      return { level: 'warning', message: `${start}; the whole file could not be kept aside (${(err as Error).message}), and a save keeps only these ${MAX_CAMERAS}`.slice(0, 2000) };
+    }
+    return { level: 'warning', message: `${start}, and the whole file is kept as ${full} (a save writes only these ${MAX_CAMERAS})`.slice(0, 2000) };
   }
 
   /**

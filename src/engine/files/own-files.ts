@@ -156,12 +156,12 @@ export function sweepOwnFiles(dir: string, { own, keep = () => true, tighten = f
  * `config.corrupt-2026-11-26T05-20-00-000Z.json`, `events.db` -> `events.corrupt-<time>.db`.
  * Never a name that exists.
  */
-export function asidePath(file: string, now = new Date()): string {
+export function asidePath(file: string, now = new Date(), label = 'corrupt'): string {
   const dir = path.dirname(file);
   const ext = path.extname(file);
   const stem = path.basename(file, ext);
   const stamp = now.toISOString().replace(/[:.]/g, '-');
-  let candidate = path.join(dir, `${stem}.corrupt-${stamp}${ext}`);
-  for (let n = 2; lstatOrNull(candidate); n++) candidate = path.join(dir, `${stem}.corrupt-${stamp}-${n}${ext}`);
+  let candidate = path.join(dir, `${stem}.${label}-${stamp}${ext}`);
+  for (let n = 2; lstatOrNull(candidate); n++) candidate = path.join(dir, `${stem}.${label}-${stamp}-${n}${ext}`);
   return candidate;
 }

@@ -56,9 +56,12 @@ export const EngineSettings = z.object({
 });
 export type EngineSettings = z.infer<typeof EngineSettings>;
 
+/** Cameras a configuration holds (and the engine runs) at most. */
+export const MAX_CAMERAS = 64;
+
 export const AppConfig = z.object({
   version: z.literal(1).default(1),
-  cameras: z.array(CameraConfig).max(64).default([]),
+  cameras: z.array(CameraConfig).max(MAX_CAMERAS).default([]),
   settings: EngineSettings.default({ threadsPerInterpreter: 'auto', delegate: 'xnnpack', maxInFlight: 1 }),
   /** Retention and MQTT (defaults: 30 days, 2000 MB, no MQTT). */
   events: EventSettings.optional(),
