@@ -4,6 +4,7 @@
  * (serve mode's WebSocket and the hop from main to the worker). Validated where it arrives.
  */
 import { z } from 'zod';
+import { encodeEnvelope, splitEnvelope as splitEnvelopeOf } from './envelope';
 
 /** Largest frame accepted anywhere: 1024x1024 RGB. Models here take 128 or 192 px squares. */
 export const MAX_FRAME_SIDE = 1024;
@@ -116,28 +117,9 @@ export type FrameChannelInbound = z.infer<typeof FrameChannelInbound>;
 export const FrameHeader = FrameMessage.omit({ data: true });
 export type FrameHeader = z.infer<typeof FrameHeader>;
 
-function encodeEnvelope(header: object, body: Uint8Array): Uint8Array {
-  const json = new TextEncoder().encode(JSON.stringify(header));
-  const out = new Uint8Array(4 + json.length + body.length);
-  new DataView(out.buffer).setUint32(0, json.length, false);
-  out.set(json, 4);
-  out.set(body, 4 + json.length);
-  return out;
-}
-
-/** The JSON header and the body of a binary message, or what is wrong with its framing. */
-function splitEnvelope(bytes: Uint8Array): { ok: true; header: Record<string, unknown>; body: Uint8Array } | { ok: false; error: string } {
-  if (bytes.length < 4) return { ok: false, error: 'message shorter than its length prefix' };
-  const headerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, false);
-  if (headerLength > MAX_FRAME_HEADER_BYTES || 4 + headerLength > bytes.length) return { ok: false, error: 'header length out of range' };
-  let header: unknown;
-  try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + headerLength)));
-  } catch {
-    return { ok: false, error: 'header is not JSON' };
-  }
-  // A view, not a copy: the bytes were received for this message alone.
-  return { ok: true, header: typeof header === 'object' && header ? (header as Record<string, unknown>) : {}, body: bytes.subarray(4 + headerLength) };
+/** The JSON header and the body of a frame or track snapshot (a view: the bytes were received for this message alone). */
+function splitEnvelope(bytes: Uint8Array) {
+  return splitEnvelopeOf(bytes, MAX_FRAME_HEADER_BYTES);
 }
 
 export function encodeFrame(frame: FrameMessage): Uint8Array {

@@ -4,6 +4,7 @@
  * (a JPEG plus the detections computed on that same frame) it sends towards the renderer.
  */
 import { z } from 'zod';
+import { encodeEnvelope, splitEnvelope } from './envelope';
 import { CameraId, Detection } from './frames';
 
 export const STREAM_SCHEMES = ['rtsp:', 'rtsps:', 'http:', 'https:'] as const;
@@ -131,26 +132,14 @@ export type PreviewHeader = z.infer<typeof PreviewHeader>;
 /** Binary form for the WebSocket: 4-byte big-endian header length, JSON header, JPEG bytes. */
 export function encodePreview(preview: PreviewMessage): Uint8Array {
   const { jpeg, ...header } = preview;
-  const json = new TextEncoder().encode(JSON.stringify(header));
-  const out = new Uint8Array(4 + json.length + jpeg.length);
-  new DataView(out.buffer).setUint32(0, json.length, false);
-  out.set(json, 4);
-  out.set(jpeg, 4 + json.length);
-  return out;
+  return encodeEnvelope(header, jpeg);
 }
 
 export function decodePreview(bytes: Uint8Array): { ok: true; preview: PreviewMessage } | { ok: false; error: string } {
-  if (bytes.length < 4) return { ok: false, error: 'preview shorter than its length prefix' };
-  const headerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, false);
-  if (headerLength > 64 * 1024 || 4 + headerLength > bytes.length) return { ok: false, error: 'preview header length out of range' };
-  let header: unknown;
-  try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + headerLength)));
-  } catch {
-    return { ok: false, error: 'preview header is not JSON' };
-  }
-  const jpeg = bytes.slice(4 + headerLength);
-  const parsed = PreviewMessage.safeParse({ ...(typeof header === 'object' && header ? header : {}), jpeg });
+  const envelope = splitEnvelope(bytes, 64 * 1024);
+  if (!envelope.ok) return { ok: false, error: `preview: ${envelope.error}` };
+  // A copy: the picture outlives the message it came in.
+  const parsed = PreviewMessage.safeParse({ ...envelope.header, jpeg: envelope.body.slice() });
   if (!parsed.success) return { ok: false, error: parsed.error.issues[0]?.message ?? 'invalid preview' };
   return { ok: true, preview: parsed.data };
 }
