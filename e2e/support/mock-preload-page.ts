@@ -12,9 +12,10 @@
  * (the real encodeTrackSnapshot); keepMedia and getEventImage, whose bytes main carries over IPC,
  * go to serve mode's HTTP routes (a JSON socket cannot carry bytes). Requests are answered with
  * ApiResponse envelopes ({ ok, value } / { ok, error }), which the bridge unwraps and validates;
- * like the desktop app, whose engine starts once the page has loaded, it refuses the page's first
- * three requests. Like the real preload it passes events and results on as they come: the bridge
- * validates them.
+ * it refuses the page's first three requests, to see the page retry a refused request. Like the
+ * real preload it passes events and results on as they come: the bridge validates them. Like
+ * the desktop app's engine, serve mode's outlives the page: a reloaded page gets new ports to the
+ * same workers.
  *
  * Type-checked with the DOM by tsconfig.e2e.json (the rest of e2e/ is Node code).
  */
@@ -46,6 +47,12 @@ const listeners = new Set<(event: ApiEvent | unknown) => void>();
 /** Each running camera's port, and the worker pid it was made for (a new worker gets a new port). */
 const ports = new Map<string, { port: MessagePort; pid: number | null }>();
 let nextId = 1;
+/**
+ * Events that came before the page listened. Main connects a page only once it has loaded, when it
+ * listens; this socket opens before the page's scripts run, so the mock holds them until then.
+ */
+const early: ApiEvent[] = [];
+const MAX_EARLY_EVENTS = 100;
 
 function refreshPorts(snapshot: EngineSnapshot): void {
   for (const camera of snapshot.cameras) {
@@ -77,8 +84,12 @@ socket.addEventListener('message', (event: MessageEvent<unknown>) => {
     pending.delete(message.id);
     resolve?.(message.response);
   } else if (message.kind === 'event') {
-    if (message.event.type === 'snapshot') refreshPorts(message.event.snapshot);
-    for (const listener of listeners) listener(message.event);
+    // Held in order until the page listens and they are handed over.
+    if (listeners.size === 0 || early.length > 0) {
+      if (early.length < MAX_EARLY_EVENTS) early.push(message.event);
+      return;
+    }
+    deliver(message.event);
   } else if (message.kind === 'snapshot-request') {
     ports.get(message.message.cameraId)?.port.postMessage(message.message);
   } else if (message.kind === 'frame') {
@@ -89,6 +100,12 @@ socket.addEventListener('message', (event: MessageEvent<unknown>) => {
     }
   }
 });
+
+/** An event for the page; a snapshot first gives the page a port for each camera that has a new worker. */
+function deliver(event: ApiEvent): void {
+  if (event.type === 'snapshot') refreshPorts(event.snapshot);
+  for (const listener of listeners) listener(event);
+}
 
 /** One HTTP request to serve mode with the token, as an ApiResponse: the value read by `read`, or the engine's error. */
 async function overHttp(url: string, init: RequestInit, read: (res: Response) => Promise<unknown>): Promise<ApiResponse> {
@@ -122,6 +139,9 @@ window.multicam = {
   },
   onEvent(listener) {
     listeners.add(listener);
+    // The events (and ports) that came before the page listened, as main sends them once the page has
+    // loaded: after this task, so every listener the page adds now gets them, none in the middle of onEvent.
+    if (early.length > 0 && listeners.size === 1) setTimeout(() => early.splice(0).forEach(deliver), 0);
     return () => {
       listeners.delete(listener);
     };

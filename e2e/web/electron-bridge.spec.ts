@@ -2,12 +2,13 @@
  * The renderer's Electron bridge without Electron: a MOCK preload (e2e/support/mock-preload-page.ts)
  * gives the page `window.multicam` and per-camera MessagePorts, backed by serve mode's engine.
  * The page must pick the desktop bridge, send frames over the ports and show results from them,
- * and answer a face event's snapshot request over its port with the full-size picture.
+ * capture the same worker again over new ports after a reload, and answer a face event's snapshot
+ * request over its port with the full-size picture.
  */
 import { FACE_VIDEO } from '../support/chromium';
 import { mockPreloadScript, type MockPreloadCounters } from '../support/mock-preload';
-import { addWebcam, expect, expectLive, SLOW, test, tile } from '../support/fixtures';
-import { newestSnapshotSize } from '../support/serve';
+import { addWebcam, expect, expectLive, panelIps, panelPid, SLOW, test, tile } from '../support/fixtures';
+import { newestSnapshotSize, processAlive } from '../support/serve';
 
 /** The page with the mock preload, ready once it says it talks to the desktop engine. */
 const desktop = () => ({ initScript: mockPreloadScript(), connection: 'desktop' });
@@ -41,6 +42,26 @@ test('with window.multicam the page uses the desktop bridge and MessagePorts', a
   // The first camera is not disturbed.
   await expect(tile(page, 'Port cam').getByTestId('camera-state')).toHaveAttribute('data-state', 'running');
   await testInfo.attach('desktop-bridge.png', { body: await page.screenshot(), contentType: 'image/png' });
+});
+
+test('a reloaded page gets new ports to the same worker and captures it again', async ({ openDashboard, serve }) => {
+  const page = await openDashboard(desktop());
+  await addWebcam(page, 'Reload cam', 'fake_device_1');
+  await expectLive(page, 'Reload cam');
+  const id = serve.config().cameras.find((c) => c.name === 'Reload cam')?.id;
+  expect(id).toBeTruthy();
+  await expect.poll(() => panelIps(page, id!), { timeout: SLOW }).toBeGreaterThan(0);
+  const pid = await panelPid(page, id!);
+  expect(pid).not.toBeNull();
+
+  await page.reload();
+  // The mock preload starts again with the page: its counters are the new page's.
+  const counters = () => page.evaluate(() => (globalThis as unknown as { __mockPreload: MockPreloadCounters }).__mockPreload);
+  await expectLive(page, 'Reload cam');
+  await expect.poll(async () => (await counters()).resultsOverPorts, { timeout: SLOW, message: 'results over the new ports' }).toBeGreaterThan(0);
+  await expect.poll(() => panelIps(page, id!), { timeout: SLOW }).toBeGreaterThan(0);
+  expect(await panelPid(page, id!)).toBe(pid);
+  expect(processAlive(pid!)).toBe(true);
 });
 
 test.describe('with the face clip as the camera', () => {

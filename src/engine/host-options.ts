@@ -1,6 +1,7 @@
 /** EngineHost's options and events (src/engine/host.ts), and how a snapshot is completed for renderers. */
 import type { ApiEvent, EngineSnapshot } from '../shared/contracts/engine-api';
 import { ffmpegInfo } from './engine-sources';
+import type { FramePortEnd } from './frame-ports';
 import type { WorkerLauncher } from './launcher';
 import type { SupervisorOptions } from './supervisor';
 
@@ -13,8 +14,14 @@ export interface ProcessMetrics {
 export interface EngineHostOptions {
   configFile: string;
   launcher: WorkerLauncher;
-  /** Anything else for the supervisor (createDataPort, restart policy, calibration...). */
-  supervisor?: Omit<SupervisorOptions, 'launcher' | 'settings'>;
+  /** Anything else for the supervisor (restart policy, calibration...). */
+  supervisor?: Omit<SupervisorOptions, 'launcher' | 'settings' | 'createDataPort' | 'releaseDataPort'>;
+  /**
+   * Desktop: a new channel whose ends carry one camera's frames straight between a page and the
+   * camera's worker (Electron's MessageChannelMain). Given, cameras' ports go to the clients that
+   * take them (frame-ports.ts).
+   */
+  frameChannel?: () => { workerEnd: FramePortEnd; clientEnd: FramePortEnd };
   /** Per-pid metrics measured outside the workers; they replace the workers' own numbers. */
   processMetrics?: () => Map<number, ProcessMetrics>;
   log?: (line: string) => void;

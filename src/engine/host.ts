@@ -18,6 +18,7 @@ import { keepInlineMedia, MEDIA_PREFIX, MediaStore, referencedMedia } from './me
 import { decorateSnapshot, type EngineHostEvents, type EngineHostOptions } from './host-options';
 import { RendererHub, type RendererClient } from './renderers';
 import { plannerFiles } from './capacity';
+import { FramePorts, type FramePortEnd } from './frame-ports';
 import { CameraSupervisor } from './supervisor';
 import { keepStoredSecret } from './engine-sources';
 import { maskAnswer, maskEvent, maskText, maskValue, rememberSecrets } from './redaction';
@@ -40,6 +41,8 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
   /** Pictures and uploaded videos, as files beside the config. */
   readonly media: MediaStore;
   private readonly renderers: RendererHub;
+  /** Desktop: the cameras' direct frame ports (options.frameChannel). */
+  private ports: FramePorts<FramePortEnd> | null = null;
   readonly events: EventsHub | null = null;
   private readonly notices: Notice[] = [];
   private readonly log: (line: string) => void;
@@ -64,10 +67,12 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
     // Uploads no camera refers to go at start, but only when the config was read as it is: a
     // corrupt or unreadable one would make every upload look unreferenced.
     if (!loaded.notice) this.pruneMedia();
+    const channel = options.frameChannel;
     this.supervisor = new CameraSupervisor({
       // The thread calibration and the bench's capacity figure live beside the configuration.
       ...plannerFiles(options.configFile),
       ...options.supervisor,
+      ...(channel ? { createDataPort: (id) => this.ports?.portForNewWorker(id), releaseDataPort: (id) => this.ports?.forget(id) } : {}),
       launcher: options.launcher,
       settings: loaded.config.settings,
       events: options.eventsDir !== undefined,
@@ -83,8 +88,21 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
       hasCamera: (id) => this.supervisor.status(id) !== undefined,
       watching: (renderers) => this.supervisor.watchPreviews(renderers > 0),
     });
+    if (channel) {
+      const renderers = this.renderers;
+      this.ports = new FramePorts({
+        createChannel: channel,
+        handToWorker: (id, port) => this.supervisor.handDataPort(id, port),
+        holderOf: (id) => renderers.portHolderOf(id),
+        cameraIds: () => this.supervisor.cameraIds(),
+      });
+    }
     this.supervisor.on('preview', (m) => this.renderers.preview(m));
-    this.on('event', (event) => this.renderers.broadcast(maskEvent(event)));
+    this.on('event', (event) => {
+      this.renderers.broadcast(maskEvent(event));
+      // A camera added, removed or changed in kind may move to another page.
+      if (event.type === 'config') this.ports?.sync();
+    });
     this.supervisor.on('result', (m) => this.renderers.deliver(m));
     this.supervisor.on('dropped', (m) => this.renderers.deliver(m));
     this.supervisor.on('snapshot-request', (m) => this.renderers.requestSnapshot(m));
@@ -103,9 +121,18 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
     }
   }
 
-  /** Connects a renderer (a page, the desktop window): events, capture assignment, frame answers. */
+  /**
+   * Connects a renderer (a page, a desktop window): events, capture assignment, frame answers, and
+   * the frame ports of the cameras it holds (a client that takes them). The engine goes on without
+   * it after the disconnect: a page that comes back connects again.
+   */
   connect(client: RendererClient): () => void {
-    return this.renderers.connect(client);
+    const disconnect = this.renderers.connect(client);
+    this.ports?.sync();
+    return () => {
+      disconnect();
+      this.ports?.sync();
+    };
   }
 
   /** A renderer's frame, in its binary form; an error string for a message that is not a frame. `admit`: see RendererHub.submitFrame. */

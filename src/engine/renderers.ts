@@ -1,5 +1,5 @@
 /**
- * The renderers connected to the engine (serve mode's pages; the desktop app's one window) and
+ * The renderers connected to the engine (serve mode's pages; the desktop app's windows) and
  * which of them captures which camera. A camera whose frames come from a page must be captured by
  * exactly one page, or two pages would feed it twice: the assignment lives here, once, for every
  * transport.
@@ -28,6 +28,11 @@ export interface RendererClient {
   sendPreview?(preview: PreviewMessage): void;
   /** A track of a camera this renderer captures wants a full-size picture (absent: the renderer's worker port carries it). */
   sendSnapshotRequest?(request: SnapshotRequestMessage): void;
+  /**
+   * Present on a client whose frames go straight to the workers (the desktop page, frame-ports.ts):
+   * this camera's end of a new channel to its worker. Such a client sends no frames through here.
+   */
+  takeFramePort?(cameraId: string, port: unknown): void;
 }
 
 export interface RendererHubDeps {
@@ -157,6 +162,21 @@ export class RendererHub {
     if (!this.asked.delete(`${head.cameraId}:${head.trackId}`)) return `track snapshot rejected: no picture of track ${head.trackId} of camera ${head.cameraId} was asked for`;
     if (!this.deps.forwardTrackSnapshot(head.cameraId, bytes)) return `track snapshot dropped: camera ${head.cameraId} has no running worker`;
     return null;
+  }
+
+  /**
+   * The client that should hold a camera's direct frame port: the page that captures it; for a
+   * camera no page captures (engine-side, external), the oldest client that takes ports, so its
+   * live view and the answers to pushed frames have a way to a page.
+   */
+  portHolderOf(cameraId: string): (RendererClient & Required<Pick<RendererClient, 'takeFramePort'>>) | undefined {
+    const takesPorts = (c: RendererClient | undefined): c is RendererClient & Required<Pick<RendererClient, 'takeFramePort'>> => !!c?.takeFramePort;
+    if (this.pageCameraIds().includes(cameraId)) {
+      const owner = this.assignments.ownerOf(cameraId);
+      return takesPorts(owner) ? owner : undefined;
+    }
+    for (const client of this.clients) if (takesPorts(client)) return client;
+    return undefined;
   }
 
   /** The renderer whose frames a camera takes: the page that captures it, or the last client that pushed it one. */

@@ -157,6 +157,13 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
     return camera.worker.postMessage({ type, data: bytes });
   }
 
+  /** Desktop: gives a camera's running worker a new frame port, or takes its port away (null). False when it has no worker now. */
+  handDataPort(id: string, port: unknown): boolean {
+    const worker = this.cameras.get(id)?.worker;
+    if (!worker?.alive) return false;
+    return worker.postMessage({ type: 'data-port' }, port ? [port] : undefined);
+  }
+
   /** Frames from code (CLI, bench, tests), on the serve path; see FrameFeeder. */
   pushFrame(id: string, payload: FramePayload): number {
     if (!this.cameras.has(id)) throw new Error(`no camera ${id}`);

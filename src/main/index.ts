@@ -1,5 +1,6 @@
 /**
- * The desktop app's main process: one window, the engine bound to it, and a tray icon. Closing the
+ * The desktop app's main process: one engine from app start to quit, one window whose page is
+ * the engine's client (a reload reconnects it, the workers go on), and a tray icon. Closing the
  * window hides it to the tray, so the cameras keep running; Quit (tray) ends everything. The
  * engine's logic lives in EngineHost (shared with serve mode); this file only wires Electron to it.
  */

@@ -2,7 +2,8 @@
  * Camera worker: one process, one camera, one interpreter. The same entry runs as an Electron
  * utility process (process.parentPort) or as a Node child (child_process.fork with advanced
  * serialization), chosen at run time. In the desktop app the renderer's frames arrive on a
- * MessagePort handed over with 'init'; otherwise on the control channel, their pixels inline or in
+ * MessagePort handed over with 'init' or later with 'data-port' (the page that holds the camera
+ * changed: a reload, another window); otherwise on the control channel, their pixels inline or in
  * a frame slot (frame-slot-reader.ts). Every message is validated on arrival; a bad one is
  * counted and dropped.
  *
@@ -94,6 +95,11 @@ class CameraWorker {
       case 'calibrate':
         calibrate(msg, this.control.send);
         break;
+      case 'data-port':
+        if (ports.length > 1) return this.reject(`data-port rejected: ${ports.length} ports, at most one`);
+        if (ports[0]) this.attachDataPort(ports[0]);
+        else this.closeDataPort();
+        break;
       case 'preview-subscribe':
         this.watching = msg.on;
         break;
@@ -110,9 +116,20 @@ class CameraWorker {
     else this.reject(`frame rejected: ${decoded.error}`, { type: 'frame', ...peekFrame(bytes) }, this.frameReply);
   }
 
-  private attachDataPort(port: MessagePortLike): void {
+  /** The port's other end went with its page: previews go back to the control channel (while watched). */
+  private closeDataPort(): void {
     this.dataPort?.close();
+    this.dataPort = null;
+  }
+
+  /** A new frame port (at init, or handed over when the page that holds the camera changes) replaces the old one. */
+  private attachDataPort(port: MessagePortLike): void {
+    this.closeDataPort();
     this.dataPort = port;
+    // Electron's MessagePortMain says 'close' when the page's end is gone (reload, window closed).
+    port.on?.('close', () => {
+      if (this.dataPort === port) this.dataPort = null;
+    });
     const reply: Send = (m) => port.postMessage(m);
     const listener = (e: { data: unknown }) => {
       const parsed = parseMessage(WorkerInbound, e.data);

@@ -15,6 +15,7 @@ export interface Channel {
 export interface MessagePortLike {
   postMessage(message: unknown): void;
   on?(event: 'message', listener: (e: { data: unknown }) => void): void;
+  on?(event: 'close', listener: () => void): void;
   addEventListener?(event: 'message', listener: (e: { data: unknown }) => void): void;
   start(): void;
   close(): void;

@@ -47,6 +47,7 @@ function inboundTemplates(cameraId: string): unknown[] {
     small,
     small,
     { type: 'calibrate', modelPath: '/x.tflite', modelName: 'm', delegate: 'none', threadCounts: [1, 2], durationMs: 100 },
+    { type: 'data-port' },
     { type: 'stop' },
   ];
 }

@@ -4,7 +4,8 @@
  *
  * utilityProcess.fork is stood in for by child_process.fork of the real module (through tsx), so the
  * processes are real; Chromium's two reports of a utility process's end are both given: 'exit' with
- * a code, then app's 'child-process-gone' with the reason. MessageChannelMain gives two inert ports,
+ * a code, then app's 'child-process-gone' with the reason. MessageChannelMain gives two inert ports
+ * (the worker gets the messages that carried them, without the ports; the record counts them),
  * ipcMain is a handler table, app.getPath('userData') is `mockState.userData`.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -17,6 +18,8 @@ export interface ForkRecord {
   serviceName?: string;
   pid?: number;
   transfers: number;
+  /** Each message main posted to this process: its type and how many ports went with it. */
+  posted: Array<{ type: unknown; ports: number }>;
   execArgv: string[];
 }
 
@@ -42,7 +45,7 @@ class MockUtilityProcess extends EventEmitter {
     this.child = fork(modulePath, [], { execArgv, serialization: 'advanced', stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: options.env });
     this.stdout = this.child.stdout;
     this.stderr = this.child.stderr;
-    this.record = { serviceName: options.serviceName, pid: this.child.pid, transfers: 0, execArgv };
+    this.record = { serviceName: options.serviceName, pid: this.child.pid, transfers: 0, posted: [], execArgv };
     mockState.forks.push(this.record);
     this.child.on('spawn', () => this.emit('spawn'));
     this.child.on('message', (m) => this.emit('message', m));
@@ -61,6 +64,7 @@ class MockUtilityProcess extends EventEmitter {
   postMessage(message: unknown, transfer?: unknown[]) {
     // A real utility process would receive the MessagePortMain; the mock counts it.
     if (transfer?.length) this.record.transfers += transfer.length;
+    this.record.posted.push({ type: (message as { type?: unknown } | null)?.type, ports: transfer?.length ?? 0 });
     if (this.child.connected) this.child.send(message as object);
   }
 

@@ -158,6 +158,13 @@ export const WorkerInbound = z.discriminatedUnion('type', [
   /** Whether anyone watches this camera's live view; the worker sends previews only while someone does. */
   z.object({ type: z.literal('preview-subscribe'), on: z.boolean() }),
   z.object({ type: z.literal('set-event-filters'), filters: EventFilters }),
+  /**
+   * Desktop: the camera's frame port changes hands (a page reloaded, another window captures the
+   * camera). With one transferred port the worker takes it in place of the one it had; with none it
+   * closes its port, and sends previews on the control channel while someone watches. More than one
+   * port is refused.
+   */
+  z.object({ type: z.literal('data-port') }),
   z.object({ type: z.literal('stop') }),
 ]);
 export type WorkerInbound = z.infer<typeof WorkerInbound>;
