@@ -104,6 +104,8 @@ beforeAll(async () => {
   makeClip(served, 'green', 'mp4');
   server = createServer((req, res) => {
     const name = (req.url ?? '/').split('?')[0].replace(/^\/+/, '');
+    // A redirect off the network: to the local red segment.
+    if (name === 'moved.ts') return void res.writeHead(302, { location: `file://${path.join(local, 'red.ts')}` }).end();
     if (!/^[\w.-]+$/.test(name)) return void res.writeHead(404).end();
     try {
       res.writeHead(200).end(readFileSync(path.join(served, name)));
@@ -146,12 +148,13 @@ describe('a stream URL reaches the network only', () => {
     }
   });
 
-  it('an HLS playlist naming a local file as a segment never puts that file into the frames', async () => {
-    // The local red segment comes first: if ffmpeg opened it, red frames would come before any blue one.
+  it('an HLS playlist naming a local file as a segment, or redirecting a segment to one, never puts that file into the frames', async () => {
+    // The local red segment and the redirect to it come first: if ffmpeg opened either, red frames would come before any blue one.
     writeFileSync(
       path.join(served, 'list.m3u8'),
       ['#EXTM3U', '#EXT-X-VERSION:3', '#EXT-X-TARGETDURATION:1', '#EXT-X-MEDIA-SEQUENCE:0',
         '#EXTINF:1.0,', `file://${path.join(local, 'red.ts')}`,
+        '#EXTINF:1.0,', `${base}/moved.ts`,
         '#EXTINF:1.0,', `${base}/blue.ts`,
         '#EXT-X-ENDLIST', ''].join('\n'),
     );
