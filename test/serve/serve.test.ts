@@ -14,6 +14,7 @@ import { encodeFrame } from '../../src/shared/contracts/frames';
 import { MAX_WS_MESSAGE_BYTES, WsServerMessage } from '../../src/shared/contracts/ws';
 import type { StatsResponse } from '../../src/serve/metrics';
 import { pidAlive, rawRequest, ROOT, startServe, TestClient, type ServeProcess } from './helpers';
+import { untilValue } from '../support/process';
 
 let serve: ServeProcess;
 const clients: TestClient[] = [];
@@ -34,6 +35,32 @@ async function stats(): Promise<StatsResponse> {
   const res = await get('/api/stats', bearer());
   expect(res.status).toBe(200);
   return (await res.json()) as StatsResponse;
+}
+
+/**
+ * Adds an external camera and sends it the astronaut three times under the client's own frame
+ * ids; returns the camera's id, the picture and every answer (each test makes its own camera, so
+ * no test depends on another's).
+ */
+async function pushAstronaut(client: TestClient, name: string) {
+  const added = await client.request({ method: 'addCamera', camera: { name, source: { kind: 'external' } } });
+  expect(added.ok).toBe(true);
+  const id = (added as { value: { id: string } }).value.id;
+  // Frames go straight to the worker: one sent before it is running is answered 'not-ready'.
+  await untilValue(`camera ${name} running`, async () => (await stats()).cameras.find((c) => c.id === id)?.state === 'running', 60_000, 100);
+  const image = decodeImage(path.join(ROOT, 'test', 'fixtures', 'astronaut.png'));
+  const frame = toModelFrame(image, 128, 128);
+  const clientFrameIds = [5000, 5001, 5002];
+  for (const frameId of clientFrameIds) {
+    const bytes = encodeFrame({ type: 'frame', cameraId: id, frameId, ...frame, data: new Uint8Array(frame.data), acceptedAt: Date.now() });
+    client.socket.send(bytes);
+  }
+  // Every frame is answered, under the id the client gave it: a result, or a drop if a newer
+  // frame replaced it. The newest one always runs.
+  const answers = await Promise.all(
+    clientFrameIds.map((frameId) => client.waitFor((m) => m.kind === 'frame' && m.message.cameraId === id && m.message.frameId === frameId, `answer to frame ${frameId}`)),
+  );
+  return { id, image, frame, answers };
 }
 
 beforeAll(async () => {
@@ -93,10 +120,10 @@ describe('serve mode over HTTP', () => {
   });
 
   it('GET /api/stats lists each camera with its counters', async () => {
+    // Front is the configured camera; other tests may have added theirs.
     const body = await stats();
-    expect(body.cameras).toHaveLength(1);
-    const cam = body.cameras[0];
-    expect(cam.name).toBe('Front');
+    const cam = body.cameras.find((c) => c.name === 'Front')!;
+    expect(cam).toBeDefined();
     for (const key of ['id', 'name', 'state', 'pid', 'threads', 'restarts', 'ips', 'p50_ms', 'p95_ms', 'skipped', 'delegate', 'framesInferred', 'rss', 'cpu']) {
       expect(cam).toHaveProperty(key);
     }
@@ -104,7 +131,7 @@ describe('serve mode over HTTP', () => {
     expect(typeof cam.p95_ms).toBe('number');
     // The id the supervisor gave the camera was saved into the config file.
     const saved = JSON.parse(readFileSync(serve.configFile, 'utf8')) as AppConfig;
-    expect(saved.cameras[0].id).toBe(cam.id);
+    expect(saved.cameras.find((c) => c.name === 'Front')?.id).toBe(cam.id);
   });
 
   it('GET /metrics is Prometheus text with camera labels', async () => {
@@ -113,7 +140,7 @@ describe('serve mode over HTTP', () => {
     expect(res.headers.get('content-type')).toContain('text/plain');
     const text = await res.text();
     const { cameras } = await stats();
-    const id = cameras[0].id;
+    const id = cameras.find((c) => c.name === 'Front')!.id;
     expect(text).toMatch(/^# HELP multicam_camera_inferences_per_second .+$/m);
     expect(text).toMatch(/^# TYPE multicam_camera_inferences_per_second gauge$/m);
     expect(text).toMatch(/^# TYPE multicam_camera_frames_inferred_total counter$/m);
@@ -146,12 +173,14 @@ describe('serve mode over WebSocket', () => {
   });
 
   it('sends config, snapshot and the capture assignment on connect, and moves cameras when a page leaves', async () => {
+    // No page of another test is still connected, so the one opened here is the oldest page.
+    await untilValue('no other page connected', async () => (await stats()).server?.clients === 0, 30_000, 100);
     const first = await open();
     const config = (await first.waitFor((m) => m.kind === 'event' && m.event.type === 'config', 'config')) as Extract<WsServerMessage, { kind: 'event' }>;
-    const webcamId = (config.event as { config: AppConfig }).config.cameras[0].id!;
+    const webcamId = (config.event as { config: AppConfig }).config.cameras.find((c) => c.name === 'Front')!.id!;
     await first.waitFor((m) => m.kind === 'event' && m.event.type === 'snapshot', 'snapshot');
     const firstAssignment = await first.waitFor((m) => m.kind === 'event' && m.event.type === 'capture-assignment', 'assignment');
-    // Clients of earlier tests are gone, so this one is the oldest page: it captures the webcam.
+    // The oldest page captures the webcam.
     expect(firstAssignment).toMatchObject({ event: { cameraIds: [webcamId] } });
 
     const second = await open();
@@ -187,27 +216,9 @@ describe('serve mode over WebSocket', () => {
 
   it('adds an external camera, runs pushed frames and returns faces under the client frame ids', async () => {
     const client = await open();
-    const added = await client.request({ method: 'addCamera', camera: { name: 'Pushed', source: { kind: 'external' } } });
-    expect(added.ok).toBe(true);
-    const id = (added as { value: { id: string } }).value.id;
-
+    const { id, image, frame, answers } = await pushAstronaut(client, 'Pushed');
     const saved = JSON.parse(readFileSync(serve.configFile, 'utf8')) as AppConfig;
     expect(saved.cameras.map((c) => c.id)).toContain(id);
-
-    // Frames go straight to the worker: one sent before it is running is answered 'not-ready'.
-    for (let i = 0; i < 300 && (await stats()).cameras.find((c) => c.id === id)?.state !== 'running'; i++) await new Promise((r) => setTimeout(r, 100));
-    const image = decodeImage(path.join(ROOT, 'test', 'fixtures', 'astronaut.png'));
-    const frame = toModelFrame(image, 128, 128);
-    const clientFrameIds = [5000, 5001, 5002];
-    for (const frameId of clientFrameIds) {
-      const bytes = encodeFrame({ type: 'frame', cameraId: id, frameId, ...frame, data: new Uint8Array(frame.data), acceptedAt: Date.now() });
-      client.socket.send(bytes);
-    }
-    // Every frame is answered, under the id the client gave it: a result, or a drop if a newer
-    // frame replaced it. The newest one always runs.
-    const answers = await Promise.all(
-      clientFrameIds.map((frameId) => client.waitFor((m) => m.kind === 'frame' && m.message.frameId === frameId, `answer to frame ${frameId}`)),
-    );
     const last = answers.at(-1)!;
     expect(last.kind).toBe('frame');
     const result = (last as Extract<WsServerMessage, { kind: 'frame' }>).message;
@@ -226,26 +237,31 @@ describe('serve mode over WebSocket', () => {
     expect(rejected).toMatchObject({ message: { type: 'frame-dropped', reason: 'rejected' } });
 
     // The worker reports its counters with its heartbeat: wait for the next one.
-    let inferred = 0;
-    for (let i = 0; i < 100 && inferred === 0; i++) {
-      inferred = (await stats()).cameras.find((c) => c.id === id)?.framesInferred ?? 0;
-      if (inferred === 0) await new Promise((r) => setTimeout(r, 100));
-    }
+    const inferred = await untilValue('the inference counted', async () => {
+      const n = (await stats()).cameras.find((c) => c.id === id)?.framesInferred ?? 0;
+      return n > 0 && n;
+    }, 30_000, 100);
     expect(inferred).toBeGreaterThanOrEqual(1);
     await client.close();
-  }, 45_000);
+  }, 90_000);
 
   it('GET /metrics passes `promtool check metrics` (Prometheus naming and units)', async (context) => {
     const promtool = spawnSync('promtool', ['--version'], { encoding: 'utf8' });
     // Debian's `prometheus` package has promtool; .ci/run installs it.
     context.skip(promtool.error !== undefined, 'promtool is not installed (apt-get install prometheus): the lint did not run');
-    // By now the pushed frames above have filled the latency histograms.
-    const text = await (await get('/metrics', bearer())).text();
-    expect(text).toMatch(/^multicam_camera_inference_duration_seconds_count\{camera_id="[^"]+"\} [1-9]\d*$/m);
+    // Frames of its own fill the latency histograms.
+    const client = await open();
+    const { id } = await pushAstronaut(client, 'Metered');
+    await client.close();
+    const counted = new RegExp(`^multicam_camera_inference_duration_seconds_count\\{camera_id="${id}"\\} [1-9]\\d*$`, 'm');
+    const text = await untilValue('the histograms filled', async () => {
+      const body = await (await get('/metrics', bearer())).text();
+      return counted.test(body) && body;
+    }, 30_000, 100);
     const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
     expect(`${check.stdout}${check.stderr}`).toBe('');
     expect(check.status).toBe(0);
-  });
+  }, 90_000);
 
   it('closes only the socket that sends an oversize message', async () => {
     const bystander = await open();
@@ -285,18 +301,22 @@ describe('serve mode over WebSocket', () => {
 
 describe('serve mode shutdown', () => {
   it('SIGTERM stops every worker and exits 0', async () => {
-    const body = await stats();
-    // Wait until each camera has a worker process to look for.
-    let pids = body.cameras.map((c) => c.pid).filter((p): p is number => typeof p === 'number' && p > 0);
-    for (let i = 0; i < 100 && pids.length < body.cameras.length; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      pids = (await stats()).cameras.map((c) => c.pid).filter((p): p is number => typeof p === 'number' && p > 0);
+    // An instance of its own, so that the tests above keep theirs whatever order they run in.
+    const own = await startServe({ cameras: [{ name: 'A', source: { kind: 'external' } }, { name: 'B', source: { kind: 'external' } }] });
+    try {
+      // Wait until each camera has a worker process to look for.
+      const pids = await untilValue('a worker for each camera', async () => {
+        const res = await fetch(`${own.base}/api/stats`, { headers: { Authorization: `Bearer ${own.token}` } });
+        const body = (await res.json()) as StatsResponse;
+        const found = body.cameras.map((c) => c.pid).filter((p): p is number => typeof p === 'number' && p > 0);
+        return found.length === 2 && found;
+      }, 60_000, 100);
+      for (const pid of pids) expect(pidAlive(pid)).toBe(true);
+      const code = await own.terminate();
+      expect(code).toBe(0);
+      for (const pid of pids) expect(pidAlive(pid)).toBe(false);
+    } finally {
+      own.kill();
     }
-    expect(pids.length).toBeGreaterThan(0);
-    for (const pid of pids) expect(pidAlive(pid)).toBe(true);
-    const code = await serve.terminate();
-    expect(code).toBe(0);
-    for (const pid of pids) expect(pidAlive(pid)).toBe(false);
-    expect(serve.stderr()).toContain('SIGTERM');
-  }, 30_000);
+  }, 90_000);
 });
