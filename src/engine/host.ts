@@ -14,7 +14,7 @@ import { parseMessage } from '../shared/contracts/frames';
 import { type EngineSnapshot } from '../shared/contracts/engine-api';
 import path from 'node:path';
 import { ConfigStore } from './config/store';
-import { keepInlineMedia, MEDIA_PREFIX, MediaStore, referencedMedia } from './media-store';
+import { keepInlineMedia, MEDIA_PREFIX, mediaQuotaBytes, MediaStore, referencedMedia } from './media-store';
 import { decorateSnapshot, type EngineHostEvents, type EngineHostOptions } from './host-options';
 import { RendererHub, type RendererClient } from './renderers';
 import { plannerFiles } from './capacity';
@@ -258,7 +258,7 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
       case 'reorderCameras':
         return this.reorderCameras(request.ids);
       case 'keepMedia': {
-        const name = this.media.put(request.data, request.type);
+        const name = this.media.put(request.data, request.type, mediaQuotaBytes(this.config.settings));
         return { ref: `${MEDIA_PREFIX}${name}`, path: this.media.pathOf(name)! };
       }
     }

@@ -7,9 +7,12 @@
  * that is a symlink is refused, never followed (src/engine/files).
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { ensureOwnDir, lstatOrNull, sweepOwnFiles, writeFileAtomic } from './files';
+import { keepUpload, MediaLimitError, quotaMessage } from './media-upload';
+
+export { MediaLimitError } from './media-upload';
 
 export const MEDIA_PREFIX = 'media:';
 
@@ -35,10 +38,27 @@ const NAME = /^[0-9a-f]{64}\.(png|jpg|webp|gif|bmp|mp4|webm|mov|mkv|mjpeg|tflite
 /** Largest picture or video kept. */
 export const MAX_MEDIA_BYTES = 512 * 1024 * 1024;
 
+/** The media folder's quota when the settings give none: 2 GB. */
+export const DEFAULT_MEDIA_QUOTA_MB = 2048;
+
+export function mediaQuotaBytes(settings: { mediaQuotaMB?: number }): number {
+  return (settings.mediaQuotaMB ?? DEFAULT_MEDIA_QUOTA_MB) * 1024 * 1024;
+}
+
 export class MediaError extends Error {}
+
+function extensionOf(mime: string): string {
+  const ext = EXTENSIONS[mime.toLowerCase()];
+  if (!ext) throw new MediaError(`cannot keep a file of type ${mime}: pictures (PNG, JPEG, WebP, GIF, BMP), videos (MP4, WebM, MOV, MKV, MJPEG) and TF Lite models only`);
+  return ext;
+}
 
 export class MediaStore {
   readonly dir: string;
+  /** Sizes of the media files, once read (null: read them again). */
+  private diskBytes: number | null = null;
+  /** Bytes of uploads under way. */
+  private uploading = 0;
 
   constructor(dataDir: string) {
     this.dir = path.join(dataDir, 'media');
@@ -49,16 +69,64 @@ export class MediaStore {
   }
 
   /** Keeps the bytes; returns the file's name. The same content is kept once. */
-  put(bytes: Uint8Array, mime: string): string {
-    const ext = EXTENSIONS[mime.toLowerCase()];
-    if (!ext) throw new MediaError(`cannot keep a file of type ${mime}: pictures (PNG, JPEG, WebP, GIF, BMP), videos (MP4, WebM, MOV, MKV, MJPEG) and TF Lite models only`);
+  put(bytes: Uint8Array, mime: string, quotaBytes = mediaQuotaBytes({})): string {
+    const ext = extensionOf(mime);
     if (bytes.byteLength === 0) throw new MediaError('the file is empty');
-    if (bytes.byteLength > MAX_MEDIA_BYTES) throw new MediaError(`the file is over ${MAX_MEDIA_BYTES / 1024 / 1024} MB`);
+    if (bytes.byteLength > MAX_MEDIA_BYTES) throw new MediaLimitError(`the file is over ${MAX_MEDIA_BYTES / 1024 / 1024} MB`);
     const name = `${createHash('sha256').update(bytes).digest('hex')}.${ext}`;
     const file = path.join(this.dir, name);
     ensureOwnDir(this.dir);
-    if (!existsSync(file)) writeFileAtomic(file, bytes);
+    if (existsSync(file)) return name;
+    const wouldHold = this.used() + bytes.byteLength;
+    if (wouldHold > quotaBytes) throw new MediaLimitError(quotaMessage(wouldHold, quotaBytes));
+    writeFileAtomic(file, bytes);
+    if (this.diskBytes !== null) this.diskBytes += bytes.byteLength;
     return name;
+  }
+
+  /**
+   * Keeps a body as it arrives, never whole in memory (media-upload.ts): returns the file's name.
+   * Throws MediaLimitError (nothing kept) when it passes the largest file or the folder's quota.
+   */
+  async putStream(body: AsyncIterable<Uint8Array>, mime: string, quotaBytes: number): Promise<string> {
+    const ext = extensionOf(mime);
+    ensureOwnDir(this.dir);
+    let mine = 0;
+    try {
+      const kept = await keepUpload(this.dir, ext, body, {
+        maxFileBytes: MAX_MEDIA_BYTES,
+        quotaBytes,
+        used: () => this.used(),
+        taken: (n) => {
+          mine += n;
+          this.uploading += n;
+        },
+      });
+      if (!kept) throw new MediaError('the file is empty');
+      if (kept.added && this.diskBytes !== null) this.diskBytes += kept.bytes;
+      return kept.name;
+    } finally {
+      this.uploading -= mine;
+    }
+  }
+
+  /** Bytes the folder's media files take, plus uploads under way (the files' sizes are read once, then kept up to date). */
+  used(): number {
+    if (this.diskBytes === null) {
+      let total = 0;
+      let names: string[] = [];
+      try {
+        names = readdirSync(this.dir);
+      } catch {
+        // no folder yet
+      }
+      for (const name of names) {
+        const stat = MediaStore.isName(name) ? lstatOrNull(path.join(this.dir, name)) : null;
+        if (stat?.isFile()) total += stat.size;
+      }
+      this.diskBytes = total;
+    }
+    return this.diskBytes + this.uploading;
   }
 
   /** The file of a name this store gave out, or null for anything else. */
@@ -71,6 +139,7 @@ export class MediaStore {
    * store gives out are touched. Throws LinkRefusedError when `media` is a symlink.
    */
   prune(referenced: Set<string>): number {
+    this.diskBytes = null;
     if (!lstatOrNull(this.dir)) return 0;
     ensureOwnDir(this.dir);
     return sweepOwnFiles(this.dir, { own: MediaStore.isName, keep: (name) => referenced.has(name), tighten: true }).removed;

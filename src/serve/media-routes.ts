@@ -3,15 +3,21 @@
  *   GET /media/NAME    a picture or video a camera shows, by the name the store gave it
  *   PUT /api/media     keeps the body (Content-Type image/*, video/* or application/x-tflite) and answers
  *                      {ref: "media:NAME", path}: a video picked in the page becomes a file camera
- *                      the engine opens itself, so it survives a reload.
+ *                      the engine opens itself, so it survives a reload. The body is streamed to
+ *                      disk as it arrives; one over 512 MB or over the folder's quota
+ *                      (settings.mediaQuotaMB) is answered 413, its partial file removed, and the
+ *                      connection closed rather than read to its end.
  */
 import { existsSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import { MAX_MEDIA_BYTES, MEDIA_PREFIX, MEDIA_TYPES, MediaError, type MediaStore } from '../engine/media-store';
+import type { Readable } from 'node:stream';
+import { MAX_MEDIA_BYTES, MEDIA_PREFIX, MEDIA_TYPES, MediaError, MediaLimitError, type MediaStore } from '../engine/media-store';
+import { quotaMessage } from '../engine/media-upload';
 import { refuse } from './refuse';
 
-export function registerMediaRoutes(app: FastifyInstance, media: MediaStore): void {
-  app.addContentTypeParser(/^((image|video)\/[\w.+-]+|application\/x-tflite)$/, { parseAs: 'buffer', bodyLimit: MAX_MEDIA_BYTES }, (_request, body, done) => done(null, body));
+export function registerMediaRoutes(app: FastifyInstance, media: MediaStore, quotaBytes: () => number): void {
+  // The body stays a stream: the route writes it to disk as it comes.
+  app.addContentTypeParser(/^((image|video)\/[\w.+-]+|application\/x-tflite)$/, (_request, payload, done) => done(null, payload));
 
   app.get('/media/:name', async (request, reply) => {
     const name = (request.params as { name: string }).name;
@@ -26,12 +32,22 @@ export function registerMediaRoutes(app: FastifyInstance, media: MediaStore): vo
 
   app.put('/api/media', async (request, reply) => {
     const type = String(request.headers['content-type'] ?? '').split(';')[0].trim();
-    if (!Buffer.isBuffer(request.body)) return refuse(reply, 415, 'send the picture, video or model as the body, with its image/*, video/* or application/x-tflite Content-Type');
+    const body = request.body as Readable | undefined;
+    if (!body || typeof body[Symbol.asyncIterator] !== 'function') {
+      return refuse(reply, 415, 'send the picture, video or model as the body, with its image/*, video/* or application/x-tflite Content-Type');
+    }
+    const quota = quotaBytes();
+    // A body that says up front it will not fit is refused before a byte of it is read.
+    const declared = Number(request.headers['content-length']);
+    const tooLarge = declared > MAX_MEDIA_BYTES ? `the file is over ${MAX_MEDIA_BYTES / 1024 / 1024} MB` : media.used() + declared > quota ? quotaMessage(media.used() + declared, quota) : null;
     try {
-      const name = media.put(request.body, type);
+      if (tooLarge) throw new MediaLimitError(tooLarge);
+      const name = await media.putStream(body, type, quota);
       return reply.code(201).header('Cache-Control', 'no-store').send({ ref: `${MEDIA_PREFIX}${name}`, path: media.pathOf(name) });
     } catch (err) {
-      if (err instanceof MediaError) return refuse(reply, 400, err.message);
+      // The rest of a refused body is not read: the connection closes after the answer.
+      if (err instanceof MediaLimitError) return refuse(reply, 413, err.message, { Connection: 'close' });
+      if (err instanceof MediaError) return refuse(reply, 400, err.message, { Connection: 'close' });
       throw err;
     }
   });

@@ -10,6 +10,7 @@ import { statsFromSnapshot } from './metrics';
 import { refuse } from './refuse';
 import type { ServeServer } from './server';
 import { registerMediaRoutes } from './media-routes';
+import { mediaQuotaBytes } from '../engine/media-store';
 import { ClientSession } from './session';
 import { pageHeaders, staticTarget } from './static-files';
 
@@ -51,7 +52,7 @@ export function registerRoutes(app: FastifyInstance, context: RouteContext): voi
     },
   });
 
-  registerMediaRoutes(app, server.options.engine.media);
+  registerMediaRoutes(app, server.options.engine.media, () => mediaQuotaBytes(server.options.engine.config.settings));
 
   app.get('/*', async (request, reply) => {
     // An upgrade anywhere but /ws is not a WebSocket this server offers.

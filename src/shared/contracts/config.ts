@@ -53,6 +53,8 @@ export const EngineSettings = z.object({
   previewFps: z.number().positive().max(60).optional(),
   /** An engine-side camera with no frame for this long has its ffmpeg restarted (default 20 s). */
   sourceTimeoutMs: z.number().int().min(1000).max(600_000).optional(),
+  /** Megabytes the media folder (uploaded pictures, videos, models) may hold in all (default 2048). */
+  mediaQuotaMB: z.number().int().min(1).max(1_048_576).optional(),
 });
 export type EngineSettings = z.infer<typeof EngineSettings>;
 
