@@ -69,6 +69,16 @@ describe('ConfigStore', () => {
     expect(readdirSync(dir).sort()).toEqual(['config.json', path.basename(backup)].sort());
   });
 
+  it('a corrupt file that holds a password: the notice does not quote the text around the error', () => {
+    const file = path.join(dir, 'config.json');
+    // V8's message would quote `..."tpiece"}},]}"`: a piece of a key no mask knows yet (the file cannot be read).
+    writeFileSync(file, '{"cameras": [{"name": "Door", "source": {"kind": "stream", "url": "rtsp://u:x@h/s?key=Secr3tpiece"}},]}');
+    const loaded = new ConfigStore(file).load();
+    expect(loaded.notice?.message).toMatch(/configuration was corrupt/);
+    expect(loaded.notice?.message).toMatch(/not JSON: Unexpected token/);
+    expect(loaded.notice?.message).not.toContain('tpiece');
+  });
+
   it('a file with 65 cameras loads the first 64, says so, and keeps the whole file beside it', () => {
     const file = path.join(dir, 'config.json');
     const cameras = Array.from({ length: 65 }, (_, i) => ({ id: `cam-${i + 1}`, name: `File ${i + 1}`, source: { kind: 'file', path: `/clips/${i + 1}.mp4` } }));

@@ -36,6 +36,15 @@ function overCameraLimit(raw: unknown): { kept: unknown; listed: number } | null
 }
 
 /** True when the config holds a password: a stream URL's, the MQTT broker's or its URL's. */
+/**
+ * V8 quotes the text around a JSON syntax error (`Unexpected token ']', ..."pa ss@h/x"},]}" is
+ * not valid JSON`): in a config that could be a piece of a password no mask knows yet, since the
+ * file could not be read. The quote goes; the error's kind and position stay.
+ */
+function withoutQuotedInput(message: string): string {
+  return message.replace(/,? *(\.\.\.)?"[\s\S]*"(\.\.\.)? is not valid JSON$/, ' (the text around it is not repeated here)');
+}
+
 export function holdsPassword(config: AppConfig): boolean {
   return configSecrets(config).length > 0;
 }
@@ -88,7 +97,7 @@ export class ConfigStore {
     try {
       raw = JSON.parse(text);
     } catch (err) {
-      problem = `not JSON: ${(err as Error).message}`;
+      problem = `not JSON: ${withoutQuotedInput((err as Error).message)}`;
     }
     if (problem === null) {
       const over = overCameraLimit(raw);
