@@ -53,13 +53,14 @@ export interface FfmpegPlan {
 }
 
 /**
- * Protocols a stream source may use inside ffmpeg: RTSP's RTP/UDP, TLS for rtsps/https, HLS's
+ * Protocols a stream source may use inside ffmpeg: RTSP (rtsp and rtsps are the demuxer's names,
+ * listed as before in case an ffmpeg checks them) with its RTP/UDP, TLS for rtsps/https, HLS's
  * segments and AES keys (crypto), a proxy, and `pipe` for the input list on fd 4 itself (a nested
  * open inherits this list, and ffmpeg's HLS demuxer refuses pipe: segments on its own). Not here:
  * `file` and `data` (an HLS playlist could name /etc/... or a local video as a segment), nor
  * `unix`, `subfile`, `concat`, `cache`, `async`, `hls`, `rtmp`, `ftp` and the rest.
  */
-export const STREAM_PROTOCOLS = 'pipe,rtp,srtp,udp,tcp,tls,http,https,httpproxy,crypto';
+export const STREAM_PROTOCOLS = 'pipe,rtsp,rtsps,rtp,srtp,udp,tcp,tls,http,https,httpproxy,crypto';
 
 /** ffmpeg 4 reads an ffconcat line into a 4096-byte buffer and silently cuts what is longer. */
 const MAX_LIST_LINE_BYTES = 4000;
