@@ -6,7 +6,7 @@ import { watchPacketSizes } from '../../src/engine/events/mqtt-packet-limit';
 import { PassThrough } from 'node:stream';
 import type { EventChange } from '../../src/shared/contracts/events';
 import { until, untilValue } from '../support/process';
-import { startBroker, type Broker } from './helpers';
+import { brokerKind, startBroker, type Broker } from '../support/mqtt-broker';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -27,7 +27,7 @@ const event = (type: EventChange['type'], end: number | null): EventChange => ({
   event: { id: '1000-abcdef', camera: 'porch', cameraName: 'Porch', label: 'face', start: 1000, end, score: 0.9, box: { x: 0.1, y: 0.1, w: 0.2, h: 0.2 }, zones: [], snapshot: '/api/events/1000-abcdef/snapshot.jpg' },
 });
 
-describe('MqttPublisher against a real mosquitto', () => {
+describe(`MqttPublisher against a real broker (${brokerKind()})`, () => {
   it('publishes events, retained counts and availability; says offline when it closes', async () => {
     const broker = await startBroker();
     cleanups.push(() => broker.stop());
@@ -86,6 +86,40 @@ describe('MqttPublisher against a real mosquitto', () => {
     await until(() => sub.got.some((m) => m.topic === 'm/cam/face' && m.payload === '3'), 5000, 'the count again');
     expect(sub.got.some((m) => m.topic === 'm/available' && m.payload === 'online')).toBe(true);
   }, 90_000);
+
+  it('closes after a broker died with a message unacknowledged, and when the broker is away at close', async () => {
+    let broker: Broker = await startBroker();
+    const port = broker.port;
+    cleanups.push(() => broker.stop());
+    // A frozen broker reads nothing and acknowledges nothing: the count stays in flight when it dies.
+    const dieWithCountInFlight = async (pub: MqttPublisher) => {
+      await until(() => pub.status.state === 'connected', 40_000, 'the publisher to connect');
+      broker.child.kill('SIGSTOP');
+      pub.setCount('cam', 'face', 1);
+      broker.child.kill('SIGKILL');
+      await broker.stop();
+      await until(() => pub.status.state === 'disconnected', 10_000, 'the publisher to notice');
+    };
+    const closes = async (pub: MqttPublisher, what: string) => {
+      let closed = false;
+      void pub.close().then(() => (closed = true));
+      await until(() => closed, 20_000, what);
+      expect(pub.status.state).toBe('closed');
+    };
+
+    const pub = new MqttPublisher({ url: broker.url, prefix: 'f' });
+    await dieWithCountInFlight(pub);
+    broker = await startBroker(port);
+    const sub = await subscriber(broker.url, 'f/#');
+    await until(() => pub.status.state === 'connected', 40_000, 'the publisher to reconnect');
+    await closes(pub, 'close() after reconnecting to finish');
+    await until(() => sub.got.some((m) => m.topic === 'f/available' && m.payload === 'offline'), 10_000, 'offline');
+
+    // The same with the broker gone at close: there is no one to say offline to, and close() still ends.
+    const second = new MqttPublisher({ url: broker.url, prefix: 'g' });
+    await dieWithCountInFlight(second);
+    await closes(second, 'close() with the broker away to finish');
+  }, 120_000);
 });
 
 /**

@@ -1,7 +1,8 @@
 /**
  * Events in serve mode, end to end: a real serve process with a real camera worker, frames of a
  * face pushed over the WebSocket, events pushed back over it, the HTTP API behind the token, and a
- * real mosquitto that sees new, then end, and `available` going offline when serve mode stops.
+ * real MQTT broker (mosquitto, else aedes: test/support/mqtt-broker.ts) that sees new, then end,
+ * and `available` going offline when serve mode stops.
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +12,8 @@ import { encodeFrame } from '../../src/shared/contracts/frames';
 import type { EventChange, EventPage } from '../../src/shared/contracts/events';
 import { ROOT, startServe, TestClient, type ServeProcess } from '../serve/helpers';
 import { sleep, until } from '../support/process';
-import { startBroker, tempDir, type Broker } from './helpers';
+import { brokerKind, startBroker, type Broker } from '../support/mqtt-broker';
+import { tempDir } from './helpers';
 
 const face = toModelFrame(decodeImage(path.join(ROOT, 'test', 'fixtures', 'astronaut.png')), 128, 128);
 const noFace = toModelFrame(decodeImage(path.join(ROOT, 'test', 'fixtures', 'rocket.jpg')), 128, 128);
@@ -61,7 +63,7 @@ async function show(frame: typeof face, ms: number): Promise<void> {
 
 const pushed = (): EventChange[] => client.events('event').flatMap((e) => (e.type === 'event' ? [e.change] : []));
 
-describe('events in serve mode', () => {
+describe(`events in serve mode (MQTT broker: ${brokerKind()})`, () => {
   it('a face appearance is pushed over the WebSocket and MQTT as new, then end', async () => {
     await until(() => client.events('snapshot').some((e) => e.type === 'snapshot' && e.snapshot.cameras.some((c) => c.id === 'porch' && c.state === 'running')), 60_000, 'the camera to run');
     await show(face, 1500);
