@@ -8,6 +8,9 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { freePort } from './ports';
 
+/** freePort lives in ports.ts; some suites take it from here. */
+export { freePort };
+
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 export interface RtspTestServerOptions {
