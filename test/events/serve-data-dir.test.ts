@@ -164,7 +164,7 @@ describe('serve mode and its data folder', () => {
     expect(mode(path.join(data, 'snapshots'))).toBe(0o700);
   }, 180_000);
 
-  it('a `snapshots` symlink to another folder is not followed: that folder’s files survive, and the app says so', async () => {
+  it('`snapshots` and `media` symlinks to other folders are not followed: those folders’ files survive, and the app says so', async () => {
     const elsewhere = folder('elsewhere');
     fs.writeFileSync(path.join(elsewhere, 'holiday.jpg'), 'a holiday photo');
     fs.writeFileSync(path.join(elsewhere, '999-cccccc.jpg'), 'named like an event file');
@@ -173,6 +173,11 @@ describe('serve mode and its data folder', () => {
     const data = folder('linked-snapshots');
     fs.symlinkSync(elsewhere, path.join(data, 'snapshots'));
     const before = fs.readdirSync(elsewhere).sort();
+    // `media` a link too, to a folder holding an upload no camera refers to: not pruned through it.
+    const otherMedia = folder('elsewhere-media');
+    const upload = `${'c'.repeat(64)}.png`;
+    fs.writeFileSync(path.join(otherMedia, upload), 'an upload');
+    fs.symlinkSync(otherMedia, path.join(data, 'media'));
 
     const s = await serveWith({ cameras: [] }, data);
     expect(fs.readdirSync(elsewhere).sort()).toEqual(before);
@@ -184,6 +189,8 @@ describe('serve mode and its data folder', () => {
     expect(status.storage.available).toBe(false);
     expect(status.storage.error).toMatch(/snapshots is a symbolic link/);
     expect(await noticeMatching(s, (n) => /snapshots is a symbolic link/.test(n), 'the link notice')).toMatch(/Events cannot be stored/);
+    expect(fs.readFileSync(path.join(otherMedia, upload), 'utf8')).toBe('an upload');
+    expect(await noticeMatching(s, (n) => /media is a symbolic link/.test(n), 'the media link notice')).toMatch(/not pruned/);
     const listed = await api<{ error: string }>(s, '/api/events');
     expect(listed.status).toBe(503);
     expect(listed.body.error).toMatch(/symbolic link/);
