@@ -21,6 +21,7 @@ import { xnnpackPluginPath } from './paths';
 import { DEFAULT_RESTART, stuckReason } from './restart-policy';
 import { describeCamera } from './status';
 import type { AddCameraOptions, SupervisorEvents, SupervisorOptions } from './supervisor-options';
+import { StartGate } from './start-gate';
 import { ThreadPlanner } from './thread-planner';
 import { waitForCameraState } from './wait-state';
 import { engineSourceChanged, ffmpegInfo, sourceSettingsChanged, workerSourceConfig } from './engine-sources';
@@ -96,6 +97,7 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
     if (!camera) return false;
     camera.removing = true;
     this.cameras.delete(id);
+    this.life.gate.release(id);
     this.feeder.remove(id);
     camera.clearRestartTimer();
     const worker = camera.worker;
@@ -220,6 +222,7 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
       restart: { ...DEFAULT_RESTART, ...options.restart },
       statsIntervalMs: options.statsIntervalMs ?? 1000,
       delegatePath: options.delegatePath ?? xnnpackPluginPath(),
+      gate: new StartGate(Math.max(1, this.cores)),
       events: options.events ?? false,
       track: (_camera, message) => this.emit('track', message),
       snapshotRequest: (_camera, message) => this.emit('snapshot-request', message),

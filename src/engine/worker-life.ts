@@ -12,6 +12,7 @@ import type { Camera } from './camera';
 import type { WorkerLauncher, WorkerProcess } from './launcher';
 import { ModelNotFoundError, resolveModel, workerModelFields, type ResolvedModel } from './paths';
 import { decideAfterExit, type RestartPolicy } from './restart-policy';
+import type { StartGate } from './start-gate';
 import { scoreThresholdOf } from './status';
 
 export interface WorkerLifeContext {
@@ -19,6 +20,8 @@ export interface WorkerLifeContext {
   readonly restart: RestartPolicy;
   readonly statsIntervalMs: number;
   readonly delegatePath: string | undefined;
+  /** How many workers may load at once; a start past it waits its turn. */
+  readonly gate: StartGate;
   /** Workers track detections into events. */
   readonly events: boolean;
   /** The engine is stopping: start nothing more. */
@@ -48,8 +51,14 @@ export interface WorkerLifeContext {
 /** Exit signals (and Electron's 'crashed' reason) that mean native code crashed. */
 const NATIVE_CRASH = new Set(['SIGSEGV', 'SIGBUS', 'SIGILL', 'SIGABRT', 'crashed']);
 
+/** Starts the camera's worker when the start gate has a slot (at once, or when another's load ends). */
 export function startWorker(ctx: WorkerLifeContext, camera: Camera): void {
   if (ctx.stopped() || camera.removing) return;
+  ctx.gate.request(camera.id, () => launchWorker(ctx, camera));
+}
+
+function launchWorker(ctx: WorkerLifeContext, camera: Camera): void {
+  if (ctx.stopped() || camera.removing || camera.state === 'error' || camera.worker) return ctx.gate.release(camera.id);
   camera.resetForStart(Date.now());
   let resolved: ResolvedModel;
   try {
@@ -101,6 +110,7 @@ export function failCamera(ctx: WorkerLifeContext, camera: Camera, message: stri
     worker.kill('SIGKILL');
   }
   ctx.changed(camera);
+  ctx.gate.release(camera.id);
 }
 
 /** Stop and start one worker on purpose (new model, thread count or delegate). */
@@ -131,13 +141,18 @@ function onMessage(ctx: WorkerLifeContext, camera: Camera, worker: WorkerProcess
   switch (msg.type) {
     case 'ready':
       // A worker being replaced (new thread count, model or delegate) may still finish loading.
-      if (camera.expectedExit) break;
+      if (camera.expectedExit) {
+        ctx.gate.release(camera.id);
+        break;
+      }
       camera.state = 'running';
       camera.readyAt = Date.now();
       camera.modelInfo = msg.model;
       camera.delegate = msg.delegate;
       camera.error = undefined;
       ctx.changed(camera);
+      // Its load is over: the next camera waiting may start.
+      ctx.gate.release(camera.id);
       ctx.ready(camera);
       if (camera.source && ctx.previewsWatched()) worker.postMessage({ type: 'preview-subscribe', on: true });
       break;
@@ -183,6 +198,7 @@ function onMessage(ctx: WorkerLifeContext, camera: Camera, worker: WorkerProcess
 function onExit(ctx: WorkerLifeContext, camera: Camera, worker: WorkerProcess, code: number | null, signal: string | null): void {
   if (camera.worker !== worker) return;
   camera.worker = null;
+  ctx.gate.release(camera.id);
   camera.carry();
   ctx.gone(camera);
   if (camera.removing || ctx.stopped() || camera.state === 'error') return;

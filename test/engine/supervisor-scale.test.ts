@@ -57,7 +57,8 @@ describe('the supervisor at 64 cameras', () => {
       for (const outcome of outcomes) expect(outcome).toMatch(/did not reach running within 500 ms/);
       await new Promise((r) => setImmediate(r));
       expect(warnings.filter((w) => w.includes('MaxListeners'))).toEqual([]);
-      expect(launcher.launched).toHaveLength(64);
+      // Starts are staggered: one worker loading per core (2 here); the others wait their turn.
+      expect(launcher.launched).toHaveLength(2);
       expect(new Set(ids).size).toBe(64);
     } finally {
       process.off('warning', onWarning);
