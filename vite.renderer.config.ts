@@ -32,5 +32,7 @@ export default defineConfig({
     target: 'es2022',
     // One chunk of about 600 kB (React, uPlot, zod) loaded from this machine: nothing to split.
     chunkSizeWarningLimit: 1024,
+    // Rolldown's report of slow plugins is noise in serve mode's start-up log.
+    rolldownOptions: { checks: { pluginTimings: false } },
   },
 });
