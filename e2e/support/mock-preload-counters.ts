@@ -8,6 +8,6 @@ export interface MockPreloadCounters {
   snapshotsOverPorts: number;
   /** MessagePorts handed to the page, one per camera worker life. */
   portsSent: number;
-  /** Requests refused because "the engine is not running" yet (the first three). */
+  /** Requests the mock refused so that the page retries them (the first three). */
   refusedEarly: number;
 }

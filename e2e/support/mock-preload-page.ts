@@ -119,7 +119,7 @@ window.multicam = {
   async request(request) {
     if (counters.refusedEarly < REFUSED_REQUESTS) {
       counters.refusedEarly++;
-      return { ok: false, error: 'the engine is not running (the page is loading)' };
+      return { ok: false, error: 'refused by the mock preload (the page must retry)' };
     }
     // Main answers these with bytes over IPC; a JSON socket cannot carry bytes, so the mock uses serve mode's HTTP routes.
     if (request.method === 'keepMedia') {

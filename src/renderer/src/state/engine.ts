@@ -39,8 +39,8 @@ export function connectEngine(bridge: EngineBridge): () => void {
     }
   });
 
-  // The desktop app starts its engine only once the page has loaded, so the first requests can be
-  // refused; try again for a while before saying so.
+  // A refused request (the engine stopping as the app quits, a transport not ready yet) is tried
+  // again for a while before saying so.
   let refreshing: Promise<void> | null = null;
   const refresh = (): Promise<void> =>
     (refreshing ??= (async () => {
