@@ -6,10 +6,11 @@
  * is missing or unusable, also when it was measured with a different number of cores; the planner
  * then falls back to calibration x cores.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { writeFileAtomic } from './files';
 
 export const CALIBRATION_FILE_NAME = 'calibration.json';
 export const CAPACITY_FILE_NAME = 'capacity.json';
@@ -46,8 +47,5 @@ export function readCapacityFile(file: string): { ips: number; source: 'bench' }
 /** What the bench writes: the ceiling it measured, on how many cores, with which model. */
 export function writeCapacityFile(file: string, figures: { cores: number; ips: number; model: string; measuredAt: string }): void {
   const body = { machine: { cores: figures.cores }, limit: { ips: figures.ips }, model: figures.model, measured_at: figures.measuredAt };
-  mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(body, null, 2)}\n`);
-  renameSync(tmp, file);
+  writeFileAtomic(file, `${JSON.stringify(body, null, 2)}\n`);
 }

@@ -6,9 +6,10 @@
  * interpreter whenever cameras >= cores. Spare cores go to extra threads only where a calibration
  * of that model on this machine showed they help; a user setting overrides all of this.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { writeFileAtomic } from './files';
 
 export interface CalibrationPoint {
   threads: number;
@@ -139,10 +140,7 @@ export class CalibrationCache {
     this.data.entries[key] = { at: Date.now(), cores, delegate, points };
     if (!this.file) return;
     try {
-      mkdirSync(path.dirname(this.file), { recursive: true });
-      const tmp = `${this.file}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify(this.data, null, 2));
-      renameSync(tmp, this.file);
+      writeFileAtomic(this.file, JSON.stringify(this.data, null, 2));
     } catch (err) {
       process.stderr.write(`cannot save the thread calibration to ${this.file}: ${(err as Error).message}\n`);
     }

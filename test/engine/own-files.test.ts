@@ -10,6 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { ensureOwnDir, LinkRefusedError, removeOwnFile, sweepOwnFiles, writeFileAtomic } from '../../src/engine/files';
 import { ConfigStore, holdsPassword } from '../../src/engine/config/store';
 import { AppConfig } from '../../src/shared/contracts/config';
+import { CalibrationCache } from '../../src/engine/thread-budget';
+import { plannerFiles, readCapacityFile, writeCapacityFile } from '../../src/engine/capacity';
 import { tempDir } from '../support/tmp';
 
 const mode = (file: string) => fs.statSync(file).mode & 0o777;
@@ -90,6 +92,19 @@ describe('writing', () => {
     expect(() => writeFileAtomic(path.join(d, 'linked.json'), 'mine')).toThrow(/symbolic link/);
     expect(fs.readFileSync(target, 'utf8')).toBe('theirs');
     expect(fs.lstatSync(path.join(d, 'linked.json')).isSymbolicLink()).toBe(true);
+  });
+
+  it('the thread calibration and the capacity figures beside the config go through it too: 0600, no temp file left', () => {
+    const d = folder();
+    const { calibrationFile, capacityFile } = plannerFiles(path.join(d, 'config.json'));
+    const key = CalibrationCache.key('face-short', 'xnnpack', 2);
+    new CalibrationCache(calibrationFile).set(key, 'xnnpack', 2, [{ threads: 1, ips: 40 }]);
+    writeCapacityFile(capacityFile, { cores: 2, ips: 80, model: 'face-short', measuredAt: '2026-12-08T00:00:00Z' });
+    expect(new CalibrationCache(calibrationFile).get(key)).toEqual([{ threads: 1, ips: 40 }]);
+    expect(readCapacityFile(capacityFile)).toEqual({ ips: 80, source: 'bench' });
+    expect(mode(calibrationFile)).toBe(0o600);
+    expect(mode(capacityFile)).toBe(0o600);
+    expect(fs.readdirSync(d).sort()).toEqual([path.basename(calibrationFile), path.basename(capacityFile)].sort());
   });
 });
 
