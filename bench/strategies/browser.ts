@@ -11,7 +11,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import ts from 'typescript';
+import { buildSync } from 'esbuild';
 import { projectRoot } from '../../src/engine/paths';
 import { blazeFaceOptions, findManifestModel } from '../../src/shared/models';
 import { percentile } from '../../src/shared/stats';
@@ -95,9 +95,14 @@ const TYPES: Record<string, string> = {
 
 function startServer(ctx: BenchContext, streams: number): Promise<{ url: string; close: () => Promise<void> }> {
   const f = files();
-  const blazeface = ts.transpileModule(readFileSync(path.join(projectRoot(), 'src', 'shared', 'blazeface.ts'), 'utf8'), {
-    compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext },
-  }).outputText;
+  // The worker's own decoder, bundled with what it imports, as one module the page can load.
+  const blazeface = buildSync({
+    entryPoints: [path.join(projectRoot(), 'src', 'workers', 'decoders', 'blazeface.ts')],
+    bundle: true,
+    format: 'esm',
+    target: 'es2022',
+    write: false,
+  }).outputFiles[0].text;
   const frames = Buffer.concat(ctx.frames.slice(0, streams).map((fr) => Buffer.from(fr.data.buffer, fr.data.byteOffset, fr.data.byteLength)));
   const routes = new Map<string, () => Buffer | string>([
     ['/', () => readFileSync(benchFile('browser', 'page.html'))],
