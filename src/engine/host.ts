@@ -9,7 +9,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { ApiRequest, type ApiEvent, type ApiResponse, type ApiResults, type Notice } from '../shared/contracts/engine-api';
-import { AppConfig, type CameraConfig } from '../shared/contracts/config';
+import { AppConfig, MAX_CAMERAS, type CameraConfig } from '../shared/contracts/config';
 import { parseMessage } from '../shared/contracts/frames';
 import { type EngineSnapshot } from '../shared/contracts/engine-api';
 import path from 'node:path';
@@ -245,7 +245,7 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
       case 'listModels':
         return this.supervisor.listModels();
       case 'addCamera':
-        return this.addCamera(request.camera);
+        return this.addCamera(request.camera, request.force === true);
       case 'removeCamera':
         return this.removeCamera(request.id);
       case 'updateCamera':
@@ -264,8 +264,10 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
     }
   }
 
-  private addCamera(added: CameraConfig): ApiResults['addCamera'] {
-    if (this.config.cameras.length >= 64) throw new Error('at most 64 cameras');
+  private addCamera(added: CameraConfig, force: boolean): ApiResults['addCamera'] {
+    if (this.config.cameras.length >= MAX_CAMERAS) throw new Error(`at most ${MAX_CAMERAS} cameras`);
+    const refusal = force ? null : this.supervisor.admissionRefusal(added);
+    if (refusal) throw new Error(refusal);
     const camera = keepInlineMedia(added, this.media);
     const id = this.supervisor.addCamera(camera);
     this.persist({ ...this.config, cameras: [...this.config.cameras, { ...camera, id }] });

@@ -14,13 +14,15 @@ import { EventEmitter } from 'node:events';
 import os from 'node:os';
 import { EngineSettings, type CameraConfig, type DelegateName } from '../shared/contracts/config';
 import type { CameraState, CameraStatus, EngineSnapshot, ModelListEntry } from '../shared/contracts/engine-api';
+import { DEFAULT_MODEL } from '../shared/models';
 import { Camera } from './camera';
 import { FrameFeeder, type FramePayload } from './frame-feeder';
 import type { WorkerProcess } from './launcher';
-import { xnnpackPluginPath } from './paths';
+import { resolveModel, xnnpackPluginPath } from './paths';
 import { DEFAULT_RESTART, stuckReason } from './restart-policy';
 import { describeCamera } from './status';
 import type { AddCameraOptions, SupervisorEvents, SupervisorOptions } from './supervisor-options';
+import { admissionRefusal, ASSUMED_CAMERA_FPS } from './admission';
 import { StartGate } from './start-gate';
 import { ThreadPlanner } from './thread-planner';
 import { waitForCameraState } from './wait-state';
@@ -70,6 +72,23 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
 
   getSettings(): EngineSettings {
     return { ...this.settings };
+  }
+
+  /**
+   * Why this machine cannot run the camera beside those it has (admission.ts), or null. Each
+   * camera counts at its maxFps (an assumed 30 when unset) and its model's measured speed here.
+   */
+  admissionRefusal(config: CameraConfig): string | null {
+    const delegate = this.effectiveDelegate();
+    const estimate = (c: CameraConfig, modelPath: string | undefined) => ({ fps: c.maxFps ?? ASSUMED_CAMERA_FPS, ips: modelPath ? this.planner.measuredIps(modelPath, delegate) : undefined });
+    let modelPath: string | undefined;
+    try {
+      modelPath = resolveModel(config.model ?? DEFAULT_MODEL).path;
+    } catch {
+      return null; // the camera's start says what is wrong with its model
+    }
+    const existing = [...this.cameras.values()].map((c) => estimate(c.config, c.modelPath || undefined));
+    return admissionRefusal(existing, estimate(config, modelPath), this.cores);
   }
 
   /** Adds a camera and starts its worker; returns its id at once (state 'starting'). */

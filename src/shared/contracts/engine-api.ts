@@ -109,7 +109,8 @@ export const ApiRequest = z.discriminatedUnion('method', [
   z.object({ method: z.literal('getSnapshot') }),
   z.object({ method: z.literal('getConfig') }),
   z.object({ method: z.literal('listModels') }),
-  z.object({ method: z.literal('addCamera'), camera: CameraConfig }),
+  /** force: add it even when admission control says this machine cannot run it. */
+  z.object({ method: z.literal('addCamera'), camera: CameraConfig, force: z.boolean().optional() }),
   z.object({ method: z.literal('removeCamera'), id: CameraId }),
   z.object({ method: z.literal('updateCamera'), id: CameraId, patch: CameraConfig.omit({ id: true }).partial() }),
   z.object({ method: z.literal('setSettings'), settings: EngineSettings.partial() }),

@@ -120,7 +120,10 @@ export function CameraDialog({ editId, onClose }: { editId: string | null; onClo
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [kind]);
 
-  const submit = async (event: FormEvent): Promise<void> => {
+  /** Admission control refused the camera (this machine cannot run it): the user may add it anyway. */
+  const refusedForLoad = !editing && error !== null && /cannot run this camera/.test(error);
+
+  const submit = async (event: FormEvent, force = false): Promise<void> => {
     event.preventDefault();
     setError(null);
     setShowFieldErrors(true);
@@ -153,7 +156,7 @@ export function CameraDialog({ editId, onClose }: { editId: string | null; onClo
         await bridge.request({ method: 'updateCamera', id: editing.id, patch: source ? { ...fields, source } : fields });
       } else {
         const camera: CameraConfig = { ...fields, source: source! };
-        await bridge.request({ method: 'addCamera', camera });
+        await bridge.request({ method: 'addCamera', camera, ...(force ? { force: true } : {}) });
       }
       onClose();
     } catch (err) {
@@ -247,6 +250,11 @@ export function CameraDialog({ editId, onClose }: { editId: string | null; onClo
           <button type="button" onClick={onClose}>
             Cancel
           </button>
+          {refusedForLoad && (
+            <button type="button" data-testid="camera-dialog-force" disabled={saving} onClick={(e) => void submit(e, true)}>
+              Add anyway
+            </button>
+          )}
           <button type="submit" className="primary" data-testid="camera-dialog-submit" disabled={saving}>
             {saving ? 'Saving…' : editing ? 'Save' : 'Add camera'}
           </button>
