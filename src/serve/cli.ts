@@ -76,6 +76,11 @@ async function main(): Promise<void> {
   let token;
   try {
     ensureDataDir(dataDir);
+  } catch (err) {
+    // Serve mode starts anyway: the token lives for this run, and saving the config says why it cannot.
+    log(`serve: WARNING: cannot make the folder ${dataDir}: ${(err as Error).message}`);
+  }
+  try {
     token = loadOrCreateToken(dataDir, args.newToken);
   } catch (err) {
     fail(`cannot keep the access token in ${dataDir}: ${(err as Error).message}`, 1);

@@ -21,6 +21,7 @@ import type { EventPage, EventsStatus } from '../../src/shared/contracts/events'
 import type { ApiEvent } from '../../src/shared/contracts/engine-api';
 import type { StatsResponse } from '../../src/serve/metrics';
 import { startServe, TestClient, type ServeProcess } from '../serve/helpers';
+import { launchServe } from '../support/serve-process';
 import { FACE_MJPEG } from '../support/clips';
 import { untilValue } from '../support/process';
 import { tempDir } from './helpers';
@@ -92,7 +93,7 @@ async function detecting(s: ServeProcess): Promise<void> {
   await untilValue(
     'the file camera to run and infer frames',
     async () => {
-      const cam = (await api<StatsResponse>(s, '/api/stats')).body.cameras.find((c) => c.id === 'clip');
+      const cam = (await api<StatsResponse>(s, '/api/stats')).body.cameras.find((c) => c.name === 'Clip');
       return cam?.state === 'running' && cam.framesInferred > 0;
     },
     120_000,
@@ -276,20 +277,35 @@ describe('serve mode and its data folder', () => {
 
   // Root writes whatever the mode says; without a read-only mount there is no folder root cannot write.
   const canRefuse = canMount || process.getuid?.() !== 0;
-  it.skipIf(!canRefuse)('a read-only data folder: serve starts, says so, and detection runs (as root, needs a read-only tmpfs mount)', async () => {
-    const data = folder('read-only');
+  it.skipIf(!canRefuse)('a read-only folder for config, token and data: serve starts, says so, and detection runs (as root, needs a read-only tmpfs mount)', async () => {
+    const dir = folder('read-only');
+    const configFile = path.join(dir, 'config.json');
     if (canMount) {
-      // Root may write anywhere a mode allows nothing: a read-only mount refuses even root.
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,ro', 'tmpfs', data]);
-      mounts.push(data);
-    } else {
-      fs.chmodSync(data, 0o500);
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir]);
+      mounts.push(dir);
     }
+    // No id on the camera: serve assigns one and tries to save the config.
+    fs.writeFileSync(configFile, JSON.stringify({ cameras: [{ ...FILE_CAMERA, id: undefined }], settings: LIGHT }));
+    // Root may write anywhere a mode allows nothing: a read-only mount refuses even root.
+    if (canMount) execFileSync('mount', ['-o', 'remount,ro', dir]);
+    else fs.chmodSync(dir, 0o500);
 
-    const s = await serveWith({ cameras: [FILE_CAMERA], settings: LIGHT }, data);
+    const launched = await launchServe({ configFile, args: ['--data', dir] });
+    const url = new URL(launched.url);
+    const s = {
+      ...launched,
+      base: url.origin,
+      wsBase: `ws://${url.host}`,
+      token: url.searchParams.get('token')!,
+      kill: () => launched.killGroup('SIGKILL'),
+    } as unknown as ServeProcess;
+    running.push(s);
+    expect(launched.stderr()).toMatch(/the token could not be kept in .*serve-token.*this URL works until serve mode stops/);
     const status = await eventsStatus(s);
     expect(status.storage.available).toBe(false);
     expect(status.storage.error).toMatch(/cannot be written/);
+    expect(await noticeMatching(s, (n) => n.includes('could not save the configuration'), 'the config save notice')).toContain(configFile);
     await detecting(s);
+    expect(fs.readdirSync(dir)).toEqual(['config.json']);
   }, 300_000);
 });
