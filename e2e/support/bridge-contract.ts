@@ -10,7 +10,6 @@ import path from 'node:path';
 import type { BrowserContext, Page } from '@playwright/test';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import { tokenCookieName } from '../../src/serve/auth';
 import type { ApiRequest } from '../../src/shared/contracts/engine-api';
 import type { CallOutcome, ContractFrame, ContractHarness, SeenEvent } from './bridge-contract-types';
 import { REPO_ROOT } from './chromium';
@@ -34,7 +33,7 @@ export interface Wire {
 /** Routes the context's /ws sockets through the test: forwarded untouched but for the removeCamera above. */
 export async function routeWire(context: BrowserContext): Promise<Wire> {
   const wire: Wire = { rewritten: 0, toPage: () => undefined };
-  await context.routeWebSocket(/\/ws\?/, (page) => {
+  await context.routeWebSocket(/\/ws(\?|$)/, (page) => {
     const server = page.connectToServer();
     const rewrite = new Set<number>();
     wire.toPage = (message) => page.send(JSON.stringify(message));
@@ -66,15 +65,13 @@ type Contract = { __contract: ContractHarness };
 /**
  * A page of serve mode's own origin that runs nothing but the bridge: its /metrics text as the
  * document (a document answered by the test itself would be public to Chromium, which then blocks
- * the socket to 127.0.0.1), the token in its URL as the page has it, and the token cookie the
- * served page sets. The bridge is made as the renderer makes it; resolved once it answers a request
+ * the socket to 127.0.0.1) and the token in its URL as the page has it (the bridge keeps it and
+ * takes it out of the address, as in the dashboard). The bridge is made as the renderer makes it; resolved once it answers a request
  * (the mock preload refuses the first three, as the desktop app does while its engine starts).
  */
 export async function openContractPage(context: BrowserContext, serve: ServeHandle, kind: BridgeKind): Promise<{ page: Page; made: string }> {
   if (kind === 'electron') await context.addInitScript({ content: mockPreloadScript() });
   await context.addInitScript({ content: pageScript('bridge-contract-page.ts') });
-  const port = Number(new URL(serve.origin).port);
-  await context.addCookies([{ name: tokenCookieName(port), value: serve.token, url: serve.origin, httpOnly: true, sameSite: 'Strict' }]);
   const page = await context.newPage();
   await page.goto(`${serve.origin}/metrics?token=${encodeURIComponent(serve.token)}`);
   const made = await page.evaluate(() => (globalThis as unknown as Contract).__contract.start());

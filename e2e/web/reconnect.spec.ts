@@ -10,7 +10,7 @@ test('a dropped WebSocket reconnects and frames flow again', async ({ openDashbo
   const live: Array<{ page: WebSocketRoute; server: WebSocketRoute }> = [];
   const page = await openDashboard({
     prepare: (context) =>
-      context.routeWebSocket(/\/ws\?/, (ws) => {
+      context.routeWebSocket(/\/ws$/, (ws) => {
         live.push({ page: ws, server: ws.connectToServer() });
       }),
   });

@@ -5,14 +5,17 @@
  *   it is bound to loopback (or every interface), one of the machine's own addresses when it is
  *   bound to every interface, or a name the user allowed with --allow-host. Anything else is a
  *   DNS-rebinding page (or a confused proxy) and gets 421.
- * - Token: every request must carry it (Authorization: Bearer, ?token=, or the HttpOnly cookie the
- *   page gets, whose name includes the port so two instances never share or overwrite it). Tokens
- *   are compared in constant time.
+ * - Token: every request must carry it (Authorization: Bearer, ?token=, or on a WebSocket upgrade
+ *   the subprotocol `multicam-token.TOKEN`), except the built page and its assets, which hold no
+ *   secret, and a media file fetched by its own signed link (mediaSignature). No cookie: a cookie
+ *   for 127.0.0.1 is sent to every port of it, so another local service would receive the token.
+ *   Tokens are compared in constant time.
  * - Origin: when a request carries one, it must be this server as the request's (checked) Host
  *   names it; a page elsewhere cannot drive the cameras even if it learns the token.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
+import { WS_TOKEN_PROTOCOL_PREFIX } from '../shared/contracts/ws';
 
 export function newToken(): string {
   return randomBytes(24).toString('base64url');
@@ -29,42 +32,47 @@ export function tokenMatches(expected: string, given: string | null | undefined)
   return timingSafeEqual(a, b);
 }
 
-/** One cookie per port: another instance, or another service on 127.0.0.1, never sees this one's. */
-export function tokenCookieName(port: number): string {
-  return `multicam_token_${port}`;
-}
-
-export function tokenCookie(token: string, port: number): string {
-  return `${tokenCookieName(port)}=${token}; Path=/; HttpOnly; SameSite=Strict`;
-}
-
-export function cookieValue(header: string | undefined, name: string): string | null {
-  if (!header) return null;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    if (part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return null;
-}
-
-export type TokenSource = 'header' | 'query' | 'cookie';
+export type TokenSource = 'header' | 'query' | 'protocol';
 
 export interface TokenCarriers {
   authorization?: string;
   query: string | null;
-  cookie?: string;
+  /** The Sec-WebSocket-Protocol header of an upgrade. */
+  protocols?: string;
+}
+
+/** The token a page offers as a WebSocket subprotocol, if any. */
+export function protocolToken(header: string | undefined): string | null {
+  if (!header) return null;
+  for (const part of header.split(',')) {
+    const protocol = part.trim();
+    if (protocol.startsWith(WS_TOKEN_PROTOCOL_PREFIX)) return protocol.slice(WS_TOKEN_PROTOCOL_PREFIX.length);
+  }
+  return null;
 }
 
 /** Which of the accepted places carries the right token, or null. */
-export function authorize(carriers: TokenCarriers, token: string, port: number): TokenSource | null {
+export function authorize(carriers: TokenCarriers, token: string): TokenSource | null {
   if (carriers.authorization) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(carriers.authorization);
     if (match && tokenMatches(token, match[1])) return 'header';
   }
   if (tokenMatches(token, carriers.query)) return 'query';
-  if (tokenMatches(token, cookieValue(carriers.cookie, tokenCookieName(port)))) return 'cookie';
+  if (tokenMatches(token, protocolToken(carriers.protocols))) return 'protocol';
   return null;
+}
+
+/**
+ * A media file's link signature: HMAC-SHA256 of its name under the token. An `<img>` or `<video>`
+ * cannot send a header, so the page asks for the link (with the token) and loads the file by it;
+ * the link opens that one file only, and no link works after the token changes.
+ */
+export function mediaSignature(token: string, name: string): string {
+  return createHmac('sha256', token).update(`media/${name}`).digest('base64url');
+}
+
+export function mediaSignatureMatches(token: string, name: string, given: string | null | undefined): boolean {
+  return tokenMatches(mediaSignature(token, name), given);
 }
 
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]']);

@@ -1,6 +1,7 @@
 /**
  * Serve mode's media folder (src/engine/media-store.ts), behind the same access hook as every route:
- *   GET /media/NAME    a picture or video a camera shows, by the name the store gave it
+ *   GET /media/NAME    a picture or video a camera shows, by the name the store gave it (with the
+ *                      token, or ?sig= from its link, media-links.ts)
  *   PUT /api/media     keeps the body (Content-Type image/*, video/* or application/x-tflite) and answers
  *                      {ref: "media:NAME", path}: a video picked in the page becomes a file camera
  *                      the engine opens itself, so it survives a reload. The body is streamed to
@@ -19,7 +20,8 @@ export function registerMediaRoutes(app: FastifyInstance, media: MediaStore, quo
   // The body stays a stream: the route writes it to disk as it comes.
   app.addContentTypeParser(/^((image|video)\/[\w.+-]+|application\/x-tflite)$/, (_request, payload, done) => done(null, payload));
 
-  app.get('/media/:name', async (request, reply) => {
+  // With the token, or by the file's signed link (media-links.ts), which is how the page's <img> and <video> load it.
+  app.get('/media/:name', { config: { access: 'media-link' } }, async (request, reply) => {
     const name = (request.params as { name: string }).name;
     const file = media.pathOf(name);
     if (!file || !existsSync(file)) return refuse(reply, 404, 'not found');

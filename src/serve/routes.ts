@@ -4,13 +4,13 @@
  * renderer (everything else).
  */
 import type { FastifyInstance } from 'fastify';
-import { tokenCookie } from './auth';
 import type { CameraRateLimits } from './flow-limits';
 import { statsFromSnapshot } from './metrics';
 import { refuse } from './refuse';
 import type { ServeServer } from './server';
 import { registerMediaRoutes } from './media-routes';
 import { mediaQuotaBytes } from '../engine/media-store';
+import { registerMediaLinkRoute } from './media-links';
 import { ClientSession } from './session';
 import { pageHeaders, staticTarget } from './static-files';
 
@@ -53,15 +53,17 @@ export function registerRoutes(app: FastifyInstance, context: RouteContext): voi
   });
 
   registerMediaRoutes(app, server.options.engine.media, () => mediaQuotaBytes(server.options.engine.config.settings));
+  registerMediaLinkRoute(app, server.token, server.options.engine.media);
 
-  app.get('/*', async (request, reply) => {
+  // The built page and its assets are the app's own code, the same for everyone: no token, so a
+  // page opened (or reloaded) without ?token= in its address still loads and then uses the token it
+  // keeps in sessionStorage. Host and Origin are still checked.
+  app.get('/*', { config: { access: 'public' } }, async (request, reply) => {
     // An upgrade anywhere but /ws is not a WebSocket this server offers.
     if (request.ws) return refuse(reply, 404, 'not found');
     const target = staticTarget(context.rendererDir, request.url.split('?')[0]);
     if (target.kind === 'not-built') return refuse(reply, 503, 'The web renderer is not built: run `npm run build` (or start with `npm run serve`, which builds first), then reload.');
     if (target.kind === 'not-found') return refuse(reply, 404, 'not found');
-    // The page's own scripts and styles carry no token: the cookie set with the page covers them.
-    if (request.tokenSource !== 'cookie') reply.header('Set-Cookie', tokenCookie(server.token, server.boundPort));
     reply.header('X-Content-Type-Options', 'nosniff');
     if (target.isPage) reply.headers(pageHeaders(request.headers.host));
     else reply.header('Cache-Control', 'no-cache');

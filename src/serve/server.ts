@@ -2,7 +2,8 @@
  * Serve mode's HTTP and WebSocket server, on fastify: the web renderer, the renderer API over one
  * WebSocket per page (session.ts), and the counters for scripts (/api/stats, /metrics); routes.ts
  * has the routes. One onRequest hook checks every request once, upgrades included: the Host names
- * this server (DNS rebinding), the token is there, an Origin is this server's own.
+ * this server (DNS rebinding), the token is there (but for the routes whose `access` says
+ * otherwise: the built page, a media file by its signed link), an Origin is this server's own.
  *
  * Connections: headers must arrive within a few seconds (408 otherwise), idle connections close
  * after a few seconds, and at most MAX_CONNECTIONS are open at once.
@@ -12,7 +13,8 @@ import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import type { AddressInfo } from 'node:net';
 import { MAX_WS_MESSAGE_BYTES } from '../shared/contracts/ws';
-import { allowedHostNames, authorize, hostAllowed, isWildcardHost, newToken, originAllowed, urlHost, type TokenSource } from './auth';
+import { WS_PROTOCOL } from '../shared/contracts/ws';
+import { allowedHostNames, authorize, hostAllowed, isWildcardHost, mediaSignatureMatches, newToken, originAllowed, urlHost, type TokenSource } from './auth';
 import type { RendererEngine } from './engine-port';
 import { CameraRateLimits } from './flow-limits';
 import { ServeMetrics, type ServerCounters } from './metrics';
@@ -49,10 +51,20 @@ export const DEFAULT_LIMITS: ConnectionLimits = { headersTimeoutMs: 5000, idleTi
 /** A page that answers no ping for this long is gone (its network dropped without a close). */
 const HEARTBEAT_MS = 15_000;
 
+/**
+ * Who may use a route without the token: `public` (the built page and its assets: the app's own
+ * code, no data), `media-link` (GET /media/NAME with `?sig=` of that name, see mediaSignature).
+ * Every other route wants the token.
+ */
+export type RouteAccess = 'token' | 'public' | 'media-link';
+
 declare module 'fastify' {
   interface FastifyRequest {
     /** Where the request carried the token (set by the access hook). */
     tokenSource: TokenSource | null;
+  }
+  interface FastifyContextConfig {
+    access?: RouteAccess;
   }
 }
 
@@ -104,7 +116,9 @@ export class ServeServer {
     });
     this.app.register(fastifyStatic, { root: options.rendererDir, serve: false, index: false, dotfiles: 'ignore' });
     this.app.register(fastifyWebsocket, {
-      options: { maxPayload: MAX_WS_MESSAGE_BYTES, perMessageDeflate: false },
+      // A page offers WS_PROTOCOL and its token as a second subprotocol (auth.ts); only the first
+      // is echoed. A client that offers neither (a script with the Bearer header) gets none.
+      options: { maxPayload: MAX_WS_MESSAGE_BYTES, perMessageDeflate: false, handleProtocols: (offered: Set<string>) => (offered.has(WS_PROTOCOL) ? WS_PROTOCOL : false) },
       // A protocol error (too large, not UTF-8...) is closed by ws itself with its code (1009,
       // 1007), which the client should see; anything else ends the socket.
       errorHandler: (error: Error & { code?: string }, socket) => {
@@ -166,6 +180,17 @@ export class ServeServer {
     await this.app.close();
   }
 
+  /** A request without the token that its route lets through (RouteAccess). */
+  private openWithoutToken(request: FastifyRequest): boolean {
+    const access = request.routeOptions.config?.access ?? 'token';
+    if (access === 'public') return !request.headers.upgrade;
+    if (access === 'media-link') {
+      const name = (request.params as { name?: unknown } | undefined)?.name;
+      return typeof name === 'string' && mediaSignatureMatches(this.token, name, queryParam(request.url, 'sig'));
+    }
+    return false;
+  }
+
   /** What is wrong with a request, if anything: Host, then token, then Origin. */
   private refusal(request: FastifyRequest): { status: number; text: string; headers?: Record<string, string> } | null {
     const headers = request.headers;
@@ -173,8 +198,11 @@ export class ServeServer {
       this.log(`serve: refused a request for host ${JSON.stringify(String(headers.host ?? '').slice(0, 100))} (allow a name with --allow-host)`);
       return { status: 421, text: 'this server does not answer to that host name; start serve mode with --allow-host NAME to allow it' };
     }
-    request.tokenSource = authorize({ authorization: headers.authorization, query: queryToken(request.url), cookie: headers.cookie }, this.token, this.port);
-    if (!request.tokenSource) {
+    request.tokenSource = authorize(
+      { authorization: headers.authorization, query: queryParam(request.url, 'token'), protocols: headers['sec-websocket-protocol'] },
+      this.token,
+    );
+    if (!request.tokenSource && !this.openWithoutToken(request)) {
       return {
         status: 401,
         text: 'unauthorized: open the URL serve mode printed (it carries ?token=), or send Authorization: Bearer <token>',
@@ -199,9 +227,9 @@ const WRITE_ROUTES: Array<[string, RegExp]> = [
   ['DELETE', /^\/api\/events\//],
 ];
 
-function queryToken(url: string): string | null {
+function queryParam(url: string, name: string): string | null {
   try {
-    return new URL(url, 'http://serve.invalid').searchParams.get('token');
+    return new URL(url, 'http://serve.invalid').searchParams.get(name);
   } catch {
     return null;
   }

@@ -1,7 +1,7 @@
 /**
  * Serve mode's access token, kept from one start to the next so the printed URL (and a bookmark of
  * it) stays the same: `serve-token` in the data directory (the configuration file's folder), mode
- * 0600, written atomically. `--new-token` replaces it, which locks out every old URL and cookie.
+ * 0600, written atomically. `--new-token` replaces it, which locks out every old URL and open page.
  */
 import { chmodSync, lstatSync, readFileSync } from 'node:fs';
 import path from 'node:path';

@@ -13,6 +13,7 @@ import type { CameraStatus, EngineSnapshot } from '../../src/shared/contracts/en
 import { encodeFrame } from '../../src/shared/contracts/frames';
 import { MAX_WS_MESSAGE_BYTES, WsServerMessage } from '../../src/shared/contracts/ws';
 import type { StatsResponse } from '../../src/serve/metrics';
+import { WebSocket } from 'ws';
 import { pidAlive, rawRequest, ROOT, startServe, TestClient, type ServeProcess } from './helpers';
 import { untilValue } from '../support/process';
 
@@ -82,32 +83,68 @@ describe('serve mode over HTTP', () => {
     expect((await get('/api/stats')).status).toBe(401);
     expect((await get('/api/stats', { Authorization: 'Bearer wrong' })).status).toBe(401);
     expect((await get(`/api/stats?token=${serve.token}x`)).status).toBe(401);
-    expect((await get('/')).status).toBe(401);
     expect((await get('/metrics')).status).toBe(401);
     expect((await get('/api/stats', bearer())).status).toBe(200);
     expect((await get(`/api/stats?token=${serve.token}`)).status).toBe(200);
   });
 
-  it('serves the page with its CSP and a per-port HttpOnly cookie that lets its assets load', async () => {
+  it('serves the page and its assets without the token and sets no cookie (a cookie would reach every port of 127.0.0.1)', async () => {
     // serve mode builds the renderer before it prints its URL when it is missing: no 503 here.
-    const res = await get('/', bearer());
+    const res = await get(`/?token=${serve.token}`);
     expect(res.status).toBe(200);
+    expect(res.headers.get('set-cookie')).toBeNull();
     expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
     expect(res.headers.get('content-security-policy')).toContain(`connect-src 'self' ws://127.0.0.1:${serve.port}`);
-    // The page's own assets carry no token: the cookie set with the page lets them load.
-    const page = await get(`/?token=${serve.token}`);
-    const setCookie = page.headers.get('set-cookie')!;
-    expect(setCookie).toMatch(new RegExp(`^multicam_token_${serve.port}=[^;]+; Path=/; HttpOnly; SameSite=Strict$`));
-    const cookie = setCookie.split(';')[0];
-    const asset = /(?:src|href)="\.?\/?(assets\/[^"]+)"/.exec(await page.text())?.[1];
+    // A reload after the page took ?token= out of its address: the same page, no token.
+    const bare = await get('/');
+    expect(bare.status).toBe(200);
+    const html = await bare.text();
+    expect(html).not.toContain(serve.token);
+    const asset = /(?:src|href)="\.?\/?(assets\/[^"]+)"/.exec(html)?.[1];
     expect(asset).toBeTruthy();
-    expect((await get(`/${asset}`)).status).toBe(401);
-    const loaded = await get(`/${asset}`, { Cookie: cookie });
+    const loaded = await get(`/${asset}`);
     expect(loaded.status).toBe(200);
+    expect(loaded.headers.get('set-cookie')).toBeNull();
     expect(loaded.headers.get('x-content-type-options')).toBe('nosniff');
-    expect((await get('/api/stats', { Cookie: `multicam_token_${serve.port}=wrong` })).status).toBe(401);
-    // The cookie of an instance on another port is not this one's.
-    expect((await get('/api/stats', { Cookie: `multicam_token_${serve.port + 1}=${serve.token}` })).status).toBe(401);
+    // Everything else still wants the token, and a cookie carries none.
+    expect((await get('/api/stats', { Cookie: `multicam_token_${serve.port}=${serve.token}` })).status).toBe(401);
+    expect((await get('/api/events', { Cookie: `multicam_token_${serve.port}=${serve.token}` })).status).toBe(401);
+  });
+
+  it('takes the token as a WebSocket subprotocol and echoes only the plain one', async () => {
+    const offered = ['multicam', `multicam-token.${serve.token}`];
+    const client = await new Promise<WebSocket>((resolve, reject) => {
+      const socket = new WebSocket(`${serve.wsBase}/ws`, offered);
+      socket.once('open', () => resolve(socket));
+      socket.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+      socket.once('error', reject);
+    });
+    expect(client.protocol).toBe('multicam');
+    client.terminate();
+    const wrong = new WebSocket(`${serve.wsBase}/ws`, ['multicam', `multicam-token.${serve.token}x`]);
+    const status = await new Promise<number>((resolve) => wrong.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)));
+    expect(status).toBe(401);
+  });
+
+  it('opens a media file by its signed link only: one file, with the token it was made under', async () => {
+    const png = readFileSync(path.join(ROOT, 'test', 'fixtures', 'astronaut.png'));
+    const put = await fetch(`${serve.base}/api/media`, { method: 'PUT', headers: { ...bearer(), 'Content-Type': 'image/png' }, body: png });
+    expect(put.status).toBe(201);
+    const name = ((await put.json()) as { ref: string }).ref.slice('media:'.length);
+    expect((await get(`/api/media-link/${name}`)).status).toBe(401);
+    const link = (await (await get(`/api/media-link/${name}`, bearer())).json()) as { url: string };
+    expect(link.url).toMatch(new RegExp(`^media/${name}\\?sig=[A-Za-z0-9_-]+$`));
+    expect(link.url).not.toContain(serve.token);
+    const file = await get(`/${link.url}`);
+    expect(file.status).toBe(200);
+    expect(Buffer.from(await file.arrayBuffer()).equals(png)).toBe(true);
+    const sig = new URL(link.url, 'http://x/').searchParams.get('sig')!;
+    expect((await get(`/media/${name}`)).status).toBe(401);
+    expect((await get(`/media/${name}?sig=${sig}x`)).status).toBe(401);
+    // The signature opens that file only, nowhere else.
+    expect((await get(`/media/${'0'.repeat(64)}.png?sig=${sig}`)).status).toBe(401);
+    expect((await get(`/api/stats?sig=${sig}`)).status).toBe(401);
+    expect((await get(`/api/media-link/${'0'.repeat(64)}.png`, bearer())).status).toBe(404);
   });
 
   it('never serves a file outside the renderer folder, whatever the raw path says', async () => {

@@ -1,7 +1,7 @@
 /** The pure parts of serve mode: access rules, capture assignment, metrics text, static paths. */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { allowedHostNames, authorize, hostAllowed, isLoopbackHost, originAllowed, tokenCookie, tokenCookieName, tokenMatches } from '../../src/serve/auth';
+import { allowedHostNames, authorize, hostAllowed, isLoopbackHost, mediaSignature, mediaSignatureMatches, originAllowed, protocolToken, tokenMatches } from '../../src/serve/auth';
 import { CaptureAssignments } from '../../src/engine/capture';
 import { ServeMetrics, statsFromSnapshot } from '../../src/serve/metrics';
 import { resolveInside } from '../../src/serve/static-files';
@@ -15,15 +15,27 @@ describe('tokens, hosts and origins', () => {
     expect(tokenMatches('abc', null)).toBe(false);
   });
 
-  it('takes the token from the header, the query or the cookie named after the port', () => {
+  it('takes the token from the header, the query or a WebSocket subprotocol, never from a cookie', () => {
     const token = 'x'.repeat(32);
-    expect(authorize({ authorization: `Bearer ${token}`, query: null }, token, 8000)).toBe('header');
-    expect(authorize({ query: token }, token, 8000)).toBe('query');
-    expect(authorize({ query: null, cookie: `a=b; ${tokenCookieName(8000)}=${token}` }, token, 8000)).toBe('cookie');
-    // Another instance's cookie (another port) is not this one's.
-    expect(authorize({ query: null, cookie: `${tokenCookieName(8001)}=${token}` }, token, 8000)).toBeNull();
-    expect(authorize({ query: null, cookie: `multicam_token=${token}` }, token, 8000)).toBeNull();
-    expect(tokenCookie(token, 8000)).toMatch(/^multicam_token_8000=x+; Path=\/; HttpOnly; SameSite=Strict$/);
+    expect(authorize({ authorization: `Bearer ${token}`, query: null }, token)).toBe('header');
+    expect(authorize({ query: token }, token)).toBe('query');
+    expect(authorize({ query: null, protocols: `multicam, multicam-token.${token}` }, token)).toBe('protocol');
+    expect(authorize({ query: null, protocols: `multicam, multicam-token.${token}y` }, token)).toBeNull();
+    expect(authorize({ query: null, protocols: `multicam, ${token}` }, token)).toBeNull();
+    expect(protocolToken(`multicam-token.${token} , multicam`)).toBe(token);
+    // The cookie the page used to get is no carrier any more.
+    expect(authorize({ query: null, cookie: `multicam_token_8000=${token}` } as Parameters<typeof authorize>[0], token)).toBeNull();
+  });
+
+  it('signs media links per file, under the token', () => {
+    const token = 'x'.repeat(32);
+    const sig = mediaSignature(token, 'a.jpg');
+    expect(sig).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(sig).not.toContain(token);
+    expect(mediaSignatureMatches(token, 'a.jpg', sig)).toBe(true);
+    expect(mediaSignatureMatches(token, 'b.jpg', sig)).toBe(false);
+    expect(mediaSignatureMatches('y'.repeat(32), 'a.jpg', sig)).toBe(false);
+    expect(mediaSignatureMatches(token, 'a.jpg', null)).toBe(false);
   });
 
   it('answers only to its own host names and the ones allowed', () => {

@@ -245,6 +245,6 @@ export interface EngineBridge {
   onPreview(listener: (preview: PreviewMessage) => void): () => void;
   /** Keeps a picked picture, video or model in the engine's media folder: its `media:` reference and path there. */
   keepMedia(file: Blob, type: string): Promise<{ ref: string; path: string }>;
-  /** A loadable URL for a `media:` reference. */
-  mediaUrl(ref: string): string;
+  /** A loadable URL for a `media:` reference (serve mode asks the server for a signed link). */
+  mediaUrl(ref: string): Promise<string>;
 }

@@ -13,6 +13,14 @@ import { FrameChannelInbound, MAX_FRAME_BYTES, MAX_FRAME_HEADER_BYTES, MAX_TRACK
  */
 export const MAX_WS_MESSAGE_BYTES = Math.max(MAX_FRAME_BYTES, MAX_TRACK_SNAPSHOT_BYTES) + MAX_FRAME_HEADER_BYTES + 4;
 
+/**
+ * The WebSocket subprotocols a page offers: WS_PROTOCOL, which the server echoes, and
+ * `${WS_TOKEN_PROTOCOL_PREFIX}TOKEN`, which carries the access token (a browser can set no header
+ * on a WebSocket, and a cookie would reach every port of the host).
+ */
+export const WS_PROTOCOL = 'multicam';
+export const WS_TOKEN_PROTOCOL_PREFIX = 'multicam-token.';
+
 export const WsClientMessage = z.object({
   kind: z.literal('request'),
   id: z.number().int().nonnegative(),

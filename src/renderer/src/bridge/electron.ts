@@ -127,7 +127,7 @@ export function createElectronBridge(api: MulticamPreloadApi): EngineBridge {
       const data = new Uint8Array(await file.arrayBuffer());
       return checkResult('keepMedia', unwrap(await api.request({ method: 'keepMedia', type, data })));
     },
-    mediaUrl(ref) {
+    async mediaUrl(ref) {
       return `multicam-media://media/${encodeURIComponent(ref.slice('media:'.length))}`;
     },
     onEvent(listener) {

@@ -1,6 +1,13 @@
 /**
- * Serve mode's bridge: the renderer API over one WebSocket to /ws?token=... (see
- * src/shared/contracts/ws.ts). Requests are JSON envelopes answered by id; frames go out as binary
+ * Serve mode's bridge: the renderer API over one WebSocket to /ws (see
+ * src/shared/contracts/ws.ts).
+ *
+ * The access token comes in the address serve mode printed (?token=). The page keeps it in
+ * sessionStorage (this origin only, this tab only), takes it out of the address bar at once (so it
+ * is not in the history), and sends it as `Authorization: Bearer` on its fetches and as a
+ * WebSocket subprotocol. Serve mode sets no cookie: a cookie for 127.0.0.1 would go to every other
+ * port of it. Media files load by per-file signed links the server hands out (mediaUrl), event
+ * pictures as blobs fetched with the header. Requests are JSON envelopes answered by id; frames go out as binary
  * messages; results and drop notices come back as JSON envelopes, and engine-side cameras' live
  * view as binary messages (sources.ts, encodePreview). Everything received is validated. The socket reconnects by itself; pending requests fail when it drops.
  *
@@ -14,12 +21,14 @@ import { parseMessage, type FrameMessage } from '../../../shared/contracts/frame
 import { type EngineSnapshot } from '../../../shared/contracts/engine-api';
 import { encodeFrame, encodeTrackSnapshot, type SnapshotRequestMessage, type TrackSnapshotMessage } from '../../../shared/contracts/frames';
 import { decodePreview, type PreviewMessage } from '../../../shared/contracts/sources';
-import { WsServerMessage, type WsClientMessage } from '../../../shared/contracts/ws';
+import { WS_PROTOCOL, WS_TOKEN_PROTOCOL_PREFIX, WsServerMessage, type WsClientMessage } from '../../../shared/contracts/ws';
 import { Listeners } from './events';
 
 export type ConnectionState = 'connecting' | 'open' | 'closed';
 
 const REQUEST_TIMEOUT_MS = 30_000;
+/** Where the page keeps its access token (sessionStorage: this origin, this tab). */
+export const TOKEN_STORAGE_KEY = 'multicam.token';
 /** Frames queued in the socket beyond this are not worth sending: the credit gate keeps this low anyway. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
@@ -78,14 +87,17 @@ export class WebBridge implements EngineBridge {
   /** Messages from the server that failed validation (dropped). */
   rejected = 0;
 
-  constructor(private readonly url: string) {
+  constructor(
+    private readonly url: string,
+    private readonly token: string,
+  ) {
     this.connect();
   }
 
-  static fromLocation(location: Location): WebBridge {
-    const token = new URLSearchParams(location.search).get('token') ?? '';
+  static fromLocation(location: Location, history: History = window.history, storage: Storage | null = sessionStorageOrNull()): WebBridge {
+    const token = takeToken(location, history, storage);
     const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-    return new WebBridge(`${scheme}://${location.host}/ws?token=${encodeURIComponent(token)}`);
+    return new WebBridge(`${scheme}://${location.host}/ws`, token);
   }
 
   get connection(): ConnectionState {
@@ -133,22 +145,31 @@ export class WebBridge implements EngineBridge {
     return this.previews.add(listener);
   }
 
-  /** Serve mode takes media over HTTP (PUT /api/media), with the page's token cookie. */
+  /** Serve mode takes media over HTTP (PUT /api/media), with the token in the header. */
   async keepMedia(file: Blob, type: string): Promise<{ ref: string; path: string }> {
-    const res = await fetch('api/media', { method: 'PUT', body: file, headers: { 'Content-Type': type } });
+    const res = await fetch('api/media', { method: 'PUT', body: file, headers: { ...this.authorization(), 'Content-Type': type } });
     if (!res.ok) throw new Error(`the engine did not keep the file: ${(await res.text()).trim() || res.status}`);
     return checkResult('keepMedia', await res.json());
   }
 
-  /** GET /api/events/ID/KIND.jpg, with the page's token cookie; the engine's error when it has no such picture. */
+  /** GET /api/events/ID/KIND.jpg, with the token in the header; the engine's error when it has no such picture. */
   private async eventImage({ id, kind }: { id: string; kind: 'snapshot' | 'crop' }): Promise<Uint8Array> {
-    const res = await fetch(`api/events/${encodeURIComponent(id)}/${kind}.jpg`);
+    const res = await fetch(`api/events/${encodeURIComponent(id)}/${kind}.jpg`, { headers: this.authorization() });
     if (!res.ok) throw new Error(`getEventImage: ${await errorText(res)}`);
     return checkResult('getEventImage', new Uint8Array(await res.arrayBuffer()));
   }
 
-  mediaUrl(ref: string): string {
-    return `media/${encodeURIComponent(ref.slice('media:'.length))}`;
+  /** The file's signed link (GET /api/media-link/NAME, with the token): an <img> or <video> sends no header. */
+  async mediaUrl(ref: string): Promise<string> {
+    const res = await fetch(`api/media-link/${encodeURIComponent(ref.slice('media:'.length))}`, { headers: this.authorization() });
+    if (!res.ok) throw new Error(`no link to ${ref}: ${await errorText(res)}`);
+    const body = (await res.json()) as { url?: unknown };
+    if (typeof body.url !== 'string' || !body.url.startsWith('media/')) throw new Error(`no link to ${ref}: the engine answered something else`);
+    return body.url;
+  }
+
+  private authorization(): Record<string, string> {
+    return this.token ? { Authorization: `Bearer ${this.token}` } : {};
   }
 
   onFrameChannel(listener: (channel: FrameChannel) => void): () => void {
@@ -164,7 +185,10 @@ export class WebBridge implements EngineBridge {
 
   private connect(): void {
     this.setState('connecting');
-    const socket = new WebSocket(this.url);
+    // The token rides as a second subprotocol; the server echoes only WS_PROTOCOL. A token that
+    // cannot be a subprotocol (not one the server writes) is not offered: the server then says 401.
+    const protocols = TOKEN_CHARS.test(this.token) ? [WS_PROTOCOL, `${WS_TOKEN_PROTOCOL_PREFIX}${this.token}`] : [WS_PROTOCOL];
+    const socket = new WebSocket(this.url, protocols);
     socket.binaryType = 'arraybuffer';
     this.socket = socket;
     socket.onopen = () => {
@@ -270,6 +294,36 @@ export class WebBridge implements EngineBridge {
     if (socket.bufferedAmount > MAX_BUFFERED_BYTES) return false;
     socket.send(bytes);
     return true;
+  }
+}
+
+const TOKEN_CHARS = /^[A-Za-z0-9_-]{1,1024}$/;
+
+/**
+ * The page's access token: from ?token= in its address, which is then removed from the address
+ * bar (history.replaceState, so the history keeps no token) and kept in `storage`; else the one
+ * kept there before (a reload, or a navigation inside the page); else none.
+ */
+export function takeToken(location: Location, history: History, storage: Storage | null): string {
+  const url = new URL(location.href);
+  const given = url.searchParams.get('token');
+  if (given === null) return storage?.getItem(TOKEN_STORAGE_KEY) ?? '';
+  try {
+    storage?.setItem(TOKEN_STORAGE_KEY, given);
+  } catch {
+    // storage full or off: the token lasts as long as this page
+  }
+  url.searchParams.delete('token');
+  history.replaceState(history.state, '', `${url.pathname}${url.search}${url.hash}`);
+  return given;
+}
+
+function sessionStorageOrNull(): Storage | null {
+  try {
+    return globalThis.sessionStorage ?? null;
+  } catch {
+    // storage blocked for this origin
+    return null;
   }
 }
 

@@ -11,12 +11,12 @@ import { videoErrorMessage } from './video-formats';
 
 const RETRY_MS = 3000;
 
-let mediaUrl: (ref: string) => string = (ref) => ref;
+let mediaUrl: (ref: string) => Promise<string> = async (ref) => ref;
 /** How `media:` references (files of the engine's media folder) become URLs this page loads; set from the bridge. */
-export function setMediaUrls(resolve: (ref: string) => string): void {
+export function setMediaUrls(resolve: (ref: string) => Promise<string>): void {
   mediaUrl = resolve;
 }
-const loadable = (url: string): string => (url.startsWith('media:') ? mediaUrl(url) : url);
+const loadable = async (url: string): Promise<string> => (url.startsWith('media:') ? mediaUrl(url) : url);
 
 export type LivePicture = { kind: 'track'; track: MediaStreamTrack; video: HTMLVideoElement } | { kind: 'video'; video: HTMLVideoElement } | { kind: 'image'; image: HTMLImageElement };
 
@@ -33,6 +33,8 @@ export class SourceOpener {
   private opening = false;
   private live = false;
   private stream: MediaStream | null = null;
+  /** Counts starts and stops: a media link that arrives after a stop (or a later start) is not used. */
+  private generation = 0;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
@@ -64,12 +66,12 @@ export class SourceOpener {
     this.active = true;
     const source = this.source;
     if (source.kind === 'webcam') void this.openWebcam();
-    else if (source.kind === 'video') this.openVideo(loadable(source.url));
-    else if (source.kind === 'image') this.openImage(loadable(source.url));
+    else if (source.kind === 'video' || source.kind === 'image') void this.openFile(source.kind, source.url);
   }
 
   stop(): void {
     this.active = false;
+    this.generation++;
     this.setLost();
     this.releaseStream();
     if (this.retryTimer) clearTimeout(this.retryTimer);
@@ -184,6 +186,22 @@ export class SourceOpener {
     };
     video.src = url;
     void video.play().catch(() => undefined);
+  }
+
+  /** A video or picture, once its URL is known (a `media:` file's link comes from the engine). */
+  private async openFile(kind: 'video' | 'image', source: string): Promise<void> {
+    const generation = ++this.generation;
+    this.events.state('opening');
+    let url: string;
+    try {
+      url = await loadable(source);
+    } catch (err) {
+      if (this.active && generation === this.generation) this.events.state('source-missing', (err as Error).message);
+      return;
+    }
+    if (!this.active || generation !== this.generation) return;
+    if (kind === 'video') this.openVideo(url);
+    else this.openImage(url);
   }
 
   private openImage(url: string): void {

@@ -1,4 +1,4 @@
-/** An event's snapshot or crop: a plain URL in serve mode, bytes over IPC in the desktop app. */
+/** An event's snapshot or crop, as a blob URL of its bytes (fetched with the token in serve mode, over IPC in the desktop app). */
 import { useEffect, useState } from 'react';
 import { useEngine } from '../context';
 import { eventImageUrl } from './store';
