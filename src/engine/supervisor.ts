@@ -87,7 +87,8 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
     } catch {
       return null; // the camera's start says what is wrong with its model
     }
-    const existing = [...this.cameras.values()].map((c) => estimate(c.config, c.modelPath || undefined));
+    // A camera in error runs nothing.
+    const existing = [...this.cameras.values()].filter((c) => c.state !== 'error').map((c) => estimate(c.config, c.modelPath || undefined));
     return admissionRefusal(existing, estimate(config, modelPath), this.cores);
   }
 
