@@ -7,8 +7,9 @@ import { defineConfig } from '@playwright/test';
 
 export default defineConfig({
   testDir: './e2e',
-  // The web project runs serve mode's build: brought up to date once before the tests.
-  globalSetup: './test/support/serve-build-setup.ts',
+  // The web project runs serve mode's build: brought up to date once before the tests. Then one
+  // line says which Chromium the web tests drive (e2e/support/chromium.ts).
+  globalSetup: ['./test/support/serve-build-setup.ts', './e2e/support/chromium-setup.ts'],
   outputDir: './test-results',
   workers: 1,
   fullyParallel: false,

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Page } from '@playwright/test';
 import { z } from 'zod';
-import { chromiumArgs, chromiumExecutable, MISSING_CHROMIUM, REPO_ROOT } from '../e2e/support/chromium';
+import { chromiumArgs, describeChromium, findChromium, REPO_ROOT } from '../e2e/support/chromium';
 import { startServe } from '../e2e/support/serve';
 
 export const DashboardRun = z.object({
@@ -155,8 +155,9 @@ export function formatTable(result: DashboardJson): string {
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
-  const executablePath = chromiumExecutable();
-  if (!executablePath) throw new Error(MISSING_CHROMIUM);
+  const chromium = await findChromium();
+  const executablePath = chromium.executablePath;
+  process.stderr.write(`dashboard: ${describeChromium(chromium)}\n`);
   ensureRenderer();
   const runs: DashboardRun[] = [];
   for (const n of options.cameras) {

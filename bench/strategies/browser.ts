@@ -17,13 +17,17 @@ import { blazeFaceOptions, findManifestModel } from '../../src/shared/models';
 import { percentile } from '../../src/shared/stats';
 import { CpuMeter } from '../lib/cpu';
 import type { BenchContext, RowDraft } from '../lib/types';
+import { describeChromium, findChromium, type FoundChromium } from '../../e2e/support/chromium';
 import { benchFile } from '../lib/tsx';
 
-const CHROMIUM_CANDIDATES = [process.env.PLAYWRIGHT_CHROMIUM_EXECUTABLE, process.env.MULTICAM_CHROMIUM, '/usr/bin/chromium', '/usr/lib/chromium/chromium', '/usr/bin/chromium-browser'];
 const LAUNCH_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
-function chromiumPath(): string | undefined {
-  return CHROMIUM_CANDIDATES.find((c): c is string => !!c && existsSync(c));
+let chromiumFound: Promise<FoundChromium> | null = null;
+
+/** The Chromium the E2E tests use (e2e/support/chromium.ts), looked for once per run. */
+function chromiumBinary(): Promise<FoundChromium> {
+  chromiumFound ??= findChromium();
+  return chromiumFound;
 }
 
 function files() {
@@ -70,7 +74,11 @@ async function loadChromium(): Promise<PlaywrightChromium | null> {
 
 /** Why this strategy cannot run here, or null. */
 export async function browserUnavailable(ctx: BenchContext): Promise<string | null> {
-  if (!chromiumPath()) return 'no Chromium found (apt-get install -y chromium, or set PLAYWRIGHT_CHROMIUM_EXECUTABLE)';
+  try {
+    await chromiumBinary();
+  } catch (err) {
+    return (err as Error).message;
+  }
   if (!(await loadChromium())) return 'playwright-core is not installed';
   let f;
   try {
@@ -148,8 +156,9 @@ export async function runBrowser(ctx: BenchContext, streams: number[], onRow: (r
   const chromium = (await loadChromium())!;
   const manifest = findManifestModel(ctx.model.name)!;
   const server = await startServer(ctx, Math.max(...streams));
-  ctx.progress('browser-wasm: starting Chromium');
-  const browser = await chromium.launch({ executablePath: chromiumPath()!, args: LAUNCH_ARGS, headless: true });
+  const binary = await chromiumBinary();
+  ctx.progress(`browser-wasm: starting ${describeChromium(binary)}`);
+  const browser = await chromium.launch({ executablePath: binary.executablePath, args: LAUNCH_ARGS, headless: true });
   try {
     for (const n of streams) {
       ctx.progress(`browser-wasm N=${n}: loading ${n} model${n > 1 ? 's' : ''} in the page`);

@@ -1,6 +1,6 @@
 /**
  * The web project's fixtures.
- * - `browser` (worker): the Chromium found by chromiumExecutable() (never a download), four fake cameras.
+ * - `browser` (worker): the Chromium findChromium() gives (chromium.ts; never a download), four fake cameras.
  * - `serve`: the spec file's serve mode (e2e/support/serve.ts), started by its first test and kept
  *   for the file's other tests (see per-file.ts); `test.use({ serveOptions })` sets its config,
  *   arguments and environment. Its log is attached to every test that used it.
@@ -13,7 +13,7 @@
  * Helpers drive the dashboard through its data-testid attributes.
  */
 import { test as base, expect, type Browser, type BrowserContext, type Locator, type Page } from '@playwright/test';
-import { chromiumArgs, chromiumExecutable, MISSING_CHROMIUM } from './chromium';
+import { chromiumArgs, findChromium } from './chromium';
 import { playableMjpeg, removePlayable } from './fake-camera';
 import { PerFile, type FilePage } from './per-file';
 import type { ServeHandle, ServeStartOptions } from './serve';
@@ -81,8 +81,7 @@ async function openPage(browser: Browser, serve: ServeHandle, options: OpenOptio
 export const test = base.extend<TestFixtures, WorkerFixtures>({
   browser: [
     async ({ playwright }, use) => {
-      const executablePath = chromiumExecutable();
-      if (!executablePath) throw new Error(MISSING_CHROMIUM);
+      const { executablePath } = await findChromium();
       const browser = await playwright.chromium.launch({ executablePath, args: chromiumArgs() });
       await use(browser);
       await browser.close();
@@ -123,8 +122,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
         return;
       }
       const own = await perFile.browserFor(JSON.stringify(browserOptions), async () => {
-        const executablePath = chromiumExecutable();
-        if (!executablePath) throw new Error(MISSING_CHROMIUM);
+        const { executablePath } = await findChromium();
         const video = browserOptions.fakeVideo ? playableMjpeg(browserOptions.fakeVideo) : null;
         const extra = video ? [`--use-file-for-fake-video-capture=${video}`] : [];
         let args = chromiumArgs(extra);

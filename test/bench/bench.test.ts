@@ -17,8 +17,8 @@ const ROOT = projectRoot();
 const dir = tempDir('bench-test-');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const chromium = [process.env.PLAYWRIGHT_CHROMIUM_EXECUTABLE, process.env.MULTICAM_CHROMIUM, '/usr/bin/chromium', '/usr/lib/chromium/chromium'].some((c) => !!c && existsSync(c));
-const strategies = ['shared-lock', 'process-per-camera', ...(chromium ? ['browser-wasm'] : []), 'seed-python'];
+// browser-wasm runs wherever the E2E tests do: the Chromium of e2e/support/chromium.ts (npm brings one).
+const strategies = ['shared-lock', 'process-per-camera', 'browser-wasm', 'seed-python'];
 
 function runBench(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

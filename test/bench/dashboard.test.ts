@@ -9,7 +9,6 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DashboardJson } from '../../bench/dashboard';
 import { tsxExecArgv } from '../../bench/lib/tsx';
-import { chromiumExecutable, MISSING_CHROMIUM } from '../../e2e/support/chromium';
 import { projectRoot } from '../../src/engine/paths';
 
 const ROOT = projectRoot();
@@ -18,7 +17,6 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('npm run bench:dashboard', () => {
   it('prints a table and writes JSON with the page frame rate, long tasks and each camera’s figures', { timeout: 300_000 }, async () => {
-    if (!chromiumExecutable()) throw new Error(MISSING_CHROMIUM);
     const json = path.join(dir, 'dashboard.json');
     const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
       execFile(

@@ -2,16 +2,28 @@
  * A config file the process cannot read is never replaced with defaults: the store starts with
  * defaults, says why, and refuses to write until the file can be read. EACCES needs a user the file
  * shuts out: as root the probe runs as `nobody`, otherwise the file's mode shuts out this user.
+ * `nobody` may not be able to read the checkout (a clone in a private home folder), so the probe
+ * runs as one JavaScript file bundled with esbuild into a temporary folder anyone can read.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { buildSync } from 'esbuild';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigStore } from '../../src/engine/config/store';
 import { tempDir } from '../support/tmp';
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const NOBODY = 65534;
+
+/** fixtures/unreadable-probe.ts and all it imports as one CommonJS file, in a folder of its own that anyone can read. */
+function bundledProbe(): { dir: string; file: string } {
+  const dir = tempDir('multicam-eacces-probe-');
+  chmodSync(dir, 0o755);
+  const file = path.join(dir, 'unreadable-probe.cjs');
+  buildSync({ entryPoints: [path.join(import.meta.dirname, 'fixtures', 'unreadable-probe.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: file, logLevel: 'silent' });
+  chmodSync(file, 0o644);
+  return { dir, file };
+}
 
 describe('a config file that cannot be read', () => {
   it('(EACCES) is kept as it is: defaults, a notice, and saving refused with the reason', () => {
@@ -23,8 +35,9 @@ describe('a config file that cannot be read', () => {
     chmodSync(file, 0o600);
     const asRoot = process.getuid?.() === 0;
     if (!asRoot) chmodSync(file, 0o000);
-    const run = spawnSync(process.execPath, ['--import', 'tsx', path.join('test', 'config', 'fixtures', 'unreadable-probe.ts'), file], {
-      cwd: ROOT,
+    const probe = bundledProbe();
+    const run = spawnSync(process.execPath, [probe.file, file], {
+      cwd: probe.dir,
       encoding: 'utf8',
       timeout: 60_000,
       ...(asRoot ? { uid: NOBODY, gid: NOBODY, env: { ...process.env, HOME: dir } } : {}),
