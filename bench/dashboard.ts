@@ -15,7 +15,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Page } from '@playwright/test';
 import { z } from 'zod';
-import { chromiumArgs, describeChromium, findChromium, REPO_ROOT } from '../e2e/support/chromium';
+import { chromiumArgs, chromiumEnv, describeChromium, findChromium, REPO_ROOT } from '../e2e/support/chromium';
 import { startServe } from '../e2e/support/serve';
 
 export const DashboardRun = z.object({
@@ -92,7 +92,7 @@ async function measure(n: number, seconds: number, executablePath: string): Prom
   const cameras = Array.from({ length: n }, (_, i) => ({ name: `Cam ${i}`, source: { kind: 'webcam', label: `fake_device_${i}` } }));
   const serve = await startServe({ cameras });
   const args = chromiumArgs().filter((a) => !a.startsWith('--use-fake-device-for-media-stream'));
-  const browser = await chromium.launch({ executablePath, args: [...args, `--use-fake-device-for-media-stream=device-count=${n}`] });
+  const browser = await chromium.launch({ executablePath, args: [...args, `--use-fake-device-for-media-stream=device-count=${n}`], env: chromiumEnv() });
   try {
     const context = await browser.newContext({ viewport: { width: 1440, height: 960 } });
     await context.addInitScript({ content: PROBE });

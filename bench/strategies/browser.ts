@@ -17,7 +17,7 @@ import { blazeFaceOptions, findManifestModel } from '../../src/shared/models';
 import { percentile } from '../../src/shared/stats';
 import { CpuMeter } from '../lib/cpu';
 import type { BenchContext, RowDraft } from '../lib/types';
-import { describeChromium, findChromium, type FoundChromium } from '../../e2e/support/chromium';
+import { chromiumEnv, describeChromium, findChromium, type FoundChromium } from '../../e2e/support/chromium';
 import { benchFile } from '../lib/tsx';
 
 const LAUNCH_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -47,7 +47,7 @@ function files() {
 }
 
 type PlaywrightChromium = {
-  launch(o: { executablePath: string; args: string[]; headless: boolean }): Promise<{
+  launch(o: { executablePath: string; args: string[]; headless: boolean; env: NodeJS.ProcessEnv }): Promise<{
     newPage(): Promise<{
       goto(url: string): Promise<unknown>;
       waitForFunction(fn: string, arg?: unknown, o?: { timeout: number }): Promise<unknown>;
@@ -158,7 +158,7 @@ export async function runBrowser(ctx: BenchContext, streams: number[], onRow: (r
   const server = await startServer(ctx, Math.max(...streams));
   const binary = await chromiumBinary();
   ctx.progress(`browser-wasm: starting ${describeChromium(binary)}`);
-  const browser = await chromium.launch({ executablePath: binary.executablePath, args: LAUNCH_ARGS, headless: true });
+  const browser = await chromium.launch({ executablePath: binary.executablePath, args: LAUNCH_ARGS, headless: true, env: chromiumEnv() });
   try {
     for (const n of streams) {
       ctx.progress(`browser-wasm N=${n}: loading ${n} model${n > 1 ? 's' : ''} in the page`);

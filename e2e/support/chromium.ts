@@ -94,6 +94,15 @@ export function describeChromium(found: FoundChromium): string {
   return `Chromium for the browser tests: ${found.executablePath} (${version}, from ${found.source})`;
 }
 
+/**
+ * The environment to launch Chromium with: one language whatever the machine's locale. Under
+ * LANG=C.UTF-8 the bundled headless Chromium reports navigator.language as en-US@posix, which Intl
+ * refuses, and the dashboard stops on it (--lang does not change that; LANG does).
+ */
+export function chromiumEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, LANG: 'en_US.UTF-8' };
+}
+
 /** Headless, quiet, with four fake cameras (fake_device_0..3) and no permission prompt. */
 export function chromiumArgs(extra: string[] = []): string[] {
   return [

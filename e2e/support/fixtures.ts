@@ -13,7 +13,7 @@
  * Helpers drive the dashboard through its data-testid attributes.
  */
 import { test as base, expect, type Browser, type BrowserContext, type Locator, type Page } from '@playwright/test';
-import { chromiumArgs, findChromium } from './chromium';
+import { chromiumArgs, chromiumEnv, findChromium } from './chromium';
 import { playableMjpeg, removePlayable } from './fake-camera';
 import { PerFile, type FilePage } from './per-file';
 import type { ServeHandle, ServeStartOptions } from './serve';
@@ -82,7 +82,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   browser: [
     async ({ playwright }, use) => {
       const { executablePath } = await findChromium();
-      const browser = await playwright.chromium.launch({ executablePath, args: chromiumArgs() });
+      const browser = await playwright.chromium.launch({ executablePath, args: chromiumArgs(), env: chromiumEnv() });
       await use(browser);
       await browser.close();
     },
@@ -131,7 +131,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
           if (video) removePlayable(video);
         };
         try {
-          return { browser: await playwright.chromium.launch({ executablePath, args }), cleanup };
+          return { browser: await playwright.chromium.launch({ executablePath, args, env: chromiumEnv() }), cleanup };
         } catch (err) {
           cleanup();
           throw err;
