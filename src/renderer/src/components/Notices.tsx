@@ -51,7 +51,7 @@ export function Notices() {
       {connection !== 'open' && failures > 0 && (
         <div className="notice notice-warning" role="status" data-testid="connection-notice">
           Lost the connection to the engine; reconnecting…
-          {failures >= 3 && ' If serve mode was restarted, open the new address it printed: the old one carries an old access token.'}
+          {failures >= 3 && ' Open the address serve mode printed (with ?token=): a new tab has no token until then, and after --new-token the old address no longer works.'}
         </div>
       )}
       {notices.map((n) => (
