@@ -24,45 +24,49 @@ export const DEFAULT_RESTART: RestartPolicy = {
   stableAfterMs: 10_000,
 };
 
-export type ExitDecision = { action: 'fail'; message: string } | { action: 'restart'; delayMs: number; reason: string };
+/** What a camera's life says about a worker that just ended. */
+export type WorkerLife = Pick<Camera, 'readyAt' | 'startedAt' | 'lastHeard' | 'watchdogKill' | 'killReason' | 'consecutiveFailures'>;
 
-/** Counts the failure on the camera and decides what to do about it. */
-export function decideAfterExit(
-  policy: RestartPolicy,
-  camera: Camera,
-  exit: { code: number | null; signal: string | null; lastLine?: string },
-  now: number,
-): ExitDecision {
-  const becameReady = camera.readyAt > camera.startedAt;
+/** The decision, with the failure count the camera carries from now on. */
+export type ExitDecision = { consecutiveFailures: number } & ({ action: 'fail'; message: string } | { action: 'restart'; delayMs: number; reason: string });
+
+/** Decides what a worker's unexpected end means: a pure function of the policy, the life that ended and the exit. */
+export function decideAfterExit(policy: RestartPolicy, life: WorkerLife, exit: { code: number | null; signal: string | null; lastLine?: string }, now: number): ExitDecision {
+  const becameReady = life.readyAt > life.startedAt;
   // Only the time a watchdog-killed worker was heard counts, and a hang resets the count only
   // after a long healthy run.
-  const ranFor = !becameReady ? 0 : camera.watchdogKill ? camera.lastHeard - camera.readyAt : now - camera.readyAt;
-  const stableAfter = camera.watchdogKill ? policy.stableAfterMs * policy.maxConsecutiveFailures : policy.stableAfterMs;
-  if (ranFor >= stableAfter) camera.consecutiveFailures = 0;
-  camera.consecutiveFailures++;
-  camera.restarts++;
+  const ranFor = !becameReady ? 0 : life.watchdogKill ? life.lastHeard - life.readyAt : now - life.readyAt;
+  const stableAfter = life.watchdogKill ? policy.stableAfterMs * policy.maxConsecutiveFailures : policy.stableAfterMs;
+  const failures = (ranFor >= stableAfter ? 0 : life.consecutiveFailures) + 1;
   const ended = !exit.signal ? `exited with code ${exit.code}` : exit.signal.startsWith('SIG') ? `killed by ${exit.signal}` : `ended: ${exit.signal}`;
-  const why = camera.killReason ? `${camera.killReason} (worker ${ended})` : `worker ${ended}`;
-  if (camera.consecutiveFailures >= policy.maxConsecutiveFailures) {
+  const why = life.killReason ? `${life.killReason} (worker ${ended})` : `worker ${ended}`;
+  if (failures >= policy.maxConsecutiveFailures) {
     const last = exit.lastLine ? ` (last output: ${exit.lastLine})` : '';
-    return { action: 'fail', message: `${why}; it failed ${camera.consecutiveFailures} times in a row, so it is not restarted again${last}` };
+    return { consecutiveFailures: failures, action: 'fail', message: `${why}; it failed ${failures} times in a row, so it is not restarted again${last}` };
   }
-  const delayMs = backoffDelay({ initialMs: policy.initialDelayMs, maxMs: policy.maxDelayMs, factor: policy.factor }, camera.consecutiveFailures - 1);
-  return { action: 'restart', delayMs, reason: `${why}; restart ${camera.consecutiveFailures} of at most ${policy.maxConsecutiveFailures - 1} in a row` };
+  const delayMs = backoffDelay({ initialMs: policy.initialDelayMs, maxMs: policy.maxDelayMs, factor: policy.factor }, failures - 1);
+  return { consecutiveFailures: failures, action: 'restart', delayMs, reason: `${why}; restart ${failures} of at most ${policy.maxConsecutiveFailures - 1} in a row` };
 }
 
+export type StuckVerdict = { reason: string; watchdog: boolean };
+
 /**
- * The watchdog: a running worker silent for `watchdogMs` is stuck inside inference; a starting one
- * not ready after `startTimeoutMs` is stuck loading. Returns why it must be killed, or null.
+ * The watchdog, as a question: a running worker silent for `watchdogMs` is stuck inside
+ * inference (watchdog: true); a starting one not ready after `startTimeoutMs` is stuck loading.
+ * Returns why it must be killed, or null; the caller records the kill.
  */
-export function stuckReason(camera: Camera, now: number, watchdogMs: number, startTimeoutMs: number): string | null {
+export function stuckReason(
+  camera: Pick<Camera, 'worker' | 'killReason' | 'state' | 'lastHeard' | 'startedAt'>,
+  now: number,
+  watchdogMs: number,
+  startTimeoutMs: number,
+): StuckVerdict | null {
   if (!camera.worker || camera.killReason) return null;
   if (camera.state === 'running' && now - camera.lastHeard > watchdogMs) {
-    camera.watchdogKill = true;
-    return `watchdog: no heartbeat for ${now - camera.lastHeard} ms`;
+    return { reason: `watchdog: no heartbeat for ${now - camera.lastHeard} ms`, watchdog: true };
   }
   if ((camera.state === 'starting' || camera.state === 'restarting') && now - camera.startedAt > startTimeoutMs) {
-    return `not ready ${Math.round((now - camera.startedAt) / 1000)} s after start`;
+    return { reason: `not ready ${Math.round((now - camera.startedAt) / 1000)} s after start`, watchdog: false };
   }
   return null;
 }

@@ -298,10 +298,11 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
   private tick(): void {
     const now = Date.now();
     for (const camera of this.cameras.values()) {
-      const reason = stuckReason(camera, now, this.watchdogMs, this.startTimeoutMs);
-      if (!reason || !camera.worker) continue;
-      camera.killReason = reason;
-      process.stderr.write(`[camera ${camera.id}] ${reason}; restarting the worker\n`);
+      const stuck = stuckReason(camera, now, this.watchdogMs, this.startTimeoutMs);
+      if (!stuck || !camera.worker) continue;
+      camera.killReason = stuck.reason;
+      camera.watchdogKill = stuck.watchdog;
+      process.stderr.write(`[camera ${camera.id}] ${stuck.reason}; restarting the worker\n`);
       camera.worker.kill('SIGKILL');
     }
     if (this.cameras.size > 0 || this.listenerCount('snapshot') > 0) this.emit('snapshot', this.snapshot());

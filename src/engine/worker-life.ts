@@ -206,6 +206,8 @@ function onExit(ctx: WorkerLifeContext, camera: Camera, worker: WorkerProcess, c
   const becameReady = camera.readyAt > camera.startedAt;
   if (!becameReady && signal && NATIVE_CRASH.has(signal) && ctx.delegate() === 'xnnpack' && ctx.crashedWhileLoading(camera)) return;
   const decision = decideAfterExit(ctx.restart, camera, { code, signal, lastLine: worker.recentStderr.at(-1) }, Date.now());
+  camera.consecutiveFailures = decision.consecutiveFailures;
+  camera.restarts++;
   if (decision.action === 'fail') return failCamera(ctx, camera, decision.message);
   camera.state = 'restarting';
   camera.error = decision.reason;
