@@ -9,7 +9,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { tsxExecArgv } from '../../bench/lib/tsx';
 import { freePort, portOpen } from './ports';
 import { untilValue } from './process';
 import { systemTool } from './system-tools';
@@ -60,7 +59,9 @@ function startMosquitto(port: number): Started {
   }
 }
 
-function startAedes(port: number): Started {
+/** tsx's loader is imported only here: its chain reaches JSON modules that Playwright's loader cannot import. */
+async function startAedes(port: number): Promise<Started> {
+  const { tsxExecArgv } = await import('../../bench/lib/tsx');
   const child = fork(path.join(HERE, 'aedes-broker-child.ts'), [String(port)], { execArgv: tsxExecArgv(), stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
   return { child, cleanup: () => {} };
 }
@@ -72,7 +73,7 @@ function ended(child: ChildProcess): boolean {
 export async function startBroker(port?: number): Promise<Broker> {
   const kind = brokerKind();
   const p = port ?? (await freePort());
-  const { child, cleanup } = kind === 'mosquitto' ? startMosquitto(p) : startAedes(p);
+  const { child, cleanup } = kind === 'mosquitto' ? startMosquitto(p) : await startAedes(p);
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
   const spawnFailure: { error: Error | null } = { error: null };

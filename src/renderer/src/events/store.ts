@@ -6,6 +6,7 @@
 import { createStore } from 'zustand/vanilla';
 import type { EngineBridge } from '../../../shared/contracts/engine-api';
 import type { EventChange, EventRecord, EventsStatus } from '../../../shared/contracts/events';
+import { WebBridge } from '../bridge/web';
 
 export interface Toast {
   key: number;
@@ -93,16 +94,32 @@ function maybeNotify(event: EventRecord): void {
   new Notification(`${event.label} on ${event.cameraName}`, { body: `score ${event.score.toFixed(2)}`, tag: event.id });
 }
 
-/** Feeds the store from the engine's pushes; returns the unsubscribe. */
+/**
+ * Feeds the store from the engine's pushes; returns the unsubscribe. The status is asked again
+ * whenever serve mode's connection (re)opens: a restarted server pushes its status before the page
+ * is back, and what the old one said last ("not stored", MQTT closed) is stale.
+ */
 export function connectEvents(bridge: EngineBridge): () => void {
-  void bridge.request({ method: 'getEventsStatus' }).then(
-    (status) => eventsStore.setState({ status }),
-    () => undefined,
-  );
-  return bridge.onEvent((e) => {
+  const ask = (): void => {
+    void bridge.request({ method: 'getEventsStatus' }).then(
+      (status) => eventsStore.setState({ status }),
+      () => undefined,
+    );
+  };
+  let offOpen = (): void => undefined;
+  if (bridge instanceof WebBridge) {
+    offOpen = bridge.onConnection((state) => {
+      if (state === 'open') ask();
+    });
+  } else ask();
+  const offEvent = bridge.onEvent((e) => {
     if (e.type === 'event') applyChange(e.change);
     else if (e.type === 'events-status') eventsStore.setState({ status: e.status });
   });
+  return () => {
+    offOpen();
+    offEvent();
+  };
 }
 
 /**
