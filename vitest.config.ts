@@ -19,6 +19,7 @@ const QUICK = [
   'test/events/store.test.ts',
   'test/events/tracker.test.ts',
   'test/events/worker-events.test.ts',
+  'test/motion/motion-detector.test.ts',
   'test/models/decoders.test.ts',
   'test/models/landmarks-draw.test.ts',
   'test/models/recognition.test.ts',

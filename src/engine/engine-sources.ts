@@ -9,12 +9,15 @@
 import type { CameraConfig, CameraSource, EngineSettings } from '../shared/contracts/config';
 import type { CameraState, CameraStatus } from '../shared/contracts/engine-api';
 import { isEngineSource, type FfmpegInfo, type SourceState, type SourceStats } from '../shared/contracts/sources';
-import type { WorkerConfig } from '../shared/contracts/worker';
+import type { WorkerConfig, WorkerStats } from '../shared/contracts/worker';
 import { keepStoredUrlSecret } from '../shared/redact';
 import { resolveFfmpeg } from '../node/ffmpeg-binary';
 
 export const DEFAULT_PREVIEW_FPS = 10;
 export const DEFAULT_SOURCE_TIMEOUT_MS = 20_000;
+/** Engine-side cameras, as in Frigate: the model gets 5 frames a second, those with motion. */
+export const DEFAULT_DETECT = { mode: 'motion', fps: 5, refreshSeconds: 5 } as const;
+export const DEFAULT_MOTION = { threshold: 30, minArea: 0.0005 } as const;
 
 /** Resolves ffmpeg once per `ffmpegPath` setting (running `ffmpeg -version` costs a process). */
 export class FfmpegLocator {
@@ -45,7 +48,8 @@ export function ffmpegInfo(setting: string | undefined): FfmpegInfo {
 export function engineSourceChanged(config: CameraConfig, patch: Partial<CameraConfig>): boolean {
   if (!isEngineSource(config.source) && !(patch.source && isEngineSource(patch.source))) return false;
   const sourceChanged = patch.source !== undefined && JSON.stringify(patch.source) !== JSON.stringify(config.source);
-  return sourceChanged || ('maxFps' in patch && patch.maxFps !== config.maxFps);
+  const changed = (key: 'maxFps' | 'detect' | 'motion') => key in patch && JSON.stringify(patch[key]) !== JSON.stringify(config[key]);
+  return sourceChanged || changed('maxFps') || changed('detect') || changed('motion');
 }
 
 /** Settings every engine-side camera's ffmpeg must restart for. */
@@ -68,6 +72,16 @@ export function workerSourceConfig(
     maxFps: camera.maxFps,
     previewFps: settings.previewFps ?? DEFAULT_PREVIEW_FPS,
     noFrameTimeoutMs: settings.sourceTimeoutMs ?? DEFAULT_SOURCE_TIMEOUT_MS,
+    detect: {
+      mode: camera.detect?.mode ?? DEFAULT_DETECT.mode,
+      fps: camera.detect?.fps ?? DEFAULT_DETECT.fps,
+      refreshMs: Math.round(1000 * (camera.detect?.refreshSeconds ?? DEFAULT_DETECT.refreshSeconds)),
+    },
+    motion: {
+      threshold: camera.motion?.threshold ?? DEFAULT_MOTION.threshold,
+      minArea: camera.motion?.minArea ?? DEFAULT_MOTION.minArea,
+      masks: camera.motion?.masks ?? [],
+    },
   };
 }
 
@@ -93,6 +107,16 @@ export function sourceStatusFields(stats: SourceStats | undefined): Partial<Came
     ffmpegPid: stats.ffmpegPid,
     ffmpegCpuPercent: stats.ffmpegCpuPercent,
     ffmpegRssBytes: stats.ffmpegRssBytes,
+  };
+}
+
+/** Motion fields of an engine-side camera's status (detect mode 'motion'). */
+export function motionStatusFields(stats: WorkerStats['motion']): Partial<CameraStatus> {
+  if (!stats) return {};
+  return {
+    motion: stats.motion,
+    motionShare: stats.frames > 0 ? stats.framesWithMotion / stats.frames : 0,
+    skippedNoMotion: stats.skippedNoMotion,
   };
 }
 

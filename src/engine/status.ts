@@ -7,7 +7,7 @@ import type { CameraStatus, SourceSummary } from '../shared/contracts/engine-api
 import type { CameraSource } from '../shared/contracts/config';
 import type { WorkerStats } from '../shared/contracts/worker';
 import type { Camera } from './camera';
-import { cameraStateWithSource, sourceStatusFields } from './engine-sources';
+import { cameraStateWithSource, motionStatusFields, sourceStatusFields } from './engine-sources';
 import { redactUrl } from '../shared/redact';
 
 const ZERO_STATS: Omit<WorkerStats, 'pid' | 'threads' | 'delegate'> = {
@@ -68,6 +68,7 @@ export function describeCamera(camera: Camera): CameraStatus {
     labels: camera.config.labels,
     nextRestartAt: camera.nextRestartAt,
     ...sourceStatusFields(camera.stats?.source),
+    ...motionStatusFields(camera.stats?.motion),
   };
 }
 

@@ -42,6 +42,10 @@ export interface CameraStats {
   ffmpeg_pid?: number | null;
   ffmpeg_cpu?: number | null;
   ffmpeg_rss?: number | null;
+  /** Engine-side cameras in detect mode 'motion': motion now, share of frames with motion, inferences skipped for none. */
+  motion?: boolean;
+  motion_share?: number;
+  skipped_no_motion?: number;
 }
 
 /** Counters of the transport itself (serve mode's WebSocket). */
@@ -100,6 +104,7 @@ export function statsFromSnapshot(snapshot: EngineSnapshot, server?: ServerCount
       ...(c.fps !== undefined
         ? { fps: c.fps, reconnects: c.reconnects ?? 0, ffmpeg_pid: c.ffmpegPid ?? null, ffmpeg_cpu: c.ffmpegCpuPercent ?? null, ffmpeg_rss: c.ffmpegRssBytes ?? null }
         : {}),
+      ...(c.motion !== undefined ? { motion: c.motion, motion_share: c.motionShare ?? 0, skipped_no_motion: c.skippedNoMotion ?? 0 } : {}),
     })),
   };
 }
@@ -130,6 +135,9 @@ const CAMERA_SERIES: Array<{ name: string; help: string; counter?: true; value: 
   { name: 'multicam_camera_ffmpeg_pid', help: "Process id of the camera's ffmpeg.", value: (c) => c.ffmpegPid },
   { name: 'multicam_camera_ffmpeg_cpu_ratio', help: "CPU use of the camera's ffmpeg, as a fraction of one core.", value: (c) => (c.ffmpegCpuPercent == null ? null : c.ffmpegCpuPercent / 100) },
   { name: 'multicam_camera_ffmpeg_resident_memory_bytes', help: "Resident memory of the camera's ffmpeg.", value: (c) => c.ffmpegRssBytes },
+  { name: 'multicam_camera_motion', help: 'Whether the camera sees motion now (1) or not (0) (detect mode motion).', value: (c) => (c.motion === undefined ? null : c.motion ? 1 : 0) },
+  { name: 'multicam_camera_motion_frames_ratio', help: 'Share of the frames looked at that had motion (detect mode motion).', value: (c) => c.motionShare },
+  { name: 'multicam_camera_inferences_skipped_no_motion_total', help: 'Frames not inferred because nothing moved (detect mode motion).', counter: true, value: (c) => c.skippedNoMotion },
 ];
 
 export interface MetricsSources {

@@ -185,6 +185,8 @@ class CameraWorker {
         send: this.control.send,
         previewSink: () => (this.dataPort ? (m) => this.dataPort?.postMessage(m) : this.watching ? this.control.send : null),
         onPicture: (jpeg) => this.events?.setPreview(jpeg),
+        active: () => (this.events ? this.events.active() : null),
+        onStill: (now) => this.events?.hold(now),
       }).start();
     }
     this.sendStats();
@@ -294,6 +296,7 @@ class CameraWorker {
       cpuPercent: this.cpu.percentSinceLast(),
       stageP50Ms: this.detector?.info.landmarks ? [this.stages[0].percentile(50), this.stages[1].percentile(50)] : undefined,
       source: this.engine?.stats(),
+      motion: this.engine?.motionStats(),
       pageSnapshots: this.events?.pageSnapshotStats(),
     };
   }

@@ -2,7 +2,8 @@
  * The camera worker's side of an engine-side camera: it starts the camera's ffmpeg
  * (sources/ffmpeg-source.ts), turns each newest decoded frame into a frame for the worker's own
  * inference path, and pairs the live-view JPEG of a frame with the detections computed on that
- * same frame. No frame leaves this process: results go to main (small; in batches while nobody
+ * same frame. In detect mode 'motion' a frame goes to inference only when the gate says so
+ * (motion/detect-gate.ts); the others are answered here and counted. No frame leaves this process: results go to main (small; in batches while nobody
  * watches, result-batch.ts), previews go only to whoever watches (the desktop renderer's
  * MessagePort, or main for serve mode's pages) and are dropped on arrival while nobody does.
  */
@@ -11,6 +12,8 @@ import type { PreviewMessage, SourceStats } from '../shared/contracts/sources';
 import type { WorkerConfig, WorkerOutbound } from '../shared/contracts/worker';
 import { FfmpegSource, type PreviewFrame, type SourceFrame } from './sources/ffmpeg-source';
 import { ResultBatcher } from './result-batch';
+import { DetectGate, type MotionStats } from './motion/detect-gate';
+import { DEFAULT_MOTION } from './motion/motion-detector';
 
 type Reply = (message: WorkerOutbound) => void;
 
@@ -26,6 +29,10 @@ export interface EngineCameraOptions {
   previewSink(): ((preview: PreviewMessage) => void) | null;
   /** Every display picture, watched or not (events take their snapshots from the latest). */
   onPicture?(jpeg: Buffer): void;
+  /** Whether a tracked object still needs inference on every frame; null: no tracker (then: the last inference found something). */
+  active?(): boolean | null;
+  /** A frame was not inferred because nothing moved. */
+  onStill?(now: number): void;
 }
 
 interface FrameKey {
@@ -48,10 +55,17 @@ export class EngineCamera {
   private nextPreviewId = 1;
   private lastPreviewAt = 0;
   private readonly results: ResultBatcher;
+  private readonly gate: DetectGate;
+  private lastFound = false;
 
   constructor(private readonly options: EngineCameraOptions) {
     this.results = new ResultBatcher(options.config.cameraId, options.send);
     const { source } = options.config;
+    this.gate = new DetectGate({
+      mode: source.detect?.mode ?? 'always',
+      refreshMs: source.detect?.refreshMs ?? 5000,
+      motion: source.motion ?? DEFAULT_MOTION,
+    });
     this.source = new FfmpegSource({
       ffmpegPath: source.ffmpegPath,
       source: source.config,
@@ -59,6 +73,7 @@ export class EngineCamera {
       width: options.input.inputWidth,
       height: options.input.inputHeight,
       maxFps: source.maxFps,
+      detectFps: source.detect?.fps,
       preview: { maxWidth: PREVIEW_MAX_WIDTH, fps: source.previewFps },
       noFrameTimeoutMs: source.noFrameTimeoutMs,
       onFrame: (frame) => this.onFrame(frame),
@@ -85,6 +100,11 @@ export class EngineCamera {
     return this.source.framesSkipped;
   }
 
+  /** Motion counters (detect mode 'motion'), else undefined. */
+  motionStats(): MotionStats | undefined {
+    return this.gate.stats();
+  }
+
   stats(): SourceStats {
     const s = this.source.stats();
     return {
@@ -100,6 +120,14 @@ export class EngineCamera {
   }
 
   private onFrame(frame: SourceFrame): void {
+    const size = { width: this.options.input.inputWidth, height: this.options.input.inputHeight };
+    const active = this.options.active?.() ?? this.lastFound;
+    const now = Date.now();
+    if (!this.gate.decide({ data: frame.data, ...size, letterbox: frame.letterbox }, now, active).infer) {
+      this.options.onStill?.(now);
+      this.source.next(); // answered: a pulled file source reads its next frame
+      return;
+    }
     const frameId = this.nextFrameId++;
     const key: FrameKey = {
       key: `${frame.generation}:${frame.seq}`,
@@ -131,6 +159,7 @@ export class EngineCamera {
     const frame = this.frames.get(message.frameId);
     this.frames.delete(message.frameId);
     if (message.type !== 'result') return;
+    this.lastFound = message.detections.length > 0;
     const watched = this.options.previewSink() !== null;
     this.results.add(message, watched);
     if (!frame || !watched) return;

@@ -104,6 +104,16 @@ export class WorkerEvents {
     this.awaitingDisplay.clear();
   }
 
+  /** A frame not inferred because nothing moved: the tracks stay (Tracker.hold). */
+  hold(now: number): void {
+    this.tracker.hold(now);
+  }
+
+  /** Some track still needs inference on every frame (Tracker.active). */
+  active(): boolean {
+    return this.tracker.active();
+  }
+
   setFilters(filters: EventFilters): void {
     this.forward(this.tracker.setFilters(filters), null, null);
   }

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { CameraId } from './frames';
 import { DeviceSource, FileSource, StreamSource } from './sources';
-import { EventFilters, EventSettings } from './events';
+import { EventFilters, EventSettings, Polygon } from './events';
 
 export const DelegateName = z.enum(['xnnpack', 'none']);
 export type DelegateName = z.infer<typeof DelegateName>;
@@ -25,6 +25,30 @@ export const CameraSource = z.discriminatedUnion('kind', [
 ]);
 export type CameraSource = z.infer<typeof CameraSource>;
 
+/**
+ * When an engine-side camera's frames are inferred (src/workers/motion/detect-gate.ts): 'motion'
+ * (the default) infers only frames with motion, frames where a tracked object is still active,
+ * and one every refreshSeconds; 'always' infers every frame. fps caps the frames the model gets
+ * (default 5), whatever rate the stream has. Page-captured cameras infer every frame they send.
+ */
+export const DetectConfig = z.object({
+  mode: z.enum(['always', 'motion']).optional(),
+  fps: z.number().positive().max(240).optional(),
+  refreshSeconds: z.number().positive().max(3600).optional(),
+});
+export type DetectConfig = z.infer<typeof DetectConfig>;
+
+/** How motion is found (src/workers/motion/motion-detector.ts). */
+export const MotionConfig = z.object({
+  /** Smallest change of a pixel from the background that counts, on 0..255 (default 30). */
+  threshold: z.number().int().min(1).max(255).optional(),
+  /** Smallest motion box, as a share of the frame (default 0.0005). */
+  minArea: z.number().min(0).max(1).optional(),
+  /** Polygons (0..1 of the frame, as zones) whose pixels never count as motion. */
+  masks: z.array(Polygon).max(16).optional(),
+});
+export type MotionConfig = z.infer<typeof MotionConfig>;
+
 /** One camera as saved in the configuration file. Everything but name and source is optional. */
 export const CameraConfig = z.object({
   id: CameraId.optional(),
@@ -38,6 +62,10 @@ export const CameraConfig = z.object({
   labels: z.array(z.string().min(1).max(128)).max(1000).optional(),
   /** Which detections make events on this camera: min score and area, zones, on or off. */
   events: EventFilters.optional(),
+  /** Engine-side cameras: which frames are inferred and how often. */
+  detect: DetectConfig.optional(),
+  /** Engine-side cameras in detect mode 'motion': how motion is found. */
+  motion: MotionConfig.optional(),
 });
 export type CameraConfig = z.infer<typeof CameraConfig>;
 

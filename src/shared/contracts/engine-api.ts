@@ -69,6 +69,10 @@ export const CameraStatus = z.object({
   ffmpegPid: z.number().int().nullable().optional(),
   ffmpegCpuPercent: z.number().nonnegative().nullable().optional(),
   ffmpegRssBytes: z.number().nonnegative().nullable().optional(),
+  /** Engine-side cameras in detect mode 'motion' (this worker life): motion now, share of frames with motion, inferences skipped for none. */
+  motion: z.boolean().optional(),
+  motionShare: z.number().min(0).max(1).optional(),
+  skippedNoMotion: z.number().int().nonnegative().optional(),
 });
 export type CameraStatus = z.infer<typeof CameraStatus>;
 

@@ -12,10 +12,12 @@ export type EventId = z.infer<typeof EventId>;
 
 export const ZoneName = z.string().min(1).max(40).regex(/^[\w -]+$/, 'zone names are letters, digits, space, - and _');
 
-/** A polygon on the frame, points 0..1 of the frame, origin top-left. */
+/** A polygon on the frame, points 0..1 of the frame, origin top-left (zones, motion masks). */
+export const Polygon = z.array(z.object({ x: z.number().min(0).max(1), y: z.number().min(0).max(1) })).min(3).max(64);
+
 export const Zone = z.object({
   name: ZoneName,
-  points: z.array(z.object({ x: z.number().min(0).max(1), y: z.number().min(0).max(1) })).min(3).max(64),
+  points: Polygon,
   /** Only tracks that enter a required zone make events. */
   required: z.boolean().default(false),
 });

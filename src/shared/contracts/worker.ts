@@ -17,7 +17,7 @@ import {
   TrackSnapshotMessage,
 } from './frames';
 import { EngineSourceConfig, PreviewMessage, SourceState, SourceStats } from './sources';
-import { EventFilters, TrackMessage } from './events';
+import { EventFilters, Polygon, TrackMessage } from './events';
 
 
 /** How detections are read from a model's outputs: 'postprocess' is TF Lite's four standard detection outputs. */
@@ -59,6 +59,15 @@ export const WorkerStats = z.object({
   stageP50Ms: z.tuple([z.number().nonnegative(), z.number().nonnegative()]).optional(),
   /** Present when the worker opens its camera itself (ffmpeg). */
   source: SourceStats.optional(),
+  /** Engine-side cameras in detect mode 'motion': motion now, frames looked at, with motion, and not inferred for lack of it. */
+  motion: z
+    .object({
+      motion: z.boolean(),
+      frames: z.number().int().nonnegative(),
+      framesWithMotion: z.number().int().nonnegative(),
+      skippedNoMotion: z.number().int().nonnegative(),
+    })
+    .optional(),
   /** Pictures asked of the page for its tracks, and what became of the answers (events on, page-captured). */
   pageSnapshots: z
     .object({
@@ -106,6 +115,13 @@ export const WorkerConfig = z.object({
       maxFps: z.number().positive().max(240).optional(),
       previewFps: z.number().positive().max(60),
       noFrameTimeoutMs: z.number().int().min(1000).max(600_000),
+      /** Which frames are inferred; absent: every frame, at the stream's rate (capped by maxFps). */
+      detect: z
+        .object({ mode: z.enum(['always', 'motion']), fps: z.number().positive().max(240), refreshMs: z.number().int().min(100).max(3_600_000) })
+        .optional(),
+      motion: z
+        .object({ threshold: z.number().int().min(1).max(255), minArea: z.number().min(0).max(1), masks: z.array(Polygon).max(16) })
+        .optional(),
     })
     .optional(),
   /** Track detections into events (src/workers/events.ts): the camera's filters and the label of unlabelled detections. */

@@ -1,8 +1,8 @@
 /**
  * The ffmpeg command line for one engine-side camera.
  *
- * One ffmpeg decodes the source once. Its filter graph caps the frame rate (the camera's maxFps),
- * then splits: one branch is scaled and letterboxed to the model's input size as raw RGB on
+ * One ffmpeg decodes the source once. Its filter graph caps the frame rate (the camera's maxFps,
+ * and detect.fps, the rate the model gets: the lower of the two), then splits: one branch is scaled and letterboxed to the model's input size as raw RGB on
  * stdout, the other is the live view, JPEG frames at most 960 px wide on fd 3. The preview branch
  * keeps every K-th frame of the model branch (select on the frame number), so the worker can pair
  * preview frame j with model frame j*K and draw that frame's own detections on it.
@@ -34,6 +34,8 @@ export interface FfmpegPlanOptions {
   width: number;
   height: number;
   maxFps?: number;
+  /** Frames a second the model gets (detect.fps); the stream's own outputs will keep its rate. */
+  detectFps?: number;
   /** null: no live view output (bench, CLI). */
   preview: PreviewOptions | null;
   /** Files play at their own frame rate (-re) unless this is false (the bench decodes flat out). */
@@ -123,7 +125,11 @@ function letterboxFilter(w: number, h: number): string {
 }
 
 export function planFfmpeg(options: FfmpegPlanOptions): FfmpegPlan {
-  const { width, height, maxFps, preview } = options;
+  const { width, height, preview } = options;
+  // Until recording and the live view copy the stream (docs/ffmpeg-plan.md), every output of this
+  // graph is the model's: one rate, the lower of maxFps and detect.fps.
+  const rates = [options.maxFps, options.detectFps].filter((r): r is number => r !== undefined);
+  const maxFps = rates.length > 0 ? Math.min(...rates) : undefined;
   const still = options.source.kind === 'file' && STILL.test(options.source.path);
   const stillFps = maxFps ?? 5;
   const input = inputArgs(options.source, options.platform ?? process.platform, options.realtime ?? true, stillFps);

@@ -49,6 +49,7 @@ export interface FfmpegSourceOptions {
   width: number;
   height: number;
   maxFps?: number;
+  detectFps?: number;
   preview?: PreviewOptions | null;
   realtime?: boolean;
   noFrameTimeoutMs?: number;

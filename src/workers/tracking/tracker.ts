@@ -5,7 +5,8 @@
  * - Detections continue a track of the same label when their boxes overlap (IoU >= minIou) or
  *   their centres are within maxJump box sizes, matched greedily, best overlap and nearest first.
  * - A track becomes an event once seen in minFrames frames in a row (and, when the camera has
- *   required zones, once it has entered one); it ends after maxMissingMs unseen.
+ *   required zones, once it has entered one); it ends after maxMissingMs unseen. A frame the worker
+ *   did not infer because nothing moved (hold) counts as seeing every confirmed track where it was.
  * - The best score and its box are kept; a better score (by IMPROVE_BY, at most once per
  *   UPDATE_EVERY_MS) or a newly entered zone is reported as an update.
  */
@@ -17,6 +18,8 @@ import { zonesOf } from './zones';
 
 export const IMPROVE_BY = 0.02;
 export const UPDATE_EVERY_MS = 1000;
+/** A track whose box overlaps its previous one at least this much (IoU) stands still. */
+export const STILL_IOU = 0.9;
 
 export interface TrackInput {
   label?: string;
@@ -36,6 +39,10 @@ interface Track {
   label: string;
   firstSeen: number;
   lastSeen: number;
+  /** lastSeen, or the last frame without motion after it (hold): what maxMissingMs counts from. */
+  lastAlive: number;
+  /** Its box moved between its last two sightings. */
+  moved: boolean;
   hits: number;
   box: Box;
   best: { score: number; box: Box };
@@ -106,7 +113,7 @@ export class Tracker {
     for (const track of this.tracks) {
       if (matched.has(track)) survivors.push(track);
       else if (track.hits < this.options.minFrames) continue;
-      else if (now - track.lastSeen > this.options.maxMissingMs) {
+      else if (now - track.lastAlive > this.options.maxMissingMs) {
         if (track.started) changes.push(this.change('end', track, false));
       } else survivors.push(track);
     }
@@ -117,6 +124,8 @@ export class Tracker {
         label: det.label ?? this.defaultLabel,
         firstSeen: now,
         lastSeen: now,
+        lastAlive: now,
+        moved: true,
         hits: 1,
         box: det.box,
         best: { score: det.score, box: det.box },
@@ -139,11 +148,24 @@ export class Tracker {
   tick(now: number): TrackChange[] {
     const changes: TrackChange[] = [];
     this.tracks = this.tracks.filter((track) => {
-      if (now - track.lastSeen <= this.options.maxMissingMs) return true;
+      if (now - track.lastAlive <= this.options.maxMissingMs) return true;
       if (track.started) changes.push(this.change('end', track, false));
       return false;
     });
     return changes;
+  }
+
+  /**
+   * A frame at `now` that was not inferred because nothing in it moved: every confirmed track is
+   * still where it was, so none ends for want of inference (the periodic one checks them again).
+   */
+  hold(now: number): void {
+    for (const t of this.tracks) if (t.hits >= this.options.minFrames) t.lastAlive = Math.max(t.lastAlive, now);
+  }
+
+  /** A track still needs inference on every frame: not yet confirmed, or it moved when last seen. */
+  active(): boolean {
+    return this.tracks.some((t) => t.hits < this.options.minFrames || t.moved);
   }
 
   /** Ends every live track now (camera removed, events switched off, worker stopping). */
@@ -169,6 +191,8 @@ export class Tracker {
   private continueTrack(track: Track, det: TrackInput, now: number): TrackChange | null {
     track.hits++;
     track.lastSeen = now;
+    track.lastAlive = now;
+    track.moved = iou(track.box, det.box) < STILL_IOU;
     track.box = det.box;
     let newZone = false;
     for (const name of zonesOf(det.box, this.filters.zones)) {
