@@ -132,6 +132,12 @@ describe('the detect gate and the tracker', () => {
     expect(gate.decide(model(false), 1300, false).infer).toBe(false);
     expect(gate.decide(model(false), 1400, false).infer).toBe(true); // refresh: 1000 ms after the last
     expect(gate.stats()).toEqual({ motion: false, frames: 7, framesWithMotion: 1, skippedNoMotion: 3 });
+    // A cut (the whole frame changes): inferred, counted as no motion.
+    const cut = model(false);
+    cut.data.fill(200);
+    expect(gate.decide(cut, 1500, false)).toEqual({ infer: true, motion: [] });
+    expect(gate.decide(cut, 1600, false).infer).toBe(false);
+    expect(gate.stats()).toEqual({ motion: false, frames: 9, framesWithMotion: 1, skippedNoMotion: 4 });
     const always = new DetectGate({ mode: 'always', refreshMs: 1000, motion: { threshold: 30, minArea: 0, masks: [] } });
     expect(always.decide(model(false), 0, false).infer && always.decide(model(false), 1, false).infer).toBe(true);
     expect(always.stats()).toBeUndefined();

@@ -1,7 +1,8 @@
 /**
  * Which of an engine-side camera's frames are inferred. In 'always' mode every frame is; in
- * 'motion' mode a frame is inferred when it shows motion, when a tracked object is still active
- * (moving, or not yet confirmed), or when the last inference is refreshMs old, so that an object
+ * 'motion' mode a frame is inferred when it shows motion, when the whole scene changed at once
+ * (the motion detector recalibrated: a cut, lights; no motion is counted for it), when a tracked
+ * object is still active (moving, or not yet confirmed), or when the last inference is refreshMs old, so that an object
  * standing still is looked at again and not forgotten. Counts what it decided, for the stats.
  */
 import type { Box, Letterbox } from '../../shared/contracts/frames';
@@ -45,10 +46,10 @@ export class DetectGate {
   decide(frame: GateFrame, now: number, active: boolean): GateDecision {
     if (!this.detector) return { infer: true, motion: [] };
     this.frames++;
-    const { boxes } = this.detector.detect(greyFromModelFrame(frame.data, frame.width, frame.height, frame.letterbox));
+    const { boxes, calibrated } = this.detector.detect(greyFromModelFrame(frame.data, frame.width, frame.height, frame.letterbox));
     this.motionNow = boxes.length > 0;
     if (this.motionNow) this.framesWithMotion++;
-    const infer = this.motionNow || active || now - this.lastInferAt >= this.options.refreshMs;
+    const infer = this.motionNow || calibrated || active || now - this.lastInferAt >= this.options.refreshMs;
     if (infer) this.lastInferAt = now;
     else this.skippedNoMotion++;
     return { infer, motion: boxes };
