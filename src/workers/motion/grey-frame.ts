@@ -25,6 +25,14 @@ export function greyFromModelFrame(rgb: Uint8Array, width: number, height: numbe
   const gw = Math.max(1, Math.floor(w / k));
   const gh = Math.max(1, Math.floor(h / k));
   const out = new Uint8Array(gw * gh);
+  if (k === 1) {
+    for (let gy = 0; gy < gh; gy++) {
+      let i = ((y0 + gy) * width + x0) * 3;
+      const row = gy * gw;
+      for (let gx = 0; gx < gw; gx++, i += 3) out[row + gx] = (77 * rgb[i] + 150 * rgb[i + 1] + 29 * rgb[i + 2]) >> 8;
+    }
+    return { data: out, width: gw, height: gh };
+  }
   const n = k * k;
   for (let gy = 0; gy < gh; gy++) {
     for (let gx = 0; gx < gw; gx++) {
