@@ -88,7 +88,16 @@ export class WorkerEvents {
 
   constructor(private readonly options: WorkerEventsOptions) {
     this.tracker = new Tracker(options.cameraId, options.tracker, options.filters, options.defaultLabel);
-    this.timer = setInterval(() => this.forward(this.tracker.tick(Date.now()), null, null), options.tickMs ?? 250);
+    const tickMs = options.tickMs ?? 250;
+    let lastTick = Date.now();
+    this.timer = setInterval(() => {
+      // A tick that comes late means this thread was busy (a snapshot, a slow inference): the
+      // frames that queued meanwhile are seen first, or a track would end for frames not yet read.
+      const now = Date.now();
+      const late = now - lastTick > 2 * tickMs;
+      lastTick = now;
+      if (!late) this.forward(this.tracker.tick(now), null, null);
+    }, tickMs);
     this.timer.unref();
   }
 

@@ -158,8 +158,19 @@ describe('the detect gate and the tracker', () => {
     }
     expect(tracker.update(4600, [face])).toEqual([]); // the periodic inference finds it again
     expect(tracker.tick(6700).map((c) => c.kind)).toEqual(['end']); // unseen and not held: it ends
-    tracker.update(7000, [face]);
-    tracker.update(7200, [{ ...face, box: { ...face.box, x: 0.45 } }]);
+    // A track the last inference missed (the face left, the scene is still again) is not held.
+    tracker.update(10_000, [face]);
+    tracker.update(10_200, [face]);
+    expect(tracker.update(10_400, [face]).map((c) => c.kind)).toEqual(['start']);
+    expect(tracker.update(10_600, [])).toEqual([]);
+    for (let t = 10_800; t <= 12_400; t += 200) {
+      tracker.hold(t);
+      expect(tracker.tick(t)).toEqual([]);
+    }
+    tracker.hold(12_800);
+    expect(tracker.tick(12_800).map((c) => c.kind)).toEqual(['end']);
+    tracker.update(20_000, [face]);
+    tracker.update(20_200, [{ ...face, box: { ...face.box, x: 0.45 } }]);
     expect(tracker.active()).toBe(true); // moved
   });
 });

@@ -61,6 +61,8 @@ export function centreJump(a: Box, b: Box): number {
 export class Tracker {
   private tracks: Track[] = [];
   private nextId = 1;
+  /** When update() last ran: the tracks seen then are the ones a frame without motion holds. */
+  private lastUpdateAt = -Infinity;
   private options: TrackerOptions;
   private filters: EventFilters;
 
@@ -83,6 +85,7 @@ export class Tracker {
   /** One frame's detections, at time `now` (ms). */
   update(now: number, detections: readonly TrackInput[]): TrackChange[] {
     if (!this.filters.enabled) return [];
+    this.lastUpdateAt = now;
     const kept = detections.filter((d) => d.score >= this.filters.minScore && d.box.w * d.box.h >= this.filters.minArea);
     const changes: TrackChange[] = [];
     const matched = new Set<Track>();
@@ -156,11 +159,12 @@ export class Tracker {
   }
 
   /**
-   * A frame at `now` that was not inferred because nothing in it moved: every confirmed track is
-   * still where it was, so none ends for want of inference (the periodic one checks them again).
+   * A frame at `now` that was not inferred because nothing in it moved: every confirmed track the
+   * last inference saw is still where it was, so none ends for want of inference (the periodic
+   * one checks them again). A track the last inference missed is not held: it ends as usual.
    */
   hold(now: number): void {
-    for (const t of this.tracks) if (t.hits >= this.options.minFrames) t.lastAlive = Math.max(t.lastAlive, now);
+    for (const t of this.tracks) if (t.hits >= this.options.minFrames && t.lastSeen === this.lastUpdateAt) t.lastAlive = Math.max(t.lastAlive, now);
   }
 
   /** A track still needs inference on every frame: not yet confirmed, or it moved when last seen. */
