@@ -128,7 +128,7 @@ describe('metrics', () => {
     cores: 2,
     capacityIps: null,
     capacitySource: 'none',
-    cameras: [camera({}), camera({ id: 'cam-2', name: 'Back "door"\\\n', state: 'error', pid: null })],
+    cameras: [camera({}), camera({ id: 'cam-2', name: 'Back "door"\\\n', state: 'error', pid: null }), camera({ id: 'cam-3', name: 'Yard', motion: true, motionShare: 0.25, skippedNoMotion: 7 })],
     settings: { threadsPerInterpreter: 'auto', delegate: 'xnnpack', maxInFlight: 1 },
   };
   const server = { clients: 1, invalidMessages: 3, framesOverRate: 0, clientPauses: 0 };
@@ -137,6 +137,9 @@ describe('metrics', () => {
     const stats = statsFromSnapshot(snapshot);
     expect(stats.cameras[0]).toMatchObject({ id: 'cam-1', ips: 9.5, p50_ms: 3, p95_ms: 4, skipped: 10, pid: 42, rss: 1000, cpu: 50 });
     expect(stats.cameras[1].pid).toBeNull();
+    // Motion fields only for a camera in detect mode 'motion'.
+    expect(stats.cameras[0].motion).toBeUndefined();
+    expect(stats.cameras[2]).toMatchObject({ motion: true, motion_share: 0.25, skipped_no_motion: 7 });
   });
 
   it('writes Prometheus text with escaped labels, base units and latency histograms', async () => {
@@ -152,6 +155,10 @@ describe('metrics', () => {
     expect(text).toMatch(/^multicam_camera_inference_duration_seconds_bucket\{le="0\.001",camera_id="cam-1"\} 0$/m);
     expect(text).toMatch(/^multicam_ws_invalid_messages_total 3$/m);
     expect(text).not.toMatch(/_ms\b|p50|p95/);
+    expect(text).toMatch(/^multicam_camera_motion\{camera_id="cam-3",camera_name="Yard"\} 1$/m);
+    expect(text).toMatch(/^multicam_camera_motion_frames_ratio\{camera_id="cam-3",camera_name="Yard"\} 0\.25$/m);
+    expect(text).toMatch(/^multicam_camera_inferences_skipped_no_motion_total\{camera_id="cam-3",camera_name="Yard"\} 7$/m);
+    expect(text).not.toMatch(/^multicam_camera_motion\{camera_id="cam-1"/m);
     // A camera that is gone takes its latency series with it.
     const empty = new ServeMetrics({ snapshot: () => ({ ...snapshot, cameras: [] }), server: () => server });
     empty.observe({ type: 'result', cameraId: 'cam-9', frameId: 1, detections: [], inferMs: 1, endToEndMs: 1, sourceWidth: 1, sourceHeight: 1 });

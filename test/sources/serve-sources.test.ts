@@ -134,6 +134,10 @@ describe('serve mode with engine-side cameras', () => {
     const metricsText = await (await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
     expect(metricsText).toMatch(/multicam_camera_decoded_frames_per_second\{camera_id="[^"]+",camera_name="Door"\} [0-9.]+/);
     expect(metricsText).toMatch(/multicam_camera_reconnects_total/);
+    // Engine-side cameras gate inference on motion by default: its series are there.
+    expect(metricsText).toMatch(/multicam_camera_motion\{camera_id="[^"]+",camera_name="Door"\} [01]/);
+    expect(metricsText).toMatch(/multicam_camera_inferences_skipped_no_motion_total\{camera_id="[^"]+",camera_name="Door"\} [0-9]+/);
+    expect(JSON.parse(statsText).cameras.find((c: { name: string }) => c.name === 'Door').motion_share).toBeGreaterThanOrEqual(0);
 
     const texts: string[] = [];
     const previews: PreviewMessage[] = [];
