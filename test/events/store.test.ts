@@ -95,6 +95,8 @@ describe('EventStore', () => {
     do {
       const page = s.query(q({ limit: 10, ...(cursor ? { cursor } : {}) }));
       seen.push(...page.events.map((e) => e.id));
+      // Every page says how many match in all: the cursor does not change it.
+      expect(page.total).toBe(25);
       cursor = page.next ?? undefined;
       pages++;
     } while (cursor);
@@ -103,6 +105,7 @@ describe('EventStore', () => {
     expect(seen).toEqual([...seen].sort((a, b) => parseInt(b) - parseInt(a)));
     expect(s.query(q({ camera: 'cam2' })).events.every((e) => e.camera === 'cam2')).toBe(true);
     expect(s.query(q({ camera: 'cam2' })).events).toHaveLength(12);
+    expect(s.query(q({ camera: 'cam2', limit: 1 })).total).toBe(12);
     expect(s.query(q({ label: 'person' })).events.map((e) => e.start)).toEqual([1200, 1150, 1100, 1050, 1000]);
     expect(s.query(q({ zone: 'door' })).events).toHaveLength(9);
     // Overlapping [1100, 1130): events 10, 11, 12 (each lasts 5 ms; event 9 ended at 1095).

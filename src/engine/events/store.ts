@@ -147,8 +147,8 @@ export class EventStore {
     return row ? toRecord(row) : undefined;
   }
 
-  /** Newest first, by start then id; `next` is the cursor of the page after this one. */
-  query(q: EventQuery): { events: EventRecord[]; next: string | null } {
+  /** Newest first, by start then id; `next` is the cursor of the page after this one, `total` how many match in all pages. */
+  query(q: EventQuery): { events: EventRecord[]; next: string | null; total: number } {
     const where: string[] = [];
     const params: unknown[] = [];
     const add = (clause: string, ...values: unknown[]) => {
@@ -161,6 +161,8 @@ export class EventStore {
     // An event is in [after, before) when it overlaps it: it started before `before` and had not ended by `after`.
     if (q.after !== undefined) add('(end IS NULL OR end >= ?)', q.after);
     if (q.before !== undefined) add('start < ?', q.before);
+    const matching = where.length ? 'WHERE ' + where.join(' AND ') : '';
+    const total = Number(scalar(this.db, `SELECT COUNT(*) FROM events ${matching}`, ...params));
     if (q.cursor) {
       const c = decodeCursor(q.cursor);
       add('(start < ? OR (start = ? AND id < ?))', c.start, c.start, c.id);
@@ -169,7 +171,7 @@ export class EventStore {
     const rows = this.db.prepare(sql).all(...params, q.limit + 1) as Row[];
     const page = rows.slice(0, q.limit).map(toRecord);
     const last = page[page.length - 1];
-    return { events: page, next: rows.length > q.limit && last ? encodeCursor({ start: last.start, id: last.id }) : null };
+    return { events: page, next: rows.length > q.limit && last ? encodeCursor({ start: last.start, id: last.id }) : null, total };
   }
 
   /** Deletes the row, then its files (a crash between leaves orphans the next open sweeps). */

@@ -128,7 +128,8 @@ export const EventQuery = z.object({
 });
 export type EventQuery = z.infer<typeof EventQuery>;
 
-export const EventPage = z.object({ events: z.array(EventRecord), next: z.string().nullable() });
+/** `total`: the events matching the query's filters in all pages (the cursor aside). */
+export const EventPage = z.object({ events: z.array(EventRecord), next: z.string().nullable(), total: z.number().int().nonnegative().optional() });
 export type EventPage = z.infer<typeof EventPage>;
 
 /** Pushed to renderers and published on MQTT. */

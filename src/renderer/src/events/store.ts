@@ -25,6 +25,8 @@ export interface EventsState {
   toasts: Toast[];
   /** Events that started per camera since this page opened, and those still live. */
   counts: Map<string, { total: number; live: number }>;
+  /** Bumped when a camera's number of stored events may have changed: the tiles ask the engine again. */
+  countsRevision: number;
   /** Bumped on every change: the Events view reloads its first page. */
   revision: number;
   status: EventsStatus | null;
@@ -48,6 +50,7 @@ function loadNotify(): NotifyChoice {
 export const eventsStore = createStore<EventsState>(() => ({
   toasts: [],
   counts: new Map(),
+  countsRevision: 0,
   revision: 0,
   status: null,
   notify: loadNotify(),
@@ -63,13 +66,18 @@ export function applyChange(change: EventChange): void {
     if (change.type === 'new') counts.set(event.camera, { total: c.total + 1, live: c.live + 1 });
     if (change.type === 'end') counts.set(event.camera, { total: c.total, live: Math.max(0, c.live - 1) });
     const toasts = change.type === 'new' ? [...s.toasts, { key: nextToast++, event, at: Date.now() }].slice(-MAX_TOASTS) : s.toasts;
-    return { counts, toasts, revision: s.revision + 1 };
+    return { counts, toasts, revision: s.revision + 1, countsRevision: s.countsRevision + (change.type === 'new' ? 1 : 0) };
   });
   if (change.type === 'new') {
     maybeNotify(event);
     const key = nextToast - 1;
     setTimeout(() => dismissToast(key), TOAST_MS);
   }
+}
+
+/** An event was deleted from this page: the stored counts are asked again. */
+export function eventDeleted(): void {
+  eventsStore.setState((s) => ({ countsRevision: s.countsRevision + 1 }));
 }
 
 export function dismissToast(key: number): void {
@@ -122,11 +130,9 @@ export function connectEvents(bridge: EngineBridge): () => void {
   };
 }
 
-/**
- * Where the page can load an event's picture: a blob URL of its bytes (serve mode fetches them
- * with the token in a header, which an <img> could not send).
- */
+/** Where the page can load an event's picture: a URL in serve mode, a blob URL in the desktop app. */
 export async function eventImageUrl(bridge: EngineBridge, id: string, kind: 'snapshot' | 'crop'): Promise<string> {
+  if (bridge.kind === 'web') return `/api/events/${encodeURIComponent(id)}/${kind}.jpg`;
   const bytes = await bridge.request({ method: 'getEventImage', id, kind });
   return URL.createObjectURL(new Blob([bytes as BlobPart], { type: 'image/jpeg' }));
 }
