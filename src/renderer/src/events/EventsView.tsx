@@ -1,7 +1,9 @@
 /**
  * The Events view: every stored event newest first, with its crop as a thumbnail, filtered by
  * camera, label, zone and time range, paged as the list scrolls (the next page loads when the end
- * of the list comes into view). Clicking an event opens its snapshot, the box drawn on it.
+ * of the list comes into view). Clicking an event opens its snapshot, the box drawn on it; Escape
+ * closes it. Delete greys the row where it is (the next row's button does not slide under the
+ * pointer) and offers Undo for a few seconds; the engine is asked to delete only when that expires.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useStore } from 'zustand';
@@ -10,9 +12,11 @@ import { useEngine } from '../context';
 import { errorMessage } from '../state/engine';
 import { store } from '../state/store';
 import { EventImage } from './EventImage';
-import { eventsStore } from './store';
+import { eventDeleted, eventsStore } from './store';
 
 const PAGE = 30;
+/** How long a deletion can be undone before it is sent to the engine. */
+const UNDO_MS = 5000;
 
 interface Filters {
   camera: string;
@@ -49,8 +53,10 @@ export function EventsView() {
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [open, setOpen] = useState<EventRecord | null>(null);
+  const [deleting, setDeleting] = useState<EventRecord[]>([]);
   const sentinel = useRef<HTMLDivElement>(null);
   const generation = useRef(0);
+  const deleteTimers = useRef(new Map<string, ReturnType<typeof setTimeout>>());
 
   const load = useCallback(
     async (cursor: string | null) => {
@@ -106,15 +112,59 @@ export function EventsView() {
     return () => observer.disconnect();
   }, [next, loading, load]);
 
-  const remove = async (ev: EventRecord): Promise<void> => {
+  // Escape closes the open event (before the app's own Escape handling sees the key).
+  useEffect(() => {
+    if (!open) return;
+    const onKey = (event: KeyboardEvent): void => {
+      if (event.key !== 'Escape') return;
+      event.preventDefault();
+      setOpen(null);
+    };
+    document.addEventListener('keydown', onKey, true);
+    return () => document.removeEventListener('keydown', onKey, true);
+  }, [open]);
+
+  const deleteNow = async (ev: EventRecord): Promise<void> => {
+    deleteTimers.current.delete(ev.id);
     try {
       await bridge.request({ method: 'deleteEvent', id: ev.id });
       setEvents((old) => old.filter((e) => e.id !== ev.id));
-      if (open?.id === ev.id) setOpen(null);
+      eventDeleted();
     } catch (err) {
       setError(errorMessage(err));
+    } finally {
+      setDeleting((d) => d.filter((e) => e.id !== ev.id));
     }
   };
+
+  const remove = (ev: EventRecord): void => {
+    if (deleteTimers.current.has(ev.id)) return;
+    if (open?.id === ev.id) setOpen(null);
+    setDeleting((d) => [...d, ev]);
+    deleteTimers.current.set(
+      ev.id,
+      setTimeout(() => void deleteNow(ev), UNDO_MS),
+    );
+  };
+
+  const undo = (id: string): void => {
+    clearTimeout(deleteTimers.current.get(id));
+    deleteTimers.current.delete(id);
+    setDeleting((d) => d.filter((e) => e.id !== id));
+  };
+
+  // Leaving the view does not cancel what the user deleted: what is still waiting is sent now.
+  useEffect(
+    () => () => {
+      for (const [id, timer] of deleteTimers.current) {
+        clearTimeout(timer);
+        void bridge.request({ method: 'deleteEvent', id }).then(eventDeleted, () => undefined);
+      }
+      deleteTimers.current.clear();
+    },
+    [bridge],
+  );
+  const filtered = Object.values(filters).some((v) => v.trim() !== '');
 
   const set = (k: keyof Filters) => (e: { target: { value: string } }) => setFilters((f) => ({ ...f, [k]: e.target.value }));
 
@@ -155,9 +205,19 @@ export function EventsView() {
         </p>
       )}
       <ol className="events-list" data-testid="events-list">
-        {events.map((ev) => (
-          <li key={ev.id} className="event-row" data-testid="event-row" data-event-id={ev.id} data-label={ev.label}>
-            <button type="button" className="event-open" onClick={() => setOpen(ev)} data-testid="event-open">
+        {events.map((ev) => {
+          const pending = deleting.some((d) => d.id === ev.id);
+          return (
+          <li
+            key={ev.id}
+            className={`event-row${pending ? ' deleting' : ''}`}
+            data-testid="event-row"
+            data-event-id={ev.id}
+            data-label={ev.label}
+            data-deleting={pending ? 'true' : 'false'}
+            aria-disabled={pending}
+          >
+            <button type="button" className="event-open" onClick={() => setOpen(ev)} data-testid="event-open" disabled={pending}>
               {ev.snapshot ? <EventImage id={ev.id} kind="crop" className="event-thumb" alt={`${ev.label} on ${ev.cameraName}`} /> : <span className="event-thumb none">no picture</span>}
               <span className="event-text">
                 <strong>{ev.label}</strong> on {ev.cameraName}
@@ -170,15 +230,30 @@ export function EventsView() {
                 </span>
               </span>
             </button>
-            <button type="button" className="danger event-delete" onClick={() => void remove(ev)} title="Delete this event">
+            <button type="button" className="danger event-delete" onClick={() => remove(ev)} title="Delete this event" data-testid="event-delete" disabled={pending}>
               Delete
             </button>
           </li>
-        ))}
+          );
+        })}
       </ol>
       <div ref={sentinel} className="events-end" data-testid="events-end">
-        {loading ? 'Loading…' : events.length === 0 ? 'No events yet.' : next ? '' : 'No more events.'}
+        {loading ? 'Loading…' : events.length === 0 ? (filtered ? 'No events match these filters.' : 'No events yet.') : next ? '' : 'No more events.'}
       </div>
+      {deleting.length > 0 && (
+        <div className="undo-toasts" aria-live="polite">
+          {deleting.map((ev) => (
+            <div key={ev.id} className="toast" data-testid="undo-toast" data-event-id={ev.id}>
+              <span className="toast-body">
+                Deleted <strong>{ev.label}</strong> on {ev.cameraName}
+              </span>
+              <button type="button" onClick={() => undo(ev.id)} data-testid="undo-delete">
+                Undo
+              </button>
+            </div>
+          ))}
+        </div>
+      )}
       {open && (
         <div className="event-modal" role="dialog" aria-label="Event snapshot" data-testid="event-modal" onClick={() => setOpen(null)}>
           <figure onClick={(e) => e.stopPropagation()}>
