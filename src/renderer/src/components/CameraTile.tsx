@@ -148,6 +148,12 @@ export function CameraTile({ cameraId, onEdit, fullscreen, onFullscreen, onDragS
         <Overlay cameraId={cameraId} />
         {eventsOpen && <ZoneLayer cameraId={cameraId} />}
         {described.busy && <div className="spinner" data-testid="tile-spinner" aria-hidden="true" />}
+        {/* In error the last picture is not the camera any more: it is hidden, and the reason shown instead. */}
+        {described.state === 'error' && (
+          <div className="tile-fault" data-testid="tile-fault" role="status">
+            {described.text}
+          </div>
+        )}
       </div>
       <div className="tile-state" data-testid="camera-state" data-state={described.state} title={described.text}>
         {described.text}
