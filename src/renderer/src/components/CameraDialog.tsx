@@ -93,17 +93,24 @@ export function CameraDialog({ editId, onClose }: { editId: string | null; onClo
     if (!model) setModel(models[0].name);
   }, [models, model, defaulted]);
 
+  // A new camera starts on "Camera" only when this machine has one: the first look, before anything
+  // is shown as an error, moves to a stream URL when there is none (a refused permission stays, it says why).
+  const [firstLook, setFirstLook] = useState(!editing);
   const loadDevices = async (): Promise<void> => {
     setDeviceError(null);
+    const first = firstLook;
+    setFirstLook(false);
     try {
       const list = await listVideoInputs();
       setDevices(list);
-      if (list.length === 0) setDeviceError('No camera found. Plug one in, or pick a video file or an image.');
+      if (list.length === 0 && first) setKind('stream');
+      else if (list.length === 0) setDeviceError('No camera found. Plug one in, or pick a video file or an image.');
       else setDeviceId((current) => (list.some((d) => d.deviceId === current) ? current : list[0].deviceId));
     } catch (err) {
       const e = toCaptureError(err);
       setDevices([]);
-      setDeviceError(e instanceof PermissionDeniedError ? e.message : `Could not list cameras: ${e.message}`);
+      if (first && !(e instanceof PermissionDeniedError)) setKind('stream');
+      else setDeviceError(e instanceof PermissionDeniedError ? e.message : `Could not list cameras: ${e.message}`);
     }
   };
 
