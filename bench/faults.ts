@@ -9,6 +9,7 @@
  * the functional checks (new pid, restart counted, results resumed, the 3 s deadline) are in
  * test/reliability/faults.test.ts.
  */
+import { silentLogger } from '../src/engine/logger';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -61,7 +62,8 @@ async function main(): Promise<void> {
   const otherLoad = new OtherLoadMeter().start();
   const startedAt = new Date();
   const supervisor = new CameraSupervisor({
-    launcher: new NodeLauncher({ forwardStderr: false }),
+    launcher: new NodeLauncher(),
+    log: silentLogger(),
     settings: { threadsPerInterpreter: 1, delegate: 'xnnpack', maxInFlight: 1 },
     calibrationFile: null,
     calibrate: false,

@@ -11,6 +11,7 @@
  * once: D frames/s.
  * Decode and inference share the cores, so the combined limit is 1 / (1/D + 1/limit.ips).
  */
+import { silentLogger } from '../../src/engine/logger';
 import { NodeLauncher } from '../../src/engine/node-launcher';
 import { CameraSupervisor } from '../../src/engine/supervisor';
 import type { ResultMessage } from '../../src/shared/contracts/frames';
@@ -76,7 +77,8 @@ export class FfmpegBench {
 
   async run(ctx: BenchContext, n: number, onRow: (r: RowDraft) => void): Promise<void> {
     const supervisor = new CameraSupervisor({
-      launcher: new NodeLauncher({ forwardStderr: false }),
+      launcher: new NodeLauncher(),
+      log: silentLogger(),
       settings: { threadsPerInterpreter: 'auto', delegate: 'xnnpack', maxInFlight: 1, ffmpegPath: this.ffmpegPath },
       cores: ctx.cores,
       delegatePath: ctx.delegatePath,

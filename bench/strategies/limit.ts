@@ -94,7 +94,7 @@ async function concurrentRate(model: ModelRef, delegatePath: string | undefined,
 }
 
 function calibrate(model: ModelRef, delegatePath: string | undefined, cores: number, durationMs: number): Promise<{ delegate: 'xnnpack' | 'none'; points: CalibrationPoint[] }> {
-  const launcher = new NodeLauncher({ forwardStderr: false });
+  const launcher = new NodeLauncher();
   const worker = launcher.launch({ cameraId: 'bench-limit', serviceName: 'bench-limit' });
   // Every count up to the cores on small machines; 1, 2, 4, 8 and the cores on big ones.
   const threadCounts = cores <= 4 ? Array.from({ length: cores }, (_, i) => i + 1) : calibrationThreadCounts(cores);

@@ -9,6 +9,7 @@
  *  - process-xnnpack-4-threads: 4 threads per interpreter, XNNPACK.
  *  - process-out-of-box: 4 threads per interpreter, no delegate (tfjs-tflite-node's defaults).
  */
+import { silentLogger } from '../../src/engine/logger';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -56,7 +57,8 @@ export async function runProcess(
   // The app's own path takes the run's frames-in-flight; the two settings beside it stay at 1.
   const depth = strategy === 'process-per-camera' ? ctx.inFlight : 1;
   const supervisor = new CameraSupervisor({
-    launcher: new NodeLauncher({ forwardStderr: false }),
+    launcher: new NodeLauncher(),
+    log: silentLogger(),
     settings: { ...SETTINGS[strategy], maxInFlight: depth },
     cores: ctx.cores,
     delegatePath: ctx.delegatePath,

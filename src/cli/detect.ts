@@ -9,6 +9,7 @@
  * answer: a frame the worker rejects comes back with its reason, and frames waiting on a worker
  * that fails fail with it.
  */
+import { silentLogger } from '../engine/logger';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { decodeImage, ImageError, toModelFrame, type DecodedImage } from '../node/images';
@@ -54,7 +55,9 @@ async function main(): Promise<number> {
   if (looksLikeName(choice)) fail(`unknown model ${choice} (${knownModels()})`);
 
   const supervisor = new CameraSupervisor({
-    launcher: new NodeLauncher({ forwardStderr: false }),
+    launcher: new NodeLauncher(),
+    // Its stderr is one line per problem (below); the worker's own lines and the supervisor's are not.
+    log: silentLogger(),
     calibrate: false,
     calibrationFile: null,
     settings: { threadsPerInterpreter: 1 },

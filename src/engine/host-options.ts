@@ -1,4 +1,5 @@
 /** EngineHost's options and events (src/engine/host.ts), and how a snapshot is completed for renderers. */
+import type { Logger } from './logger';
 import type { ApiEvent, EngineSnapshot } from '../shared/contracts/engine-api';
 import { ffmpegInfo } from './engine-sources';
 import type { FramePortEnd } from './frame-ports';
@@ -24,7 +25,8 @@ export interface EngineHostOptions {
   frameChannel?: () => { workerEnd: FramePortEnd; clientEnd: FramePortEnd };
   /** Per-pid metrics measured outside the workers; they replace the workers' own numbers. */
   processMetrics?: () => Map<number, ProcessMetrics>;
-  log?: (line: string) => void;
+  /** Where the engine logs (the supervisor gets it too); default stderr. */
+  log?: Logger;
   /** Where events and their snapshots are stored; without it, events are off (tests, bench). */
   eventsDir?: string;
 }

@@ -21,6 +21,7 @@ import { plannerFiles } from './capacity';
 import { FramePorts, type FramePortEnd } from './frame-ports';
 import { CameraSupervisor } from './supervisor';
 import { keepStoredSecret } from './engine-sources';
+import { defaultLogger, type Logger } from './logger';
 import { maskAnswer, maskEvent, maskText, maskValue, rememberSecrets } from './redaction';
 import { keepStoredMqttSecrets, redactConfig } from '../shared/redact';
 import { EventsHub } from './events/hub';
@@ -45,7 +46,7 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
   private ports: FramePorts<FramePortEnd> | null = null;
   readonly events: EventsHub | null = null;
   private readonly notices: Notice[] = [];
-  private readonly log: (line: string) => void;
+  private readonly log: Logger;
   private changeTimer: NodeJS.Timeout | null = null;
   private stopping: Promise<void> | null = null;
   /** Requests that mutate the config run one after another, so saves never interleave. */
@@ -53,7 +54,7 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
 
   constructor(private readonly options: EngineHostOptions) {
     super();
-    this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
+    this.log = options.log ?? defaultLogger();
     this.store = new ConfigStore(options.configFile);
     // Pictures and uploaded videos live in the data directory (serve: --data), else beside the config.
     this.media = new MediaStore(options.eventsDir ?? path.dirname(options.configFile));
@@ -61,7 +62,7 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
     rememberSecrets(loaded.config);
     for (const notice of [loaded.notice, loaded.warning]) {
       if (!notice) continue;
-      this.log(notice.message);
+      this.log[notice.level === 'warning' ? 'warn' : notice.level](notice.message);
       this.keepNotice(notice);
     }
     // Uploads no camera refers to go at start, but only when the config was read as it is: a
@@ -74,6 +75,7 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
       ...options.supervisor,
       ...(channel ? { createDataPort: (id) => this.ports?.portForNewWorker(id), releaseDataPort: (id) => this.ports?.forget(id) } : {}),
       launcher: options.launcher,
+      log: this.log,
       settings: loaded.config.settings,
       events: options.eventsDir !== undefined,
     });
@@ -324,7 +326,7 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
   private pruneMedia(): void {
     try {
       const removed = this.media.prune(referencedMedia(this.config.cameras));
-      if (removed > 0) this.log(`media: ${removed} file(s) no camera refers to were deleted from ${this.media.dir}`);
+      if (removed > 0) this.log.info({ removed }, `media: ${removed} file(s) no camera refers to were deleted from ${this.media.dir}`);
     } catch (err) {
       this.notice('warning', `media files in ${this.media.dir} were not pruned: ${(err as Error).message}`);
     }

@@ -44,8 +44,6 @@ export class NodeWorkerProcess extends WorkerProcess {
 }
 
 export interface NodeLauncherOptions {
-  /** Forward each worker's stderr lines to this process's stderr (default: yes). */
-  forwardStderr?: boolean;
   /**
    * The built camera worker to fork (serve mode passes out/serve/camera-worker.js). Without it the
    * worker is bundled from the sources (source-worker.ts): tests, the bench and the detect CLI.
@@ -80,9 +78,6 @@ export class NodeLauncher implements WorkerLauncher {
     if (slots) {
       worker.frameSlots = slots;
       worker.on('exit', () => slots.close());
-    }
-    if (this.options.forwardStderr !== false) {
-      worker.on('stderr', (line) => process.stderr.write(`[${options.serviceName}] ${line}\n`));
     }
     return worker;
   }

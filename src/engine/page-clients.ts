@@ -9,6 +9,7 @@
  * through here. Electron stays in src/main/window-engine.ts, which only maps a window's
  * WebContents events onto loaded() and left().
  */
+import { silentLogger, type Logger } from './logger';
 import type { ApiEvent } from '../shared/contracts/engine-api';
 import type { RendererClient } from './renderers';
 
@@ -32,7 +33,7 @@ export class PageClients<W> {
 
   constructor(
     private readonly host: PageClientsHost,
-    private readonly log: (line: string) => void = () => undefined,
+    private readonly log: Logger = silentLogger(),
   ) {}
 
   /** Windows whose page is connected now. */
@@ -67,7 +68,7 @@ export class PageClients<W> {
     const page = this.pages.get(window);
     if (!page) return;
     this.pages.delete(window);
-    this.log(`engine: page ${page.client.id} left (${why}); the engine goes on`);
+    this.log.info(`engine: page ${page.client.id} left (${why}); the engine goes on`);
     page.disconnect();
   }
 

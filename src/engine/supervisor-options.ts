@@ -5,6 +5,7 @@ import type { CameraStatus, EngineSnapshot } from '../shared/contracts/engine-ap
 import type { FrameDroppedMessage, ResultMessage, SnapshotRequestMessage } from '../shared/contracts/frames';
 import type { PreviewMessage } from '../shared/contracts/sources';
 import type { WorkerLauncher } from './launcher';
+import type { Logger } from './logger';
 import type { RestartPolicy } from './restart-policy';
 import type { ThreadPlannerOptions } from './thread-planner';
 
@@ -26,6 +27,8 @@ export interface SupervisorOptions extends Pick<ThreadPlannerOptions, 'calibrati
   releaseDataPort?: (cameraId: string) => void;
   /** Workers track detections into events and send 'track' messages. */
   events?: boolean;
+  /** Where the supervisor's records and its workers' stderr lines go (a child per camera); default stderr. */
+  log?: Logger;
 }
 
 export interface SupervisorEvents {

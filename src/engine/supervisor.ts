@@ -27,7 +27,8 @@ import { StartGate } from './start-gate';
 import { ThreadPlanner } from './thread-planner';
 import { waitForCameraState } from './wait-state';
 import { engineSourceChanged, ffmpegInfo, sourceSettingsChanged, workerSourceConfig } from './engine-sources';
-import { restartPlanned, startWorker, type WorkerLifeContext } from './worker-life';
+import { cameraLog, restartPlanned, startWorker, type WorkerLifeContext } from './worker-life';
+import { defaultLogger } from './logger';
 
 export type { RestartPolicy } from './restart-policy';
 export type { AddCameraOptions, SupervisorEvents, SupervisorOptions } from './supervisor-options';
@@ -57,7 +58,7 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
     this.watchdogMs = options.watchdogMs ?? 10_000;
     this.startTimeoutMs = options.startTimeoutMs ?? 60_000;
     this.life = this.lifeContext(options);
-    this.planner = new ThreadPlanner({ ...options, cores: this.cores, delegatePath: this.life.delegatePath });
+    this.planner = new ThreadPlanner({ ...options, cores: this.cores, delegatePath: this.life.delegatePath, log: this.life.log });
     this.feeder = new FrameFeeder((id, bytes) => this.forwardFrame(id, bytes), this.settings.maxInFlight);
     this.timer = setInterval(() => this.tick(), this.life.statsIntervalMs);
     this.timer.unref();
@@ -239,6 +240,7 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
   private lifeContext(options: SupervisorOptions): WorkerLifeContext {
     return {
       launcher: options.launcher,
+      log: options.log ?? defaultLogger(),
       restart: { ...DEFAULT_RESTART, ...options.restart },
       statsIntervalMs: options.statsIntervalMs ?? 1000,
       delegatePath: options.delegatePath ?? xnnpackPluginPath(),
@@ -267,7 +269,7 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
         // loaded. Fall back to the plain interpreter for every camera and say so.
         this.xnnpackBroken = `the XNNPACK plugin ${this.life.delegatePath} crashed a worker while loading; running without a delegate`;
         this.emit('notice', { level: 'warning', message: this.xnnpackBroken });
-        process.stderr.write(`${this.xnnpackBroken}\n`);
+        cameraLog(this.life, camera).warn(this.xnnpackBroken);
         startWorker(this.life, camera);
         return true;
       },
@@ -302,7 +304,7 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
       if (!stuck || !camera.worker) continue;
       camera.killReason = stuck.reason;
       camera.watchdogKill = stuck.watchdog;
-      process.stderr.write(`[camera ${camera.id}] ${stuck.reason}; restarting the worker\n`);
+      cameraLog(this.life, camera).warn(`${stuck.reason}; restarting the worker`);
       camera.worker.kill('SIGKILL');
     }
     if (this.cameras.size > 0 || this.listenerCount('snapshot') > 0) this.emit('snapshot', this.snapshot());

@@ -5,6 +5,7 @@
  * and kept in calibration.json in the configuration folder), and the machine's capacity line (the
  * bench's figure in capacity.json there, else calibration × cores). Calibration workers are tracked so that stop() ends them too.
  */
+import type { Logger } from './logger';
 import { parseMessage } from '../shared/contracts/frames';
 import { WorkerOutbound } from '../shared/contracts/worker';
 import type { DelegateName, EngineSettings } from '../shared/contracts/config';
@@ -30,6 +31,8 @@ export interface ThreadPlannerOptions {
   /** Where the capacity line comes from, in place of capacityFile (tests). */
   capacity?: () => Capacity | null;
   delegatePath?: string;
+  /** Where a calibration worker's stderr lines go (with its camera and pid). */
+  log?: Logger;
 }
 
 /** The capacity file is re-read at most this often (a bench run may write it while the app runs). */
@@ -68,6 +71,8 @@ export class ThreadPlanner {
     if (this.calibrations.get(key) || this.calibrating.has(key)) return;
     const worker = this.options.launcher.launch({ cameraId: camera.id, serviceName: `calibrate-${camera.id}` });
     this.calibrating.set(key, worker);
+    const log = this.options.log?.child({ camera: camera.id, pid: worker.pid, calibration: true });
+    worker.on('stderr', (line) => log?.info(line));
     worker.on('message', (data) => {
       const parsed = parseMessage(WorkerOutbound, data);
       if (parsed.ok && parsed.value.type === 'calibration' && !this.stopped) {

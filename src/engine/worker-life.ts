@@ -10,6 +10,7 @@ import type { PreviewMessage } from '../shared/contracts/sources';
 import { DEFAULT_EVENT_FILTERS, type TrackMessage } from '../shared/contracts/events';
 import type { Camera } from './camera';
 import type { WorkerLauncher, WorkerProcess } from './launcher';
+import type { Logger } from './logger';
 import { ModelNotFoundError, resolveModel, workerModelFields, type ResolvedModel } from './paths';
 import { decideAfterExit, type RestartPolicy } from './restart-policy';
 import type { StartGate } from './start-gate';
@@ -17,6 +18,8 @@ import { scoreThresholdOf } from './status';
 
 export interface WorkerLifeContext {
   readonly launcher: WorkerLauncher;
+  /** The supervisor's logger; each camera gets a child of it (cameraLog). */
+  readonly log: Logger;
   readonly restart: RestartPolicy;
   readonly statsIntervalMs: number;
   readonly delegatePath: string | undefined;
@@ -51,6 +54,12 @@ export interface WorkerLifeContext {
 /** Exit signals (and Electron's 'crashed' reason) that mean native code crashed. */
 const NATIVE_CRASH = new Set(['SIGSEGV', 'SIGBUS', 'SIGILL', 'SIGABRT', 'crashed']);
 
+/** The logger for records about this camera: its id and, while it has one, its worker's pid. */
+export function cameraLog(ctx: WorkerLifeContext, camera: Camera): Logger {
+  const pid = camera.worker?.pid;
+  return ctx.log.child(pid === undefined ? { camera: camera.id } : { camera: camera.id, pid });
+}
+
 /** Starts the camera's worker when the start gate has a slot (at once, or when another's load ends). */
 export function startWorker(ctx: WorkerLifeContext, camera: Camera): void {
   if (ctx.stopped() || camera.removing) return;
@@ -77,6 +86,9 @@ function launchWorker(ctx: WorkerLifeContext, camera: Camera): void {
   if (camera.state !== 'restarting') camera.error = undefined;
   const worker = ctx.launcher.launch({ cameraId: camera.id, serviceName: `camera-${camera.id}`, env: camera.env });
   camera.worker = worker;
+  // The worker's stderr (its own lines and its ffmpeg's) is logged as the camera's.
+  const log = cameraLog(ctx, camera);
+  worker.on('stderr', (line) => log.info(line));
   worker.on('message', (data) => onMessage(ctx, camera, worker, data));
   worker.on('exit', (code, signal) => onExit(ctx, camera, worker, code, signal));
   const config: WorkerConfig = {
@@ -134,7 +146,7 @@ function onMessage(ctx: WorkerLifeContext, camera: Camera, worker: WorkerProcess
   if (!parsed.ok || about !== camera.id) {
     camera.rejectedHere++;
     const why = parsed.ok ? `message for camera ${about} from this worker dropped` : `malformed message from worker dropped: ${parsed.error}`;
-    if (camera.rejectedHere <= 5) process.stderr.write(`[camera ${camera.id}] ${why}\n`);
+    if (camera.rejectedHere <= 5) cameraLog(ctx, camera).warn(why);
     return;
   }
   const msg = parsed.value;
@@ -165,7 +177,7 @@ function onMessage(ctx: WorkerLifeContext, camera: Camera, worker: WorkerProcess
       break;
     case 'error':
       if (msg.fatal) failCamera(ctx, camera, msg.message);
-      else process.stderr.write(`[camera ${camera.id}] ${msg.message}\n`);
+      else cameraLog(ctx, camera).warn(msg.message);
       break;
     case 'stats':
       camera.stats = msg.stats;

@@ -8,6 +8,7 @@ import { app, BrowserWindow, session, type WebContents } from 'electron';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import workerPath from '../workers/camera-worker?modulePath';
+import { createLogger } from '../engine/logger';
 import { maskStderr } from '../engine/redaction';
 import { handleMediaRequests, registerMediaScheme } from './media-protocol';
 import { AppOrigin, applySessionPolicy, lockDownContents } from './security';
@@ -41,9 +42,8 @@ function showWindow(): void {
   mainWindow.focus();
 }
 
-function log(line: string): void {
-  process.stderr.write(`${line}\n`);
-}
+/** The app's log on its stderr: JSON lines, readable ones on a terminal (logger.ts). */
+const log = createLogger();
 
 function createWindow(): void {
   const window = new BrowserWindow({
@@ -97,7 +97,7 @@ if (!app.requestSingleInstanceLock()) {
   app.on('web-contents-created', (_event, contents) => lockDownContents(contents, origin));
 
   app.on('child-process-gone', (_event, details) => {
-    if (details.type === 'Utility') log(`utility process ${details.serviceName ?? details.name ?? '?'} gone: ${details.reason} (exit code ${details.exitCode})`);
+    if (details.type === 'Utility') log.warn({ service: details.serviceName ?? details.name, reason: details.reason, exitCode: details.exitCode }, `utility process ${details.serviceName ?? details.name ?? '?'} gone: ${details.reason} (exit code ${details.exitCode})`);
   });
 
   registerMediaScheme();

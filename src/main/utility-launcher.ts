@@ -15,7 +15,7 @@ class UtilityWorkerProcess extends WorkerProcess {
   private goneReason: string | null = null;
   private exitCode: number | null = null;
 
-  constructor(workerPath: string, options: LaunchOptions, forwardStderr: boolean) {
+  constructor(workerPath: string, options: LaunchOptions) {
     super();
     this.child = utilityProcess.fork(workerPath, [], {
       serviceName: options.serviceName,
@@ -39,7 +39,6 @@ class UtilityWorkerProcess extends WorkerProcess {
     this.child.stderr?.on('data', (chunk: string) => this.noteStderr(chunk));
     // The worker writes nothing useful to stdout; drain it so a full pipe cannot block it.
     this.child.stdout?.resume();
-    if (forwardStderr) this.on('stderr', (line) => process.stderr.write(`[${options.serviceName}] ${line}\n`));
   }
 
   get pid(): number | undefined {
@@ -88,17 +87,14 @@ export class UtilityProcessLauncher implements WorkerLauncher {
   /** The live worker of each service name (one per camera at a time). */
   private readonly live = new Map<string, UtilityWorkerProcess>();
 
-  constructor(
-    private readonly workerPath: string,
-    private readonly forwardStderr = true,
-  ) {
+  constructor(private readonly workerPath: string) {
     app.on('child-process-gone', (_event, details) => {
       if (details.type === 'Utility' && details.serviceName) this.live.get(details.serviceName)?.noteGone(details.reason);
     });
   }
 
   launch(options: LaunchOptions): WorkerProcess {
-    const worker = new UtilityWorkerProcess(this.workerPath, options, this.forwardStderr);
+    const worker = new UtilityWorkerProcess(this.workerPath, options);
     this.live.set(options.serviceName, worker);
     worker.on('exit', () => {
       if (this.live.get(options.serviceName) === worker) this.live.delete(options.serviceName);

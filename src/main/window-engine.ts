@@ -14,13 +14,14 @@ import { IPC_CHANNELS } from '../shared/contracts/desktop-ipc';
 import type { ApiResponse, EngineSnapshot } from '../shared/contracts/engine-api';
 import { EngineHost, type ProcessMetrics } from '../engine/host';
 import { PageClients, type PageView } from '../engine/page-clients';
+import { defaultLogger, type Logger } from '../engine/logger';
 import type { AppOrigin } from './security';
 import { UtilityProcessLauncher } from './utility-launcher';
 
 export interface WindowEngineOptions {
   workerPath: string;
   origin: AppOrigin;
-  log?: (line: string) => void;
+  log?: Logger;
   /** Every snapshot the engine pushes (the tray counts running cameras from it). */
   onSnapshot?: (snapshot: EngineSnapshot) => void;
 }
@@ -31,12 +32,12 @@ export class WindowEngine {
   private readonly pages: PageClients<WebContents>;
   /** Windows attached (their pages may use the IPC channels), loaded or not. */
   private readonly windows = new Set<WebContents>();
-  private readonly log: (line: string) => void;
+  private readonly log: Logger;
   private stopping: Promise<void> | null = null;
 
   /** Starts the engine: every configured camera's worker runs from now until shutdown(). */
   constructor(private readonly options: WindowEngineOptions) {
-    this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
+    this.log = options.log ?? defaultLogger();
     this.configFile = path.join(app.getPath('userData'), 'config.json');
     this.host = new EngineHost({
       configFile: this.configFile,
@@ -89,8 +90,8 @@ export class WindowEngine {
     if (!this.stopping) {
       ipcMain.removeHandler(IPC_CHANNELS.request);
       this.pages.close();
-      this.log('engine: stopping the camera workers: the app is quitting');
-      this.stopping = this.host.stop().catch((err) => this.log(`engine: ${err instanceof Error ? err.message : String(err)}`));
+      this.log.info('engine: stopping the camera workers: the app is quitting');
+      this.stopping = this.host.stop().catch((err) => this.log.error({ err }, 'engine: error while stopping'));
     }
     return this.stopping;
   }
@@ -98,7 +99,7 @@ export class WindowEngine {
   private async onRequest(event: IpcMainInvokeEvent, raw: unknown): Promise<ApiResponse> {
     const window = this.windows.has(event.sender) ? event.sender : null;
     if (!this.options.origin.isTrustedSender(event, window)) {
-      this.log(`engine: refused a request from ${event.senderFrame?.url ?? 'an unknown frame'}`);
+      this.log.warn(`engine: refused a request from ${event.senderFrame?.url ?? 'an unknown frame'}`);
       return { ok: false, error: 'request refused: not the app page' };
     }
     return this.host.handle(raw);

@@ -7,6 +7,8 @@ import path from 'node:path';
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { defaultConfigFile } from '../engine/config/location';
+import { isLogLevel, LOG_LEVELS } from '../engine/logger';
+import type { Level } from 'pino';
 
 export const DEFAULT_PORT = 5180;
 
@@ -20,9 +22,11 @@ export interface ServeArgs {
   data: string;
   allowHosts: string[];
   newToken: boolean;
+  /** The least level logged (--log-level; default info). */
+  logLevel: Level;
 }
 
-export const USAGE = `usage: npm run serve -- [--port N] [--host H] [--allow-host NAME]... [--config FILE] [--data DIR] [--new-token]
+export const USAGE = `usage: npm run serve -- [--port N] [--host H] [--allow-host NAME]... [--config FILE] [--data DIR] [--new-token] [--log-level L]
 
   --port N           port to listen on, 0 to 65535 (0 picks a free one; default ${DEFAULT_PORT},
                      or the next free one after it when it is taken)
@@ -35,6 +39,8 @@ export const USAGE = `usage: npm run serve -- [--port N] [--host H] [--allow-hos
   --data DIR         where events and their snapshots are stored (default: the configuration
                      file's folder)
   --new-token        make a new access token (the old URL stops working)
+  --log-level L      the least level logged on stderr: trace, debug, info, warn, error or fatal
+                     (default info); JSON lines, or readable lines when stderr is a terminal
 `;
 
 export class UsageError extends Error {}
@@ -81,6 +87,7 @@ export function parseServeArgs(argv: string[]): ServeArgs | 'help' {
         config: { type: 'string', short: 'c' },
         data: { type: 'string' },
         'new-token': { type: 'boolean', default: false },
+        'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -92,6 +99,8 @@ export function parseServeArgs(argv: string[]): ServeArgs | 'help' {
   if (values.help) return 'help';
   if (values.config !== undefined && values.config.trim() === '') throw new UsageError('--config must name a file; it is empty');
   if (values.data !== undefined && values.data.trim() === '') throw new UsageError('--data must name a folder; it is empty');
+  const logLevel = values['log-level'] ?? 'info';
+  if (!isLogLevel(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, not ${JSON.stringify(logLevel)}`);
   const config = path.resolve(values.config ?? defaultConfigFile());
   return {
     port: values.port === undefined ? DEFAULT_PORT : parsePort(values.port),
@@ -101,5 +110,6 @@ export function parseServeArgs(argv: string[]): ServeArgs | 'help' {
     data: path.resolve(values.data ?? path.dirname(config)),
     allowHosts: (values['allow-host'] ?? []).map(parseAllowedHost),
     newToken: values['new-token'] ?? false,
+    logLevel,
   };
 }

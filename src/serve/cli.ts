@@ -1,15 +1,17 @@
 /**
  * Serve mode: the app in a browser, without Electron.
  *
- *   npm run serve -- [--port N] [--host H] [--allow-host NAME]... [--config FILE] [--data DIR] [--new-token]
+ *   npm run serve -- [--port N] [--host H] [--allow-host NAME]... [--config FILE] [--data DIR] [--new-token] [--log-level L]
  *
  * It runs as a build (out/serve/cli.js, made by scripts/serve-build.mjs), which forks the camera
  * worker built beside it and serves the web renderer from out/renderer-web; `npm run serve` and
  * `npm start` build first when the build is missing or stale.
  * Prints one line on stdout, the URL to open (it carries the access token, the same one each
- * start); everything else goes to stderr. SIGTERM or SIGINT stops every camera worker, then the
- * process exits 0; so does the end of the process that started it (npm's shell does not pass
- * signals on, so a stopped `npm run serve` must not leave serve mode behind).
+ * start); everything else goes to stderr: start-up refusals as plain text, the rest as the log
+ * (logger.ts: JSON lines, readable ones on a terminal, from --log-level up). SIGTERM or SIGINT
+ * stops every camera worker, then the process exits 0; so does the end of the process that
+ * started it (npm's shell does not pass signals on, so a stopped `npm run serve` must not leave
+ * serve mode behind).
  */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -17,16 +19,13 @@ import { fileURLToPath } from 'node:url';
 import { ensureDataDir } from '../engine/files';
 import { EngineHost } from '../engine/host';
 import { NodeLauncher } from '../engine/node-launcher';
+import { createLogger, type Logger } from '../engine/logger';
 import { maskStderr } from '../engine/redaction';
 import { projectRoot } from '../engine/paths';
 import { parseServeArgs, USAGE, UsageError, type ServeArgs } from './args';
 import { isLoopbackHost, isWildcardHost } from './auth';
 import { describePortInUse, listenWithFallback } from './listen';
 import { loadOrCreateToken } from './token-store';
-
-function log(line: string): void {
-  process.stderr.write(`${line}\n`);
-}
 
 function fail(message: string, code = 2): never {
   process.stderr.write(`serve: ${message}\n`);
@@ -71,6 +70,8 @@ async function main(): Promise<void> {
   // Before anything can print: no line on stderr carries a password (the engine adds the config's).
   maskStderr();
   const args = parse();
+  const log: Logger = createLogger({ level: args.logLevel });
+  fatal = (err) => log.fatal({ err }, 'serve: stopped by an error');
   checkConfigFile(args.config);
   const dataDir = path.dirname(args.config);
   let token;
@@ -85,24 +86,24 @@ async function main(): Promise<void> {
   } catch (err) {
     fail(`cannot keep the access token in ${dataDir}: ${(err as Error).message}`, 1);
   }
-  log(`serve: pid ${process.pid}, configuration ${args.config}, ${token.note}`);
+  log.info({ pid: process.pid, config: args.config }, `serve: pid ${process.pid}, configuration ${args.config}, ${token.note}`);
 
   let engine: EngineHost | null = null;
   let stopServer: (() => Promise<void>) | null = null;
   let stopping = false;
   const shutdown = (why: string) => {
     if (stopping) {
-      log(`serve: ${why} again, exiting without waiting`);
+      log.warn(`serve: ${why} again, exiting without waiting`);
       process.exit(1);
     }
     stopping = true;
-    log(`serve: ${why}, stopping the camera workers`);
+    log.info(`serve: ${why}, stopping the camera workers`);
     void (async () => {
       try {
         await engine?.stop();
         await stopServer?.();
       } catch (err) {
-        log(`serve: error while stopping: ${(err as Error).message}`);
+        log.error({ err }, 'serve: error while stopping');
       }
       process.exit(0);
     })();
@@ -118,12 +119,13 @@ async function main(): Promise<void> {
 
   const rendererDir = path.join(projectRoot(), 'out', 'renderer-web');
   engine = new EngineHost({ configFile: args.config, launcher: new NodeLauncher({ workerFile: builtWorker() }), log, eventsDir: args.data });
-  log(`serve: events in ${args.data}`);
+  log.info({ data: args.data }, `serve: events in ${args.data}`);
   let server;
   try {
     server = await listenWithFallback(args, { engine, rendererDir, token: token.token, allowHosts: args.allowHosts, log });
   } catch (err) {
-    log(`serve: ${await describePortInUse(err, args)}`);
+    // A start-up refusal, not a log record: plain text.
+    process.stderr.write(`serve: ${await describePortInUse(err, args)}\n`);
     await engine.stop();
     process.exit(1);
   }
@@ -131,13 +133,18 @@ async function main(): Promise<void> {
   if (stopping) return;
   if (!isLoopbackHost(args.host)) {
     const where = isWildcardHost(args.host) ? 'every interface' : args.host;
-    log(`serve: WARNING: listening on ${where}, not on loopback: anyone who can reach this address and has the token can see the cameras.`);
+    log.warn(`serve: listening on ${where}, not on loopback: anyone who can reach this address and has the token can see the cameras.`);
   }
   engine.start();
   process.stdout.write(`${server.url}\n`);
 }
 
+/** Before the logger exists (a bad command line), an error is plain text. */
+let fatal = (err: unknown): void => {
+  process.stderr.write(`serve: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+};
+
 void main().catch((err) => {
-  log(`serve: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  fatal(err);
   process.exit(1);
 });

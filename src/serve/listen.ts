@@ -23,7 +23,7 @@ export async function listenWithFallback(args: ServeArgs, options: Omit<ServeSer
     const server = new ServeServer({ ...options, host: args.host, port });
     try {
       await server.listen();
-      if (i > 0) options.log?.(`serve: port ${args.port} is taken (${await whoHolds(args.host, args.port)}); listening on ${port} instead`);
+      if (i > 0) options.log?.warn(`serve: port ${args.port} is taken (${await whoHolds(args.host, args.port)}); listening on ${port} instead`);
       return server;
     } catch (err) {
       await server.close().catch(() => undefined);

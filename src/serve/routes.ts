@@ -4,6 +4,7 @@
  * renderer (everything else).
  */
 import type { FastifyInstance } from 'fastify';
+import type { Logger } from '../engine/logger';
 import type { CameraRateLimits } from './flow-limits';
 import { statsFromSnapshot } from './metrics';
 import { refuse } from './refuse';
@@ -18,7 +19,7 @@ export interface RouteContext {
   server: ServeServer;
   rendererDir: string;
   cameraLimits: CameraRateLimits;
-  log: (line: string) => void;
+  log: Logger;
 }
 
 export function registerRoutes(app: FastifyInstance, context: RouteContext): void {

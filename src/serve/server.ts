@@ -8,10 +8,11 @@
  * Connections: headers must arrive within a few seconds (408 otherwise), idle connections close
  * after a few seconds, and at most MAX_CONNECTIONS are open at once.
  */
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import type { AddressInfo } from 'node:net';
+import { defaultLogger, type Logger } from '../engine/logger';
 import { MAX_WS_MESSAGE_BYTES } from '../shared/contracts/ws';
 import { WS_PROTOCOL } from '../shared/contracts/ws';
 import { allowedHostNames, authorize, hostAllowed, isWildcardHost, mediaSignatureMatches, newToken, originAllowed, urlHost, type TokenSource } from './auth';
@@ -21,6 +22,7 @@ import { ServeMetrics, type ServerCounters } from './metrics';
 import { registerRoutes } from './routes';
 import { registerEventRoutes } from './events-routes';
 import { refuse } from './refuse';
+import { RequestLog } from './request-log';
 import type { ClientSession, SessionCounters } from './session';
 
 export interface ServeServerOptions {
@@ -33,7 +35,8 @@ export interface ServeServerOptions {
   token?: string;
   /** Host names (besides the bound address and loopback) requests may use: --allow-host. */
   allowHosts?: string[];
-  log?: (line: string) => void;
+  /** The server's logger; fastify logs through it too (requests at debug). Default stderr. */
+  log?: Logger;
   /** Connection limits (tests shorten them). */
   limits?: Partial<ConnectionLimits>;
 }
@@ -74,7 +77,7 @@ export class ServeServer {
   readonly metrics: ServeMetrics;
   readonly sessions = new Set<ClientSession>();
   readonly counters: SessionCounters = { invalidMessages: 0, framesOverRate: 0, clientPauses: 0 };
-  private readonly log: (line: string) => void;
+  private readonly log: Logger;
   private readonly listenHost: string;
   private allowedHosts: Set<string>;
   private port = 0;
@@ -82,12 +85,13 @@ export class ServeServer {
 
   constructor(readonly options: ServeServerOptions) {
     this.token = options.token ?? newToken();
-    this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
+    this.log = options.log ?? defaultLogger();
     this.listenHost = options.host ?? '127.0.0.1';
     this.allowedHosts = allowedHostNames(this.listenHost, options.allowHosts);
     const limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.app = Fastify({
-      logger: false,
+      loggerInstance: this.log as FastifyBaseLogger,
+      logController: new RequestLog(),
       // An idle socket goes after the headers timeout has had its chance to answer 408.
       connectionTimeout: limits.headersTimeoutMs + limits.idleTimeoutMs,
       keepAliveTimeout: limits.idleTimeoutMs,
@@ -137,7 +141,7 @@ export class ServeServer {
     this.app.setNotFoundHandler((_request, reply) => refuse(reply, 404, 'not found'));
     this.app.setErrorHandler((err: Error & { statusCode?: number }, _request, reply) => {
       const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
-      if (status >= 500) this.log(`serve: ${err.message}`);
+      if (status >= 500) this.log.error({ err }, 'serve: a request failed');
       return refuse(reply, status, status >= 500 ? 'internal error' : err.message);
     });
     this.heartbeat = setInterval(() => {
@@ -195,7 +199,7 @@ export class ServeServer {
   private refusal(request: FastifyRequest): { status: number; text: string; headers?: Record<string, string> } | null {
     const headers = request.headers;
     if (!hostAllowed(headers.host, this.allowedHosts)) {
-      this.log(`serve: refused a request for host ${JSON.stringify(String(headers.host ?? '').slice(0, 100))} (allow a name with --allow-host)`);
+      this.log.warn(`serve: refused a request for host ${JSON.stringify(String(headers.host ?? '').slice(0, 100))} (allow a name with --allow-host)`);
       return { status: 421, text: 'this server does not answer to that host name; start serve mode with --allow-host NAME to allow it' };
     }
     request.tokenSource = authorize(
@@ -210,7 +214,7 @@ export class ServeServer {
       };
     }
     if (!originAllowed(headers.origin, headers.host)) {
-      this.log(`serve: refused a request from origin ${JSON.stringify(String(headers.origin).slice(0, 200))}`);
+      this.log.warn(`serve: refused a request from origin ${JSON.stringify(String(headers.origin).slice(0, 200))}`);
       return { status: 403, text: 'forbidden origin' };
     }
     // Reading only, but for the few writes WRITE_ROUTES names; the Origin was checked above.

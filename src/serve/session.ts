@@ -6,6 +6,7 @@
  * handed on untouched too. Events, frame replies and snapshot requests go back as JSON
  * (src/shared/contracts/ws.ts).
  */
+import type { Logger } from '../engine/logger';
 import { WebSocket, type RawData } from 'ws';
 import type { ApiEvent } from '../shared/contracts/engine-api';
 import { peekBinary, type FrameChannelInbound, type SnapshotRequestMessage } from '../shared/contracts/frames';
@@ -40,7 +41,7 @@ export interface SessionContext {
   counters: SessionCounters;
   /** Every frame reply this server sends (for the latency histograms). */
   onFrameReply?: (message: FrameChannelInbound) => void;
-  log: (line: string) => void;
+  log: Logger;
 }
 
 export class ClientSession implements RendererClient {
@@ -71,9 +72,9 @@ export class ClientSession implements RendererClient {
     const { socket, context } = this;
     socket.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     socket.on('pong', () => (this.alive = true));
-    socket.on('error', (err) => context.log(`serve: client ${this.id}: ${err.message}`));
+    socket.on('error', (err) => context.log.warn({ client: this.id }, `serve: client ${this.id}: ${err.message}`));
     socket.on('close', (code) => {
-      if (code === 1009) context.log(`serve: client ${this.id} sent a message over ${MAX_WS_MESSAGE_BYTES} bytes; its socket was closed`);
+      if (code === 1009) context.log.warn({ client: this.id }, `serve: client ${this.id} sent a message over ${MAX_WS_MESSAGE_BYTES} bytes; its socket was closed`);
       this.disconnect?.();
       this.disconnect = null;
       onClose();
@@ -104,7 +105,7 @@ export class ClientSession implements RendererClient {
   /** Pings, or ends a client that did not answer the last ping. */
   checkAlive(): void {
     if (!this.alive) {
-      this.context.log(`serve: client ${this.id} stopped answering; dropping it`);
+      this.context.log.info({ client: this.id }, `serve: client ${this.id} stopped answering; dropping it`);
       this.socket.terminate();
       return;
     }
@@ -125,7 +126,7 @@ export class ClientSession implements RendererClient {
     if (this.socket.bufferedAmount <= MAX_UNREAD_BYTES) return false;
     this.dropped = true;
     this.socket.pause();
-    this.context.log(`serve: client ${this.id} does not read its answers (over ${MAX_UNREAD_BYTES / (1024 * 1024)} MB waiting to be sent to it); closing it`);
+    this.context.log.warn({ client: this.id }, `serve: client ${this.id} does not read its answers (over ${MAX_UNREAD_BYTES / (1024 * 1024)} MB waiting to be sent to it); closing it`);
     // A close frame would wait behind everything it does not read: end the connection now.
     this.socket.terminate();
     return true;
@@ -188,7 +189,7 @@ export class ClientSession implements RendererClient {
     this.invalidMessages++;
     this.context.counters.invalidMessages++;
     if (this.invalidMessages <= LOGGED_INVALID || this.invalidMessages % 1000 === 0) {
-      this.context.log(`serve: client ${this.id}: ${reason} (${this.invalidMessages} invalid so far)`);
+      this.context.log.warn({ client: this.id }, `serve: client ${this.id}: ${reason} (${this.invalidMessages} invalid so far)`);
     }
   }
 }

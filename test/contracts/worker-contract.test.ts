@@ -37,8 +37,8 @@ function frame(cameraId: string, frameId: number): FrameMessage {
 
 
 const launchers: Array<[string, () => WorkerLauncher]> = [
-  ['NodeLauncher', () => new NodeLauncher({ forwardStderr: false })],
-  ['UtilityProcessLauncher (mock electron)', () => new UtilityProcessLauncher(WORKER_SOURCE, false)],
+  ['NodeLauncher', () => new NodeLauncher()],
+  ['UtilityProcessLauncher (mock electron)', () => new UtilityProcessLauncher(WORKER_SOURCE)],
 ];
 
 let live: WorkerProcess | null = null;

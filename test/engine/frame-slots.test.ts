@@ -94,7 +94,7 @@ describe('frames forwarded through slots', () => {
   }, 120_000);
 
   it('refuses a slot message that points outside the slot file, and goes on answering', async () => {
-    worker = new NodeLauncher({ forwardStderr: false }).launch({ cameraId: 'bad-slot', serviceName: 'camera-bad-slot' });
+    worker = new NodeLauncher().launch({ cameraId: 'bad-slot', serviceName: 'camera-bad-slot' });
     expect(worker.frameSlots).not.toBeNull();
     const messages: WorkerOutbound[] = [];
     worker.on('message', (m) => messages.push(WorkerOutbound.parse(m)));

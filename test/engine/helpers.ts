@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeImage, toModelFrame, type ModelFrame } from '../../src/node/images';
 import { NodeLauncher } from '../../src/engine/node-launcher';
+import { silentLogger } from '../../src/engine/logger';
 import { CameraSupervisor, type SupervisorOptions } from '../../src/engine/supervisor';
 import type { ResultMessage } from '../../src/shared/contracts/frames';
 
@@ -14,7 +15,9 @@ export function fixtureFrame(name: string, size = 128): ModelFrame {
 
 export function makeSupervisor(options: Partial<SupervisorOptions> = {}): CameraSupervisor {
   return new CameraSupervisor({
-    launcher: new NodeLauncher({ forwardStderr: false }),
+    launcher: new NodeLauncher(),
+    // Quiet, as the tests' workers were before their lines went to a logger.
+    log: silentLogger(),
     calibrationFile: null,
     calibrate: false,
     statsIntervalMs: 250,

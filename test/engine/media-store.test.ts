@@ -1,4 +1,5 @@
 /** Pictures kept as files in the data directory, referred to from the config by name. */
+import { silentLogger } from '../../src/engine/logger';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -45,7 +46,7 @@ describe('MediaStore', () => {
     const dir = tempDir('multicam-media-host-');
     const configFile = path.join(dir, 'config.json');
     writeFileSync(configFile, JSON.stringify({ cameras: [{ id: 'cam-1', name: 'Old still', source: { kind: 'image', url: dataUrl } }] }));
-    const host = new EngineHost({ configFile, launcher: new NodeLauncher({ forwardStderr: false }), supervisor: { calibrate: false, calibrationFile: null }, log: () => undefined });
+    const host = new EngineHost({ configFile, launcher: new NodeLauncher(), supervisor: { calibrate: false, calibrationFile: null }, log: silentLogger() });
     try {
       host.start();
       const added = await host.handle({ method: 'addCamera', camera: { name: 'New still', source: { kind: 'image', url: dataUrl } } });

@@ -4,6 +4,7 @@
  * source tree: EngineHost reads capacity.json from there (what `npm run bench` writes) and keeps
  * the calibration it measures in calibration.json there. A real camera worker calibrates.
  */
+import { silentLogger } from '../../src/engine/logger';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,7 +26,7 @@ describe('the planner files beside the configuration', () => {
     const configFile = path.join(dir, 'config.json');
     writeFileSync(configFile, JSON.stringify({ cameras: [] }));
     writeFileSync(path.join(dir, 'capacity.json'), JSON.stringify({ machine: { cores: os.availableParallelism() }, limit: { ips: 4321.5 } }));
-    host = new EngineHost({ configFile, launcher: new NodeLauncher({ forwardStderr: false }), supervisor: { calibrate: false }, log: () => undefined });
+    host = new EngineHost({ configFile, launcher: new NodeLauncher(), supervisor: { calibrate: false }, log: silentLogger() });
     host.start();
     expect(host.snapshot()).toMatchObject({ capacityIps: 4321.5, capacitySource: 'bench' });
   });
@@ -35,7 +36,7 @@ describe('the planner files beside the configuration', () => {
     const configFile = path.join(dir, 'config.json');
     writeFileSync(configFile, JSON.stringify({ cameras: [{ id: 'cam-1', name: 'Pushed', source: { kind: 'external' } }] }));
     // Two cores and one camera: a core to spare, so the camera's model is calibrated.
-    host = new EngineHost({ configFile, launcher: new NodeLauncher({ forwardStderr: false }), supervisor: { cores: 2 }, log: () => undefined });
+    host = new EngineHost({ configFile, launcher: new NodeLauncher(), supervisor: { cores: 2 }, log: silentLogger() });
     host.start();
     const file = path.join(dir, 'calibration.json');
     const saved = await untilValue('calibration.json in the configuration folder', () => existsSync(file) && JSON.parse(readFileSync(file, 'utf8')), 120_000, 200);

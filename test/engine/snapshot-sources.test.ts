@@ -2,6 +2,7 @@
  * Snapshots carry a source's kind and label, never its URL, credentials, path or data: the config
  * (get-config, masked) is where a renderer finds the source itself.
  */
+import { silentLogger } from '../../src/engine/logger';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -60,9 +61,9 @@ describe('EngineHost snapshots', () => {
     const dir = tempDir('multicam-snapshot-sources-');
     const host = new EngineHost({
       configFile: path.join(dir, 'config.json'),
-      launcher: new NodeLauncher({ forwardStderr: false }),
+      launcher: new NodeLauncher(),
       supervisor: { calibrate: false, calibrationFile: null, statsIntervalMs: 250 },
-      log: () => undefined,
+      log: silentLogger(),
     });
     const pushed: string[] = [];
     host.on('event', (event: ApiEvent) => {

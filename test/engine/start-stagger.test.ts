@@ -25,7 +25,7 @@ describe('starting 64 cameras at once', () => {
   it('loads at most one worker per core at a time, and every camera runs without being killed as not ready', async () => {
     await serveBuilt();
     const cores = os.availableParallelism();
-    supervisor = makeSupervisor({ launcher: new NodeLauncher({ forwardStderr: false, workerFile: outputs(REPO).worker }), cores });
+    supervisor = makeSupervisor({ launcher: new NodeLauncher({ workerFile: outputs(REPO).worker }), cores });
     const s = supervisor;
     // Workers launched and not yet ready, at every change.
     let mostLoading = 0;

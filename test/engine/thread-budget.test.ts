@@ -56,7 +56,7 @@ describe('threadsPerInterpreter', () => {
 
 describe('calibration', () => {
   it('a worker process measures the real model at each thread count', async () => {
-    const worker = new NodeLauncher({ forwardStderr: false }).launch({ cameraId: 'calibrate', serviceName: 'calibrate-test' });
+    const worker = new NodeLauncher().launch({ cameraId: 'calibrate', serviceName: 'calibrate-test' });
     const answer = new Promise<unknown>((resolve) => worker.on('message', (m) => (m as { type?: string }).type === 'calibration' && resolve(m)));
     const model = resolveModel('face-short');
     worker.postMessage({
@@ -82,7 +82,7 @@ describe('calibration', () => {
     // Count the calibration workers the supervisor starts.
     const calibrations: string[] = [];
     const countingLauncher = (): WorkerLauncher => {
-      const inner = new NodeLauncher({ forwardStderr: false });
+      const inner = new NodeLauncher();
       return {
         kind: inner.kind,
         launch(options) {

@@ -4,6 +4,7 @@
  * gone, and has a snapshot whose box overlaps the face. A required zone that excludes the face
  * makes none; one that includes it makes the event, with the zone listed.
  */
+import { silentLogger } from '../../src/engine/logger';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,9 +29,9 @@ beforeAll(async () => {
   host = new EngineHost({
     configFile,
     eventsDir: t.dir,
-    launcher: new NodeLauncher({ forwardStderr: false }),
+    launcher: new NodeLauncher(),
     supervisor: { calibrate: false, calibrationFile: null, statsIntervalMs: 250 },
-    log: () => {},
+    log: silentLogger(),
   });
   host.on('event', (e) => e.type === 'event' && changes.push(e.change));
   host.start();

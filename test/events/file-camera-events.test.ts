@@ -4,6 +4,7 @@
  * snapshot of the display frame whose box is where the face was found; a still with no face makes
  * none.
  */
+import { silentLogger } from '../../src/engine/logger';
 import fs from 'node:fs';
 import path from 'node:path';
 import jpeg from 'jpeg-js';
@@ -34,9 +35,9 @@ async function fileCamera(file: string, loop: boolean, extra: object = {}) {
   const host = new EngineHost({
     configFile,
     eventsDir: t.dir,
-    launcher: new NodeLauncher({ forwardStderr: false }),
+    launcher: new NodeLauncher(),
     supervisor: { calibrate: false, calibrationFile: null, statsIntervalMs: 250 },
-    log: () => {},
+    log: silentLogger(),
   });
   cleanups.push(() => host.stop());
   const changes: EventChange[] = [];

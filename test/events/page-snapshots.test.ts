@@ -24,6 +24,7 @@ import { ROOT, startServe, TestClient, type ServeProcess } from '../serve/helper
 import { peakRss, sleep, until, untilValue } from '../support/process';
 import { resolveFfmpeg } from '../../src/node/ffmpeg-binary';
 import { tempDir } from './helpers';
+import { LEVEL } from '../support/log-capture';
 
 const astronaut = decodeImage(path.join(ROOT, 'test', 'fixtures', 'astronaut.png'));
 const face = toModelFrame(astronaut, 128, 128);
@@ -111,8 +112,10 @@ describe('serve mode: a page answers snapshot requests', () => {
     const asked = requests.length;
     const ended = await appearance();
     expect(requests.length).toBeGreaterThan(asked);
-    await until(() => /is not a JPEG that decodes/.test(serve.stderr()), 10_000, 'the error on stderr');
-    expect(serve.stderr()).toMatch(/\[camera desk\] the page's snapshot for track \d+ is not a JPEG that decodes .*keeps its small snapshot/);
+    // The worker's error is logged as a record of its camera, with its worker's pid.
+    const said = await untilValue('the error in the log', () => serve.records().find((r) => r.camera === 'desk' && /is not a JPEG that decodes/.test(r.msg)), 10_000);
+    expect(said.pid).toBeGreaterThan(0);
+    expect(said.msg).toMatch(/keeps its small snapshot/);
     const snapshot = await image(ended.event.id, 'snapshot');
     expect([snapshot.width, snapshot.height]).toEqual([128, 128]);
     const listed = (await (await api('/api/events?camera=desk')).json()) as EventPage;
@@ -128,15 +131,20 @@ describe('serve mode: a page answers snapshot requests', () => {
   }, 120_000);
 
   it('main refuses a picture from a page that does not capture the camera, and one nobody asked for', async () => {
+    const invalid = async () => ((await (await api('/api/stats')).json()) as { server: { invalidMessages: number } }).server.invalidMessages;
+    const before = await invalid();
     const other = await TestClient.open(`${serve.wsBase}/ws?token=${serve.token}`);
     try {
       other.socket.send(encodeTrackSnapshot({ type: 'track-snapshot', cameraId: 'desk', trackId: 1, jpeg: fullJpeg }));
-      await until(() => /track snapshot rejected: camera desk does not take frames from this page/.test(serve.stderr()), 10_000, 'the refusal');
+      await untilValue('the refusal counted', async () => (await invalid()) >= before + 1, 10_000);
     } finally {
       await other.close();
     }
     page.socket.send(encodeTrackSnapshot({ type: 'track-snapshot', cameraId: 'desk', trackId: 4242, jpeg: fullJpeg }));
-    await until(() => /track snapshot rejected: no picture of track 4242 of camera desk was asked for/.test(serve.stderr()), 10_000, 'the refusal');
+    await untilValue('the second refusal counted', async () => (await invalid()) >= before + 2, 10_000);
+    // Each refusal is a warning saying why.
+    const refusals = serve.records().filter((r) => r.level === LEVEL.warn && r.msg.includes('track snapshot rejected'));
+    expect(refusals.map((r) => /does not take frames from this page|no picture of track 4242/.exec(r.msg)?.[0])).toEqual(['does not take frames from this page', 'no picture of track 4242']);
   }, 30_000);
 });
 

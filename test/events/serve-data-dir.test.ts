@@ -25,6 +25,7 @@ import { launchServe } from '../support/serve-process';
 import { FACE_MJPEG } from '../support/clips';
 import { untilValue } from '../support/process';
 import { tempDir } from './helpers';
+import { LEVEL } from '../support/log-capture';
 
 const work = tempDir('multicam-serve-data-');
 const running: ServeProcess[] = [];
@@ -146,7 +147,7 @@ describe('serve mode and its data folder', () => {
     // The config held a password and was readable by others: a warning, and the save made it 0600.
     const said = await noticeMatching(s, (n) => n.includes('holds a password'), 'the password warning');
     expect(said).toContain('mode 0644');
-    expect(s.stderr()).toContain('holds a password');
+    expect(s.records().some((r) => r.level === LEVEL.warn && r.msg.includes('holds a password'))).toBe(true);
     const configFile = path.join(configDir, 'config.json');
     await untilValue('the config saved with the camera’s id', () => (JSON.parse(fs.readFileSync(configFile, 'utf8')) as { cameras: { id?: string }[] }).cameras[0]?.id);
     expect(mode(configFile)).toBe(0o600);

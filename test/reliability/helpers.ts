@@ -3,6 +3,7 @@
  * the fixture pictures, a feeder that keeps a camera busy, and a launcher that counts launches.
  * Nothing here is a mock: every worker is a real child process running the real interpreter.
  */
+import { silentLogger } from '../../src/engine/logger';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CameraSupervisor, type RestartPolicy, type SupervisorOptions } from '../../src/engine/supervisor';
@@ -39,8 +40,8 @@ export class CountingLauncher implements WorkerLauncher {
   readonly launches: Array<{ at: number; options: LaunchOptions; worker: WorkerProcess }> = [];
   private readonly inner: NodeLauncher;
 
-  constructor(forwardStderr = false) {
-    this.inner = new NodeLauncher({ forwardStderr });
+  constructor() {
+    this.inner = new NodeLauncher();
   }
 
   launch(options: LaunchOptions): WorkerProcess {
@@ -66,7 +67,8 @@ export interface TestSupervisorOptions {
 /** A supervisor on real Node child processes, one interpreter thread per camera, no calibration. */
 export function createSupervisor(options: TestSupervisorOptions = {}): CameraSupervisor {
   const opts: SupervisorOptions = {
-    launcher: options.launcher ?? new NodeLauncher({ forwardStderr: false }),
+    launcher: options.launcher ?? new NodeLauncher(),
+    log: silentLogger(),
     settings: { threadsPerInterpreter: 1, delegate: 'xnnpack', maxInFlight: 1 },
     restart: options.restart,
     watchdogMs: options.watchdogMs,

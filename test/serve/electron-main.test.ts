@@ -11,6 +11,7 @@
  * that holds it and a new one handed to the same worker when that page changes, requests validated
  * and trusted only from an app window's page, and every worker stopped when the app quits.
  */
+import { silentLogger } from '../../src/engine/logger';
 import { EventEmitter } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -69,7 +70,7 @@ beforeAll(() => {
     { name: 'Clip', source: { kind: 'file', path: FACE_MJPEG, loop: true } },
   ];
   writeFileSync(path.join(state.userData, 'config.json'), JSON.stringify({ cameras }));
-  engine = new WindowEngine({ workerPath, origin: new AppOrigin(PAGE), log: () => undefined });
+  engine = new WindowEngine({ workerPath, origin: new AppOrigin(PAGE), log: silentLogger() });
   contents = new MockContents();
   engine.attach(contents as never);
 });

@@ -1,4 +1,5 @@
 /** Starts serve mode as a real child process and talks to it over real sockets. */
+import type { LogRecord } from '../support/log-capture';
 import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -21,6 +22,8 @@ export interface ServeProcess {
   port: number;
   configFile: string;
   stderr: () => string;
+  /** The log records on stderr so far (JSON lines). */
+  records: () => LogRecord[];
   /** The serve process's own pid (it says it on stderr; it is the child itself). */
   servePid(): number | null;
   /** Resolves when the spawned process has exited. */
@@ -41,7 +44,7 @@ export async function startServe(config: unknown, extraArgs: string[] = [], dir?
   dir ??= tempDir('multicam-serve-');
   const configFile = path.join(dir, 'config.json');
   writeFileSync(configFile, typeof config === 'string' ? config : JSON.stringify(config));
-  const { child, url, stderr, exited, killGroup } = await launchServe({ configFile, args: extraArgs, ...options });
+  const { child, url, stderr, records, exited, killGroup } = await launchServe({ configFile, args: extraArgs, ...options });
   const parsed = new URL(url);
   const token = parsed.searchParams.get('token')!;
   const servePid = (): number | null => {
@@ -58,6 +61,7 @@ export async function startServe(config: unknown, extraArgs: string[] = [], dir?
     port: Number(parsed.port),
     configFile,
     stderr,
+    records,
     servePid,
     exited,
     terminate: async () => {

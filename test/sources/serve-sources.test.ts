@@ -5,6 +5,7 @@
  * with ffmpeg's reason and leaves the others alone; no frame message passes through main; no
  * password reaches /api/stats, /metrics, the WebSocket or the log; pages get previews.
  */
+import { captureLogger } from '../support/log-capture';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -45,8 +46,8 @@ let mjpeg: MjpegTestServer;
 let dir: string;
 let host: EngineHost;
 let server: ServeServer;
-const launcher = new CountingLauncher({ forwardStderr: false });
-const log: string[] = [];
+const launcher = new CountingLauncher();
+const { log, lines: logLines } = captureLogger('debug');
 let base = '';
 let token = '';
 
@@ -77,8 +78,8 @@ beforeAll(async () => {
       settings: { sourceTimeoutMs: 5000, previewFps: 5 },
     }),
   );
-  host = new EngineHost({ configFile, launcher, log: (line) => log.push(line) });
-  server = new ServeServer({ engine: host, rendererDir: path.join(dir, 'no-renderer'), log: (line) => log.push(line) });
+  host = new EngineHost({ configFile, launcher, log });
+  server = new ServeServer({ engine: host, rendererDir: path.join(dir, 'no-renderer'), log });
   const { url } = await server.listen();
   const parsed = new URL(url);
   base = `${parsed.protocol}//${parsed.host}`;
@@ -167,7 +168,7 @@ describe('serve mode with engine-side cameras', () => {
         ['/metrics', metricsText],
         ['WebSocket text', texts.join('\n')],
         ['WebSocket previews', previewHeaders.join('\n')],
-        ['log', log.join('\n')],
+        ['log', logLines.join('\n')],
       ]) {
         expect(text.includes(secret), `${what} contains a password`).toBe(false);
       }

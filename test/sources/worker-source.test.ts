@@ -17,7 +17,7 @@ import { makeClipFolder, TEST_FIXTURES, type ClipFolder } from '../support/clips
 import { pidAlive, until } from '../support/process';
 
 const ffmpeg = resolveFfmpeg();
-const launcher = new NodeLauncher({ forwardStderr: false });
+const launcher = new NodeLauncher();
 let clips: ClipFolder;
 const workers: WorkerProcess[] = [];
 

@@ -7,6 +7,7 @@
  * their ffmpeg at once. Resolves once serve mode prints its URL; a start that prints none within
  * the time limit, or exits first, kills the group and rejects with what it printed.
  */
+import { parseLogRecords, type LogRecord } from './log-capture';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { ensureServeBuild, outputs } from '../../scripts/serve-build.mjs';
@@ -42,6 +43,8 @@ export interface LaunchedServe {
   url: string;
   /** stderr so far. */
   stderr(): string;
+  /** The log records in stderr so far (its JSON lines). */
+  records(): LogRecord[];
   /** stdout and stderr so far, as they came. */
   log(): string;
   /** Resolves with the exit code when the spawned process has exited. */
@@ -95,5 +98,5 @@ export async function launchServe(options: LaunchServeOptions): Promise<Launched
       reject(new Error(`serve mode exited (${signal ?? code}) before printing its URL; its output:\n${log}`));
     });
   });
-  return { child, url, stderr: () => stderr, log: () => log, exited, killGroup };
+  return { child, url, stderr: () => stderr, records: () => parseLogRecords(stderr), log: () => log, exited, killGroup };
 }
