@@ -14,6 +14,8 @@ import { configSecrets, redactConfig, redactDeep, redactEventSettings, redactTex
 const MAX_REMEMBERED = 4096;
 const remembered = new Set<string>();
 let current: string[] = [];
+/** The secrets, and each as JSON writes it inside a string (a quote or backslash escaped). */
+let serialized: string[] = [];
 
 /** Adds a configuration's secrets to those every output is masked with. */
 export function rememberSecrets(config: AppConfig): void {
@@ -26,11 +28,17 @@ export function rememberSecrets(config: AppConfig): void {
   if (!added) return;
   while (remembered.size > MAX_REMEMBERED) remembered.delete(remembered.values().next().value!);
   current = [...remembered];
+  serialized = [...new Set(current.flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]))];
 }
 
 /** Any text as it may leave this process. */
 export function maskText(text: string): string {
   return redactText(text, current);
+}
+
+/** A line of JSON (a log record) as it may leave this process: secrets masked as JSON escapes them too. */
+export function maskSerialized(text: string): string {
+  return redactText(text, serialized);
 }
 
 /** Any JSON-like value (a snapshot, a status) with every string masked. */

@@ -10,6 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from './files';
+import { defaultLogger } from './logger';
 
 export interface CalibrationPoint {
   threads: number;
@@ -142,7 +143,7 @@ export class CalibrationCache {
     try {
       writeFileAtomic(this.file, JSON.stringify(this.data, null, 2));
     } catch (err) {
-      process.stderr.write(`cannot save the thread calibration to ${this.file}: ${(err as Error).message}\n`);
+      defaultLogger().warn(`cannot save the thread calibration to ${this.file}: ${(err as Error).message}`);
     }
   }
 }

@@ -8,7 +8,7 @@ import { app, BrowserWindow, session, type WebContents } from 'electron';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import workerPath from '../workers/camera-worker?modulePath';
-import { createLogger } from '../engine/logger';
+import { createLogger, useLogger } from '../engine/logger';
 import { maskStderr } from '../engine/redaction';
 import { handleMediaRequests, registerMediaScheme } from './media-protocol';
 import { AppOrigin, applySessionPolicy, lockDownContents } from './security';
@@ -43,7 +43,7 @@ function showWindow(): void {
 }
 
 /** The app's log on its stderr: JSON lines, readable ones on a terminal (logger.ts). */
-const log = createLogger();
+const log = useLogger(createLogger());
 
 function createWindow(): void {
   const window = new BrowserWindow({

@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { ensureDataDir } from '../engine/files';
 import { EngineHost } from '../engine/host';
 import { NodeLauncher } from '../engine/node-launcher';
-import { createLogger, type Logger } from '../engine/logger';
+import { createLogger, useLogger, type Logger } from '../engine/logger';
 import { maskStderr } from '../engine/redaction';
 import { projectRoot } from '../engine/paths';
 import { parseServeArgs, USAGE, UsageError, type ServeArgs } from './args';
@@ -70,7 +70,7 @@ async function main(): Promise<void> {
   // Before anything can print: no line on stderr carries a password (the engine adds the config's).
   maskStderr();
   const args = parse();
-  const log: Logger = createLogger({ level: args.logLevel });
+  const log: Logger = useLogger(createLogger({ level: args.logLevel }));
   fatal = (err) => log.fatal({ err }, 'serve: stopped by an error');
   checkConfigFile(args.config);
   const dataDir = path.dirname(args.config);
