@@ -79,14 +79,17 @@ async function main(): Promise<void> {
     ensureDataDir(dataDir);
   } catch (err) {
     // Serve mode starts anyway: the token lives for this run, and saving the config says why it cannot.
-    log(`serve: WARNING: cannot make the folder ${dataDir}: ${(err as Error).message}`);
+    log.warn(`serve: cannot make the folder ${dataDir}: ${(err as Error).message}`);
   }
   try {
     token = loadOrCreateToken(dataDir, args.newToken);
   } catch (err) {
     fail(`cannot keep the access token in ${dataDir}: ${(err as Error).message}`, 1);
   }
-  log.info({ pid: process.pid, config: args.config }, `serve: pid ${process.pid}, configuration ${args.config}, ${token.note}`);
+  log.info({ pid: process.pid, config: args.config }, `serve: pid ${process.pid}, configuration ${args.config}`);
+  // The token store says what it did; a note that starts with WARNING is a warning.
+  const warning = token.note.startsWith('WARNING: ');
+  log[warning ? 'warn' : 'info']({ file: token.file }, `serve: ${warning ? token.note.slice('WARNING: '.length) : token.note}`);
 
   let engine: EngineHost | null = null;
   let stopServer: (() => Promise<void>) | null = null;

@@ -14,6 +14,7 @@ import type { AppConfig } from '../../src/shared/contracts/config';
 import type { ModelListEntry } from '../../src/shared/contracts/engine-api';
 import { untilValue } from '../support/process';
 import { tempDir } from '../support/tmp';
+import { silentLogger } from '../../src/engine/logger';
 
 describe('admission sums', () => {
   it('refuses only what measured costs say the cores cannot carry', () => {
@@ -33,9 +34,9 @@ describe('addCamera on a machine with a measured model', () => {
   const dir = tempDir('multicam-admission-');
   const host = new EngineHost({
     configFile: path.join(dir, 'config.json'),
-    launcher: new NodeLauncher({ forwardStderr: false }),
+    launcher: new NodeLauncher(),
     supervisor: { calibrate: true, calibrationFile: null, statsIntervalMs: 250 },
-    log: () => undefined,
+    log: silentLogger(),
   });
   afterAll(() => host.stop());
 

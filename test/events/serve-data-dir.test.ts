@@ -301,7 +301,7 @@ describe('serve mode and its data folder', () => {
       kill: () => launched.killGroup('SIGKILL'),
     } as unknown as ServeProcess;
     running.push(s);
-    expect(launched.stderr()).toMatch(/the token could not be kept in .*serve-token.*this URL works until serve mode stops/);
+    expect(launched.records().some((r) => r.level === LEVEL.warn && /the token could not be kept in .*serve-token.*this URL works until serve mode stops/.test(r.msg))).toBe(true);
     const status = await eventsStatus(s);
     expect(status.storage.available).toBe(false);
     expect(status.storage.error).toMatch(/cannot be written/);
