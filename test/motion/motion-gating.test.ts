@@ -21,6 +21,7 @@ import type { EventChange } from '../../src/shared/contracts/events';
 import { makeStillFaceClip } from '../support/clips';
 import { until, untilValue } from '../support/process';
 import { tempDir } from '../events/helpers';
+import { silentLogger } from '../../src/engine/logger';
 
 let clipDir: { dir: string; remove: () => void };
 let clip: string;
@@ -44,9 +45,9 @@ async function playOnce(extra: Partial<CameraConfig>) {
   const host = new EngineHost({
     configFile,
     eventsDir: t.dir,
-    launcher: new NodeLauncher({ forwardStderr: false }),
+    launcher: new NodeLauncher(),
     supervisor: { calibrate: false, calibrationFile: null, statsIntervalMs: 250 },
-    log: () => {},
+    log: silentLogger(),
   });
   cleanups.push(() => host.stop());
   const changes: { change: EventChange; status: CameraStatus | undefined }[] = [];
