@@ -86,9 +86,15 @@ function launchWorker(ctx: WorkerLifeContext, camera: Camera): void {
   if (camera.state !== 'restarting') camera.error = undefined;
   const worker = ctx.launcher.launch({ cameraId: camera.id, serviceName: `camera-${camera.id}`, env: camera.env });
   camera.worker = worker;
-  // The worker's stderr (its own lines and its ffmpeg's) is logged as the camera's.
+  // The worker's stderr (its own lines and its ffmpeg's) is logged as the camera's; the camera
+  // prefix the worker writes is in the record's fields instead.
   const log = cameraLog(ctx, camera);
-  worker.on('stderr', (line) => log.info(line));
+  const own = `[camera ${camera.id}] `;
+  const ffmpeg = `[camera ${camera.id} ffmpeg] `;
+  worker.on('stderr', (line) => {
+    if (line.startsWith(ffmpeg)) log.info({ from: 'ffmpeg' }, line.slice(ffmpeg.length));
+    else log.info(line.startsWith(own) ? line.slice(own.length) : line);
+  });
   worker.on('message', (data) => onMessage(ctx, camera, worker, data));
   worker.on('exit', (code, signal) => onExit(ctx, camera, worker, code, signal));
   const config: WorkerConfig = {

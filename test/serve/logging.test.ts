@@ -46,6 +46,9 @@ describe('serve mode log', () => {
     const s = serve;
     const line = await untilValue('the worker line in the log', () => s.records().find((r) => r.camera === 'door' && /Connection refused/.test(r.msg)), 30_000);
     expect(line.level).toBe(LEVEL.info);
+    // ffmpeg's words, said by the worker: the camera and the source are fields, not a prefix.
+    expect(line.from).toBe('ffmpeg');
+    expect(line.msg.startsWith('[camera')).toBe(false);
     expect(Number.isInteger(line.pid) && line.pid! > 0).toBe(true);
     expect(line.pid).not.toBe(s.child.pid);
     const completed = await untilValue('a request completion at debug', () => s.records().find((r) => r.msg === 'request completed' && r.path === '/api/stats' && r.status === 200), 10_000);
