@@ -57,6 +57,9 @@ describe('arguments', () => {
     for (const bad of ['', '  ', 'http://x', 'a b', 'host:80']) expect(() => parseListenHost(bad), bad).toThrow(/--host/);
     expect(parseServeArgs(['--allow-host', 'Box.LAN', '--allow-host', '10.0.0.2'])).toMatchObject({ allowHosts: ['box.lan', '10.0.0.2'], portGiven: false });
     expect(() => parseServeArgs(['--allow-host', 'http://box.lan/'])).toThrow(/--allow-host/);
+    expect(parseServeArgs([])).toMatchObject({ logLevel: 'info' });
+    expect(parseServeArgs(['--log-level', 'debug'])).toMatchObject({ logLevel: 'debug' });
+    for (const bad of ['', 'loud', 'INFO', 'silent']) expect(() => parseServeArgs(['--log-level', bad]), bad).toThrow(/--log-level must be one of trace, debug, info, warn, error, fatal/);
   });
 
   it('refuses an empty host and ports that are not plain decimal, before listening anywhere', async () => {
