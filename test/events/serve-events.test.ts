@@ -89,7 +89,7 @@ describe(`events in serve mode (MQTT broker: ${brokerKind()})`, () => {
     const first = (await (await api('/api/events?limit=1')).json()) as EventPage;
     expect(first.events.map((e) => e.id)).toEqual([all.events[0].id]);
     const second = (await (await api(`/api/events?limit=1&cursor=${encodeURIComponent(first.next!)}`)).json()) as EventPage;
-    expect(second).toEqual({ events: [all.events[1]], next: null });
+    expect(second).toEqual({ events: [all.events[1]], next: null, total: 2 });
     expect(((await (await api('/api/events?camera=elsewhere')).json()) as EventPage).events).toEqual([]);
     expect(((await (await api('/api/events?label=person')).json()) as EventPage).events).toEqual([]);
     expect(((await (await api(`/api/events?after=${all.events[0].start}`)).json()) as EventPage).events).toHaveLength(1);
