@@ -9,7 +9,6 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { connect } from 'node:net';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AppConfig } from '../../src/shared/contracts/config';
@@ -19,6 +18,7 @@ import { resolveFfmpeg } from '../../src/node/ffmpeg-binary';
 import { ffconcatList, planFfmpeg } from '../../src/workers/sources/ffmpeg-args';
 import { FfmpegSource, type SourceState } from '../../src/workers/sources/ffmpeg-source';
 import { MjpegTestServer } from '../support/mjpeg-server';
+import { portOpen } from '../support/ports';
 import { untilValue } from '../support/process';
 import { freePort } from '../support/rtsp-server';
 import { tempDir } from '../support/tmp';
@@ -80,18 +80,6 @@ function watchStream(url: string): Watched {
   sources.push(w.source);
   w.source.start();
   return w;
-}
-
-/** True if something accepts TCP connections on 127.0.0.1:port. */
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 beforeAll(async () => {
@@ -193,12 +181,12 @@ describe('a stream URL reaches the network only', () => {
     const w = watchStream(url);
     const outcome = await untilValue(
       'the camera in error, or something listening on the port',
-      async () => ((await listening(port)) ? 'listening' : w.source.stats().state === 'error' ? 'error' : false),
+      async () => ((await portOpen(port)) ? 'listening' : w.source.stats().state === 'error' ? 'error' : false),
       60_000,
       100,
     );
     expect(outcome).toBe('error');
-    expect(await listening(port)).toBe(false);
+    expect(await portOpen(port)).toBe(false);
   });
 
   it('every other way of adding a line or leaving the quotes is refused or quoted', () => {
