@@ -59,10 +59,9 @@ function startMosquitto(port: number): Started {
   }
 }
 
-/** tsx's loader is imported only here: its chain reaches JSON modules that Playwright's loader cannot import. */
+/** The broker's child is plain JavaScript: no loader is needed, under vitest or Playwright. */
 async function startAedes(port: number): Promise<Started> {
-  const { tsxExecArgv } = await import('../../bench/lib/tsx');
-  const child = fork(path.join(HERE, 'aedes-broker-child.ts'), [String(port)], { execArgv: tsxExecArgv(), stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  const child = fork(path.join(HERE, 'aedes-broker-child.mjs'), [String(port)], { execArgv: [], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
   return { child, cleanup: () => {} };
 }
 
