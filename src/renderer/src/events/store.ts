@@ -130,9 +130,11 @@ export function connectEvents(bridge: EngineBridge): () => void {
   };
 }
 
-/** Where the page can load an event's picture: a URL in serve mode, a blob URL in the desktop app. */
+/**
+ * Where the page can load an event's picture: a blob URL of its bytes (serve mode fetches them
+ * with the token in a header, which an <img> could not send).
+ */
 export async function eventImageUrl(bridge: EngineBridge, id: string, kind: 'snapshot' | 'crop'): Promise<string> {
-  if (bridge.kind === 'web') return `/api/events/${encodeURIComponent(id)}/${kind}.jpg`;
   const bytes = await bridge.request({ method: 'getEventImage', id, kind });
   return URL.createObjectURL(new Blob([bytes as BlobPart], { type: 'image/jpeg' }));
 }
