@@ -4,19 +4,16 @@
  * snapshot of the display frame whose box is where the face was found; a still with no face makes
  * none.
  */
-import { silentLogger } from '../../src/engine/logger';
 import fs from 'node:fs';
 import path from 'node:path';
 import jpeg from 'jpeg-js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EngineHost } from '../../src/engine/host';
-import { NodeLauncher } from '../../src/engine/node-launcher';
 import { BOX_COLOUR, pixelRect } from '../../src/node/snapshot';
 import { iou } from '../../src/workers/geometry';
 import type { EventChange } from '../../src/shared/contracts/events';
 import type { ResultMessage } from '../../src/shared/contracts/frames';
 import { quietPeriod, until } from '../support/process';
-import { tempDir } from './helpers';
+import { fileCameraHost } from './file-camera';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const FACE_CLIP = path.join(ROOT, 'e2e', 'fixtures', 'face-640x480.mjpeg');
@@ -28,18 +25,7 @@ afterEach(async () => {
 });
 
 async function fileCamera(file: string, loop: boolean, extra: object = {}) {
-  const t = tempDir();
-  cleanups.push(t.remove);
-  const configFile = path.join(t.dir, 'config.json');
-  fs.writeFileSync(configFile, JSON.stringify({ cameras: [{ id: 'clip', name: 'Clip', source: { kind: 'file', path: file, loop }, ...extra }] }));
-  const host = new EngineHost({
-    configFile,
-    eventsDir: t.dir,
-    launcher: new NodeLauncher(),
-    supervisor: { calibrate: false, calibrationFile: null, statsIntervalMs: 250 },
-    log: silentLogger(),
-  });
-  cleanups.push(() => host.stop());
+  const host = fileCameraHost(file, loop, extra, cleanups);
   const changes: EventChange[] = [];
   const results: ResultMessage[] = [];
   host.on('event', (e) => e.type === 'event' && changes.push(e.change));

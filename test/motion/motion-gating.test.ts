@@ -9,11 +9,7 @@
  *    would end 2 s into the stillness and start again at the next periodic inference).
  * And the same clip in detect mode 'always' infers every frame it gets (the comparison).
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { EngineHost } from '../../src/engine/host';
-import { NodeLauncher } from '../../src/engine/node-launcher';
 import { resolveFfmpeg } from '../../src/node/ffmpeg-binary';
 import type { CameraConfig } from '../../src/shared/contracts/config';
 import type { CameraStatus } from '../../src/shared/contracts/engine-api';
@@ -21,7 +17,7 @@ import type { EventChange } from '../../src/shared/contracts/events';
 import { makeStillFaceClip } from '../support/clips';
 import { until, untilValue } from '../support/process';
 import { tempDir } from '../events/helpers';
-import { silentLogger } from '../../src/engine/logger';
+import { fileCameraHost } from '../events/file-camera';
 
 let clipDir: { dir: string; remove: () => void };
 let clip: string;
@@ -37,19 +33,7 @@ afterEach(async () => {
 });
 
 async function playOnce(extra: Partial<CameraConfig>) {
-  const t = tempDir();
-  cleanups.push(t.remove);
-  const configFile = path.join(t.dir, 'config.json');
-  const camera = { id: 'clip', name: 'Clip', source: { kind: 'file', path: clip, loop: false }, ...extra };
-  fs.writeFileSync(configFile, JSON.stringify({ cameras: [camera] }));
-  const host = new EngineHost({
-    configFile,
-    eventsDir: t.dir,
-    launcher: new NodeLauncher(),
-    supervisor: { calibrate: false, calibrationFile: null, statsIntervalMs: 250 },
-    log: silentLogger(),
-  });
-  cleanups.push(() => host.stop());
+  const host = fileCameraHost(clip, false, extra, cleanups);
   const changes: { change: EventChange; status: CameraStatus | undefined }[] = [];
   host.on('event', (e) => e.type === 'event' && changes.push({ change: e.change, status: host.supervisor.status('clip') }));
   host.start();
