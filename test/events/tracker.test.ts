@@ -29,7 +29,9 @@ describe('Tracker', () => {
     const id = started[0].track.trackId;
     for (let i = 3; i < 20; i++) expect(t.update(i * 100, [face(0.1 + i * 0.01)])).toEqual([]);
     expect(t.liveCounts().get('face')).toBe(1);
-    // Unseen: nothing until more than 2 s after it was last seen (1900 ms).
+    // Frames that miss it, then nothing until more than 2 s after it was last seen (1900 ms).
+    expect(t.update(2000, [])).toEqual([]);
+    expect(t.update(2100, [])).toEqual([]);
     expect(t.tick(3900)).toEqual([]);
     const ended = t.tick(3901);
     expect(ended).toHaveLength(1);
@@ -54,6 +56,23 @@ describe('Tracker', () => {
     expect(u.update(2100, [face(0.5)])).toEqual([]);
     expect(u.update(2200, [face(0.5)])).toEqual([]);
     expect(u.update(2300, [face(0.5)])).toHaveLength(1);
+  });
+
+  it('a silence without frames (a busy machine, a stalled page) does not end a track; frames that miss it do', () => {
+    const t = new Tracker('cam', { minFrames: 3, maxMissingMs: 2000 });
+    for (let ms = 0; ms <= 200; ms += 100) t.update(ms, [face(0.1)]);
+    // 4 s without any frame: the machine was busy, nobody saw the face leave.
+    for (let ms = 450; ms <= 4200; ms += 250) expect(t.tick(ms)).toEqual([]);
+    expect(t.update(4300, [face(0.1)])).toEqual([]); // the same track goes on: no second start
+    expect(t.liveCounts().get('face')).toBe(1);
+    // One frame that misses it is not enough, even past maxMissing; the second is.
+    expect(t.update(6400, [])).toEqual([]);
+    expect(t.update(6500, []).map((c) => c.kind)).toEqual(['end']);
+    // A camera that stops sending ends its track after SILENCE_FACTOR × maxMissing.
+    const u = new Tracker('cam', { minFrames: 1, maxMissingMs: 2000 });
+    u.update(0, [face(0.1)]);
+    expect(u.tick(10_000)).toEqual([]);
+    expect(u.tick(10_001).map((c) => c.kind)).toEqual(['end']);
   });
 
   it('drops a tentative track that misses a frame and never reports it', () => {
@@ -98,6 +117,8 @@ describe('Tracker', () => {
     expect(up[0].track.box.x).toBe(0.13);
     expect(t.update(2500, [face(0.13, 0.955)])).toEqual([]); // not better by enough
     expect(t.update(2600, [face(0.13, 0.5)])).toEqual([]);
+    t.update(2700, []);
+    t.update(2800, []);
     const end = t.tick(5000);
     expect(end[0].track.score).toBe(0.95);
   });

@@ -157,7 +157,10 @@ describe('the detect gate and the tracker', () => {
       expect(tracker.tick(t)).toEqual([]);
     }
     expect(tracker.update(4600, [face])).toEqual([]); // the periodic inference finds it again
-    expect(tracker.tick(6700).map((c) => c.kind)).toEqual(['end']); // unseen and not held: it ends
+    expect(tracker.tick(6700)).toEqual([]); // 2.1 s without any frame is silence, not absence
+    expect(tracker.update(6800, [])).toEqual([]); // an inference that misses it
+    tracker.hold(7000); // and a frame without motion after it: two frames missed it
+    expect(tracker.tick(7000).map((c) => c.kind)).toEqual(['end']); // unseen and not held: it ends
     // A track the last inference missed (the face left, the scene is still again) is not held.
     tracker.update(10_000, [face]);
     tracker.update(10_200, [face]);

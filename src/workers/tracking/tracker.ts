@@ -5,8 +5,11 @@
  * - Detections continue a track of the same label when their boxes overlap (IoU >= minIou) or
  *   their centres are within maxJump box sizes, matched greedily, best overlap and nearest first.
  * - A track becomes an event once seen in minFrames frames in a row (and, when the camera has
- *   required zones, once it has entered one); it ends after maxMissingMs unseen. A frame the worker
- *   did not infer because nothing moved (hold) counts as seeing every confirmed track where it was.
+ *   required zones, once it has entered one). It ends once unseen for maxMissingMs in at least
+ *   MISSED_TO_END inferred frames: time without frames (a busy machine, a stalled source or page) is
+ *   not evidence that it left, so silence alone ends it only after SILENCE_FACTOR × maxMissingMs.
+ *   A frame the worker did not infer because nothing moved (hold) counts as seeing every confirmed
+ *   track where it was.
  * - The best score and its box are kept; a better score (by IMPROVE_BY, at most once per
  *   UPDATE_EVERY_MS) or a newly entered zone is reported as an update.
  */
@@ -20,6 +23,10 @@ export const IMPROVE_BY = 0.02;
 export const UPDATE_EVERY_MS = 1000;
 /** A track whose box overlaps its previous one at least this much (IoU) stands still. */
 export const STILL_IOU = 0.9;
+/** Inferred frames that must miss a confirmed track, besides maxMissingMs, before it ends. */
+export const MISSED_TO_END = 2;
+/** With no inferred frame at all, a track ends after this many times maxMissingMs. */
+export const SILENCE_FACTOR = 5;
 
 export interface TrackInput {
   label?: string;
@@ -41,6 +48,8 @@ interface Track {
   lastSeen: number;
   /** lastSeen, or the last frame without motion after it (hold): what maxMissingMs counts from. */
   lastAlive: number;
+  /** Inferred frames since lastAlive that did not see it. */
+  missed: number;
   /** Its box moved between its last two sightings. */
   moved: boolean;
   hits: number;
@@ -111,14 +120,17 @@ export class Tracker {
     }
     for (const det of kept) if (!used.has(det)) unmatched.push(det);
 
-    // A tentative track must be seen in consecutive frames; a confirmed one survives maxMissingMs.
+    // A tentative track must be seen in consecutive frames; a confirmed one survives until gone().
     const survivors: Track[] = [];
     for (const track of this.tracks) {
       if (matched.has(track)) survivors.push(track);
       else if (track.hits < this.options.minFrames) continue;
-      else if (now - track.lastAlive > this.options.maxMissingMs) {
-        if (track.started) changes.push(this.change('end', track, false));
-      } else survivors.push(track);
+      else {
+        track.missed++;
+        if (this.gone(track, now)) {
+          if (track.started) changes.push(this.change('end', track, false));
+        } else survivors.push(track);
+      }
     }
     this.tracks = survivors;
     for (const det of unmatched) {
@@ -128,6 +140,7 @@ export class Tracker {
         firstSeen: now,
         lastSeen: now,
         lastAlive: now,
+        missed: 0,
         moved: true,
         hits: 1,
         box: det.box,
@@ -144,27 +157,46 @@ export class Tracker {
   }
 
   /**
-   * Ends tracks unseen for maxMissingMs: call it between frames. A tick is not a frame: it does not
+   * Ends the tracks that are gone: call it between frames. A tick is not a frame: it does not
    * break a tentative track's run of consecutive frames (a camera at 2 fps must still make
-   * events), it only forgets one unseen for maxMissingMs.
+   * events) and counts no missed frame. It ends a track that frames already missed once
+   * maxMissingMs has passed, a tentative one unseen for maxMissingMs, and any track after a
+   * silence of SILENCE_FACTOR × maxMissingMs with no frame.
    */
   tick(now: number): TrackChange[] {
     const changes: TrackChange[] = [];
     this.tracks = this.tracks.filter((track) => {
-      if (now - track.lastAlive <= this.options.maxMissingMs) return true;
+      const tentativeGone = track.hits < this.options.minFrames && now - track.lastAlive > this.options.maxMissingMs;
+      if (!tentativeGone && !this.gone(track, now)) return true;
       if (track.started) changes.push(this.change('end', track, false));
       return false;
     });
     return changes;
   }
 
+  /** Unseen for maxMissingMs by at least MISSED_TO_END frames, or silent for far longer. */
+  private gone(track: Track, now: number): boolean {
+    const unseen = now - track.lastAlive;
+    if (unseen > SILENCE_FACTOR * this.options.maxMissingMs) return true;
+    return unseen > this.options.maxMissingMs && track.missed >= MISSED_TO_END;
+  }
+
   /**
    * A frame at `now` that was not inferred because nothing in it moved: every confirmed track the
    * last inference saw is still where it was, so none ends for want of inference (the periodic
-   * one checks them again). A track the last inference missed is not held: it ends as usual.
+   * one checks them again). A track the last inference missed is not held: the frame counts as
+   * one more that missed it, and it ends as usual.
    */
   hold(now: number): void {
-    for (const t of this.tracks) if (t.hits >= this.options.minFrames && t.lastSeen === this.lastUpdateAt) t.lastAlive = Math.max(t.lastAlive, now);
+    for (const t of this.tracks) {
+      if (t.hits < this.options.minFrames) continue;
+      if (t.lastSeen !== this.lastUpdateAt) {
+        t.missed++; // a frame came and the last inference did not see it: it counts as a miss
+        continue;
+      }
+      t.lastAlive = Math.max(t.lastAlive, now);
+      t.missed = 0;
+    }
   }
 
   /** A track still needs inference on every frame: not yet confirmed, or it moved when last seen. */
@@ -196,6 +228,7 @@ export class Tracker {
     track.hits++;
     track.lastSeen = now;
     track.lastAlive = now;
+    track.missed = 0;
     track.moved = iou(track.box, det.box) < STILL_IOU;
     track.box = det.box;
     let newZone = false;
