@@ -127,6 +127,9 @@ export function motionStatusFields(stats: WorkerStats['motion']): Partial<Camera
 export function keepStoredSecret(stored: CameraSource, incoming: CameraSource): CameraSource {
   if (incoming.kind !== 'stream') return incoming;
   const url = keepStoredUrlSecret(stored.kind === 'stream' ? stored.url : undefined, incoming.url);
-  if (stored.kind === 'stream' && url === stored.url) return stored;
-  return url === incoming.url ? incoming : { ...incoming, url };
+  // The recording URL's password is kept the same way, against the stored recording URL.
+  const recordUrl = incoming.recordUrl && keepStoredUrlSecret(stored.kind === 'stream' ? stored.recordUrl : undefined, incoming.recordUrl);
+  if (stored.kind === 'stream' && url === stored.url && recordUrl === stored.recordUrl) return stored;
+  if (url === incoming.url && recordUrl === incoming.recordUrl) return incoming;
+  return { ...incoming, url, ...(recordUrl ? { recordUrl } : {}) };
 }

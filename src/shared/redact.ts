@@ -100,7 +100,9 @@ export function secretsOf(url: string): string[] {
 export function configSecrets(config: AppConfig): string[] {
   const out = new Set<string>();
   for (const camera of config.cameras) {
-    if (camera.source.kind === 'stream') for (const s of secretsOf(camera.source.url)) out.add(s);
+    if (camera.source.kind !== 'stream') continue;
+    for (const s of secretsOf(camera.source.url)) out.add(s);
+    if (camera.source.recordUrl) for (const s of secretsOf(camera.source.recordUrl)) out.add(s);
   }
   const mqtt = config.events?.mqtt;
   if (mqtt?.password) out.add(mqtt.password);
@@ -145,7 +147,11 @@ export function redactEventSettings<T extends EventSettings | undefined>(setting
 export function redactConfig(config: AppConfig): AppConfig {
   return {
     ...config,
-    cameras: config.cameras.map((c) => (c.source.kind === 'stream' ? { ...c, source: { ...c.source, url: redactUrl(c.source.url) } } : c)),
+    cameras: config.cameras.map((c) =>
+      c.source.kind === 'stream'
+        ? { ...c, source: { ...c.source, url: redactUrl(c.source.url), ...(c.source.recordUrl ? { recordUrl: redactUrl(c.source.recordUrl) } : {}) } }
+        : c,
+    ),
     ...(config.events ? { events: redactEventSettings(config.events) } : {}),
   };
 }

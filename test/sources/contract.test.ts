@@ -63,6 +63,33 @@ describe('credentials', () => {
   });
 });
 
+describe('recording settings', () => {
+  it('a stream may name a recordUrl, checked like its url; its password is masked and kept like the url’s', () => {
+    const bad = CameraConfig.safeParse({ name: 'x', source: { kind: 'stream', url: 'rtsp://10.0.0.2/sub', recordUrl: 'file:///etc/passwd' } });
+    expect(bad.success).toBe(false);
+    expect(bad.error?.issues[0]?.path).toEqual(['source', 'recordUrl']);
+    const config = AppConfig.parse({
+      cameras: [{ id: 'a', name: 'Door', source: { kind: 'stream', url: 'rtsp://10.0.0.2/sub', recordUrl: 'rtsp://admin:m41n@10.0.0.2/main' } }],
+    });
+    const shown = redactConfig(config);
+    expect(JSON.stringify(shown)).not.toContain('m41n');
+    const stored = config.cameras[0].source;
+    expect(keepStoredSecret(stored, shown.cameras[0].source)).toBe(stored);
+    expect(keepStoredSecret(stored, { kind: 'stream', url: 'rtsp://10.0.0.2/sub', recordUrl: 'rtsp://admin:***@10.0.0.2/main2' })).toEqual({
+      kind: 'stream',
+      url: 'rtsp://10.0.0.2/sub',
+      recordUrl: 'rtsp://admin:m41n@10.0.0.2/main2',
+    });
+  });
+
+  it('record defaults to events with 5 s either side; the global budget to 3 and 30 days, no cap, 5 % free', () => {
+    const config = AppConfig.parse({ cameras: [{ name: 'x', source: { kind: 'stream', url: 'rtsp://h/s' }, record: {} }], recording: {} });
+    expect(config.cameras[0].record).toEqual({ mode: 'events', preSeconds: 5, postSeconds: 5 });
+    expect(config.recording).toEqual({ continuousDays: 3, eventDays: 30, maxGB: null, minFreePercent: 5 });
+    expect(CameraConfig.safeParse({ name: 'x', source: { kind: 'stream', url: 'rtsp://h/s' }, record: { mode: 'always' } }).success).toBe(false);
+  });
+});
+
 describe('camera state with an engine-side source', () => {
   it('a running worker without a picture is connecting, no-signal or in error with ffmpeg’s reason', () => {
     expect(cameraStateWithSource('running', undefined, { state: 'connecting', reason: null })).toEqual({ state: 'connecting', error: undefined });

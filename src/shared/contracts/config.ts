@@ -49,6 +49,18 @@ export const MotionConfig = z.object({
 });
 export type MotionConfig = z.infer<typeof MotionConfig>;
 
+/**
+ * What an engine-side camera's ffmpeg records (`-c copy` segments, docs/cameras.md#recording):
+ * 'off', 'events' (segments overlapping an event's [start - pre, end + post] are kept, the rest
+ * go when they close) or 'continuous' (all of it, for recording.continuousDays). Absent: 'events'.
+ */
+export const RecordConfig = z.object({
+  mode: z.enum(['off', 'events', 'continuous']).default('events'),
+  preSeconds: z.number().min(0).max(60).default(5),
+  postSeconds: z.number().min(0).max(60).default(5),
+});
+export type RecordConfig = z.infer<typeof RecordConfig>;
+
 /** One camera as saved in the configuration file. Everything but name and source is optional. */
 export const CameraConfig = z.object({
   id: CameraId.optional(),
@@ -66,6 +78,8 @@ export const CameraConfig = z.object({
   detect: DetectConfig.optional(),
   /** Engine-side cameras in detect mode 'motion': how motion is found. */
   motion: MotionConfig.optional(),
+  /** Engine-side cameras: what is recorded; absent: mode 'events', 5 s before and after. */
+  record: RecordConfig.optional(),
 });
 export type CameraConfig = z.infer<typeof CameraConfig>;
 
@@ -86,6 +100,19 @@ export const EngineSettings = z.object({
 });
 export type EngineSettings = z.infer<typeof EngineSettings>;
 
+/**
+ * How long recordings are kept and how much disk they may take (src/engine/recording). maxGB null:
+ * no cap but the free-space floor; minFreePercent: recording stops (detection goes on) rather than
+ * fill the disk past this, and the oldest footage goes first to keep it.
+ */
+export const RecordingSettings = z.object({
+  continuousDays: z.number().positive().max(3650).default(3),
+  eventDays: z.number().positive().max(3650).default(30),
+  maxGB: z.number().positive().max(1_000_000).nullable().default(null),
+  minFreePercent: z.number().min(0).max(90).default(5),
+});
+export type RecordingSettings = z.infer<typeof RecordingSettings>;
+
 /** Cameras a configuration holds (and the engine runs) at most. */
 export const MAX_CAMERAS = 64;
 
@@ -95,6 +122,8 @@ export const AppConfig = z.object({
   settings: EngineSettings.default({ threadsPerInterpreter: 'auto', delegate: 'xnnpack', maxInFlight: 1 }),
   /** Retention and MQTT (defaults: 30 days, 2000 MB, no MQTT). */
   events: EventSettings.optional(),
+  /** How long recordings are kept and the disk they may take. */
+  recording: RecordingSettings.optional(),
 });
 export type AppConfig = z.infer<typeof AppConfig>;
 

@@ -61,7 +61,12 @@ export const StreamUrl = z
     } else if (!url.hostname) ctx.addIssue({ code: 'custom', message: 'the stream URL has no host' });
   });
 
-export const StreamSource = z.object({ kind: z.literal('stream'), url: StreamUrl });
+export const StreamSource = z.object({
+  kind: z.literal('stream'),
+  url: StreamUrl,
+  /** The camera's main stream, recorded (copied, never decoded) while detection decodes `url`. */
+  recordUrl: StreamUrl.optional(),
+});
 export const FileSource = z.object({
   kind: z.literal('file'),
   path: z.string().min(1).max(4096),
