@@ -207,7 +207,58 @@ describe('ffmpeg command line', () => {
   });
 });
 
+describe('ffmpeg command line, recording', () => {
+  const record = { dir: '/data/recordings/door', segmentSeconds: 10, runTag: 'r1', audio: true };
+
+  it('copies the decoded input into 10 s fragmented MP4 segments named by UTC time, the list on fd 5', () => {
+    const plan = planFfmpeg({ source: { kind: 'stream', url: 'rtsp://127.0.0.1/cam' }, width: 128, height: 128, preview: null, record });
+    const args = plan.args;
+    expect(plan.recordInput).toBe(0);
+    expect(plan.recordInputList).toBeNull();
+    const at = (flag: string) => args[args.indexOf(flag) + 1];
+    expect(args).toEqual(expect.arrayContaining(['-map', '0:v:0', '-map', '0:a:0?', '-c:a', 'copy', '-c:v', 'copy']));
+    expect(args[args.indexOf('segment') - 1]).toBe('-f');
+    expect(at('-segment_time')).toBe('10');
+    expect(at('-segment_format_options')).toBe('movflags=+frag_keyframe+empty_moov+default_base_moof');
+    expect(at('-segment_list')).toBe('pipe:5');
+    expect(at('-segment_list_type')).toBe('csv');
+    expect(args.at(-1)).toBe('/data/recordings/door/%Y-%m-%d/%H/%Y%m%d-%H%M%S-r1.mp4');
+    // The model branch still decodes input 0 only: nothing of the recording goes through the graph.
+    expect(args[args.indexOf('-filter_complex') + 1]).not.toContain('1:v');
+  });
+
+  it('records a recordUrl as a second input, copied only, its URL read from fd 7 and never on the command line', () => {
+    const url = 'rtsp://cam:m41n@127.0.0.1/main';
+    const plan = planFfmpeg({ source: { kind: 'stream', url: 'rtsp://127.0.0.1/sub' }, width: 128, height: 128, preview: null, record: { ...record, url, audio: false } });
+    expect(plan.args.join(' ')).not.toContain('m41n');
+    expect(plan.recordInputList).toContain(url);
+    expect(plan.recordInput).toBe(1);
+    expect(plan.args.filter((a) => a === '-i')).toHaveLength(2);
+    expect(plan.args).toContain('pipe:7');
+    expect(plan.args).toEqual(expect.arrayContaining(['-map', '1:v:0', '-an']));
+    expect(plan.args).not.toContain('1:a:0?');
+    expect(plan.args[plan.args.indexOf('-filter_complex') + 1]).toMatch(/^\[0:v\]/);
+  });
+
+  it('writes a % in the folder as %% for strftime; a still picture records nothing; a bad run tag is refused', () => {
+    const plan = planFfmpeg({ source: { kind: 'file', path: 'clip.mp4' }, width: 128, height: 128, preview: null, record: { ...record, dir: '/data/100%/door' } });
+    expect(plan.args.at(-1)).toBe('/data/100%%/door/%Y-%m-%d/%H/%Y%m%d-%H%M%S-r1.mp4');
+    const still = planFfmpeg({ source: { kind: 'file', path: 'door.jpg' }, width: 128, height: 128, preview: null, record });
+    expect(still.recordInput).toBeNull();
+    expect(still.args).not.toContain('segment');
+    expect(() => planFfmpeg({ source: { kind: 'file', path: 'clip.mp4' }, width: 128, height: 128, preview: null, record: { ...record, runTag: '../x' } })).toThrow(/run tag/);
+  });
+});
+
 describe('ffmpeg stderr', () => {
+  it('notes each input’s audio codec', () => {
+    const log = new FfmpegLog((l) => l);
+    log.push("Input #0, rtsp, from 'pipe:4':\n  Stream #0:0: Video: h264, yuv420p, 320x240, 15 fps\n  Stream #0:1: Audio: pcm_mulaw, 8000 Hz, mono, s16, 64 kb/s\n");
+    log.push("Input #1, rtsp, from 'pipe:7':\n  Stream #1:0: Video: h264, yuv420p, 1280x720\n  Stream #1:1: Audio: aac (LC), 44100 Hz, stereo, fltp\nOutput #0, rawvideo, to 'pipe:1':\n  Stream #0:0: Audio: mp3\n");
+    expect([...log.audioCodecs]).toEqual([[0, 'pcm_mulaw'], [1, 'aac']]);
+    expect([log.sourceWidth, log.sourceHeight]).toEqual([320, 240]);
+  });
+
   it('finds the source size and the reason, redacted', () => {
     const log = new FfmpegLog((l) => redactText(l), 'rtsp://cam:***@127.0.0.1:9/cam');
     log.push('Input #0, rtsp, from \'pipe:4\':\n  Stream #0:0: Video: h264 (Constrained Baseline), yuv420p(progressive), 640x480 [SAR 1:1 DAR 4:3], 30 fps\n');

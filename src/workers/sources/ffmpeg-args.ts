@@ -28,6 +28,24 @@ export interface PreviewOptions {
   fps: number;
 }
 
+/**
+ * The recording output (docs/ffmpeg-plan.md): the camera's own compressed stream copied, never
+ * decoded, into fragmented-MP4 segments of about `segmentSeconds` (cut on keyframes), under
+ * `dir`/YYYY-MM-DD/HH/ named by their start (ffmpeg runs with TZ=UTC, so the names are UTC; the
+ * folders must exist before a segment opens: recording-dirs.ts). Each closed segment's CSV line
+ * (name, start, end in stream seconds) is written to fd SEGMENT_LIST_FD.
+ */
+export interface RecordOutputOptions {
+  dir: string;
+  segmentSeconds: number;
+  /** Part of every segment name of this run, so a restart within a second never reuses a name. */
+  runTag: string;
+  /** A second stream (recordUrl) to record instead of the decoded one: read through an input list on RECORD_LIST_FD. */
+  url?: string;
+  /** Copy the recorded input's audio: only when it is AAC (MP4 cannot hold G.711); the caller finds out. */
+  audio: boolean;
+}
+
 export interface FfmpegPlanOptions {
   source: EngineSource;
   /** The model's input size: the raw frames are exactly width x height x 3 bytes. */
@@ -41,12 +59,18 @@ export interface FfmpegPlanOptions {
   /** Files play at their own frame rate (-re) unless this is false (the bench decodes flat out). */
   realtime?: boolean;
   platform?: NodeJS.Platform;
+  /** Absent or null: nothing is recorded. */
+  record?: RecordOutputOptions | null;
 }
 
 export interface FfmpegPlan {
   args: string[];
   /** What the worker writes to ffmpeg's fd 4 (then closes), or null when nothing is read there. */
   inputList: string | null;
+  /** What the worker writes to RECORD_LIST_FD (the recordUrl's input list), or null. */
+  recordInputList: string | null;
+  /** The input whose streams are recorded (0, or 1 with a recordUrl), or null when not recording. */
+  recordInput: number | null;
   /** Preview frame j is model frame j * previewEvery. */
   previewEvery: number;
   frameBytes: number;
@@ -87,6 +111,14 @@ export function ffconcatList(url: string): string {
 /** The fd the preview JPEGs are written to, and the one the input list is read from. */
 export const PREVIEW_FD = 3;
 export const INPUT_LIST_FD = 4;
+/** Closed recording segments, one CSV line each; and the recordUrl's input list. */
+export const SEGMENT_LIST_FD = 5;
+export const RECORD_LIST_FD = 7;
+
+/** Segment names: YYYYMMDD-HHMMSS-TAG.mp4, the UTC time the segment opened and the run's tag. */
+export const SEGMENT_NAME = /^(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})-([a-z0-9]{1,16})\.mp4$/;
+/** fragmented MP4: a segment cut short (SIGKILL) still plays up to its last whole fragment. */
+export const SEGMENT_MOVFLAGS = 'movflags=+frag_keyframe+empty_moov+default_base_moof';
 
 /** A source's frame rate when maxFps does not say (for the preview's spacing only). */
 export const ASSUMED_FPS = 30;
@@ -124,6 +156,31 @@ function letterboxFilter(w: number, h: number): string {
   return `scale=w='round(iw*${s})':h='round(ih*${s})',format=rgb24,pad=${w}:${h}:'floor((ow-iw)/2)':'floor((oh-ih)/2)'`;
 }
 
+/** ffmpeg's strftime reads % in the folder as a conversion: a literal one is written %%. */
+function strftimeLiteral(text: string): string {
+  return text.replace(/%/g, '%%');
+}
+
+/** The recording output's arguments (they follow every input). */
+function recordOutputArgs(record: RecordOutputOptions, input: number): string[] {
+  if (!/^[a-z0-9]{1,16}$/.test(record.runTag)) throw new Error(`run tag ${JSON.stringify(record.runTag)} is not 1 to 16 lowercase letters or digits`);
+  const pattern = path.join(strftimeLiteral(path.resolve(record.dir)), '%Y-%m-%d', '%H', `%Y%m%d-%H%M%S-${record.runTag}.mp4`);
+  return [
+    '-map', `${input}:v:0`,
+    ...(record.audio ? ['-map', `${input}:a:0?`, '-c:a', 'copy'] : ['-an']),
+    '-c:v', 'copy',
+    '-f', 'segment',
+    '-segment_time', String(record.segmentSeconds),
+    '-segment_format', 'mp4',
+    '-segment_format_options', SEGMENT_MOVFLAGS,
+    '-reset_timestamps', '1',
+    '-strftime', '1',
+    '-segment_list', `pipe:${SEGMENT_LIST_FD}`,
+    '-segment_list_type', 'csv',
+    pattern,
+  ];
+}
+
 export function planFfmpeg(options: FfmpegPlanOptions): FfmpegPlan {
   const { width, height, preview } = options;
   // Until recording and the live view copy the stream (docs/ffmpeg-plan.md), every output of this
@@ -133,6 +190,11 @@ export function planFfmpeg(options: FfmpegPlanOptions): FfmpegPlan {
   const still = options.source.kind === 'file' && STILL.test(options.source.path);
   const stillFps = maxFps ?? 5;
   const input = inputArgs(options.source, options.platform ?? process.platform, options.realtime ?? true, stillFps);
+  const record = still ? null : (options.record ?? null);
+  // recordUrl: a second input, mapped to the recording only, so it is copied and never decoded.
+  const recordInputList = record?.url ? ffconcatList(record.url) : null;
+  const recordInputArgs = recordInputList ? ['-f', 'concat', '-safe', '0', '-protocol_whitelist', STREAM_PROTOCOLS, '-i', `pipe:${RECORD_LIST_FD}`] : [];
+  const recordInput = record ? (recordInputList ? 1 : 0) : null;
   const fps = maxFps ? `fps=${maxFps},` : '';
   let previewEvery = 1;
   let graph: string;
@@ -156,6 +218,7 @@ export function planFfmpeg(options: FfmpegPlanOptions): FfmpegPlan {
     '-loglevel',
     'info',
     ...input.args,
+    ...recordInputArgs,
     '-filter_complex',
     graph,
     // Every frame the graph makes is written once: frame n of both outputs is the same picture.
@@ -171,7 +234,8 @@ export function planFfmpeg(options: FfmpegPlanOptions): FfmpegPlan {
     'pipe:1',
   ];
   if (preview) args.push('-map', '[preview]', '-an', '-f', 'mjpeg', '-q:v', '6', `pipe:${PREVIEW_FD}`);
-  return { args, inputList: input.inputList, previewEvery, frameBytes: width * height * 3, still };
+  if (record && recordInput !== null) args.push(...recordOutputArgs(record, recordInput));
+  return { args, inputList: input.inputList, recordInputList, recordInput, previewEvery, frameBytes: width * height * 3, still };
 }
 
 /** How a source is named in logs and the UI: never with its password. */

@@ -60,6 +60,8 @@ export class FfmpegLog {
   /** Size of the decoded source picture, from the "Input #0" section. */
   sourceWidth: number | null = null;
   sourceHeight: number | null = null;
+  /** The codec of each input's first audio stream (input index -> ffmpeg's codec name, e.g. aac, pcm_mulaw). */
+  readonly audioCodecs = new Map<number, string>();
   /** ffmpeg 4 opens a text file as ANSI art (the tty demuxer): the source must treat that as not a video. */
   readAsText = false;
 
@@ -106,7 +108,10 @@ export class FfmpegLog {
       return;
     }
     if (/^(Output #|Stream mapping)/.test(line)) this.inInput = false;
-    if (!this.inInput || this.sourceWidth !== null) return;
+    if (!this.inInput) return;
+    const audio = /^Stream #(\d+):\d+.*?: Audio: ([a-z0-9_]+)/.exec(line);
+    if (audio && !this.audioCodecs.has(Number(audio[1]))) this.audioCodecs.set(Number(audio[1]), audio[2]);
+    if (this.sourceWidth !== null) return;
     const m = /Stream #0:\d+.*?: Video: .*?, (\d{1,5})x(\d{1,5})[ ,]/.exec(line + ' ');
     if (m) {
       this.sourceWidth = Number(m[1]);
