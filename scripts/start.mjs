@@ -3,8 +3,8 @@
  * `npm start`: the desktop app when the Electron runtime is installed, serve mode otherwise.
  *
  * Electron's binary is downloaded by its postinstall script; where that cannot happen (offline
- * machines) require('electron') throws or names a file that does not exist. Then this prints one
- * line saying so and runs serve mode's build in this process, as `npm run serve` does
+ * machines) require('electron') throws or names a file that does not exist. Then this says what
+ * the desktop app needs and how to install it (missingElectronHelp), and runs serve mode's build in this process, as `npm run serve` does
  * (scripts/serve.mjs: it builds first when the build is missing or stale).
  * Arguments after `--` go to serve mode (e.g. `npm start -- --port 0`) or to electron-vite.
  *
@@ -47,6 +47,33 @@ function electronBinary() {
   }
 }
 
+/** The installed electron package's version, or null when the package itself is missing. */
+function electronVersion() {
+  try {
+    return require('electron/package.json').version;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * What is said when the runtime is missing: what the desktop app needs, how to get it where that
+ * is possible (electron's own install script downloads it from GitHub, or from ELECTRON_MIRROR),
+ * and that serve mode starts meanwhile. The first line is the one to grep for.
+ */
+export function missingElectronHelp(env, version = electronVersion()) {
+  const runtime = version ? `the Electron ${version} runtime` : 'the Electron runtime';
+  const lines = [`Electron runtime is not installed: the desktop app needs ${runtime} (about 100 MB, downloaded from GitHub when npm installs it); starting serve mode instead`];
+  if (!version) lines.push('  to get it: npm ci (the electron package is missing from node_modules)');
+  else {
+    if (env.ELECTRON_SKIP_BINARY_DOWNLOAD) lines.push('  ELECTRON_SKIP_BINARY_DOWNLOAD is set, so npm skipped the download; unset it first');
+    lines.push('  to get it on a machine that can reach GitHub: node node_modules/electron/install.js, then npm start');
+    lines.push('  behind a firewall, from a mirror: ELECTRON_MIRROR=https://npmmirror.com/mirrors/electron/ node node_modules/electron/install.js');
+  }
+  lines.push('  meanwhile the same dashboard runs in a browser: open the URL below (what npm run serve does)');
+  return `${lines.join('\n')}\n`;
+}
+
 function binOf(pkg, name) {
   const dir = path.dirname(require.resolve(`${pkg}/package.json`));
   const manifest = require(`${pkg}/package.json`);
@@ -86,11 +113,14 @@ async function main() {
     // Builds main, preload and renderer, then launches the app.
     return run(process.execPath, [binOf('electron-vite', 'electron-vite'), 'preview', ...args], 'inherit');
   }
-  process.stderr.write('Electron runtime is not installed (it cannot be downloaded on this machine); starting serve mode instead\n');
+  process.stderr.write(missingElectronHelp(process.env));
   // Serve mode runs in this process, so SIGTERM and SIGINT reach it directly.
   await import('./serve.mjs');
   return undefined;
 }
 
-const code = await main();
-if (code !== undefined) process.exitCode = code;
+// Imported (by the test of the help text), nothing starts.
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const code = await main();
+  if (code !== undefined) process.exitCode = code;
+}

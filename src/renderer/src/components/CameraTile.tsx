@@ -10,6 +10,7 @@ import { describeCamera } from './describe';
 import { cameraFigures, STALE_TITLE } from './figures';
 import { Overlay } from './Overlay';
 import { CameraEventsForm, ZoneLayer } from '../events/camera-events';
+import { ZoneOutlines } from '../events/zone-shapes';
 import { EventCountBadge } from '../events/EventToasts';
 
 export interface TileProps {
@@ -146,7 +147,7 @@ export function CameraTile({ cameraId, onEdit, fullscreen, onFullscreen, onDragS
       <div className="tile-media-box">
         <div className="tile-media-holder" ref={mediaRef} />
         <Overlay cameraId={cameraId} />
-        {eventsOpen && <ZoneLayer cameraId={cameraId} />}
+        {eventsOpen ? <ZoneLayer cameraId={cameraId} /> : <ZoneOutlines cameraId={cameraId} />}
         {described.busy && <div className="spinner" data-testid="tile-spinner" aria-hidden="true" />}
         {/* In error the last picture is not the camera any more: it is hidden, and the reason shown instead. */}
         {described.state === 'error' && (

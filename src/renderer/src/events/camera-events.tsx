@@ -8,11 +8,10 @@ import { useStore } from 'zustand';
 import { createStore } from 'zustand/vanilla';
 import { DEFAULT_EVENT_FILTERS, EventFilters, type Zone } from '../../../shared/contracts/events';
 import { useEngine } from '../context';
-import { contentRect } from '../components/Overlay';
 import { errorMessage } from '../state/engine';
 import { store } from '../state/store';
+import { type Point, toPixels, useFrameRect, ZoneShapes } from './zone-shapes';
 
-type Point = { x: number; y: number };
 interface Draft {
   filters: EventFilters;
   drawing: Point[] | null;
@@ -34,21 +33,11 @@ function useDraft(cameraId: string): Draft {
 /** Zones over the picture; while drawing, clicks add points. Coordinates are 0..1 of the frame. */
 export function ZoneLayer({ cameraId }: { cameraId: string }) {
   const draft = useDraft(cameraId);
-  const source = useStore(store, (s) => {
-    const r = s.results.get(cameraId)?.result;
-    return r ? `${r.sourceWidth}x${r.sourceHeight}` : '';
-  });
-  const [size, setSize] = useState({ w: 0, h: 0 });
-  const [el, setEl] = useState<SVGSVGElement | null>(null);
-  useEffect(() => {
-    if (!el) return;
-    const ro = new ResizeObserver(() => setSize({ w: el.clientWidth, h: el.clientHeight }));
-    ro.observe(el);
-    return () => ro.disconnect();
-  }, [el]);
-  const [sw, sh] = source ? source.split('x').map(Number) : [size.w, size.h];
-  const rect = size.w > 0 && sw > 0 ? contentRect(size.w, size.h, sw, sh) : { x: 0, y: 0, w: size.w, h: size.h };
-  const px = (p: Point) => `${rect.x + p.x * rect.w},${rect.y + p.y * rect.h}`;
+  const { setEl, rect } = useFrameRect(cameraId);
+  const px = (p: Point) => {
+    const q = toPixels(rect, p);
+    return `${q.x},${q.y}`;
+  };
 
   const click = (e: MouseEvent<SVGSVGElement>): void => {
     if (!draft.drawing || rect.w === 0) return;
@@ -61,16 +50,9 @@ export function ZoneLayer({ cameraId }: { cameraId: string }) {
 
   return (
     <svg ref={setEl} className={`zone-layer${draft.drawing ? ' drawing' : ''}`} data-testid="zone-layer" onClick={click}>
-      {draft.filters.zones.map((z) => (
-        <g key={z.name}>
-          <polygon points={z.points.map(px).join(' ')} className={z.required ? 'zone required' : 'zone'} />
-          <text x={rect.x + z.points[0].x * rect.w + 4} y={rect.y + z.points[0].y * rect.h + 14} className="zone-name">
-            {z.name}
-          </text>
-        </g>
-      ))}
+      <ZoneShapes zones={draft.filters.zones} rect={rect} />
       {draft.drawing && draft.drawing.length > 0 && <polyline points={draft.drawing.map(px).join(' ')} className="zone draft" />}
-      {draft.drawing?.map((p, i) => <circle key={i} cx={rect.x + p.x * rect.w} cy={rect.y + p.y * rect.h} r={3} className="zone-point" />)}
+      {draft.drawing?.map((p, i) => <circle key={i} cx={toPixels(rect, p).x} cy={toPixels(rect, p).y} r={3} className="zone-point" />)}
     </svg>
   );
 }
