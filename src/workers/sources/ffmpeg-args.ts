@@ -58,6 +58,12 @@ export interface FfmpegPlanOptions {
   preview: PreviewOptions | null;
   /** Files play at their own frame rate (-re) unless this is false (the bench decodes flat out). */
   realtime?: boolean;
+  /**
+   * Also copy the source's own video, not re-encoded, as fragmented MP4 on fd 6 (LIVE_FD) for the
+   * live view (docs/ffmpeg-plan.md). Ignored for a still picture or a capture device, whose frames
+   * are not a compressed stream an MP4 can hold.
+   */
+  live?: boolean;
   platform?: NodeJS.Platform;
   /** Absent or null: nothing is recorded. */
   record?: RecordOutputOptions | null;
@@ -73,6 +79,8 @@ export interface FfmpegPlan {
   recordInput: number | null;
   /** Preview frame j is model frame j * previewEvery. */
   previewEvery: number;
+  /** ffmpeg writes the live fragmented MP4 on LIVE_FD. */
+  live: boolean;
   frameBytes: number;
   /** The source is one picture, repeated. */
   still: boolean;
@@ -119,6 +127,15 @@ export const RECORD_LIST_FD = 7;
 export const SEGMENT_NAME = /^(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})-([a-z0-9]{1,16})\.mp4$/;
 /** fragmented MP4: a segment cut short (SIGKILL) still plays up to its last whole fragment. */
 export const SEGMENT_MOVFLAGS = 'movflags=+frag_keyframe+empty_moov+default_base_moof';
+/** The fd of the live view's fragmented MP4 (fd 5 is the recording's segment list). */
+export const LIVE_FD = 6;
+
+/**
+ * The live view's output: the source's video as it came (`-c copy`, no decode, no encode), one
+ * fragment from each keyframe to the next, the init segment (ftyp+moov) first and empty of samples,
+ * so the engine can keep it and hand a late viewer the init segment and the latest keyframe's fragments.
+ */
+export const LIVE_OUTPUT = ['-map', '0:v:0', '-c:v', 'copy', '-an', '-f', 'mp4', '-movflags', 'frag_keyframe+empty_moov+default_base_moof', `pipe:${LIVE_FD}`];
 
 /** A source's frame rate when maxFps does not say (for the preview's spacing only). */
 export const ASSUMED_FPS = 30;
@@ -235,7 +252,10 @@ export function planFfmpeg(options: FfmpegPlanOptions): FfmpegPlan {
   ];
   if (preview) args.push('-map', '[preview]', '-an', '-f', 'mjpeg', '-q:v', '6', `pipe:${PREVIEW_FD}`);
   if (record && recordInput !== null) args.push(...recordOutputArgs(record, recordInput));
-  return { args, inputList: input.inputList, recordInputList, recordInput, previewEvery, frameBytes: width * height * 3, still };
+  const live = options.live === true && !still && options.source.kind !== 'device';
+  // The live view copies input 0, the stream the model sees, so a result's time is a time of the video shown.
+  if (live) args.push(...LIVE_OUTPUT);
+  return { args, inputList: input.inputList, recordInputList, recordInput, previewEvery, live, frameBytes: width * height * 3, still };
 }
 
 /** How a source is named in logs and the UI: never with its password. */
