@@ -9,7 +9,7 @@ import type { Logger } from './logger';
 import type { RestartPolicy } from './restart-policy';
 import type { ThreadPlannerOptions } from './thread-planner';
 
-export interface SupervisorOptions extends Pick<ThreadPlannerOptions, 'calibrationFile' | 'capacityFile' | 'calibrate' | 'capacity'> {
+export interface SupervisorOptions extends Pick<ThreadPlannerOptions, 'calibrationFile' | 'capacityFile' | 'calibrate' | 'capacity' | 'calibrationMs'> {
   launcher: WorkerLauncher;
   settings?: Partial<EngineSettings>;
   cores?: number;

@@ -22,7 +22,7 @@ import { resolveModel, xnnpackPluginPath } from './paths';
 import { DEFAULT_RESTART, stuckReason } from './restart-policy';
 import { describeCamera } from './status';
 import type { AddCameraOptions, SupervisorEvents, SupervisorOptions } from './supervisor-options';
-import { admissionRefusal, ASSUMED_CAMERA_FPS } from './admission';
+import { admissionRefusal, capacityLine, modelFps, type CameraLoadEstimate } from './admission';
 import { StartGate } from './start-gate';
 import { ThreadPlanner } from './thread-planner';
 import { waitForCameraState } from './wait-state';
@@ -77,20 +77,17 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
 
   /**
    * Why this machine cannot run the camera beside those it has (admission.ts), or null. Each
-   * camera counts at its maxFps (an assumed 30 when unset) and its model's measured speed here.
+   * camera counts at the frames its model is given (modelFps) and its own model's measured speed here.
    */
   admissionRefusal(config: CameraConfig): string | null {
-    const delegate = this.effectiveDelegate();
-    const estimate = (c: CameraConfig, modelPath: string | undefined) => ({ fps: c.maxFps ?? ASSUMED_CAMERA_FPS, ips: modelPath ? this.planner.measuredIps(modelPath, delegate) : undefined });
     let modelPath: string | undefined;
     try {
       modelPath = resolveModel(config.model ?? DEFAULT_MODEL).path;
     } catch {
       return null; // the camera's start says what is wrong with its model
     }
-    // A camera in error runs nothing.
-    const existing = [...this.cameras.values()].filter((c) => c.state !== 'error').map((c) => estimate(c.config, c.modelPath || undefined));
-    return admissionRefusal(existing, estimate(config, modelPath), this.cores);
+    const existing = this.runnableCameras().map((c) => this.loadEstimate(c.config, c.modelPath || undefined));
+    return admissionRefusal(existing, this.loadEstimate(config, modelPath), this.cores);
   }
 
   /** Adds a camera and starts its worker; returns its id at once (state 'starting'). */
@@ -208,6 +205,10 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
       at: Date.now(),
       cores: this.cores,
       ...this.planner.snapshotFields(this.cameras.values(), this.effectiveDelegate()),
+      capacityLine: {
+        ...capacityLine(this.runnableCameras().map((c) => ({ id: c.id, ...this.loadEstimate(c.config, c.modelPath || undefined) })), this.cores),
+        calibrating: this.planner.calibrationProgress(),
+      },
       cameras: [...this.cameras.values()].map((c) => this.describe(c)),
       settings: this.getSettings(),
     };
@@ -278,6 +279,16 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
       previewsWatched: () => this.previewsWatched,
       preview: (_camera, message) => this.emit('preview', message),
     };
+  }
+
+  /** A camera's rate and its model's measured speed on one thread here (admission.ts). */
+  private loadEstimate(config: CameraConfig, modelPath: string | undefined): CameraLoadEstimate {
+    return { fps: modelFps(config), ips: modelPath ? this.planner.measuredIps(modelPath, this.effectiveDelegate()) : undefined };
+  }
+
+  /** The cameras that take a share of the machine: a camera in error runs nothing. */
+  private runnableCameras(): Camera[] {
+    return [...this.cameras.values()].filter((c) => c.state !== 'error');
   }
 
   private effectiveDelegate(): DelegateName {

@@ -2,9 +2,11 @@
  * The thread planner: how many threads each camera's interpreter gets (src/engine/thread-budget.ts
  * decides, from the number of cameras, the cores, the user's setting and a calibration), the
  * calibrations themselves (measured once per model, delegate and core count in a short-lived worker
- * and kept in calibration.json in the configuration folder), and the machine's capacity line (the
+ * at low priority, in the background, and kept in calibration.json in the configuration folder;
+ * admission and the capacity line count each camera at its own model's measured cost), and the machine's capacity line (the
  * bench's figure in capacity.json there, else calibration × cores). Calibration workers are tracked so that stop() ends them too.
  */
+import os from 'node:os';
 import type { Logger } from './logger';
 import { parseMessage } from '../shared/contracts/frames';
 import { WorkerOutbound } from '../shared/contracts/worker';
@@ -31,6 +33,8 @@ export interface ThreadPlannerOptions {
   /** Where the capacity line comes from, in place of capacityFile (tests). */
   capacity?: () => Capacity | null;
   delegatePath?: string;
+  /** How long each thread count is measured (default 400 ms; tests make it longer to watch the progress). */
+  calibrationMs?: number;
   /** Where a calibration worker's stderr lines go (with its camera and pid). */
   log?: Logger;
 }
@@ -38,9 +42,45 @@ export interface ThreadPlannerOptions {
 /** The capacity file is re-read at most this often (a bench run may write it while the app runs). */
 const BENCH_CAPACITY_TTL_MS = 60_000;
 
+/** os.setPriority's lowest: the calibration gets only what the cameras leave. */
+export const LOWEST_PRIORITY = 19;
+
+interface QueuedCalibration {
+  key: string;
+  camera: Camera;
+  delegate: DelegateName;
+  threadCounts: number[];
+  onMeasured: () => void;
+}
+
+interface RunningCalibration {
+  worker: WorkerProcess;
+  model: string;
+  startedAt: number;
+  expectedMs: number;
+}
+
+/** A camera's model as the capacity line names it: the manifest name, or the file's. */
+const modelLabel = (camera: Camera): string => camera.modelInfo?.name ?? camera.modelChoice;
+
+/** A calibration shares the machine with the cameras: it runs at the lowest priority (nice 19). */
+function lowerPriority(worker: WorkerProcess, log: Logger | undefined): void {
+  const apply = (): void => {
+    if (worker.pid === undefined) return;
+    try {
+      os.setPriority(worker.pid, LOWEST_PRIORITY);
+    } catch (err) {
+      log?.warn(`cannot lower the calibration's priority: ${(err as Error).message}`);
+    }
+  };
+  if (worker.pid !== undefined) apply();
+  else worker.on('spawn', apply);
+}
+
 export class ThreadPlanner {
   private readonly calibrations: CalibrationCache;
-  private readonly calibrating = new Map<string, WorkerProcess>();
+  private readonly calibrating = new Map<string, RunningCalibration>();
+  private queue: QueuedCalibration[] = [];
   private benchCapacity: { at: number; value: Capacity | null } | null = null;
   private stopped = false;
 
@@ -61,17 +101,44 @@ export class ThreadPlanner {
   }
 
   /**
-   * With cores to spare, measure once whether more threads help this camera's model. Calls
-   * `onMeasured` when a new calibration arrives, so the caller can re-plan.
+   * Measures this camera's model once, in the background, when it was never measured here: its
+   * cost per frame is what the capacity line and admission count it at. With cores to spare (and
+   * threads on 'auto') every useful thread count is measured, so the thread budget can tell
+   * whether more threads pay; otherwise one thread only. A model measured at one thread while the
+   * cores were full is measured again at every count once cores are spare. One calibration runs at
+   * a time, at the lowest CPU priority, so it takes from the cameras as little as it can.
+   * Calls `onMeasured` when a new calibration arrives, so the caller can re-plan.
    */
   maybeCalibrate(camera: Camera, cameraCount: number, settings: EngineSettings, delegate: DelegateName, onMeasured: () => void): void {
-    if (this.stopped || this.options.calibrate === false || settings.threadsPerInterpreter !== 'auto') return;
-    if (cameraCount >= this.options.cores) return;
+    if (this.stopped || this.options.calibrate === false) return;
     const key = this.key(camera, delegate);
-    if (this.calibrations.get(key) || this.calibrating.has(key)) return;
+    if (this.calibrating.has(key) || this.queue.some((q) => q.key === key)) return;
+    const spare = settings.threadsPerInterpreter === 'auto' && cameraCount < this.options.cores;
+    const known = this.calibrations.get(key);
+    if (known && (!spare || known.some((p) => p.threads > 1) || this.options.cores < 2)) return;
+    const threadCounts = spare ? calibrationThreadCounts(this.options.cores) : [1];
+    this.queue.push({ key, camera, delegate, threadCounts, onMeasured });
+    this.startNextCalibration();
+  }
+
+  /** The models being measured now or waiting their turn, with the running one's progress (by time, 0..1). */
+  calibrationProgress(): Array<{ model: string; progress: number }> {
+    const now = Date.now();
+    const running = [...this.calibrating.values()].map((c) => ({ model: c.model, progress: Math.min(0.95, (now - c.startedAt) / c.expectedMs) }));
+    return [...running, ...this.queue.map((q) => ({ model: modelLabel(q.camera), progress: 0 }))];
+  }
+
+  private startNextCalibration(): void {
+    if (this.stopped || this.calibrating.size > 0) return;
+    const next = this.queue.shift();
+    if (!next) return;
+    const { key, camera, delegate, threadCounts, onMeasured } = next;
+    const durationMs = this.options.calibrationMs ?? 400;
     const worker = this.options.launcher.launch({ cameraId: camera.id, serviceName: `calibrate-${camera.id}` });
-    this.calibrating.set(key, worker);
+    // Loading each interpreter and its warm-up take about as long again as the measuring itself.
+    this.calibrating.set(key, { worker, model: modelLabel(camera), startedAt: Date.now(), expectedMs: threadCounts.length * (durationMs + 400) });
     const log = this.options.log?.child({ camera: camera.id, pid: worker.pid, calibration: true });
+    lowerPriority(worker, log);
     worker.on('stderr', (line) => log?.info(line));
     worker.on('message', (data) => {
       const parsed = parseMessage(WorkerOutbound, data);
@@ -80,7 +147,10 @@ export class ThreadPlanner {
         onMeasured();
       }
     });
-    worker.on('exit', () => this.calibrating.delete(key));
+    worker.on('exit', () => {
+      this.calibrating.delete(key);
+      this.startNextCalibration();
+    });
     worker.postMessage({
       type: 'calibrate',
       modelPath: camera.modelPath,
@@ -88,8 +158,8 @@ export class ThreadPlanner {
       landmarkModelPath: camera.landmarkPath,
       delegate,
       delegatePath: this.options.delegatePath,
-      threadCounts: calibrationThreadCounts(this.options.cores),
-      durationMs: 400,
+      threadCounts,
+      durationMs,
     });
   }
 
@@ -133,7 +203,8 @@ export class ThreadPlanner {
   /** Ends any calibration still running and waits for those workers to exit. */
   async stop(): Promise<void> {
     this.stopped = true;
-    const workers = [...this.calibrating.values()];
+    this.queue = [];
+    const workers = [...this.calibrating.values()].map((c) => c.worker);
     this.calibrating.clear();
     await Promise.all(workers.map((w) => w.waitForExit(0)));
   }

@@ -112,7 +112,7 @@ describe('serve mode survives SIGKILL', () => {
     const clip = makeChurnClip();
     const config = {
       cameras: [{ id: 'churn', name: 'Churn', source: { kind: 'file', path: clip, loop: true }, maxFps: 10 }],
-      // One thread: no calibration worker, one interpreter on a 2-core machine shared with others.
+      // One thread: one interpreter on a 2-core machine shared with others (its model is measured once, at low priority, for the capacity line).
       settings: { threadsPerInterpreter: 1 },
     };
     const startedAt = Date.now();

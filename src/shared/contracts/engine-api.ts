@@ -76,12 +76,32 @@ export const CameraStatus = z.object({
 });
 export type CameraStatus = z.infer<typeof CameraStatus>;
 
+/**
+ * The capacity line (src/engine/admission.ts): each camera's share of a core from its own model's
+ * measured cost, what they need together against what the cores give cameras, and the models being
+ * measured in the background (progress 0..1).
+ */
+export const CapacityLine = z.object({
+  /** Cores the cameras may take together (the cores less a margin). */
+  budgetCores: z.number().nonnegative(),
+  /** Cores the measured cameras need at their rates. */
+  neededCores: z.number().nonnegative(),
+  /** Cameras whose model is not measured on this machine yet. */
+  unmeasured: z.array(z.string()).max(256),
+  /** Per measured camera: its share of a core, and how many more like it still fit. */
+  cameras: z.record(z.string(), z.object({ cores: z.number().nonnegative(), more: z.number().int().nonnegative() })),
+  calibrating: z.array(z.object({ model: z.string(), progress: z.number().min(0).max(1) })).max(64),
+});
+export type CapacityLine = z.infer<typeof CapacityLine>;
+
 export const EngineSnapshot = z.object({
   at: z.number(),
   cores: z.number().int(),
   /** Aggregate inferences/s this machine can reach for the default model, from a bench run or a calibration. */
   capacityIps: z.number().nullable(),
   capacitySource: z.enum(['bench', 'calibration', 'none']),
+  /** Per camera, from its own model's measured cost (absent from engines that do not measure). */
+  capacityLine: CapacityLine.optional(),
   /** The calibration of the first camera's model on this machine: invokes a second at each thread count. */
   calibration: z.array(z.object({ threads: z.number().int(), ips: z.number() })).max(16).optional(),
   cameras: z.array(CameraStatus),

@@ -23,15 +23,12 @@ export function IpsChart({ cameraId, height = 70, color = '#38bdf8' }: IpsChartP
   useEffect(() => {
     const holder = holderRef.current;
     if (!holder) return;
-    const total = cameraId === null;
+    // No capacity line in inferences a second: cameras of different models cost different shares
+    // of a core per inference, so their sum has no ceiling to draw (the capacity line counts cores).
     const series: uPlot.Series[] = [{}, { label: 'inf/s', stroke: color, width: 1.5, fill: `${color}22` }];
-    if (total) series.push({ label: 'capacity', stroke: '#f87171', width: 1, dash: [6, 4] });
     const data = (): uPlot.AlignedData => {
-      const state = store.getState();
-      const s = pick(state, cameraId) ?? { t: [], ips: [] };
-      if (!total) return [s.t, s.ips];
-      const capacity = state.snapshot?.capacityIps ?? null;
-      return [s.t, s.ips, s.t.map(() => capacity)];
+      const s = pick(store.getState(), cameraId) ?? { t: [], ips: [] };
+      return [s.t, s.ips];
     };
     const xRange = (): { min: number; max: number } => {
       const now = (store.getState().snapshot?.at ?? Date.now()) / 1000;
@@ -74,9 +71,7 @@ export function IpsChart({ cameraId, height = 70, color = '#38bdf8' }: IpsChartP
       holder,
     );
     const unsubscribe = store.subscribe((state, previous) => {
-      if (pick(state, cameraId) !== pick(previous, cameraId) || state.snapshot?.capacityIps !== previous.snapshot?.capacityIps) {
-        plot.setData(data());
-      }
+      if (pick(state, cameraId) !== pick(previous, cameraId)) plot.setData(data());
     });
     const resize = new ResizeObserver(() => plot.setSize({ width: Math.max(120, holder.clientWidth), height }));
     resize.observe(holder);

@@ -1,4 +1,8 @@
-/** Per interpreter: live inferences/s, latency, skipped, threads, pid, restarts, state, CPU, memory; and the total against capacity. */
+/**
+ * Per interpreter: live inferences/s, latency, skipped, threads, pid, restarts, state, CPU, memory,
+ * and how many more cameras like it fit; in all, the cores the cameras need (each at its own model's
+ * measured cost) against what the machine gives them, and the models being measured meanwhile.
+ */
 import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
 import { fmt, fmtBytes } from '../format';
@@ -26,6 +30,7 @@ function InterpreterRow({ cameraId }: { cameraId: string }) {
         </span>
       </div>
       <IpsChart cameraId={cameraId} />
+      <MoreLikeThis cameraId={cameraId} />
       <dl className="panel-stats">
         <div>
           <dt>inf/s (5 s)</dt>
@@ -83,17 +88,50 @@ function InterpreterRow({ cameraId }: { cameraId: string }) {
   );
 }
 
+/** Per camera: how many more cameras like it (same model, same rate) this machine can still run. */
+function MoreLikeThis({ cameraId }: { cameraId: string }) {
+  const share = useStore(store, useShallow((s) => s.snapshot?.capacityLine?.cameras[cameraId]));
+  const measuring = useStore(store, (s) => s.snapshot?.capacityLine?.unmeasured.includes(cameraId) ?? false);
+  if (share) {
+    return (
+      <p className="capacity" data-testid="panel-more" data-value={share.more} title={`Its model needs ${fmt(share.cores, 2)} of a core at its frame rate, measured on this machine`}>
+        {fmt(share.cores, 2)} of a core; {share.more === 0 ? 'no more cameras like this one fit' : `about ${share.more} more ${share.more === 1 ? 'camera' : 'cameras'} like this one`}
+      </p>
+    );
+  }
+  return measuring ? (
+    <p className="capacity" data-testid="panel-more" data-value="">
+      cost not measured yet
+    </p>
+  ) : null;
+}
+
+/** The models being measured in the background, with progress. */
+function Calibrating() {
+  const calibrating = useStore(store, useShallow((s) => s.snapshot?.capacityLine?.calibrating ?? []));
+  if (calibrating.length === 0) return null;
+  return (
+    <ul className="calibrating" data-testid="calibrating">
+      {calibrating.map((c, i) => (
+        <li key={`${c.model}-${i}`} data-model={c.model}>
+          measuring the {c.model} model on this machine <progress max={1} value={c.progress} aria-label={`Measuring ${c.model}`} />
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 function Totals() {
-  const { total, capacity, source, cores, count } = useStore(
+  const { total, line, cores, count } = useStore(
     store,
     useShallow((s) => ({
       total: s.cameras.reduce((sum, c) => sum + (c.state === 'running' && !s.removing.has(c.id) ? c.ips5s : 0), 0),
-      capacity: s.snapshot?.capacityIps ?? null,
-      source: s.snapshot?.capacitySource ?? 'none',
+      line: s.snapshot?.capacityLine,
       cores: s.snapshot?.cores ?? 0,
       count: s.cameras.filter((c) => !s.removing.has(c.id)).length,
     })),
   );
+  const unmeasured = line?.unmeasured.length ?? 0;
   return (
     <div className="panel-total" data-testid="panel-total">
       <div className="panel-row-head">
@@ -103,15 +141,17 @@ function Totals() {
         </span>
       </div>
       <IpsChart cameraId={null} height={90} color="#4ade80" />
-      <p className="capacity" data-testid="capacity">
-        {capacity === null ? (
-          <>capacity unknown (run npm run bench)</>
+      <p className="capacity" data-testid="capacity" data-needed={line?.neededCores ?? ''} data-budget={line?.budgetCores ?? ''}>
+        {!line || count === 0 ? (
+          <>{cores} cores</>
         ) : (
           <>
-            capacity {fmt(capacity, 0)} inf/s on {cores} cores ({source}); using {fmt((100 * total) / Math.max(capacity, 1e-9), 0)} %
+            cameras need {fmt(line.neededCores, 2)} of the {fmt(line.budgetCores, 1)} cores they may use ({fmt((100 * line.neededCores) / Math.max(line.budgetCores, 1e-9), 0)} %)
+            {unmeasured > 0 && <>; {unmeasured} {unmeasured === 1 ? 'camera' : 'cameras'} not measured yet</>}
           </>
         )}
       </p>
+      <Calibrating />
     </div>
   );
 }
