@@ -5,9 +5,9 @@ import { defineConfig } from 'vitest/config';
  * - `quick`: tests that run in the test's own process (decoders, contracts, the tracker, the store,
  *   the real interpreter in-process): no child process, no port, no broker. They run two files at a
  *   time, first. `npm run test:quick` runs only these, for the inner loop.
- * - `process`: tests on real processes (workers, ffmpeg, serve mode, RTSP, MQTT brokers). They run
- *   real interpreters in real child processes: on a 2-core machine one file at a time, so that they
- *   do not starve each other.
+ * - `process`: tests on real processes (workers, ffmpeg, serve mode, RTSP, MQTT brokers). Two files
+ *   at a time: they share no port (every server listens on port 0), no folder (each makes its own
+ *   temporary one) and no process, and none asserts a duration, so a neighbour only slows them.
  */
 const QUICK = [
   'test/docs/links.test.ts',
@@ -47,7 +47,7 @@ export default defineConfig({
       {
         extends: true,
         // Tests here start serve mode's build (out/serve/cli.js): brought up to date once, first.
-        test: { name: 'process', include: ['test/**/*.test.ts'], exclude: QUICK, fileParallelism: false, sequence: { groupOrder: 1 }, globalSetup: ['test/support/serve-build-setup.ts'] },
+        test: { name: 'process', include: ['test/**/*.test.ts'], exclude: QUICK, fileParallelism: true, maxWorkers: 2, sequence: { groupOrder: 1 }, globalSetup: ['test/support/serve-build-setup.ts'] },
       },
     ],
   },

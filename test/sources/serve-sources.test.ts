@@ -106,7 +106,11 @@ describe('serve mode with engine-side cameras', () => {
       s = await stats();
     }
     expect(server.clientCount).toBe(0);
-    s = await stats();
+    // Starts are staggered (one loading worker per core): the failing cameras may come later.
+    s = await untilValue('the failing cameras to be in error with a reason', async () => {
+      const now = await stats();
+      return ['Gone', 'Missing'].every((n) => camera(now, n).state === 'error' && camera(now, n).error) && now;
+    }, 60_000, 250);
     expect(camera(s, 'Gone')).toMatchObject({ state: 'error' });
     expect(camera(s, 'Gone').error).toMatch(/Connection refused/);
     expect(camera(s, 'Missing').error).toMatch(/No such file or directory/);
