@@ -31,6 +31,11 @@ export function scoreThresholdOf(camera: Camera): number {
   return camera.config.scoreThreshold ?? findManifestModel(camera.modelInfo?.name ?? camera.modelChoice)?.decoder.scoreThreshold ?? 0.5;
 }
 
+/** The model's default for the score a track must reach to make an event; 0 when it has none. */
+export function eventThresholdOf(camera: Camera): number {
+  return findManifestModel(camera.modelInfo?.name ?? camera.modelChoice)?.eventThreshold ?? 0;
+}
+
 export function describeCamera(camera: Camera): CameraStatus {
   const s = camera.stats ?? { ...ZERO_STATS, pid: camera.worker?.pid ?? 0, threads: camera.threads, delegate: camera.delegate };
   const live = camera.state === 'running';

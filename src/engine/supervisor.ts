@@ -20,7 +20,7 @@ import { FrameFeeder, type FramePayload } from './frame-feeder';
 import type { WorkerProcess } from './launcher';
 import { resolveModel, xnnpackPluginPath } from './paths';
 import { DEFAULT_RESTART, stuckReason } from './restart-policy';
-import { describeCamera } from './status';
+import { describeCamera, scoreThresholdOf } from './status';
 import type { AddCameraOptions, SupervisorEvents, SupervisorOptions } from './supervisor-options';
 import { admissionRefusal, capacityLine, modelFps, type CameraLoadEstimate } from './admission';
 import { StartGate } from './start-gate';
@@ -140,7 +140,9 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
     const modelChanged = patch.model !== undefined && patch.model !== camera.modelChoice;
     const restart = (patch.labels !== undefined && JSON.stringify(patch.labels) !== JSON.stringify(camera.config.labels)) || engineSourceChanged(camera.config, patch);
     camera.config = { ...camera.config, ...patch, id };
-    if (patch.scoreThreshold !== undefined) camera.worker?.postMessage({ type: 'set-threshold', scoreThreshold: patch.scoreThreshold });
+    if (patch.scoreThreshold !== undefined || patch.labelThresholds !== undefined) {
+      camera.worker?.postMessage({ type: 'set-threshold', scoreThreshold: scoreThresholdOf(camera), labelThresholds: camera.config.labelThresholds ?? {} });
+    }
     if (patch.events !== undefined) camera.worker?.postMessage({ type: 'set-event-filters', filters: patch.events });
     if (modelChanged) {
       camera.modelChoice = patch.model!;

@@ -14,7 +14,8 @@ import type { Logger } from './logger';
 import { ModelNotFoundError, resolveModel, workerModelFields, type ResolvedModel } from './paths';
 import { decideAfterExit, type RestartPolicy } from './restart-policy';
 import type { StartGate } from './start-gate';
-import { scoreThresholdOf } from './status';
+import { eventThresholdOf, scoreThresholdOf } from './status';
+import { labelKey } from '../shared/labels';
 
 export interface WorkerLifeContext {
   readonly launcher: WorkerLauncher;
@@ -108,8 +109,9 @@ function launchWorker(ctx: WorkerLifeContext, camera: Camera): void {
     statsIntervalMs: ctx.statsIntervalMs,
     ...workerModelFields(resolved),
     allowedLabels: camera.config.labels ?? resolved.defaultLabels,
+    ...(camera.config.labelThresholds ? { labelThresholds: camera.config.labelThresholds } : {}),
     source,
-    ...(ctx.events ? { events: { filters: camera.config.events ?? DEFAULT_EVENT_FILTERS, defaultLabel: resolved.defaultLabels?.[0] ?? 'object' } } : {}),
+    ...(ctx.events ? { events: { filters: camera.config.events ?? DEFAULT_EVENT_FILTERS, defaultLabel: labelKey(resolved.defaultLabels?.[0] ?? 'object'), threshold: eventThresholdOf(camera) } } : {}),
   };
   const port = ctx.createDataPort?.(camera.id);
   worker.postMessage({ type: 'init', config }, port ? [port] : undefined);

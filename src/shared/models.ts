@@ -110,6 +110,8 @@ export const ManifestModel = Asset.extend({
   /** Labels kept unless a camera chooses others. */
   defaultLabels: z.array(z.string()).optional(),
   decoder: z.discriminatedUnion('type', [BlazeFaceDecoderSpec, SsdDecoderSpec]),
+  /** The score (median of a track's recent scores, or its best such median) a track must reach to make an event; absent: none. */
+  eventThreshold: z.number().min(0).max(1).optional(),
   landmarks: LandmarkStage.optional(),
 });
 export type ManifestModel = z.infer<typeof ManifestModel>;

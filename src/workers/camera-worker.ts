@@ -73,7 +73,10 @@ class CameraWorker {
         this.init(msg.config);
         break;
       case 'set-threshold':
-        if (this.detector) this.detector.scoreThreshold = msg.scoreThreshold;
+        if (this.detector) {
+          this.detector.scoreThreshold = msg.scoreThreshold;
+          if (msg.labelThresholds) this.detector.setLabelThresholds(msg.labelThresholds);
+        }
         break;
       case 'set-event-filters':
         this.events?.setFilters(msg.filters);
@@ -172,8 +175,8 @@ class CameraWorker {
       loadMs: performance.now() - started,
     });
     if (config.events) {
-      const { filters, defaultLabel } = config.events;
-      this.events = new WorkerEvents({ cameraId: config.cameraId, filters, defaultLabel, displayFrames: !!config.source, send: (m) => this.control.send(m) });
+      const { filters, defaultLabel, threshold } = config.events;
+      this.events = new WorkerEvents({ cameraId: config.cameraId, filters, defaultLabel, threshold, displayFrames: !!config.source, send: (m) => this.control.send(m) });
     }
     this.statsTimer = setInterval(() => this.sendStats(), config.statsIntervalMs);
     // An engine-side camera is opened here (ffmpeg): its frames never leave this process.

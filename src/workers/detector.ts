@@ -11,6 +11,7 @@ import { BlazeFaceDecoder } from './decoders/blazeface';
 import { findPostProcessOutputs, decodePostProcess } from './decoders/postprocess';
 import { cropRotated } from './decoders/roi';
 import { SsdDecoder } from './decoders/ssd';
+import { labelKey, labelThresholdKeys, thresholdFor } from '../shared/labels';
 import { blazeFaceOptions, findManifestModel, frameSize, type ManifestModel } from '../shared/models';
 import type { DelegateName } from '../shared/contracts/config';
 import type { Detection, Letterbox, TensorSummary } from '../shared/contracts/frames';
@@ -44,6 +45,8 @@ export interface DetectorOptions {
   labels?: string[];
   /** Detections with other labels are dropped; undefined keeps all. */
   allowedLabels?: string[];
+  /** Per-label thresholds (`{"person": 0.3}`), over scoreThreshold for those labels. */
+  labelThresholds?: Record<string, number>;
 }
 
 export interface InferenceOutput {
@@ -62,6 +65,8 @@ export class Detector {
   readonly delegate: DelegateName;
   readonly threads: number;
   scoreThreshold: number;
+  /** Keyed by lowercase label. */
+  labelThresholds: Record<string, number> | undefined;
   allowedLabels?: ReadonlySet<string>;
   /** Set when XNNPACK was asked for but could not be applied. */
   readonly delegateWarning?: string;
@@ -88,7 +93,8 @@ export class Detector {
       const m = findManifestModel(options.modelName);
       this.normTable = normalizationTable(m?.normalization ?? { mean: 127.5, std: 127.5 });
       this.scoreThreshold = options.scoreThreshold ?? m?.decoder.scoreThreshold ?? 0.5;
-      if (options.allowedLabels) this.allowedLabels = new Set(options.allowedLabels);
+      this.labelThresholds = labelThresholdKeys(options.labelThresholds);
+      if (options.allowedLabels) this.allowedLabels = new Set(options.allowedLabels.map(labelKey));
       const outputs = this.runner.getOutputs();
       let decoderName: ModelInfo['decoder'] = 'raw';
       let frame = { width: input.width, height: input.height };
@@ -107,7 +113,7 @@ export class Detector {
       } else {
         const post = findPostProcessOutputs(outputs.map(summarize));
         if (post) {
-          const labels = options.labels ?? [];
+          const labels = (options.labels ?? []).map(labelKey);
           const [boxes, classes, scores, count] = [outputs[post.boxes], outputs[post.classes], outputs[post.scores], outputs[post.count]];
           this.decode = (lb) =>
             decodePostProcess(
@@ -117,7 +123,7 @@ export class Detector {
               (count.data() as Float32Array)[0],
               labels,
               lb,
-              this.scoreThreshold,
+              this.decodeFloor(),
               this.allowedLabels,
             );
           decoderName = 'postprocess';
@@ -125,6 +131,9 @@ export class Detector {
           this.decode = null;
         }
       }
+      const decode = this.decode;
+      // The decoder keeps what reaches the lowest threshold; each label is then held to its own.
+      this.decode = decode && ((lb) => this.keepByLabelThreshold(decode(lb)));
       this.info = {
         name: options.modelName,
         path: options.modelPath,
@@ -151,18 +160,33 @@ export class Detector {
       const scores = outputs.find((t) => sameShape(t, [1, o.numBoxes, 1]));
       if (!regressors || !scores) throw new DetectorError('model-unsupported', `${m.name}: outputs [${outputs.map((t) => t.shape).join('; ')}] are not BlazeFace's`);
       const decoder = new BlazeFaceDecoder(o);
-      return (lb) => this.keepAllowed(decoder.decode(regressors.data() as Float32Array, scores.data() as Float32Array, lb, this.scoreThreshold));
+      return (lb) => this.keepAllowed(decoder.decode(regressors.data() as Float32Array, scores.data() as Float32Array, lb, this.decodeFloor()));
     }
     const boxes = outputs.find((t) => sameShape(t, [1, d.numBoxes, d.numCoords]));
     const scores = outputs.find((t) => sameShape(t, [1, d.numBoxes, d.numClasses]));
     if (!boxes || !scores) throw new DetectorError('model-unsupported', `${m.name}: outputs [${outputs.map((t) => t.shape).join('; ')}] are not SSD box encodings and class scores`);
-    const decoder = new SsdDecoder(d, m.input.width, m.input.height, labels ?? ['???', ...m.labels]);
-    return (lb) => decoder.decode(boxes.data() as Float32Array, scores.data() as Float32Array, lb, this.scoreThreshold, this.allowedLabels);
+    const decoder = new SsdDecoder(d, m.input.width, m.input.height, (labels ?? ['???', ...m.labels]).map(labelKey));
+    return (lb) => decoder.decode(boxes.data() as Float32Array, scores.data() as Float32Array, lb, this.decodeFloor(), this.allowedLabels);
+  }
+
+  setLabelThresholds(thresholds: Record<string, number>): void {
+    this.labelThresholds = labelThresholdKeys(thresholds);
+  }
+
+  /** The lowest threshold any label has: what the decoder must keep. */
+  private decodeFloor(): number {
+    const own = this.labelThresholds ? Object.values(this.labelThresholds) : [];
+    return Math.min(this.scoreThreshold, ...own);
+  }
+
+  private keepByLabelThreshold(detections: Detection[]): Detection[] {
+    if (!this.labelThresholds) return detections;
+    return detections.filter((d) => d.score >= thresholdFor(d.label, this.scoreThreshold, this.labelThresholds));
   }
 
   private keepAllowed(detections: Detection[]): Detection[] {
     const allowed = this.allowedLabels;
-    return allowed ? detections.filter((d) => allowed.has(d.label ?? '')) : detections;
+    return allowed ? detections.filter((d) => allowed.has(labelKey(d.label ?? ''))) : detections;
   }
 
   /** Frame size this model takes (bigger than the detector's input for two-stage models). */

@@ -58,6 +58,8 @@ export interface WorkerEventsOptions {
   filters: EventFilters;
   tracker?: Partial<TrackerOptions>;
   defaultLabel: string;
+  /** The model's default score a track must reach to make an event (Tracker). */
+  threshold?: number;
   send(message: TrackMessage): void;
   /** How often to end tracks when no frames arrive. */
   tickMs?: number;
@@ -87,7 +89,7 @@ export class WorkerEvents {
   private readonly counts: PageSnapshotStats = { requested: 0, stored: 0, unknownTrack: 0, unrequested: 0, invalid: 0 };
 
   constructor(private readonly options: WorkerEventsOptions) {
-    this.tracker = new Tracker(options.cameraId, options.tracker, options.filters, options.defaultLabel);
+    this.tracker = new Tracker(options.cameraId, options.tracker, options.filters, options.defaultLabel, options.threshold);
     const tickMs = options.tickMs ?? 250;
     let lastTick = Date.now();
     this.timer = setInterval(() => {

@@ -61,6 +61,21 @@ describe('EventStore', () => {
     expect(() => EventStore.open(t.dir)).toThrow(/newer than this app knows/);
   });
 
+  it('migrates labels stored by an older version to lowercase, and finds them by any case', () => {
+    const s = open();
+    s.insert(ev('1000-aaaaaa', 1000, { label: 'Person' }));
+    s.insert(ev('2000-bbbbbb', 2000, { label: 'face' }));
+    s.close();
+    // As version 1 left it: the same table, labels as the model's label map wrote them.
+    const db = new Database(path.join(s.dir, DB_FILE));
+    db.exec('PRAGMA user_version = 1');
+    db.close();
+    const again = open(s.dir);
+    expect(again.get('1000-aaaaaa')?.label).toBe('person');
+    expect(again.query(q({ label: 'Person' })).events.map((e) => e.id)).toEqual(['1000-aaaaaa']);
+    expect(again.query(q({ label: 'person' })).events.map((e) => e.id)).toEqual(['1000-aaaaaa']);
+  });
+
   it('stores snapshot and crop files before the row and serves the record', () => {
     const s = open();
     const snap = smallJpeg();

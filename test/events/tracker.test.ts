@@ -123,6 +123,28 @@ describe('Tracker', () => {
     expect(end[0].track.score).toBe(0.95);
   });
 
+  it('a track becomes an event only once the median of its scores reaches the threshold (Frigate min_score/threshold)', () => {
+    const run = (t: Tracker, scores: number[]) => scores.flatMap((score, i) => t.update(i * 100, [face(0.1, score, 'person')]));
+    // The model's default (0.35 for objects): a box held at 0.3 never makes an event, however long it stays.
+    expect(run(new Tracker('cam', { minFrames: 3 }, DEFAULT_EVENT_FILTERS, 'object', 0.35), new Array(30).fill(0.3))).toEqual([]);
+    // A steady 0.38 does, once seen in minFrames frames.
+    const steady = run(new Tracker('cam', { minFrames: 3 }, DEFAULT_EVENT_FILTERS, 'object', 0.35), new Array(5).fill(0.38));
+    expect(steady.map((c) => [c.kind, c.track.lastSeen])).toEqual([['start', 200]]);
+    // A single high score among low ones does not lift the median; a run of them does.
+    const rising = run(new Tracker('cam', { minFrames: 3 }, DEFAULT_EVENT_FILTERS, 'object', 0.35), [0.3, 0.3, 0.9, 0.3, 0.3, 0.3, 0.45, 0.45, 0.45, 0.45, 0.45]);
+    expect(rising.map((c) => [c.kind, c.track.lastSeen])).toEqual([['start', 900]]); // the 10th frame: median (0.3 + 0.45) / 2
+    // The camera's own threshold (filters.threshold) wins over the model's, both ways.
+    expect(run(new Tracker('cam', { minFrames: 3 }, filters({ threshold: 0.25 }), 'object', 0.35), new Array(5).fill(0.3)).map((c) => c.kind)).toEqual(['start']);
+    expect(run(new Tracker('cam', { minFrames: 3 }, filters({ threshold: 0.5 }), 'object', 0.35), new Array(20).fill(0.45))).toEqual([]);
+  });
+
+  it('keys tracks by lowercase label, the default label too', () => {
+    const t = new Tracker('cam', { minFrames: 1 }, DEFAULT_EVENT_FILTERS, 'Object');
+    const started = t.update(0, [face(0.1, 0.9, 'Person'), { score: 0.9, box: { x: 0.6, y: 0.3, w: 0.2, h: 0.2 } }]);
+    expect(started.map((c) => c.track.label).sort()).toEqual(['object', 'person']);
+    expect([...t.liveCounts().keys()].sort()).toEqual(['object', 'person']);
+  });
+
   it('applies min score and min area filters, and events off ends live tracks', () => {
     const t = new Tracker('cam', { minFrames: 1 }, filters({ minScore: 0.8, minArea: 0.03 }));
     expect(t.update(0, [face(0.1, 0.7)])).toEqual([]);

@@ -93,7 +93,7 @@ describe('a tampered extracted file', () => {
         supervisor!.on('result', resolve);
         supervisor!.pushFrame(good, fixtureFrame('astronaut.png', 300));
       });
-      expect((result as { detections: Array<{ label: string }> }).detections.map((d) => d.label)).toContain('Person');
+      expect((result as { detections: Array<{ label: string }> }).detections.map((d) => d.label)).toContain('person');
     } finally {
       writeFileSync(landmark, original);
     }

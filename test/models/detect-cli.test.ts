@@ -47,10 +47,10 @@ describe('npm run detect with every model', () => {
     const objects = detect('--model', 'objects', astronaut, path.join(fixtures, 'rocket.jpg'));
     expect(objects.code).toBe(0);
     const [a, r] = objects.stdout.trim().split('\n').map((l) => JSON.parse(l));
-    const person = a.detections.find((d: { label: string }) => d.label === 'Person');
+    const person = a.detections.find((d: { label: string }) => d.label === 'person');
     expect(person.score).toBeGreaterThanOrEqual(0.5);
     expect(Object.keys(person).sort()).toEqual(['box', 'label', 'score']);
-    expect(r.detections.filter((d: { label: string }) => d.label === 'Person')).toEqual([]);
+    expect(r.detections.filter((d: { label: string }) => d.label === 'person')).toEqual([]);
     const mesh = JSON.parse(detect('--model', 'face-mesh', astronaut).stdout);
     expect(mesh.detections[0]).toMatchObject({ label: 'face' });
     expect(mesh.detections[0].keypoints).toHaveLength(468);

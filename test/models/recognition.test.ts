@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveModel, workerModelFields, xnnpackPluginPath } from '../../src/engine/paths';
 import type { Detection } from '../../src/shared/contracts/frames';
 import { Detector } from '../../src/workers/detector';
-import { fixtureFrame } from '../engine/helpers';
+import { decodeImage, toModelFrame, type DecodedImage } from '../../src/node/images';
+import { fixtureFrame, fixtures } from '../engine/helpers';
 
 let cache: string;
 const savedCache = process.env.MULTICAM_MODEL_CACHE;
@@ -23,19 +24,32 @@ afterAll(() => {
   rmSync(cache, { recursive: true, force: true });
 });
 
-function detect(model: string, picture: string, extra: { allowedLabels?: string[] } = {}): Detection[] {
+type Extra = { allowedLabels?: string[]; scoreThreshold?: number; labelThresholds?: Record<string, number> };
+
+function detector(model: string, extra: Extra = {}): Detector {
   const r = resolveModel(model);
-  const d = new Detector({ modelPath: r.path, modelName: r.name, threads: 1, delegate: 'xnnpack', delegatePath: xnnpackPluginPath(), ...workerModelFields(r), ...extra });
-  const frame = fixtureFrame(picture, d.inputWidth);
+  return new Detector({ modelPath: r.path, modelName: r.name, threads: 1, delegate: 'xnnpack', delegatePath: xnnpackPluginPath(), ...workerModelFields(r), ...extra });
+}
+
+function detect(model: string, picture: string | DecodedImage, extra: Extra = {}): Detection[] {
+  const d = detector(model, extra);
+  const frame = typeof picture === 'string' ? fixtureFrame(picture, d.inputWidth) : toModelFrame(picture, d.inputWidth, d.inputHeight);
   return d.run(frame.data, frame.letterbox).detections;
+}
+
+/** A window of a picture, as a camera framing part of the scene sees it. */
+function crop(image: DecodedImage, x: number, y: number, w: number, h: number): DecodedImage {
+  const rgba = new Uint8Array(w * h * 4);
+  for (let row = 0; row < h; row++) rgba.set(image.rgba.subarray(((y + row) * image.width + x) * 4, ((y + row) * image.width + x + w) * 4), row * w * 4);
+  return { width: w, height: h, rgba };
 }
 
 const contains = (b: Detection['box'], p: { x: number; y: number }) => p.x >= b.x && p.x <= b.x + b.w && p.y >= b.y && p.y <= b.y + b.h;
 
 describe('objects (SSD MobileNetV2 on Open Images)', () => {
-  it('finds the astronaut as a Person whose box covers head and torso', () => {
+  it('finds the astronaut as a person (lowercase) whose box covers head and torso', () => {
     const face = detect('face-short', 'astronaut.png')[0];
-    const people = detect('objects', 'astronaut.png').filter((d) => d.label === 'Person');
+    const people = detect('objects', 'astronaut.png').filter((d) => d.label === 'person');
     expect(people.length).toBeGreaterThanOrEqual(1);
     const person = people[0];
     expect(person.score).toBeGreaterThanOrEqual(0.5);
@@ -45,9 +59,38 @@ describe('objects (SSD MobileNetV2 on Open Images)', () => {
     expect(contains(person.box, { x: face.box.x + face.box.w / 2, y: 0.75 })).toBe(true);
   });
 
-  it('finds no Person on the rocket, and keeps only the labels a camera chose', () => {
-    expect(detect('objects', 'rocket.jpg').filter((d) => d.label === 'Person')).toEqual([]);
+  it('finds no person on the rocket, and keeps only the labels a camera chose (in any case)', () => {
+    expect(detect('objects', 'rocket.jpg').filter((d) => d.label === 'person')).toEqual([]);
     expect(detect('objects', 'astronaut.png', { allowedLabels: ['Car', 'Dog'] })).toEqual([]);
+    expect(detect('objects', 'astronaut.png', { allowedLabels: ['PERSON'] }).map((d) => d.label)).toContain('person');
+    for (const d of detect('objects', 'rocket.jpg', { scoreThreshold: 0.05 })) expect(d.label).toBe(d.label.toLowerCase());
+  });
+
+  it('at its default threshold (0.3) finds a person the old 0.5 missed, and still no person on the rocket', () => {
+    expect(detector('objects').scoreThreshold).toBe(0.3);
+    // The astronaut framed off-centre, as the 640×480 fixture clip pans over her: the model scores her under 0.5.
+    const framed = crop(decodeImage(path.join(fixtures, 'astronaut.png')), 12, 22, 455, 341);
+    const people = detect('objects', framed).filter((d) => d.label === 'person');
+    expect(people.length).toBeGreaterThanOrEqual(1);
+    expect(people[0].score).toBeLessThan(0.5);
+    expect(detect('objects', framed, { scoreThreshold: 0.5 }).filter((d) => d.label === 'person')).toEqual([]);
+    const rocket = decodeImage(path.join(fixtures, 'rocket.jpg'));
+    for (const picture of [rocket, crop(rocket, 0, 0, 320, 320), crop(rocket, 320, 100, 320, 320)]) {
+      expect(detect('objects', picture).filter((d) => d.label === 'person')).toEqual([]);
+    }
+  });
+
+  it('holds each label to its own threshold when the camera sets one (labelThresholds)', () => {
+    const labels = (extra: Extra) => detect('objects', 'astronaut.png', extra).map((d) => d.label);
+    expect(labels({ scoreThreshold: 0.9 })).toEqual([]);
+    expect(labels({ scoreThreshold: 0.9, labelThresholds: { Person: 0.3 } })).toContain('person');
+    expect(labels({ scoreThreshold: 0.3, labelThresholds: { person: 0.9 } })).not.toContain('person');
+    // Changed in place (the worker's set-threshold message), as the camera's settings change.
+    const d = detector('objects', { scoreThreshold: 0.9 });
+    const frame = fixtureFrame('astronaut.png', d.inputWidth);
+    expect(d.run(frame.data, frame.letterbox).detections).toEqual([]);
+    d.setLabelThresholds({ person: 0.3 });
+    expect(d.run(frame.data, frame.letterbox).detections.map((x) => x.label)).toContain('person');
   });
 });
 

@@ -26,6 +26,8 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX events_by_start ON events (start DESC, id DESC);
    CREATE INDEX events_by_camera ON events (camera, start DESC);
    CREATE INDEX events_open ON events (end) WHERE end IS NULL;`,
+  // Labels are keys, lowercase everywhere ("Person" from the objects model's label map is "person").
+  `UPDATE events SET label = lower(label) WHERE label <> lower(label);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { CameraId } from './frames';
 import { DeviceSource, FileSource, StreamSource } from './sources';
-import { EventFilters, EventSettings, Polygon } from './events';
+import { EventFilters, EventSettings, LabelThresholds, Polygon } from './events';
 
 export const DelegateName = z.enum(['xnnpack', 'none']);
 export type DelegateName = z.infer<typeof DelegateName>;
@@ -69,6 +69,8 @@ export const CameraConfig = z.object({
   /** A manifest model name (face-short, face-full) or a path to a .tflite file. */
   model: ModelChoice.optional(),
   scoreThreshold: z.number().min(0).max(1).optional(),
+  /** A threshold per label, over scoreThreshold for that label: `{"person": 0.3}` (keys in any case). */
+  labelThresholds: LabelThresholds.optional(),
   maxFps: z.number().positive().max(240).optional(),
   /** Labels to report; absent keeps the model's default choice (objects: Person, Car, Vehicle, Bicycle, Dog, Cat). */
   labels: z.array(z.string().min(1).max(128)).max(1000).optional(),

@@ -23,10 +23,21 @@ export const Zone = z.object({
 });
 export type Zone = z.infer<typeof Zone>;
 
+/** A score threshold per label (`{"person": 0.3}`); keys are matched lowercase. */
+export const LabelThresholds = z.record(z.string().min(1).max(128), z.number().min(0).max(1)).refine((r) => Object.keys(r).length <= 100, 'at most 100 labels');
+export type LabelThresholds = z.infer<typeof LabelThresholds>;
+
 /** Per-camera event settings, saved with the camera. */
 export const EventFilters = z.object({
   enabled: z.boolean().default(true),
   minScore: z.number().min(0).max(1).default(0),
+  /**
+   * The score a track must reach before it becomes an event (Frigate's `threshold`, beside
+   * `min_score`): the median of its last scores, or the best such median so far. A box that
+   * flickers near the detection threshold does not make an event; a steady one does. Absent: the
+   * model's default (docs/models.md).
+   */
+  threshold: z.number().min(0).max(1).optional(),
   /** Smallest box area, as a fraction of the frame (0..1). */
   minArea: z.number().min(0).max(1).default(0),
   zones: z.array(Zone).max(16).default([]),
@@ -119,7 +130,8 @@ export type EventRecord = z.infer<typeof EventRecord>;
 
 export const EventQuery = z.object({
   camera: CameraId.optional(),
-  label: z.string().min(1).max(64).optional(),
+  /** Matched lowercase, as labels are stored. */
+  label: z.string().min(1).max(64).transform((l) => l.trim().toLowerCase()).optional(),
   zone: ZoneName.optional(),
   after: z.coerce.number().int().nonnegative().optional(),
   before: z.coerce.number().int().nonnegative().optional(),

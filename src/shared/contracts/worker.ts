@@ -17,7 +17,7 @@ import {
   TrackSnapshotMessage,
 } from './frames';
 import { EngineSourceConfig, PreviewMessage, SourceState, SourceStats } from './sources';
-import { EventFilters, Polygon, TrackMessage } from './events';
+import { EventFilters, LabelThresholds, Polygon, TrackMessage } from './events';
 
 
 /** How detections are read from a model's outputs: 'postprocess' is TF Lite's four standard detection outputs. */
@@ -106,6 +106,7 @@ export const WorkerConfig = z.object({
   labels: z.array(z.string().max(128)).max(1000).optional(),
   /** Only detections with these labels are reported; absent keeps all. */
   allowedLabels: z.array(z.string().max(128)).max(1000).optional(),
+  labelThresholds: LabelThresholds.optional(),
   statsIntervalMs: z.number().int().min(50).max(60_000).default(1000),
   /** An engine-side camera: the worker starts this ffmpeg and runs its frames itself. */
   source: z
@@ -125,7 +126,8 @@ export const WorkerConfig = z.object({
     })
     .optional(),
   /** Track detections into events (src/workers/events.ts): the camera's filters and the label of unlabelled detections. */
-  events: z.object({ filters: EventFilters, defaultLabel: z.string().min(1).max(64) }).optional(),
+  /** `threshold`: the model's default for the score a track must reach to make an event (filters.threshold overrides it). */
+  events: z.object({ filters: EventFilters, defaultLabel: z.string().min(1).max(64), threshold: z.number().min(0).max(1).optional() }).optional(),
 });
 export type WorkerConfig = z.infer<typeof WorkerConfig>;
 
@@ -138,7 +140,7 @@ function binaryForm(what: string, maxPayload: number) {
 
 export const WorkerInbound = z.discriminatedUnion('type', [
   z.object({ type: z.literal('init'), config: WorkerConfig }),
-  z.object({ type: z.literal('set-threshold'), scoreThreshold: z.number().min(0).max(1) }),
+  z.object({ type: z.literal('set-threshold'), scoreThreshold: z.number().min(0).max(1), labelThresholds: LabelThresholds.optional() }),
   FrameMessage,
   /**
    * A frame in its binary form (frames.ts, encodeFrame) exactly as the page, the CLI or the bench

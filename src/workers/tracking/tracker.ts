@@ -4,8 +4,11 @@
  *
  * - Detections continue a track of the same label when their boxes overlap (IoU >= minIou) or
  *   their centres are within maxJump box sizes, matched greedily, best overlap and nearest first.
- * - A track becomes an event once seen in minFrames frames in a row (and, when the camera has
- *   required zones, once it has entered one). It ends once unseen for maxMissingMs in at least
+ * - A track becomes an event once seen in minFrames frames in a row, once its score has reached
+ *   the threshold (filters.threshold, else the model's default): the median of its last
+ *   SCORE_HISTORY scores, or the best such median so far, as Frigate's min_score/threshold pair
+ *   does, so a box flickering near the detection threshold makes no event while a steady one
+ *   does; and, when the camera has required zones, once it has entered one. It ends once unseen for maxMissingMs in at least
  *   MISSED_TO_END inferred frames: time without frames (a busy machine, a stalled source or page) is
  *   not evidence that it left, so silence alone ends it only after SILENCE_FACTOR × maxMissingMs.
  *   A frame the worker did not infer because nothing moved (hold) counts as seeing every confirmed
@@ -18,6 +21,7 @@ import type { EventFilters, TrackerOptions, TrackInfo } from '../../shared/contr
 import { DEFAULT_EVENT_FILTERS, DEFAULT_TRACKER_OPTIONS } from '../../shared/contracts/events';
 import { iou } from '../geometry';
 import { zonesOf } from './zones';
+import { labelKey } from '../../shared/labels';
 
 export const IMPROVE_BY = 0.02;
 export const UPDATE_EVERY_MS = 1000;
@@ -27,6 +31,15 @@ export const STILL_IOU = 0.9;
 export const MISSED_TO_END = 2;
 /** With no inferred frame at all, a track ends after this many times maxMissingMs. */
 export const SILENCE_FACTOR = 5;
+/** Scores a track's median is taken over. */
+export const SCORE_HISTORY = 10;
+
+/** The median of a non-empty list. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
 
 export interface TrackInput {
   label?: string;
@@ -55,6 +68,9 @@ interface Track {
   hits: number;
   box: Box;
   best: { score: number; box: Box };
+  /** Its last SCORE_HISTORY scores, and the best median of them so far. */
+  scores: number[];
+  computedScore: number;
   lastReportAt: number;
   zones: string[];
   started: boolean;
@@ -80,6 +96,8 @@ export class Tracker {
     options: Partial<TrackerOptions> = {},
     filters: EventFilters = DEFAULT_EVENT_FILTERS,
     private readonly defaultLabel = 'object',
+    /** The model's default for filters.threshold. */
+    private readonly defaultThreshold = 0,
   ) {
     this.options = { ...DEFAULT_TRACKER_OPTIONS, ...options };
     this.filters = filters;
@@ -101,7 +119,7 @@ export class Tracker {
     const unmatched: TrackInput[] = [];
     const pairs: { track: Track; det: TrackInput; affinity: number }[] = [];
     for (const det of kept) {
-      const label = det.label ?? this.defaultLabel;
+      const label = this.labelOf(det);
       for (const track of this.tracks) {
         if (track.label !== label) continue;
         const overlap = iou(track.box, det.box);
@@ -136,7 +154,7 @@ export class Tracker {
     for (const det of unmatched) {
       const track: Track = {
         id: this.nextId++,
-        label: det.label ?? this.defaultLabel,
+        label: this.labelOf(det),
         firstSeen: now,
         lastSeen: now,
         lastAlive: now,
@@ -145,6 +163,8 @@ export class Tracker {
         hits: 1,
         box: det.box,
         best: { score: det.score, box: det.box },
+        scores: [det.score],
+        computedScore: det.score,
         lastReportAt: now,
         zones: zonesOf(det.box, this.filters.zones),
         started: false,
@@ -231,6 +251,9 @@ export class Tracker {
     track.missed = 0;
     track.moved = iou(track.box, det.box) < STILL_IOU;
     track.box = det.box;
+    track.scores.push(det.score);
+    if (track.scores.length > SCORE_HISTORY) track.scores.shift();
+    track.computedScore = Math.max(track.computedScore, median(track.scores));
     let newZone = false;
     for (const name of zonesOf(det.box, this.filters.zones)) {
       if (!track.zones.includes(name)) {
@@ -252,11 +275,16 @@ export class Tracker {
 
   private maybeStart(track: Track, now: number): TrackChange | null {
     if (track.hits < this.options.minFrames) return null;
+    if (track.computedScore < (this.filters.threshold ?? this.defaultThreshold)) return null;
     const required = this.filters.zones.filter((z) => z.required).map((z) => z.name);
     if (required.length > 0 && !track.zones.some((z) => required.includes(z))) return null;
     track.started = true;
     track.lastReportAt = now;
     return this.change('start', track, true);
+  }
+
+  private labelOf(det: TrackInput): string {
+    return labelKey(det.label ?? this.defaultLabel);
   }
 
   private change(kind: TrackChange['kind'], t: Track, snapshot: boolean): TrackChange {

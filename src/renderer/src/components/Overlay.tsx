@@ -8,6 +8,7 @@ import { useEffect, useRef } from 'react';
 import type { Detection } from '../../../shared/contracts/frames';
 import { store } from '../state/store';
 import { drawPoints } from './draw-points';
+import { displayLabel } from '../../../shared/labels';
 
 /** Results older than this are not drawn (the camera stalled or was paused). */
 const STALE_MS = 2000;
@@ -94,7 +95,7 @@ function drawDetection(
   context.strokeRect(x, y, w, h);
   drawPoints(context, detection.keypoints, rect, color);
   context.fillStyle = color;
-  const label = `${detection.label ? `${detection.label} ` : ''}${(detection.score * 100).toFixed(0)}%`;
+  const label = `${detection.label ? `${displayLabel(detection.label)} ` : ''}${(detection.score * 100).toFixed(0)}%`;
   context.font = '12px system-ui, sans-serif';
   const textW = context.measureText(label).width + 8;
   const textY = y > 18 ? y - 18 : y;

@@ -4,6 +4,7 @@ import { useStore } from 'zustand';
 import { useEngine } from '../context';
 import { store } from '../state/store';
 import { dismissToast, eventsStore } from './store';
+import { displayLabel } from '../../../shared/labels';
 
 export function EventToasts({ onOpen }: { onOpen: () => void }) {
   const toasts = useStore(eventsStore, (s) => s.toasts);
@@ -13,7 +14,7 @@ export function EventToasts({ onOpen }: { onOpen: () => void }) {
       {toasts.map((t) => (
         <div key={t.key} className="toast" data-testid="event-toast" data-camera-id={t.event.camera}>
           <button type="button" className="toast-body" onClick={onOpen}>
-            <strong>{t.event.label}</strong> on {t.event.cameraName} · {t.event.score.toFixed(2)}
+            <strong>{displayLabel(t.event.label)}</strong> on {t.event.cameraName} · {t.event.score.toFixed(2)}
           </button>
           <button type="button" className="toast-close" aria-label="Dismiss" onClick={() => dismissToast(t.key)}>
             ×

@@ -13,6 +13,7 @@ import { errorMessage } from '../state/engine';
 import { store } from '../state/store';
 import { EventImage } from './EventImage';
 import { eventDeleted, eventsStore } from './store';
+import { displayLabel } from '../../../shared/labels';
 
 const PAGE = 30;
 /** How long a deletion can be undone before it is sent to the engine. */
@@ -218,9 +219,9 @@ export function EventsView() {
             aria-disabled={pending}
           >
             <button type="button" className="event-open" onClick={() => setOpen(ev)} data-testid="event-open" disabled={pending}>
-              {ev.snapshot ? <EventImage id={ev.id} kind="crop" className="event-thumb" alt={`${ev.label} on ${ev.cameraName}`} /> : <span className="event-thumb none">no picture</span>}
+              {ev.snapshot ? <EventImage id={ev.id} kind="crop" className="event-thumb" alt={`${displayLabel(ev.label)} on ${ev.cameraName}`} /> : <span className="event-thumb none">no picture</span>}
               <span className="event-text">
-                <strong>{ev.label}</strong> on {ev.cameraName}
+                <strong>{displayLabel(ev.label)}</strong> on {ev.cameraName}
                 <span className="event-when">
                   {formatTime(ev.start)} {ev.end === null ? '· live' : `· ${Math.max(0, Math.round((ev.end - ev.start) / 1000))} s`}
                 </span>
@@ -245,7 +246,7 @@ export function EventsView() {
           {deleting.map((ev) => (
             <div key={ev.id} className="toast" data-testid="undo-toast" data-event-id={ev.id}>
               <span className="toast-body">
-                Deleted <strong>{ev.label}</strong> on {ev.cameraName}
+                Deleted <strong>{displayLabel(ev.label)}</strong> on {ev.cameraName}
               </span>
               <button type="button" onClick={() => undo(ev.id)} data-testid="undo-delete">
                 Undo
@@ -257,9 +258,9 @@ export function EventsView() {
       {open && (
         <div className="event-modal" role="dialog" aria-label="Event snapshot" data-testid="event-modal" onClick={() => setOpen(null)}>
           <figure onClick={(e) => e.stopPropagation()}>
-            {open.snapshot ? <EventImage id={open.id} kind="snapshot" className="event-snapshot" alt={`${open.label} on ${open.cameraName}`} testId="event-snapshot" /> : <p>No snapshot for this event.</p>}
+            {open.snapshot ? <EventImage id={open.id} kind="snapshot" className="event-snapshot" alt={`${displayLabel(open.label)} on ${open.cameraName}`} testId="event-snapshot" /> : <p>No snapshot for this event.</p>}
             <figcaption>
-              {open.label} on {open.cameraName}, {formatTime(open.start)}
+              {displayLabel(open.label)} on {open.cameraName}, {formatTime(open.start)}
               {open.end !== null ? ` to ${formatTime(open.end)}` : ', still live'} · score {open.score.toFixed(2)}
               {open.zones.length > 0 && ` · zones ${open.zones.join(', ')}`}
             </figcaption>

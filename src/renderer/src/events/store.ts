@@ -7,6 +7,7 @@ import { createStore } from 'zustand/vanilla';
 import type { EngineBridge } from '../../../shared/contracts/engine-api';
 import type { EventChange, EventRecord, EventsStatus } from '../../../shared/contracts/events';
 import { WebBridge } from '../bridge/web';
+import { displayLabel, labelKey } from '../../../shared/labels';
 
 export interface Toast {
   key: number;
@@ -98,8 +99,8 @@ function maybeNotify(event: EventRecord): void {
   const { notify } = eventsStore.getState();
   if (!notify.enabled || typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
   if (notify.cameras.length > 0 && !notify.cameras.includes(event.camera)) return;
-  if (notify.labels.length > 0 && !notify.labels.includes(event.label)) return;
-  new Notification(`${event.label} on ${event.cameraName}`, { body: `score ${event.score.toFixed(2)}`, tag: event.id });
+  if (notify.labels.length > 0 && !notify.labels.map(labelKey).includes(event.label)) return;
+  new Notification(`${displayLabel(event.label)} on ${event.cameraName}`, { body: `score ${event.score.toFixed(2)}`, tag: event.id });
 }
 
 /**
