@@ -1,7 +1,8 @@
 /**
  * E2E tests. `web` drives the renderer in Chromium against serve mode (started by the tests
  * themselves, see e2e/support/serve.ts); `electron` drives the desktop app and skips itself when the
- * Electron runtime is not installed. One worker: the interpreters already use every core.
+ * Electron runtime is not installed. Two workers, each running whole spec files one after another
+ * (every spec file starts its own serve mode on a free port and its own temporary folders).
  */
 import { defineConfig } from '@playwright/test';
 
@@ -11,7 +12,7 @@ export default defineConfig({
   // line says which Chromium the web tests drive (e2e/support/chromium.ts).
   globalSetup: ['./test/support/serve-build-setup.ts', './e2e/support/chromium-setup.ts'],
   outputDir: './test-results',
-  workers: 1,
+  workers: 2,
   fullyParallel: false,
   forbidOnly: !!process.env.CI,
   retries: 0,

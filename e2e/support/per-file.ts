@@ -1,6 +1,6 @@
 /**
  * What the tests of one spec file share: its serve mode, its own browser when it needs other
- * Chromium flags, and its dashboard page. Playwright has no file scope, and its one worker runs the
+ * Chromium flags, and its dashboard page. Playwright has no file scope, and each worker runs its
  * files one after another, so the worker keeps these for the file now running (fixtures.ts calls
  * enter() before every test) and ends them when the next file starts or the worker ends.
  * Everything here is ended in order: the page, then serve mode (and its workers), then the browser.
