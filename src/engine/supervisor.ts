@@ -17,7 +17,6 @@ import type { CameraState, CameraStatus, EngineSnapshot, ModelListEntry } from '
 import { DEFAULT_MODEL } from '../shared/models';
 import { Camera } from './camera';
 import { FrameFeeder, type FramePayload } from './frame-feeder';
-import type { WorkerProcess } from './launcher';
 import { resolveModel, xnnpackPluginPath } from './paths';
 import { DEFAULT_RESTART, stuckReason } from './restart-policy';
 import { describeCamera, scoreThresholdOf } from './status';
@@ -214,11 +213,6 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
       cameras: [...this.cameras.values()].map((c) => this.describe(c)),
       settings: this.getSettings(),
     };
-  }
-
-  /** The worker process of a camera (tests kill it to prove recovery). */
-  workerOf(id: string): WorkerProcess | null {
-    return this.cameras.get(id)?.worker ?? null;
   }
 
   cameraIds(): string[] {

@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { decodeImage, toModelFrame, type ModelFrame } from '../../src/node/images';
 import { NodeLauncher } from '../../src/engine/node-launcher';
 import { silentLogger } from '../../src/engine/logger';
-import { CameraSupervisor, type SupervisorOptions } from '../../src/engine/supervisor';
+import type { CameraSupervisor, SupervisorOptions } from '../../src/engine/supervisor';
+import { TestSupervisor } from '../support/supervisor-adapter';
 import type { ResultMessage } from '../../src/shared/contracts/frames';
 
 export const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
@@ -13,8 +14,8 @@ export function fixtureFrame(name: string, size = 128): ModelFrame {
   return toModelFrame(decodeImage(path.join(fixtures, name)), size, size);
 }
 
-export function makeSupervisor(options: Partial<SupervisorOptions> = {}): CameraSupervisor {
-  return new CameraSupervisor({
+export function makeSupervisor(options: Partial<SupervisorOptions> = {}): TestSupervisor {
+  return new TestSupervisor({
     launcher: new NodeLauncher(),
     // Quiet, as the tests' workers were before their lines went to a logger.
     log: silentLogger(),
@@ -25,18 +26,19 @@ export function makeSupervisor(options: Partial<SupervisorOptions> = {}): Camera
   });
 }
 
-/** Feeds a camera continuously: a new frame goes out whenever one comes back. */
+/** Feeds a camera continuously: a new frame goes out whenever one comes back. `sent` holds the frame ids pushFrame gave. */
 export function feed(
   supervisor: CameraSupervisor,
   id: string,
   frame: ModelFrame,
-): { stop: () => void; results: ResultMessage[]; receivedAt: number[] } {
+): { stop: () => void; results: ResultMessage[]; receivedAt: number[]; sent: Set<number> } {
   const results: ResultMessage[] = [];
   const receivedAt: number[] = [];
+  const sent = new Set<number>();
   let running = true;
   const push = () => {
     if (!running || !supervisor.status(id)) return;
-    supervisor.pushFrame(id, frame);
+    sent.add(supervisor.pushFrame(id, frame));
   };
   const onResult = (r: ResultMessage) => {
     if (r.cameraId !== id) return;
@@ -57,6 +59,7 @@ export function feed(
   return {
     results,
     receivedAt,
+    sent,
     stop: () => {
       running = false;
       supervisor.off('result', onResult);

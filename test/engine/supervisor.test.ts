@@ -7,12 +7,12 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WORKER_EXEC_ARGV } from '../../src/engine/launcher';
 import { resolveModel } from '../../src/engine/paths';
-import type { CameraSupervisor } from '../../src/engine/supervisor';
+import type { TestSupervisor } from '../support/supervisor-adapter';
 import { feed, fixtureFrame, makeSupervisor, pidAlive } from './helpers';
 import { until, untilValue } from '../support/process';
 import { tempDir } from '../support/tmp';
 
-let supervisor: CameraSupervisor | null = null;
+let supervisor: TestSupervisor | null = null;
 afterEach(async () => {
   await supervisor?.stop();
   supervisor = null;
@@ -43,14 +43,7 @@ describe('CameraSupervisor', () => {
       expect(st.threads).toBe(1); // 4 cameras >= 2 cores: one thread each
     }
 
-    // Record the frame ids handed out per camera, then feed each camera its own picture.
-    const sent = new Map<string, Set<number>>(ids.map((id) => [id, new Set()]));
-    const original = s.pushFrame.bind(s);
-    s.pushFrame = (id, payload) => {
-      const frameId = original(id, payload);
-      sent.get(id)!.add(frameId);
-      return frameId;
-    };
+    // Feed each camera its own picture; each feeder records the frame ids it was given.
     const feeders = ids.map((id, i) => feed(s, id, frames[i]));
     await until(() => feeders.every((f) => f.results.length > 5), 60_000, 'results from every camera');
     feeders.forEach((f) => f.stop());
@@ -60,7 +53,7 @@ describe('CameraSupervisor', () => {
       for (const r of f.results) {
         expect(r.cameraId).toBe(ids[i]);
         // A result answers a frame that was sent to this very camera.
-        expect(sent.get(ids[i])!.has(r.frameId)).toBe(true);
+        expect(f.sent.has(r.frameId)).toBe(true);
       }
       const frameIds = f.results.map((r) => r.frameId);
       expect(new Set(frameIds).size).toBe(frameIds.length);

@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveModel } from '../../src/engine/paths';
-import type { CameraSupervisor } from '../../src/engine/supervisor';
+import type { TestSupervisor } from '../support/supervisor-adapter';
 import { checkDeclaredShapes, MAX_TENSOR_ELEMENTS, ModelShapeUnreadable } from '../../src/workers/model-shape';
 import { makeSupervisor } from '../engine/helpers';
 import { FACE_MJPEG } from '../support/clips';
@@ -17,7 +17,7 @@ import { tempDir } from '../support/tmp';
 import { tinySsdModel } from './fixtures/tiny-ssd';
 
 const dir = tempDir('multicam-model-limits-');
-let supervisor: CameraSupervisor | undefined;
+let supervisor: TestSupervisor | undefined;
 afterEach(async () => {
   await supervisor?.stop();
   supervisor = undefined;

@@ -12,12 +12,13 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { CameraSupervisor } from '../../src/engine/supervisor';
+import type { TestSupervisor } from '../support/supervisor-adapter';
 import { resolveModel } from '../../src/engine/paths';
 import type { CameraStatus } from '../../src/shared/contracts/engine-api';
-import { CountingLauncher, createSupervisor, externalCamera, Feeder, pidAlive, quietPeriod, ROOT, until } from './helpers';
+import { WorkerTap, createSupervisor, externalCamera, Feeder, pidAlive, quietPeriod, ROOT, until } from './helpers';
 import { tempDir } from '../support/tmp';
 
-let supervisor: CameraSupervisor | null = null;
+let supervisor: TestSupervisor | null = null;
 const feeders: Feeder[] = [];
 const tmp = tempDir('multicam-faults-');
 
@@ -151,7 +152,7 @@ describe('worker faults under load', () => {
   }, 90_000);
 
   it('a worker that crashes at every start backs off longer each time, then stops in error', async () => {
-    const launcher = new CountingLauncher();
+    const launcher = new WorkerTap();
     const policy = { initialDelayMs: 100, factor: 3, maxDelayMs: 10_000, maxConsecutiveFailures: 5 };
     const sup = (supervisor = createSupervisor({ launcher, restart: policy }));
     const changes = recordChanges(sup, 'crashy');

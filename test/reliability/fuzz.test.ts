@@ -14,6 +14,7 @@ import type { z } from 'zod';
 import type { LaunchOptions, WorkerLauncher, WorkerProcess } from '../../src/engine/launcher';
 import { NodeWorkerProcess } from '../../src/engine/node-launcher';
 import type { CameraSupervisor } from '../../src/engine/supervisor';
+import type { TestSupervisor } from '../support/supervisor-adapter';
 import { ApiRequest } from '../../src/shared/contracts/engine-api';
 import { FrameMessage, parseMessage, type FrameDroppedMessage, type ResultMessage } from '../../src/shared/contracts/frames';
 import { WorkerInbound, WorkerOutbound } from '../../src/shared/contracts/worker';
@@ -27,7 +28,7 @@ const SEED = Number(process.env.FUZZ_SEED ?? 20261126);
 const MAX_MESSAGES = 4000;
 const MAX_MS = 8000;
 
-let supervisor: CameraSupervisor | null = null;
+let supervisor: TestSupervisor | null = null;
 afterEach(async () => {
   await supervisor?.stop();
   supervisor = null;

@@ -1,14 +1,14 @@
 /**
  * Shared pieces of the reliability tests: a supervisor on real worker processes, frames made from
- * the fixture pictures, a feeder that keeps a camera busy, and a launcher that counts launches.
+ * the fixture pictures and a feeder that keeps a camera busy.
  * Nothing here is a mock: every worker is a real child process running the real interpreter.
  */
 import { silentLogger } from '../../src/engine/logger';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CameraSupervisor, type RestartPolicy, type SupervisorOptions } from '../../src/engine/supervisor';
-import { NodeLauncher } from '../../src/engine/node-launcher';
-import type { LaunchOptions, WorkerLauncher, WorkerProcess } from '../../src/engine/launcher';
+import type { CameraSupervisor, RestartPolicy, SupervisorOptions } from '../../src/engine/supervisor';
+import type { WorkerLauncher } from '../../src/engine/launcher';
+import { TestSupervisor } from '../support/supervisor-adapter';
 import { decodeImage, toModelFrame, type ModelFrame } from '../../src/node/images';
 import type { ResultMessage } from '../../src/shared/contracts/frames';
 
@@ -34,26 +34,9 @@ export function fixtureFrames(): { astronaut: TestFrame; rocket: TestFrame } {
   return frames;
 }
 
-/** Delegates to NodeLauncher and records every real launch (camera workers and calibration runs). */
-export class CountingLauncher implements WorkerLauncher {
-  readonly kind = 'node' as const;
-  readonly launches: Array<{ at: number; options: LaunchOptions; worker: WorkerProcess }> = [];
-  private readonly inner: NodeLauncher;
-
-  constructor() {
-    this.inner = new NodeLauncher();
-  }
-
-  launch(options: LaunchOptions): WorkerProcess {
-    const worker = this.inner.launch(options);
-    this.launches.push({ at: Date.now(), options, worker });
-    return worker;
-  }
-
-  launchesOf(cameraId: string): number {
-    return this.launches.filter((l) => l.options.cameraId === cameraId && !l.options.serviceName.startsWith('calibrate-')).length;
-  }
-}
+/** A launcher that records every real launch (camera workers and calibration runs): see test/support/supervisor-adapter.ts. */
+export { WorkerTap } from '../support/supervisor-adapter';
+import { WorkerTap } from '../support/supervisor-adapter';
 
 export interface TestSupervisorOptions {
   restart?: Partial<RestartPolicy>;
@@ -65,9 +48,9 @@ export interface TestSupervisorOptions {
 }
 
 /** A supervisor on real Node child processes, one interpreter thread per camera, no calibration. */
-export function createSupervisor(options: TestSupervisorOptions = {}): CameraSupervisor {
+export function createSupervisor(options: TestSupervisorOptions = {}): TestSupervisor {
   const opts: SupervisorOptions = {
-    launcher: options.launcher ?? new NodeLauncher(),
+    launcher: options.launcher ?? new WorkerTap(),
     log: silentLogger(),
     settings: { threadsPerInterpreter: 1, delegate: 'xnnpack', maxInFlight: 1 },
     restart: options.restart,
@@ -78,7 +61,7 @@ export function createSupervisor(options: TestSupervisorOptions = {}): CameraSup
     calibrate: false,
     cores: options.cores,
   };
-  return new CameraSupervisor(opts);
+  return new TestSupervisor(opts);
 }
 
 export function externalCamera(id: string, extra: { model?: string } = {}) {

@@ -10,13 +10,14 @@
  * from start to quit, its windows' pages as clients that come and go, a port per camera for the page
  * that holds it and a new one handed to the same worker when that page changes, requests validated
  * and trusted only from an app window's page, and every worker stopped when the app quits.
+ * Each test starts its own engine on its own configuration folder and stops it afterwards.
  */
 import { silentLogger } from '../../src/engine/logger';
 import { EventEmitter } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { IPC_CHANNELS } from '../../src/shared/contracts/desktop-ipc';
 import { type ApiEvent, type ApiResponse, type EngineSnapshot } from '../../src/shared/contracts/engine-api';
 import type { AppConfig } from '../../src/shared/contracts/config';
@@ -59,10 +60,12 @@ class MockContents extends EventEmitter {
 
 
 const workerPath = path.join(ROOT, 'src', 'workers', 'camera-worker.ts');
-let engine: InstanceType<typeof WindowEngine>;
+let engine: InstanceType<typeof WindowEngine> | undefined;
 let contents: MockContents;
 
-beforeAll(() => {
+/** A fresh engine per test: its own configuration folder with two cameras, and one window not loaded yet. */
+beforeEach(() => {
+  state.forks.length = 0;
   state.userData = tempDir('multicam-electron-main-');
   const cameras = [
     { name: 'Desk', source: { kind: 'webcam', label: 'fake_device_0' } },
@@ -75,9 +78,12 @@ beforeAll(() => {
   engine.attach(contents as never);
 });
 
-afterAll(async () => {
+afterEach(async () => {
   await engine?.shutdown();
+  engine = undefined;
   for (const f of state.forks) if (f.pid && pidAlive(f.pid)) process.kill(f.pid, 'SIGKILL');
+  // Chromium's late report of each end must not reach the next test's workers of the same name.
+  await untilValue("every worker's end reported", () => state.forks.every((f) => f.gone));
 });
 
 const request = (raw: unknown, frame: { url: string } = contents.mainFrame, sender: unknown = contents) =>
@@ -103,6 +109,18 @@ const workerFor = (id: string) => state.forks.filter((f) => f.serviceName === `c
 /** The 'data-port' hand-overs main posted to a camera's current worker: with a port (1) or taking it away (0). */
 const handOvers = (id: string) => (workerFor(id)?.posted ?? []).filter((m) => m.type === 'data-port').map((m) => m.ports);
 
+/** The window's page loads and gets a port for each configured camera. */
+async function loadPage(): Promise<void> {
+  contents.emit('did-finish-load');
+  await untilValue('a port for each camera', () => ['cam-1', 'cam-2'].every((id) => portsFor(contents).includes(id)));
+}
+
+/** Adds a camera whose frames code pushes, as the page asks; the loaded page gets its port. */
+async function addExternal(): Promise<void> {
+  expect(await request({ method: 'addCamera', camera: { id: 'ext', name: 'Pushed', source: { kind: 'external' } } })).toMatchObject({ ok: true, value: { id: 'ext' } });
+  await untilValue('a port for the new camera', () => portsFor(contents).includes('ext'));
+}
+
 describe('desktop main without Electron (MOCK electron module)', () => {
   it('runs the engine from the start; the page connects once it has loaded and gets a port per camera', async () => {
     // No page yet: the engine answers and its workers run.
@@ -126,6 +144,7 @@ describe('desktop main without Electron (MOCK electron module)', () => {
   });
 
   it("reports a native crash from 'child-process-gone', so the supervisor knows it crashed; the new worker gets its port with 'init'", async () => {
+    await loadPage();
     const running = () => {
       const last = contents.events().filter((e) => e.type === 'snapshot').at(-1);
       return last?.type === 'snapshot' && last.snapshot.cameras.find((c) => c.id === 'cam-1' && c.state === 'running');
@@ -146,17 +165,18 @@ describe('desktop main without Electron (MOCK electron module)', () => {
   }, 45_000);
 
   it('answers requests from an app window\'s page only, and validates them', async () => {
+    await loadPage();
     expect(await request({ method: 'getConfig' })).toMatchObject({ ok: true });
     expect(await request({ method: 'dropTables' })).toMatchObject({ ok: false, error: expect.stringContaining('invalid request') });
     expect(await request({ method: 'getConfig' }, { url: 'https://evil.example/' })).toMatchObject({ ok: false, error: expect.stringContaining('refused') });
     expect(await request({ method: 'getConfig' }, { url: PAGE })).toMatchObject({ ok: false, error: expect.stringContaining('refused') });
     expect(await request({ method: 'getConfig' }, contents.mainFrame, new MockContents())).toMatchObject({ ok: false });
-    const added = await request({ method: 'addCamera', camera: { id: 'ext', name: 'Pushed', source: { kind: 'external' } } });
-    expect(added).toMatchObject({ ok: true, value: { id: 'ext' } });
-    await untilValue('a port for the new camera', () => portsFor(contents).includes('ext'));
+    await addExternal();
   });
 
   it('keeps every worker across a reload: the same pids, the engine-side camera goes on, the new page gets new ports', async () => {
+    await loadPage();
+    await addExternal();
     const ids = ['cam-1', 'cam-2', 'ext'];
     const pids = await untilValue('every camera running', () => runningPids(ids));
     const forks = state.forks.length;
@@ -185,10 +205,12 @@ describe('desktop main without Electron (MOCK electron module)', () => {
   }, 60_000);
 
   it('a second window connects as another client; when the first closes, its cameras move to the second with the same workers', async () => {
+    await loadPage();
+    await addExternal();
     const ids = ['cam-1', 'cam-2', 'ext'];
     const pids = await untilValue('every camera running', () => runningPids(ids));
     const second = new MockContents();
-    engine.attach(second as never);
+    engine!.attach(second as never);
     // Its page may ask before it has loaded: the engine is up.
     expect(await request({ method: 'getConfig' }, second.mainFrame, second)).toMatchObject({ ok: true });
     second.emit('did-finish-load');
@@ -205,14 +227,18 @@ describe('desktop main without Electron (MOCK electron module)', () => {
     );
     await untilValue('every port with the second window', () => ids.every((id) => portsFor(second).includes(id)));
     expect(await request({ method: 'getConfig' })).toMatchObject({ ok: false, error: expect.stringContaining('refused') });
+    // From here the second window asks (snapshot() asks as `contents`).
     contents = second;
     expect(await runningPids(ids)).toEqual(pids);
   }, 60_000);
 
   it('stops every worker when the app quits', async () => {
-    const live = state.forks.filter((f) => f.pid && pidAlive(f.pid)).map((f) => f.pid!);
-    expect(live.length).toBeGreaterThan(0);
-    await engine.shutdown();
+    await loadPage();
+    const live = await untilValue('both workers', () => {
+      const pids = ['cam-1', 'cam-2'].map((id) => workerFor(id)?.pid);
+      return pids.every((pid) => pid !== undefined && pidAlive(pid)) ? (pids as number[]) : undefined;
+    });
+    await engine!.shutdown();
     await untilValue('every worker to exit', () => live.every((pid) => !pidAlive(pid)));
     expect(state.handlers.has(IPC_CHANNELS.request)).toBe(false);
     // A page that loads while the app quits connects to nothing.

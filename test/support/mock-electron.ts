@@ -21,6 +21,8 @@ export interface ForkRecord {
   /** Each message main posted to this process: its type and how many ports went with it. */
   posted: Array<{ type: unknown; ports: number }>;
   execArgv: string[];
+  /** app's 'child-process-gone' was emitted for it (after its exit). */
+  gone: boolean;
 }
 
 export const mockState = {
@@ -45,7 +47,7 @@ class MockUtilityProcess extends EventEmitter {
     this.child = fork(modulePath, [], { execArgv, serialization: 'advanced', stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: options.env });
     this.stdout = this.child.stdout;
     this.stderr = this.child.stderr;
-    this.record = { serviceName: options.serviceName, pid: this.child.pid, transfers: 0, posted: [], execArgv };
+    this.record = { serviceName: options.serviceName, pid: this.child.pid, transfers: 0, posted: [], execArgv, gone: false };
     mockState.forks.push(this.record);
     this.child.on('spawn', () => this.emit('spawn'));
     this.child.on('message', (m) => this.emit('message', m));
@@ -53,7 +55,10 @@ class MockUtilityProcess extends EventEmitter {
     this.child.on('exit', (code, signal) => {
       this.emit('exit', code ?? 1);
       const reason = signal === 'SIGSEGV' ? 'crashed' : signal ? 'killed' : code === 0 ? 'clean-exit' : 'abnormal-exit';
-      setTimeout(() => appEvents.emit('child-process-gone', {}, { type: 'Utility', serviceName: options.serviceName, reason, exitCode: code ?? -1 }), 10);
+      setTimeout(() => {
+        this.record.gone = true;
+        appEvents.emit('child-process-gone', {}, { type: 'Utility', serviceName: options.serviceName, reason, exitCode: code ?? -1 });
+      }, 10);
     });
   }
 
