@@ -29,6 +29,7 @@ const QUICK = [
   'test/serve/serve-build.test.ts',
   'test/serve/units.test.ts',
   'test/sources/contract.test.ts',
+  'test/sources/latest-frame-slot.test.ts',
   'test/sources/result-batch.test.ts',
   'test/sources/units.test.ts',
 ];

@@ -24,6 +24,9 @@ import { rejectedFrameReply } from './frame-reject';
 import { WorkerEvents } from './events';
 import { calibrate } from './calibrate';
 import { FrameSlotReader, readFrameSlot } from './frame-slot-reader';
+import { workerData } from 'node:worker_threads';
+import { READER_THREAD_ROLE } from './sources/reader-protocol';
+import { runReaderThread } from './sources/reader-thread';
 
 class CameraWorker {
   private static readonly MAX_WAITING = 2; // enough for a sender with maxInFlight 2
@@ -190,6 +193,7 @@ class CameraWorker {
         onPicture: (jpeg) => this.events?.setPreview(jpeg),
         active: () => (this.events ? this.events.active() : null),
         onStill: (now) => this.events?.hold(now),
+        readerThread: { url: new URL(import.meta.url) },
       }).start();
     }
     this.sendStats();
@@ -318,5 +322,10 @@ class CameraWorker {
   }
 }
 
-applyFaultInjection();
-new CameraWorker(openChannel()).start();
+// This entry also runs as each engine-side camera's ffmpeg reader thread (sources/reader-thread.ts).
+if (workerData?.role === READER_THREAD_ROLE) {
+  runReaderThread();
+} else {
+  applyFaultInjection();
+  new CameraWorker(openChannel()).start();
+}

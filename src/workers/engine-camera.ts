@@ -11,6 +11,7 @@ import type { FrameMessage, ResultMessage } from '../shared/contracts/frames';
 import type { PreviewMessage, SourceStats } from '../shared/contracts/sources';
 import type { WorkerConfig, WorkerOutbound } from '../shared/contracts/worker';
 import { FfmpegSource, type PreviewFrame, type SourceFrame } from './sources/ffmpeg-source';
+import type { ReaderThreadEntry } from './sources/reader-child';
 import { ResultBatcher } from './result-batch';
 import { DetectGate, type MotionStats } from './motion/detect-gate';
 import { DEFAULT_MOTION } from './motion/motion-detector';
@@ -33,6 +34,8 @@ export interface EngineCameraOptions {
   active?(): boolean | null;
   /** A frame was not inferred because nothing moved. */
   onStill?(now: number): void;
+  /** Where the ffmpeg reader thread starts from (the camera worker's own entry). */
+  readerThread?: ReaderThreadEntry;
 }
 
 interface FrameKey {
@@ -76,6 +79,7 @@ export class EngineCamera {
       detectFps: source.detect?.fps,
       preview: { maxWidth: PREVIEW_MAX_WIDTH, fps: source.previewFps },
       noFrameTimeoutMs: source.noFrameTimeoutMs,
+      readerThread: options.readerThread,
       onFrame: (frame) => this.onFrame(frame),
       onPreview: (preview) => this.onPicture(preview),
       onState: (state, reason) => options.send({ type: 'source-state', cameraId: options.config.cameraId, state, reason }),

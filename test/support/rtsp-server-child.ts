@@ -5,6 +5,8 @@
  * child_process.fork; exits when that IPC channel closes. The publisher ffmpeg is bound to this
  * process (setpriv --pdeathsig where available), so it never outlives it.
  *
+ * It reports the frames its publisher has sent ({ type: 'published', frames }) as they go.
+ *
  * argv: publishPort clientPort rtpPortStart ffmpegPath clipPath mount [user pass]
  */
 import * as rtspModule from 'rtsp-streaming-server';
@@ -26,13 +28,23 @@ async function main(): Promise<void> {
     clientServerHooks: user ? { authentication: async (u: string, p: string) => u === user && p === pass } : undefined,
   });
   await server.start();
+  // Frames published by earlier publisher runs: the count the parent sees only grows.
+  let before = 0;
   const publish = () => {
     const { child } = spawnBound(
       ffmpegPath,
-      ['-hide_banner', '-loglevel', 'error', '-nostdin', '-re', '-stream_loop', '-1', '-i', clip, '-c', 'copy', '-f', 'rtsp', `rtsp://127.0.0.1:${publishPort}/${mount}`],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
+      ['-hide_banner', '-loglevel', 'error', '-nostdin', '-progress', 'pipe:1', '-re', '-stream_loop', '-1', '-i', clip, '-c', 'copy', '-f', 'rtsp', `rtsp://127.0.0.1:${publishPort}/${mount}`],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child.stderr?.on('data', (d: Buffer) => process.stderr.write(`[rtsp publisher] ${d}`));
+    // The source's clock: ffmpeg's progress report says how many frames it has sent so far.
+    let frames = 0;
+    child.stdout?.setEncoding('utf8');
+    child.stdout?.on('data', (text: string) => {
+      for (const match of text.matchAll(/^frame=(\d+)$/gm)) frames = Number(match[1]);
+      process.send?.({ type: 'published', frames: before + frames });
+    });
+    child.on('exit', () => (before += frames));
     child.on('exit', () => setTimeout(publish, 200));
   };
   publish();

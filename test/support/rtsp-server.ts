@@ -25,6 +25,8 @@ export class RtspTestServer {
   private child: ChildProcess | null = null;
   private ports: { publish: number; client: number; rtp: number } | null = null;
   stderr = '';
+  /** Frames the publisher has sent into the stream so far (the source's clock), this server run. */
+  publishedFrames = 0;
 
   constructor(private readonly options: RtspTestServerOptions) {}
 
@@ -48,6 +50,9 @@ export class RtspTestServer {
     if (user) args.push(user, pass);
     const child = fork(path.join(here, 'rtsp-server-child.ts'), args, { execArgv: ['--import', tsx], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     this.child = child;
+    child.on('message', (m: { type?: string; frames?: number }) => {
+      if (m.type === 'published' && typeof m.frames === 'number') this.publishedFrames = m.frames;
+    });
     child.stderr?.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-4000)));
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`RTSP test server did not start: ${this.stderr}`)), 30_000);

@@ -10,6 +10,7 @@
  * never leaves this module.
  */
 import type { ChildProcess } from 'node:child_process';
+import type { EventEmitter } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import { planLetterbox } from '../../shared/letterbox';
 import type { Letterbox } from '../../shared/contracts/frames';
@@ -20,6 +21,7 @@ import { INPUT_LIST_FD, PREVIEW_FD, planFfmpeg, UnsafeStreamUrlError, type Engin
 import { FfmpegLog, type FailureCode } from './ffmpeg-log';
 import { JpegSplitter, RawFrameReader } from './frame-readers';
 import { ProcessUsageMeter } from './process-usage';
+import { ReaderThread, type ReaderThreadEntry } from './reader-child';
 import { backoffDelay } from '../../shared/backoff';
 
 export type SourceState = 'connecting' | 'running' | 'no-signal' | 'error' | 'stopped';
@@ -60,7 +62,21 @@ export interface FfmpegSourceOptions {
   onState?(state: SourceState, reason: string | null): void;
   /** ffmpeg's stderr, line by line, already redacted. */
   onLog?(line: string): void;
+  /**
+   * Read ffmpeg from a reader thread started from this entry (reader-thread.ts): ffmpeg's pipes
+   * are drained while the caller's thread is busy, and only the newest model frame is handed on.
+   * Without it the pipes are read on the caller's thread, between its other work.
+   */
+  readerThread?: ReaderThreadEntry;
 }
+
+/** What FfmpegSource needs of its child: a real ChildProcess, or the reader thread's stand-in. */
+type FfmpegChild = EventEmitter & {
+  readonly pid?: number;
+  readonly stdio: ArrayLike<unknown>;
+  readonly stderr: Readable | null;
+  kill(signal?: NodeJS.Signals): boolean;
+};
 
 export interface SourceStats {
   state: SourceState;
@@ -89,7 +105,12 @@ export class FfmpegSource {
   private readonly reader: RawFrameReader;
   private readonly jpegs: JpegSplitter;
   private readonly rate = new RateMeter(5000);
-  private child: ChildProcess | null = null;
+  private child: FfmpegChild | null = null;
+  /** The reader thread (options.readerThread), else null: the pipes are read here. */
+  private readonly thread: ReaderThread | null = null;
+  private readonly pull: boolean;
+  /** Frames decoded when last looked (rate and silence are measured on this count). */
+  private decodedSeen = 0;
   private log: FfmpegLog;
   private usage: ProcessUsageMeter | null = null;
   private state: SourceState = 'stopped';
@@ -119,9 +140,16 @@ export class FfmpegSource {
     this.log = this.newLog();
     // A file read flat out (realtime: false) is pulled: ffmpeg decodes only the frames that are used.
     const pull = options.realtime === false && options.source.kind === 'file' && !this.plan?.still;
-    this.reader = new RawFrameReader(options.width * options.height * 3, (f) => this.handOn(f.data, f.seq), pull);
+    this.pull = pull;
+    const frameBytes = options.width * options.height * 3;
+    this.reader = new RawFrameReader(frameBytes, (f) => this.handOn(f.data, f.seq, Date.now()), pull);
+    if (options.readerThread) {
+      this.thread = ReaderThread.create(options.readerThread, frameBytes, (f) => {
+        if (f.generation === this.generation) this.handOn(f.data, f.seq, f.decodedAt);
+      });
+    }
     this.reader.onDrained = () => {
-      if (this.reader.backlog === 0) this.child?.stdout?.resume();
+      if (this.reader.backlog === 0) (this.child?.stdio[1] as Readable | null | undefined)?.resume();
     };
     this.jpegs = new JpegSplitter((jpeg, index) =>
       this.options.onPreview?.({ jpeg, seq: index * (this.plan?.previewEvery ?? 1), generation: this.generation }),
@@ -144,7 +172,7 @@ export class FfmpegSource {
     this.setState('connecting', null);
     this.spawn();
     const timeout = this.options.noFrameTimeoutMs ?? 20_000;
-    this.watchdog = setInterval(() => this.checkSilence(timeout), Math.min(1000, timeout / 4));
+    this.watchdog = setInterval(() => this.checkSilence(timeout), Math.min(250, timeout / 4));
   }
 
   /** Ends ffmpeg (SIGTERM, SIGKILL after a second) and resolves when it has exited. */
@@ -160,6 +188,7 @@ export class FfmpegSource {
       await this.exited;
       clearTimeout(force);
     }
+    await this.thread?.terminate();
     this.setState('stopped', null);
   }
 
@@ -168,24 +197,31 @@ export class FfmpegSource {
    * realtime: false) waits for this; a live one hands on its newest frame whenever one is read.
    */
   next(): void {
-    this.reader.want();
+    if (this.thread) this.thread.want();
+    else this.reader.want();
   }
 
   /** Frames the reader replaced before they were handed on (without sampling ffmpeg's CPU). */
   get framesSkipped(): number {
-    return this.reader.skipped;
+    return this.thread ? this.thread.framesSkipped : this.reader.skipped;
+  }
+
+  /** Whole model frames read from ffmpeg, all runs together. */
+  get framesDecoded(): number {
+    return this.thread ? this.thread.framesRead : this.reader.frames;
   }
 
   /** Call about once a second: each call samples ffmpeg's CPU since the previous one. */
   stats(): SourceStats {
     const usage = this.usage?.sample() ?? { cpuPercent: null, rssBytes: null };
+    this.noteDecoded();
     return {
       state: this.state,
       reason: this.reason,
       failure: this.failure,
       fps: this.rate.rate(1000),
-      framesDecoded: this.reader.frames,
-      framesSkipped: this.reader.skipped,
+      framesDecoded: this.framesDecoded,
+      framesSkipped: this.framesSkipped,
       reconnects: this.reconnects,
       ffmpegPid: this.child?.pid ?? null,
       ffmpegCpuPercent: usage.cpuPercent,
@@ -209,18 +245,22 @@ export class FfmpegSource {
     const stdio: Array<'pipe' | 'ignore'> = ['ignore', 'pipe', 'pipe', 'ignore', 'ignore'];
     if (this.options.preview) stdio[PREVIEW_FD] = 'pipe';
     if (plan.inputList !== null) stdio[INPUT_LIST_FD] = 'pipe';
-    const { child, boundByKernel } = spawnBound(this.options.ffmpegPath, plan.args, { stdio, windowsHide: true });
+    const inputs = plan.inputList !== null ? [{ fd: INPUT_LIST_FD, text: plan.inputList }] : [];
+    const generation = this.generation;
+    let child: FfmpegChild;
+    if (this.thread) {
+      const proxy = this.thread.spawn({ command: this.options.ffmpegPath, args: plan.args, stdio, inputs, pull: this.pull, generation });
+      proxy.once('spawn', () => {
+        this.boundByKernel = proxy.boundByKernel;
+        this.usage = proxy.pid ? new ProcessUsageMeter(proxy.pid) : null;
+      });
+      child = proxy;
+    } else {
+      child = this.spawnHere(plan.args, stdio, inputs, generation);
+    }
     this.child = child;
-    this.boundByKernel = boundByKernel;
-    this.usage = child.pid ? new ProcessUsageMeter(child.pid) : null;
     let resolveExit!: () => void;
     this.exited = new Promise((resolve) => (resolveExit = resolve));
-    const generation = this.generation;
-    child.stdout!.on('data', (chunk: Buffer) => {
-      if (generation !== this.generation) return;
-      this.reader.push(chunk);
-      if (this.reader.backlog > 0) child.stdout!.pause();
-    });
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (text: string) => this.onStderr(text));
     const preview = child.stdio[PREVIEW_FD] as Readable | null;
@@ -228,16 +268,11 @@ export class FfmpegSource {
     preview?.on('data', (chunk: Buffer) => {
       if (generation === this.generation) this.jpegs.push(chunk);
     });
-    const list = child.stdio[INPUT_LIST_FD] as Writable | null;
-    if (list && plan.inputList !== null) {
-      list.on('error', () => undefined); // ffmpeg may exit before reading it; the exit says why
-      list.end(plan.inputList);
-    }
-    for (const stream of [child.stdout, child.stderr, preview]) stream?.on('error', () => undefined);
-    child.on('error', (err) => {
+    for (const stream of [child.stderr, preview]) stream?.on('error', () => undefined);
+    child.on('error', (err: Error) => {
       this.log.push(`${this.options.ffmpegPath}: ${err.message}\n`);
     });
-    child.on('close', (code, signal) => {
+    child.on('close', (code: number | null, signal: NodeJS.Signals | null) => {
       this.child = null;
       this.usage = null;
       resolveExit();
@@ -245,24 +280,53 @@ export class FfmpegSource {
     });
   }
 
+  /** ffmpeg as a child of this thread, its model frames read here between the caller's work. */
+  private spawnHere(args: string[], stdio: Array<'pipe' | 'ignore'>, inputs: Array<{ fd: number; text: string }>, generation: number): ChildProcess {
+    const { child, boundByKernel } = spawnBound(this.options.ffmpegPath, args, { stdio, windowsHide: true });
+    this.boundByKernel = boundByKernel;
+    this.usage = child.pid ? new ProcessUsageMeter(child.pid) : null;
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (generation !== this.generation) return;
+      this.reader.push(chunk);
+      if (this.reader.backlog > 0) child.stdout!.pause();
+    });
+    child.stdout!.on('error', () => undefined);
+    for (const input of inputs) {
+      const stream = child.stdio[input.fd] as Writable | null;
+      stream?.on('error', () => undefined); // ffmpeg may exit before reading it; the exit says why
+      stream?.end(input.text);
+    }
+    return child;
+  }
+
   private onStderr(text: string): void {
     for (const line of this.log.push(text)) this.options.onLog?.(line);
     if (this.log.readAsText && this.child) this.child.kill('SIGKILL');
   }
 
-  private handOn(data: Buffer, seq: number): void {
-    this.lastFrameAt = Date.now();
-    this.rate.mark();
+  private handOn(data: Buffer, seq: number, decodedAt: number): void {
+    this.noteDecoded();
     this.attempt = 0;
     this.everRan = true;
     if (this.state !== 'running') this.setState('running', null);
     const sw = this.log.sourceWidth ?? this.options.width;
     const sh = this.log.sourceHeight ?? this.options.height;
     const letterbox = planLetterbox(sw, sh, this.options.width, this.options.height).normalized;
-    this.options.onFrame({ data, seq, generation: this.generation, letterbox, sourceWidth: sw, sourceHeight: sh, decodedAt: this.lastFrameAt });
+    this.options.onFrame({ data, seq, generation: this.generation, letterbox, sourceWidth: sw, sourceHeight: sh, decodedAt });
+  }
+
+  /** Counts the frames decoded since the last look: the decode rate and the silence watchdog go by them. */
+  private noteDecoded(): void {
+    const decoded = this.framesDecoded;
+    if (decoded === this.decodedSeen) return;
+    const now = Date.now();
+    for (let i = this.decodedSeen; i < decoded; i++) this.rate.mark(now);
+    this.decodedSeen = decoded;
+    this.lastFrameAt = now;
   }
 
   private checkSilence(timeoutMs: number): void {
+    this.noteDecoded();
     if (!this.child || Date.now() - this.lastFrameAt < timeoutMs) return;
     this.killedForSilence = true;
     this.child.kill('SIGKILL');
