@@ -94,9 +94,11 @@ test('RTSP and file cameras from the dialog: face box on the preview, recognitio
   expect(await page.locator('body').innerText()).not.toContain(password);
   expect(await page.locator('body').innerHTML()).not.toContain(password);
 
-  // Editing reads the source from the config (snapshots name only its kind and label): the masked URL, the file's path.
+  // Editing reads the source from the config (snapshots name only its kind and label): the URL with its user in a field of its own (never the password), the file's path.
   for (const [name, field, value] of [
-    ['Door', 'stream-url-input', rtsp.url().replace(`:${password}@`, ':***@')],
+    ['Door', 'stream-url-input', rtsp.url(null)],
+    ['Door', 'stream-user-input', 'cam'],
+    ['Door', 'stream-password-input', ''],
     ['Clip', 'source-path-input', clips.faceMp4],
   ] as const) {
     await tile(page, name).getByTestId('edit-camera').click();

@@ -20,7 +20,8 @@ import { RendererHub, type RendererClient } from './renderers';
 import { plannerFiles } from './capacity';
 import { FramePorts, type FramePortEnd } from './frame-ports';
 import { CameraSupervisor } from './supervisor';
-import { keepStoredSecret } from './engine-sources';
+import { ffmpegInfo, keepStoredSecret } from './engine-sources';
+import { fileSourceProblem } from './file-check';
 import { defaultLogger, type Logger } from './logger';
 import { maskAnswer, maskEvent, maskText, maskValue, rememberSecrets } from './redaction';
 import { keepStoredMqttSecrets, redactConfig } from '../shared/redact';
@@ -247,10 +248,12 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
       case 'listModels':
         return this.supervisor.listModels();
       case 'addCamera':
+        await this.checkFile(request.camera.source);
         return this.addCamera(request.camera, request.force === true);
       case 'removeCamera':
         return this.removeCamera(request.id);
       case 'updateCamera':
+        if (request.patch.source) await this.checkFile(request.patch.source);
         return this.updateCamera(request.id, request.patch);
       case 'setSettings': {
         const settings = this.supervisor.setSettings(request.settings);
@@ -264,6 +267,12 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
         return { ref: `${MEDIA_PREFIX}${name}`, path: this.media.pathOf(name)! };
       }
     }
+  }
+
+  /** A file camera's path is checked when saved (file-check.ts): the dialog shows the error, not the tile. */
+  private async checkFile(source: CameraConfig['source']): Promise<void> {
+    const problem = await fileSourceProblem(source, ffmpegInfo(this.config.settings.ffmpegPath).path);
+    if (problem) throw new Error(problem);
   }
 
   private addCamera(added: CameraConfig, force: boolean): ApiResults['addCamera'] {
