@@ -33,6 +33,8 @@ export interface RendererClient {
    * this camera's end of a new channel to its worker. Such a client sends no frames through here.
    */
   takeFramePort?(cameraId: string, port: unknown): void;
+  /** False for a renderer that may not feed cameras (serve mode's viewer role): it is given none to capture. */
+  readonly captures?: boolean;
 }
 
 export interface RendererHubDeps {
@@ -71,7 +73,7 @@ export class RendererHub {
     this.clients.add(client);
     for (const event of this.deps.initialEvents()) client.sendEvent(event, false);
     this.assignments.setCameras(this.pageCameraIds());
-    this.assignments.addClient(client);
+    if (client.captures !== false) this.assignments.addClient(client);
     const changed = this.assignments.rebalance();
     client.sendEvent({ type: 'capture-assignment', cameraIds: this.assignments.camerasOf(client) }, false);
     this.sendAssignments(changed, client);

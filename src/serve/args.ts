@@ -9,6 +9,9 @@ import { parseArgs } from 'node:util';
 import { defaultConfigFile } from '../engine/config/location';
 import { isLogLevel, LOG_LEVELS } from '../engine/logger';
 import type { Level } from 'pino';
+import { ROLES, type Role } from './access';
+import { DEFAULT_SESSION_TTL_MS, parseDuration } from './login-sessions';
+import { userNameProblem } from './users';
 
 export const DEFAULT_PORT = 5180;
 
@@ -24,9 +27,19 @@ export interface ServeArgs {
   newToken: boolean;
   /** The least level logged (--log-level; default info). */
   logLevel: Level;
+  /** --add-user NAME [--role R]: add (or change) this user and exit, instead of serving. */
+  addUser: { name: string; role: Role } | null;
+  /** --tls-cert and --tls-key: serve HTTPS with these PEM files. */
+  tls: { cert: string; key: string } | null;
+  /** --insecure-http: plain HTTP on an address beyond loopback, which is refused without it. */
+  insecureHttp: boolean;
+  /** How long a sign-in lasts (--session-ttl; default 12 h). */
+  sessionTtlMs: number;
 }
 
 export const USAGE = `usage: npm run serve -- [--port N] [--host H] [--allow-host NAME]... [--config FILE] [--data DIR] [--new-token] [--log-level L]
+                     [--tls-cert FILE --tls-key FILE] [--insecure-http] [--session-ttl T]
+       npm run serve -- --add-user NAME [--role admin|viewer] [--config FILE]
 
   --port N           port to listen on, 0 to 65535 (0 picks a free one; default ${DEFAULT_PORT},
                      or the next free one after it when it is taken)
@@ -39,6 +52,14 @@ export const USAGE = `usage: npm run serve -- [--port N] [--host H] [--allow-hos
   --data DIR         where events and their snapshots are stored (default: the configuration
                      file's folder)
   --new-token        make a new access token (the old URL stops working)
+  --tls-cert FILE    serve HTTPS with this certificate (PEM; a chain may follow it)
+  --tls-key FILE     ... and this private key (PEM); both or neither
+  --insecure-http    allow plain HTTP on an address beyond loopback (refused without it: passwords,
+                     the session cookie and the token would cross the network in clear text)
+  --session-ttl T    how long a sign-in lasts: 90s, 30m, 12h (default), 7d
+  --add-user NAME    add a user to the configuration folder's serve-users.json, or set its password
+                     and role; asks for the password (read from stdin when it is not a terminal)
+  --role R           the new user's role: viewer (default; watches live view and events) or admin
   --log-level L      the least level logged on stderr: trace, debug, info, warn, error or fatal
                      (default info); JSON lines, or readable lines when stderr is a terminal
 `;
@@ -88,6 +109,12 @@ export function parseServeArgs(argv: string[]): ServeArgs | 'help' {
         data: { type: 'string' },
         'new-token': { type: 'boolean', default: false },
         'log-level': { type: 'string' },
+        'add-user': { type: 'string' },
+        role: { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
+        'insecure-http': { type: 'boolean', default: false },
+        'session-ttl': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -102,6 +129,16 @@ export function parseServeArgs(argv: string[]): ServeArgs | 'help' {
   const logLevel = values['log-level'] ?? 'info';
   if (!isLogLevel(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, not ${JSON.stringify(logLevel)}`);
   const config = path.resolve(values.config ?? defaultConfigFile());
+  const addUser = values['add-user'];
+  if (addUser !== undefined && userNameProblem(addUser)) throw new UsageError(`--add-user: ${userNameProblem(addUser)}; not ${JSON.stringify(addUser)}`);
+  const role = values.role ?? 'viewer';
+  if (values.role !== undefined && addUser === undefined) throw new UsageError('--role goes with --add-user NAME');
+  if (!(ROLES as readonly string[]).includes(role)) throw new UsageError(`--role must be ${ROLES.join(' or ')}, not ${JSON.stringify(role)}`);
+  const [cert, key] = [values['tls-cert'], values['tls-key']];
+  if ((cert === undefined) !== (key === undefined)) throw new UsageError('--tls-cert and --tls-key go together: give both files, or neither');
+  if (cert?.trim() === '' || key?.trim() === '') throw new UsageError('--tls-cert and --tls-key must name files; one is empty');
+  const sessionTtlMs = values['session-ttl'] === undefined ? DEFAULT_SESSION_TTL_MS : parseDuration(values['session-ttl']);
+  if (sessionTtlMs === null) throw new UsageError(`--session-ttl takes a duration like 90s, 30m, 12h or 7d (at most 366d), not ${JSON.stringify(values['session-ttl'])}`);
   return {
     port: values.port === undefined ? DEFAULT_PORT : parsePort(values.port),
     portGiven: values.port !== undefined,
@@ -111,5 +148,9 @@ export function parseServeArgs(argv: string[]): ServeArgs | 'help' {
     allowHosts: (values['allow-host'] ?? []).map(parseAllowedHost),
     newToken: values['new-token'] ?? false,
     logLevel,
+    addUser: addUser === undefined ? null : { name: addUser, role: role as Role },
+    tls: cert !== undefined && key !== undefined ? { cert: path.resolve(cert), key: path.resolve(key) } : null,
+    insecureHttp: values['insecure-http'] ?? false,
+    sessionTtlMs,
   };
 }

@@ -2,18 +2,21 @@
  * Serve mode: the app in a browser, without Electron.
  *
  *   npm run serve -- [--port N] [--host H] [--allow-host NAME]... [--config FILE] [--data DIR] [--new-token] [--log-level L]
+ *                    [--tls-cert FILE --tls-key FILE] [--insecure-http] [--session-ttl T]
+ *   npm run serve -- --add-user NAME [--role viewer|admin]   (asks for the password, then exits)
  *
  * It runs as a build (out/serve/cli.js, made by scripts/serve-build.mjs), which forks the camera
  * worker built beside it and serves the web renderer from out/renderer-web; `npm run serve` and
  * `npm start` build first when the build is missing or stale.
  * Prints one line on stdout, the URL to open (it carries the access token, the same one each
  * start); everything else goes to stderr: start-up refusals as plain text, the rest as the log
- * (logger.ts: JSON lines, readable ones on a terminal, from --log-level up). SIGTERM or SIGINT
+ * (logger.ts: JSON lines, readable ones on a terminal, from --log-level up), but for the one-time
+ * link that creates the first admin while no user exists, a plain line. SIGTERM or SIGINT
  * stops every camera worker, then the process exits 0; so does the end of the process that
  * started it (npm's shell does not pass signals on, so a stopped `npm run serve` must not leave
  * serve mode behind).
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureDataDir } from '../engine/files';
@@ -26,6 +29,8 @@ import { parseServeArgs, USAGE, UsageError, type ServeArgs } from './args';
 import { isLoopbackHost, isWildcardHost } from './auth';
 import { describePortInUse, listenWithFallback } from './listen';
 import { loadOrCreateToken } from './token-store';
+import { addUser } from './add-user';
+import { UsersStore } from './users';
 
 function fail(message: string, code = 2): never {
   process.stderr.write(`serve: ${message}\n`);
@@ -66,10 +71,29 @@ function checkConfigFile(file: string): void {
   if (!stat.isFile()) fail(`--config ${file} is not a regular file (a FIFO, socket or device); name a JSON file`);
 }
 
+/** The certificate and key, read once at start; a file that cannot be read stops serve mode with the reason. */
+function readTls(files: { cert: string; key: string }): { cert: Buffer; key: Buffer } {
+  const read = (file: string, what: string): Buffer => {
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      fail(`cannot read the TLS ${what} ${file}: ${(err as Error).message}`);
+    }
+  };
+  return { cert: read(files.cert, 'certificate'), key: read(files.key, 'key') };
+}
+
 async function main(): Promise<void> {
   // Before anything can print: no line on stderr carries a password (the engine adds the config's).
   maskStderr();
   const args = parse();
+  if (args.addUser) process.exit(await addUser(args));
+  // Off loopback, plain HTTP would carry passwords, cookies and the token in clear text.
+  if (!isLoopbackHost(args.host) && !args.tls && !args.insecureHttp) {
+    const where = isWildcardHost(args.host) ? 'every interface' : args.host;
+    fail(`refusing to listen on ${where} over plain HTTP: passwords, session cookies and the token would cross the network unencrypted. Give --tls-cert FILE --tls-key FILE, or --insecure-http to do it anyway (e.g. behind a reverse proxy that adds TLS).`);
+  }
+  const tls = args.tls ? readTls(args.tls) : undefined;
   const log: Logger = useLogger(createLogger({ level: args.logLevel }));
   fatal = (err) => log.fatal({ err }, 'serve: stopped by an error');
   checkConfigFile(args.config);
@@ -85,6 +109,12 @@ async function main(): Promise<void> {
     token = loadOrCreateToken(dataDir, args.newToken);
   } catch (err) {
     fail(`cannot keep the access token in ${dataDir}: ${(err as Error).message}`, 1);
+  }
+  let users;
+  try {
+    users = new UsersStore(dataDir);
+  } catch (err) {
+    fail(`cannot read the accounts: ${(err as Error).message}`, 1);
   }
   log.info({ pid: process.pid, config: args.config }, `serve: pid ${process.pid}, configuration ${args.config}`);
   // The token store says what it did; a note that starts with WARNING is a warning.
@@ -125,7 +155,7 @@ async function main(): Promise<void> {
   log.info({ data: args.data }, `serve: events in ${args.data}`);
   let server;
   try {
-    server = await listenWithFallback(args, { engine, rendererDir, token: token.token, allowHosts: args.allowHosts, log });
+    server = await listenWithFallback(args, { engine, rendererDir, token: token.token, allowHosts: args.allowHosts, log, users, tls, sessionTtlMs: args.sessionTtlMs });
   } catch (err) {
     // A start-up refusal, not a log record: plain text.
     process.stderr.write(`serve: ${await describePortInUse(err, args)}\n`);
@@ -136,9 +166,13 @@ async function main(): Promise<void> {
   if (stopping) return;
   if (!isLoopbackHost(args.host)) {
     const where = isWildcardHost(args.host) ? 'every interface' : args.host;
-    log.warn(`serve: listening on ${where}, not on loopback: anyone who can reach this address and has the token can see the cameras.`);
+    log.warn(`serve: listening on ${where}, not on loopback${tls ? '' : ', over plain HTTP (--insecure-http)'}: anyone who can reach this address and has the token or an account can see the cameras.`);
   }
   engine.start();
+  // While nobody has an account: a one-time link to the first admin (besides --add-user), before
+  // the URL so that whoever waits for the URL finds it written. On stderr as a plain line, not a
+  // log record: stdout keeps its one line, and the code is useless once used.
+  if (server.setupUrl) process.stderr.write(`serve: no account exists yet; create the first admin (one-time link): ${server.setupUrl}\n`);
   process.stdout.write(`${server.url}\n`);
 }
 

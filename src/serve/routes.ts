@@ -1,5 +1,5 @@
 /**
- * Serve mode's routes, behind the access hook in server.ts: the counters (/api/stats, /metrics),
+ * Serve mode's routes, behind the access hook in server.ts (who may use each: access.ts): the counters (/api/stats, /metrics),
  * the WebSocket (/ws, one ClientSession per socket), the media folder (media-routes.ts) and the built
  * renderer (everything else).
  */
@@ -40,8 +40,14 @@ export function registerRoutes(app: FastifyInstance, context: RouteContext): voi
     method: 'GET',
     url: '/ws',
     handler: (_request, reply) => refuse(reply, 426, 'this path takes WebSocket upgrades only', { Upgrade: 'websocket' }),
-    wsHandler: (socket) => {
+    wsHandler: (socket, request) => {
+      const principal = request.principal!;
+      const login = principal.via === 'session' ? principal.session : undefined;
       const session = new ClientSession(nextClientId++, socket, {
+        role: principal.role,
+        login,
+        // A signed-in page's socket lasts as long as its session: expiry or logout ends it.
+        loggedIn: login ? () => server.logins.alive(login) : () => true,
         engine: server.options.engine,
         limits: context.cameraLimits,
         counters: server.counters,
@@ -56,10 +62,10 @@ export function registerRoutes(app: FastifyInstance, context: RouteContext): voi
   registerMediaRoutes(app, server.options.engine.media, () => mediaQuotaBytes(server.options.engine.config.settings));
   registerMediaLinkRoute(app, server.token, server.options.engine.media);
 
-  // The built page and its assets are the app's own code, the same for everyone: no token, so a
-  // page opened (or reloaded) without ?token= in its address still loads and then uses the token it
-  // keeps in sessionStorage. Host and Origin are still checked.
-  app.get('/*', { config: { access: 'public' } }, async (request, reply) => {
+  // The built page and its assets are the app's own code, the same for everyone: public in
+  // access.ts, so a page opened (or reloaded) without ?token= in its address still loads, and then
+  // uses the token it keeps in sessionStorage or shows the sign-in form. Host and Origin are still checked.
+  app.get('/*', async (request, reply) => {
     // An upgrade anywhere but /ws is not a WebSocket this server offers.
     if (request.ws) return refuse(reply, 404, 'not found');
     const target = staticTarget(context.rendererDir, request.url.split('?')[0]);

@@ -15,7 +15,12 @@ import type { AddressInfo } from 'node:net';
 import { defaultLogger, type Logger } from '../engine/logger';
 import { MAX_WS_MESSAGE_BYTES } from '../shared/contracts/ws';
 import { WS_PROTOCOL } from '../shared/contracts/ws';
+import { forbiddenText, roleAllows, routeNeed, type Role } from './access';
+import { registerAccountRoutes } from './account-routes';
 import { allowedHostNames, authorize, hostAllowed, isWildcardHost, mediaSignatureMatches, newToken, originAllowed, urlHost, type TokenSource } from './auth';
+import { LoginLimiter } from './login-limiter';
+import { DEFAULT_SESSION_TTL_MS, LoginSessions, type LoginSession } from './login-sessions';
+import type { UsersStore } from './users';
 import type { RendererEngine } from './engine-port';
 import { CameraRateLimits } from './flow-limits';
 import { ServeMetrics, type ServerCounters } from './metrics';
@@ -39,6 +44,12 @@ export interface ServeServerOptions {
   log?: Logger;
   /** Connection limits (tests shorten them). */
   limits?: Partial<ConnectionLimits>;
+  /** Accounts (users.ts): sign-in with a session cookie besides the token. Without it, the token only. */
+  users?: UsersStore;
+  /** How long a sign-in lasts (--session-ttl). */
+  sessionTtlMs?: number;
+  /** HTTPS with this certificate and key (PEM), --tls-cert and --tls-key. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
 }
 
 export interface ConnectionLimits {
@@ -54,20 +65,13 @@ export const DEFAULT_LIMITS: ConnectionLimits = { headersTimeoutMs: 5000, idleTi
 /** A page that answers no ping for this long is gone (its network dropped without a close). */
 const HEARTBEAT_MS = 15_000;
 
-/**
- * Who may use a route without the token: `public` (the built page and its assets: the app's own
- * code, no data), `media-link` (GET /media/NAME with `?sig=` of that name, see mediaSignature).
- * Every other route wants the token.
- */
-export type RouteAccess = 'token' | 'public' | 'media-link';
+/** Who a request is: the access token (an admin credential for automation), or a signed-in user. */
+export type Principal = { via: 'token'; role: 'admin'; source: TokenSource } | { via: 'session'; role: Role; session: LoginSession };
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Where the request carried the token (set by the access hook). */
-    tokenSource: TokenSource | null;
-  }
-  interface FastifyContextConfig {
-    access?: RouteAccess;
+    /** Who sent the request, if anyone (set by the access hook). */
+    principal: Principal | null;
   }
 }
 
@@ -77,6 +81,10 @@ export class ServeServer {
   readonly metrics: ServeMetrics;
   readonly sessions = new Set<ClientSession>();
   readonly counters: SessionCounters = { invalidMessages: 0, framesOverRate: 0, clientPauses: 0 };
+  /** Browsers signed in (login-sessions.ts). */
+  readonly logins: LoginSessions;
+  /** The one-time code of the first admin's setup link, while no user exists. */
+  readonly setup: { code: string | null };
   private readonly log: Logger;
   private readonly listenHost: string;
   private allowedHosts: Set<string>;
@@ -88,7 +96,12 @@ export class ServeServer {
     this.log = options.log ?? defaultLogger();
     this.listenHost = options.host ?? '127.0.0.1';
     this.allowedHosts = allowedHostNames(this.listenHost, options.allowHosts);
+    this.logins = new LoginSessions(options.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS, !!options.tls);
+    this.setup = { code: options.users && options.users.count === 0 ? newToken() : null };
     const limits = { ...DEFAULT_LIMITS, ...options.limits };
+    const serverTimeouts = { headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs) };
+    // With TLS, fastify makes an https server from these options (the http ones are not used then).
+    const transport = options.tls ? { https: { ...serverTimeouts, cert: options.tls.cert, key: options.tls.key } } : { http: serverTimeouts };
     this.app = Fastify({
       loggerInstance: this.log as FastifyBaseLogger,
       logController: new RequestLog(),
@@ -97,14 +110,20 @@ export class ServeServer {
       keepAliveTimeout: limits.idleTimeoutMs,
       requestTimeout: limits.headersTimeoutMs * 2,
       bodyLimit: 64 * 1024,
-      http: { headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs) },
+      ...transport,
       return503OnClosing: true,
-    });
+    }) as unknown as FastifyInstance;
     this.app.server.maxConnections = limits.maxConnections;
     this.metrics = new ServeMetrics({ snapshot: () => options.engine.snapshot(), server: () => this.serverCounters() });
     const cameraLimits = new CameraRateLimits((id) => options.engine.config.cameras.find((c) => c.id === id)?.maxFps);
 
-    this.app.decorateRequest('tokenSource', null);
+    this.app.decorateRequest('principal', null);
+    // Every route says who may use it, in access.ts; one that does not cannot be added.
+    this.app.addHook('onRoute', (route) => {
+      for (const method of [route.method].flat()) {
+        if (!routeNeed(method, route.url)) throw new Error(`serve: route ${method} ${route.url} is not in ROUTE_ACCESS (src/serve/access.ts)`);
+      }
+    });
     this.app.addHook('onRequest', (request, reply, done) => {
       const refusal = this.refusal(request);
       // A refused request's body is never read: the connection cannot carry another request.
@@ -138,6 +157,21 @@ export class ServeServer {
       }),
     );
     this.app.register(async (scope) => registerEventRoutes(scope, () => options.engine.events ?? null));
+    if (options.users) {
+      const users = options.users;
+      this.app.register(async (scope) =>
+        registerAccountRoutes(scope, {
+          users,
+          sessions: this.logins,
+          limiter: new LoginLimiter(),
+          setup: this.setup,
+          endSockets: (login) => {
+            for (const client of this.sessions) if (client.login === login) client.socket.close(1008, 'signed out');
+          },
+          log: this.log,
+        }),
+      );
+    }
     this.app.setNotFoundHandler((_request, reply) => refuse(reply, 404, 'not found'));
     this.app.setErrorHandler((err: Error & { statusCode?: number }, _request, reply) => {
       const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
@@ -163,8 +197,17 @@ export class ServeServer {
 
   /** The address to open: a wildcard listen address is shown as the loopback one. */
   get url(): string {
+    return `${this.origin}/?token=${this.token}`;
+  }
+
+  /** The one-time link that creates the first admin, while no user exists. */
+  get setupUrl(): string | null {
+    return this.setup.code ? `${this.origin}/setup?code=${this.setup.code}` : null;
+  }
+
+  private get origin(): string {
     const shown = isWildcardHost(this.listenHost) ? '127.0.0.1' : this.listenHost;
-    return `http://${urlHost(shown)}:${this.port}/?token=${this.token}`;
+    return `${this.options.tls ? 'https' : 'http'}://${urlHost(shown)}:${this.port}`;
   }
 
   get clientCount(): number {
@@ -184,32 +227,42 @@ export class ServeServer {
     await this.app.close();
   }
 
-  /** A request without the token that its route lets through (RouteAccess). */
-  private openWithoutToken(request: FastifyRequest): boolean {
-    const access = request.routeOptions.config?.access ?? 'token';
-    if (access === 'public') return !request.headers.upgrade;
-    if (access === 'media-link') {
-      const name = (request.params as { name?: unknown } | undefined)?.name;
-      return typeof name === 'string' && mediaSignatureMatches(this.token, name, queryParam(request.url, 'sig'));
+  /** Who sent the request: the token (any of its carriers), or a live session's cookie. */
+  private identify(request: FastifyRequest): Principal | null {
+    const headers = request.headers;
+    const source = authorize({ authorization: headers.authorization, query: queryParam(request.url, 'token'), protocols: headers['sec-websocket-protocol'] }, this.token);
+    if (source) return { via: 'token', role: 'admin', source };
+    const users = this.options.users;
+    const session = users ? this.logins.fromCookieHeader(headers.cookie) : null;
+    if (!users || !session) return null;
+    // The user as the file holds it now: removed, or a new password, ends the session; a new role applies at once.
+    const user = users.find(session.user);
+    if (!user || user.scrypt.hash !== session.hash) {
+      this.logins.end(session);
+      return null;
     }
-    return false;
+    return { via: 'session', role: user.role, session };
   }
 
-  /** What is wrong with a request, if anything: Host, then token, then Origin. */
+  /**
+   * What is wrong with a request, if anything: Host, then who sent it (the route's entry in
+   * access.ts), then Origin, then the method, then the role.
+   */
   private refusal(request: FastifyRequest): { status: number; text: string; headers?: Record<string, string> } | null {
     const headers = request.headers;
     if (!hostAllowed(headers.host, this.allowedHosts)) {
       this.log.warn(`serve: refused a request for host ${JSON.stringify(String(headers.host ?? '').slice(0, 100))} (allow a name with --allow-host)`);
       return { status: 421, text: 'this server does not answer to that host name; start serve mode with --allow-host NAME to allow it' };
     }
-    request.tokenSource = authorize(
-      { authorization: headers.authorization, query: queryParam(request.url, 'token'), protocols: headers['sec-websocket-protocol'] },
-      this.token,
-    );
-    if (!request.tokenSource && !this.openWithoutToken(request)) {
+    // A URL no route takes (the not-found handler) wants someone signed in before it is told so.
+    const url = request.routeOptions.url;
+    const need = url === undefined ? 'viewer' : (routeNeed(request.method, url) ?? 'admin');
+    request.principal = this.identify(request);
+    const open = need === 'public' ? !headers.upgrade : need === 'media-link' && this.signedMediaLink(request);
+    if (!request.principal && !open) {
       return {
         status: 401,
-        text: 'unauthorized: open the URL serve mode printed (it carries ?token=), or send Authorization: Bearer <token>',
+        text: 'unauthorized: sign in, open the URL serve mode printed (it carries ?token=), or send Authorization: Bearer <token>',
         headers: { 'WWW-Authenticate': 'Bearer' },
       };
     }
@@ -217,19 +270,23 @@ export class ServeServer {
       this.log.warn(`serve: refused a request from origin ${JSON.stringify(String(headers.origin).slice(0, 200))}`);
       return { status: 403, text: 'forbidden origin' };
     }
-    // Reading only, but for the few writes WRITE_ROUTES names; the Origin was checked above.
-    if (request.method !== 'GET' && request.method !== 'HEAD' && !WRITE_ROUTES.some(([method, url]) => method === request.method && url.test(request.url))) {
+    // Reading only, but for the few writes the access table names; the Origin was checked above.
+    if (request.method !== 'GET' && request.method !== 'HEAD' && (url === undefined || routeNeed(request.method, url) === undefined)) {
       return { status: 405, text: 'method not allowed', headers: { Allow: 'GET, HEAD' } };
+    }
+    const role: Role | null = need === 'admin' || need === 'viewer' ? need : need === 'media-link' ? 'viewer' : null;
+    if (role && request.principal && !roleAllows(request.principal.role, role)) {
+      return { status: 403, text: forbiddenText(`${request.method} ${url}`, request.principal.role) };
     }
     return null;
   }
-}
 
-/** The only requests that change anything over HTTP (the rest goes over the WebSocket). */
-const WRITE_ROUTES: Array<[string, RegExp]> = [
-  ['PUT', /^\/api\/media(\?|$)/],
-  ['DELETE', /^\/api\/events\//],
-];
+  /** GET /media/NAME with `?sig=` of that name (media-links.ts). */
+  private signedMediaLink(request: FastifyRequest): boolean {
+    const name = (request.params as { name?: unknown } | undefined)?.name;
+    return typeof name === 'string' && mediaSignatureMatches(this.token, name, queryParam(request.url, 'sig'));
+  }
+}
 
 function queryParam(url: string, name: string): string | null {
   try {

@@ -8,11 +8,13 @@
  */
 import type { Logger } from '../engine/logger';
 import { WebSocket, type RawData } from 'ws';
-import type { ApiEvent } from '../shared/contracts/engine-api';
+import type { ApiEvent, ApiMethod } from '../shared/contracts/engine-api';
 import { peekBinary, type FrameChannelInbound, type SnapshotRequestMessage } from '../shared/contracts/frames';
 import { encodePreview, type PreviewMessage } from '../shared/contracts/sources';
 import { MAX_WS_MESSAGE_BYTES, WsClientMessage, type WsServerMessage } from '../shared/contracts/ws';
 import type { RendererClient, RendererEngine } from './engine-port';
+import { forbiddenText, roleAllows, WS_BINARY_ACCESS, WS_METHOD_ACCESS, type Role } from './access';
+import type { LoginSession } from './login-sessions';
 import { TurnTaker, type CameraRateLimits } from './flow-limits';
 
 /** A client that stops reading gets no snapshots until it catches up; replies still go out. */
@@ -36,6 +38,12 @@ export interface SessionCounters {
 }
 
 export interface SessionContext {
+  /** The role of whoever opened the socket: each message is checked against access.ts. */
+  role: Role;
+  /** The sign-in the socket was opened with (none for the token). */
+  login?: LoginSession;
+  /** Whether that sign-in still holds; a socket whose session ended or expired is closed at its next message. */
+  loggedIn: () => boolean;
   engine: RendererEngine;
   limits: CameraRateLimits;
   counters: SessionCounters;
@@ -52,12 +60,15 @@ export class ClientSession implements RendererClient {
   /** Set once the client was closed for not reading: nothing more is read from it or sent to it. */
   private dropped = false;
   private readonly turns: TurnTaker;
+  /** A viewer's page is given no camera to capture: its frames would be refused (access.ts). */
+  readonly captures: boolean;
 
   constructor(
     readonly id: number,
     readonly socket: WebSocket,
     private readonly context: SessionContext,
   ) {
+    this.captures = roleAllows(context.role, WS_BINARY_ACCESS.frame);
     this.turns = new TurnTaker(
       () => {
         context.counters.clientPauses++;
@@ -80,6 +91,10 @@ export class ClientSession implements RendererClient {
       onClose();
     });
     this.disconnect = context.engine.connect(this);
+  }
+
+  get login(): LoginSession | undefined {
+    return this.context.login;
   }
 
   sendEvent(event: ApiEvent, optional: boolean): void {
@@ -135,6 +150,10 @@ export class ClientSession implements RendererClient {
   private onMessage(data: RawData, isBinary: boolean): void {
     // Messages already read in the same chunk still arrive after the socket is paused.
     if (this.checkUnread()) return;
+    if (!this.context.loggedIn()) {
+      this.socket.close(1008, 'the session ended; sign in again');
+      return;
+    }
     this.turns.count();
     const bytes = toBytes(data);
     if (isBinary) this.onFrame(bytes);
@@ -147,6 +166,15 @@ export class ClientSession implements RendererClient {
       raw = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
     } catch {
       return this.invalid('text message is not JSON');
+    }
+    // The role first: a request this client may not make is refused whatever else it holds.
+    const method = (raw as { request?: { method?: unknown } } | null)?.request?.method;
+    if (typeof method === 'string' && Object.hasOwn(WS_METHOD_ACCESS, method) && !roleAllows(this.context.role, WS_METHOD_ACCESS[method as ApiMethod])) {
+      const id = (raw as { id?: unknown }).id;
+      if (typeof id === 'number' && Number.isSafeInteger(id) && id >= 0) {
+        this.send({ kind: 'response', id, response: { ok: false, status: 403, error: forbiddenText(method, this.context.role) } });
+      }
+      return;
     }
     const parsed = WsClientMessage.safeParse(raw);
     if (!parsed.success) {
@@ -172,6 +200,8 @@ export class ClientSession implements RendererClient {
    */
   private onFrame(bytes: Uint8Array): void {
     const head = peekBinary(bytes);
+    const kind = head?.kind === 'track-snapshot' ? 'track-snapshot' : 'frame';
+    if (!roleAllows(this.context.role, WS_BINARY_ACCESS[kind])) return this.invalid(forbiddenText(`sending a ${kind}`, this.context.role));
     if (head?.kind === 'track-snapshot') {
       const error = this.context.engine.submitTrackSnapshot(this, bytes);
       return error ? this.invalid(error) : undefined;

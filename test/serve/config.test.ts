@@ -3,7 +3,10 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ApiEvent } from '../../src/shared/contracts/engine-api';
-import { startServe, TestClient, type ServeProcess } from './helpers';
+import { spawnSync } from 'node:child_process';
+import { ROOT, startServe, TestClient, type ServeProcess } from './helpers';
+import { serveCommand } from '../support/serve-process';
+import { tempDir } from '../support/tmp';
 import { LEVEL } from '../support/log-capture';
 
 let serve: ServeProcess | undefined;
@@ -26,10 +29,16 @@ describe('serve mode configuration', () => {
     expect(await serve.terminate()).toBe(0);
   }, 40_000);
 
-  it('warns when it listens beyond loopback', async () => {
-    serve = await startServe({ cameras: [] }, ['--host', '0.0.0.0']);
+  it('refuses plain HTTP beyond loopback unless --insecure-http is given, and then warns', async () => {
+    // Without TLS or the flag: no server, exit 2, and the reason.
+    const [command, args] = await serveCommand(['--port', '0', '--host', '0.0.0.0', '--config', path.join(tempDir('multicam-serve-'), 'config.json')]);
+    const refused = spawnSync(command, args, { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    expect(refused.status).toBe(2);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toMatch(/refusing to listen on every interface over plain HTTP.*--tls-cert FILE --tls-key FILE, or --insecure-http/);
+    serve = await startServe({ cameras: [] }, ['--host', '0.0.0.0', '--insecure-http']);
     expect(serve.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=/);
-    expect(serve.records().some((r) => r.level === LEVEL.warn && /not on loopback/.test(r.msg))).toBe(true);
+    expect(serve.records().some((r) => r.level === LEVEL.warn && /not on loopback, over plain HTTP \(--insecure-http\)/.test(r.msg))).toBe(true);
     expect(await serve.terminate()).toBe(0);
-  }, 40_000);
+  }, 90_000);
 });

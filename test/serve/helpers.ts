@@ -22,6 +22,8 @@ export interface ServeProcess {
   port: number;
   configFile: string;
   stderr: () => string;
+  /** stdout and stderr so far, as they came. */
+  output: () => string;
   /** The log records on stderr so far (JSON lines). */
   records: () => LogRecord[];
   /** The serve process's own pid (it says it on stderr; it is the child itself). */
@@ -44,7 +46,7 @@ export async function startServe(config: unknown, extraArgs: string[] = [], dir?
   dir ??= tempDir('multicam-serve-');
   const configFile = path.join(dir, 'config.json');
   writeFileSync(configFile, typeof config === 'string' ? config : JSON.stringify(config));
-  const { child, url, stderr, records, exited, killGroup } = await launchServe({ configFile, args: extraArgs, ...options });
+  const { child, url, stderr, log, records, exited, killGroup } = await launchServe({ configFile, args: extraArgs, ...options });
   const parsed = new URL(url);
   const token = parsed.searchParams.get('token')!;
   const servePid = (): number | null => {
@@ -56,11 +58,12 @@ export async function startServe(config: unknown, extraArgs: string[] = [], dir?
     child,
     url,
     base: `${parsed.protocol}//${parsed.host}`,
-    wsBase: `ws://${parsed.host}`,
+    wsBase: `${parsed.protocol === 'https:' ? 'wss' : 'ws'}://${parsed.host}`,
     token,
     port: Number(parsed.port),
     configFile,
     stderr,
+    output: log,
     records,
     servePid,
     exited,
@@ -103,9 +106,10 @@ export class TestClient {
     );
   }
 
-  static open(url: string, headers: Record<string, string> = {}): Promise<TestClient> {
+  /** `options`: more for the socket (a TLS `ca`, subprotocols). */
+  static open(url: string, headers: Record<string, string> = {}, options: { ca?: string; protocols?: string[] } = {}): Promise<TestClient> {
     return new Promise((resolve, reject) => {
-      const socket = new WebSocket(url, { headers });
+      const socket = new WebSocket(url, options.protocols ?? [], { headers, ...(options.ca ? { ca: options.ca } : {}) });
       const client = new TestClient(socket);
       socket.once('open', () => resolve(client));
       socket.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { statusCode: res.statusCode })));

@@ -1,10 +1,13 @@
 import { createContext, useContext } from 'react';
 import type { EngineBridge } from '../../shared/contracts/engine-api';
 import type { CaptureManager } from './capture/manager';
+import type { Account } from './account/gate';
 
 export interface Engine {
   bridge: EngineBridge;
   captures: CaptureManager;
+  /** Serve mode's signed-in user or token (null in the desktop app); a viewer is offered no changes. */
+  account?: Account | null;
 }
 
 export const EngineContext = createContext<Engine | null>(null);

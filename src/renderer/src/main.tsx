@@ -2,22 +2,35 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import 'uplot/dist/uPlot.min.css';
 import './styles.css';
+import { startGate } from './account/gate';
+import { LoginPage } from './account/LoginPage';
 import { createBridge } from './bridge';
 import { CaptureManager } from './capture/manager';
 import { App } from './components/App';
 import { EngineContext } from './context';
 import { connectEngine } from './state/engine';
 
-const bridge = createBridge();
-connectEngine(bridge);
-const captures = new CaptureManager(bridge);
-
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root');
-createRoot(root).render(
-  <StrictMode>
-    <EngineContext.Provider value={{ bridge, captures }}>
-      <App />
-    </EngineContext.Provider>
-  </StrictMode>,
-);
+
+// Serve mode asks who this page is before it connects: the app, or the sign-in form.
+void startGate().then((gate) => {
+  if (gate.kind !== 'app') {
+    createRoot(root).render(
+      <StrictMode>
+        <LoginPage mode={gate} />
+      </StrictMode>,
+    );
+    return;
+  }
+  const bridge = createBridge();
+  connectEngine(bridge);
+  const captures = new CaptureManager(bridge);
+  createRoot(root).render(
+    <StrictMode>
+      <EngineContext.Provider value={{ bridge, captures, account: gate.account }}>
+        <App />
+      </EngineContext.Provider>
+    </StrictMode>,
+  );
+});

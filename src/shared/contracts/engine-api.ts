@@ -212,7 +212,8 @@ export function checkResult<M extends ApiMethod>(method: M, value: unknown): Api
 
 export const ApiResponse = z.union([
   z.object({ ok: z.literal(true), value: z.unknown() }),
-  z.object({ ok: z.literal(false), error: z.string().max(2000) }),
+  /** status: an HTTP-like code when one says it best (403: the signed-in user's role may not do this). */
+  z.object({ ok: z.literal(false), error: z.string().max(2000), status: z.number().int().min(400).max(599).optional() }),
 ]);
 export type ApiResponse = z.infer<typeof ApiResponse>;
 

@@ -12,11 +12,14 @@ import { EventsView } from '../events/EventsView';
 import { EventToasts } from '../events/EventToasts';
 import { EventsSettings } from '../events/EventsSettings';
 import { connectEvents } from '../events/store';
+import { AccountBar } from '../account/AccountBar';
 
 type Dialog = { kind: 'add' } | { kind: 'edit'; id: string } | { kind: 'settings' } | null;
 
 export function App() {
-  const { bridge } = useEngine();
+  const { bridge, account } = useEngine();
+  // A viewer watches: the server refuses its changes (src/serve/access.ts), so none is offered.
+  const canChange = account?.role !== 'viewer';
   const connection = useStore(store, (s) => s.connection);
   const [dialog, setDialog] = useState<Dialog>(null);
   const [fullscreen, setFullscreen] = useState<string | null>(null);
@@ -51,12 +54,17 @@ export function App() {
           </button>
         </nav>
         <div className="spacer" />
-        <button type="button" className="primary" data-testid="add-camera" onClick={() => setDialog({ kind: 'add' })}>
-          Add camera
-        </button>
-        <button type="button" data-testid="open-settings" onClick={() => setDialog(dialog?.kind === 'settings' ? null : { kind: 'settings' })}>
-          Settings
-        </button>
+        <AccountBar account={account ?? null} />
+        {canChange && (
+          <button type="button" className="primary" data-testid="add-camera" onClick={() => setDialog({ kind: 'add' })}>
+            Add camera
+          </button>
+        )}
+        {canChange && (
+          <button type="button" data-testid="open-settings" onClick={() => setDialog(dialog?.kind === 'settings' ? null : { kind: 'settings' })}>
+            Settings
+          </button>
+        )}
       </header>
       <Notices />
       <main className="layout">
