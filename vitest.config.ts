@@ -32,6 +32,7 @@ const QUICK = [
   'test/sources/latest-frame-slot.test.ts',
   'test/sources/result-batch.test.ts',
   'test/sources/units.test.ts',
+  'test/recording/retention.test.ts',
 ];
 
 export default defineConfig({

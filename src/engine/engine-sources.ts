@@ -12,12 +12,21 @@ import { isEngineSource, type FfmpegInfo, type SourceState, type SourceStats } f
 import type { WorkerConfig, WorkerStats } from '../shared/contracts/worker';
 import { keepStoredUrlSecret } from '../shared/redact';
 import { resolveFfmpeg } from '../node/ffmpeg-binary';
+import path from 'node:path';
 
 export const DEFAULT_PREVIEW_FPS = 10;
 export const DEFAULT_SOURCE_TIMEOUT_MS = 20_000;
 /** Engine-side cameras, as in Frigate: the model gets 5 frames a second, those with motion. */
 export const DEFAULT_DETECT = { mode: 'motion', fps: 5, refreshSeconds: 5 } as const;
 export const DEFAULT_MOTION = { threshold: 30, minArea: 0.0005 } as const;
+/** Engine-side cameras record the footage around events unless told otherwise (docs/cameras.md#recording). */
+export const DEFAULT_RECORD = { mode: 'events', preSeconds: 5, postSeconds: 5 } as const;
+export const SEGMENT_SECONDS = 10;
+
+/** A camera's recordings folder: DATA/recordings/CAMERA (the id is letters, digits, - and _). */
+export function cameraRecordingsDir(recordingsDir: string, cameraId: string): string {
+  return path.join(recordingsDir, cameraId);
+}
 
 /** Resolves ffmpeg once per `ffmpegPath` setting (running `ffmpeg -version` costs a process). */
 export class FfmpegLocator {
@@ -48,8 +57,8 @@ export function ffmpegInfo(setting: string | undefined): FfmpegInfo {
 export function engineSourceChanged(config: CameraConfig, patch: Partial<CameraConfig>): boolean {
   if (!isEngineSource(config.source) && !(patch.source && isEngineSource(patch.source))) return false;
   const sourceChanged = patch.source !== undefined && JSON.stringify(patch.source) !== JSON.stringify(config.source);
-  const changed = (key: 'maxFps' | 'detect' | 'motion') => key in patch && JSON.stringify(patch[key]) !== JSON.stringify(config[key]);
-  return sourceChanged || changed('maxFps') || changed('detect') || changed('motion');
+  const changed = (key: 'maxFps' | 'detect' | 'motion' | 'record') => key in patch && JSON.stringify(patch[key]) !== JSON.stringify(config[key]);
+  return sourceChanged || changed('maxFps') || changed('detect') || changed('motion') || changed('record');
 }
 
 /** Settings every engine-side camera's ffmpeg must restart for. */
@@ -62,6 +71,8 @@ export function workerSourceConfig(
   camera: CameraConfig,
   settings: EngineSettings,
   ffmpeg: () => FfmpegInfo,
+  /** DATA/recordings; undefined: nothing is recorded (no data folder). */
+  recordingsDir?: string,
 ): WorkerConfig['source'] | { error: string } | undefined {
   if (!isEngineSource(camera.source)) return undefined;
   const info = ffmpeg();
@@ -82,6 +93,15 @@ export function workerSourceConfig(
       minArea: camera.motion?.minArea ?? DEFAULT_MOTION.minArea,
       masks: camera.motion?.masks ?? [],
     },
+    ...(recordingsDir && camera.id && (camera.record?.mode ?? DEFAULT_RECORD.mode) !== 'off'
+      ? {
+          record: {
+            dir: cameraRecordingsDir(recordingsDir, camera.id),
+            segmentSeconds: SEGMENT_SECONDS,
+            ...(camera.source.kind === 'stream' && camera.source.recordUrl ? { url: camera.source.recordUrl } : {}),
+          },
+        }
+      : {}),
   };
 }
 
@@ -107,6 +127,7 @@ export function sourceStatusFields(stats: SourceStats | undefined): Partial<Came
     ffmpegPid: stats.ffmpegPid,
     ffmpegCpuPercent: stats.ffmpegCpuPercent,
     ffmpegRssBytes: stats.ffmpegRssBytes,
+    ...(stats.recording ? { recording: stats.recording } : {}),
   };
 }
 

@@ -26,6 +26,8 @@ import { defaultLogger, type Logger } from './logger';
 import { maskAnswer, maskEvent, maskText, maskValue, rememberSecrets } from './redaction';
 import { keepStoredMqttSecrets, redactConfig } from '../shared/redact';
 import { EventsHub } from './events/hub';
+import { openRecordings, recordingsRoot } from './recording/engine-recordings';
+import type { Recordings } from './recording/service';
 import { handleEventRequest, isEventRequest } from './events/requests';
 
 export type { RendererClient } from './renderers';
@@ -46,6 +48,8 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
   /** Desktop: the cameras' direct frame ports (options.frameChannel). */
   private ports: FramePorts<FramePortEnd> | null = null;
   readonly events: EventsHub | null = null;
+  /** Recording's catalogue and retention (null without a data folder or events database). */
+  readonly recordings: Recordings | null = null;
   private readonly notices: Notice[] = [];
   private readonly log: Logger;
   private changeTimer: NodeJS.Timeout | null = null;
@@ -79,6 +83,8 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
       log: this.log,
       settings: loaded.config.settings,
       events: options.eventsDir !== undefined,
+      // Cameras record only while their segments can be catalogued (the events database opened).
+      recordingsDir: () => (this.recordings && options.eventsDir ? recordingsRoot(options.eventsDir) : undefined),
     });
     this.supervisor.on('snapshot', (snapshot) => this.emit('event', { type: 'snapshot', snapshot: this.decorate(snapshot) }));
     this.supervisor.on('change', () => this.scheduleSnapshot());
@@ -121,6 +127,16 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
       this.supervisor.on('track', (m) => events.handleTrack(m));
       this.supervisor.on('worker-gone', (id) => events.endCamera(id));
       this.events = events;
+      const store = events.service.store;
+      if (store) {
+        try {
+          const recordings = openRecordings({ dataDir: options.eventsDir, store, config: () => this.config, notice: (level, message) => this.notice(level, message) });
+          this.supervisor.on('segment', (m) => recordings.onSegment(m));
+          this.recordings = recordings;
+        } catch (err) {
+          this.notice('error', `Recording is off: ${(err as Error).message}. Detection goes on.`);
+        }
+      }
     }
   }
 
@@ -220,7 +236,10 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
     if (!this.stopping) {
       if (this.changeTimer) clearTimeout(this.changeTimer);
       this.changeTimer = null;
-      this.stopping = this.supervisor.stop().then(() => this.events?.close());
+      this.stopping = this.supervisor.stop().then(() => {
+        this.recordings?.close();
+        this.events?.close();
+      });
     }
     return this.stopping;
   }

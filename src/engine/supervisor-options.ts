@@ -4,6 +4,7 @@ import type { EngineSettings } from '../shared/contracts/config';
 import type { CameraStatus, EngineSnapshot } from '../shared/contracts/engine-api';
 import type { FrameDroppedMessage, ResultMessage, SnapshotRequestMessage } from '../shared/contracts/frames';
 import type { PreviewMessage } from '../shared/contracts/sources';
+import type { SegmentMessage } from '../shared/contracts/recording';
 import type { WorkerLauncher } from './launcher';
 import type { Logger } from './logger';
 import type { RestartPolicy } from './restart-policy';
@@ -27,6 +28,8 @@ export interface SupervisorOptions extends Pick<ThreadPlannerOptions, 'calibrati
   releaseDataPort?: (cameraId: string) => void;
   /** Workers track detections into events and send 'track' messages. */
   events?: boolean;
+  /** DATA/recordings: engine-side cameras record there (their record.mode); absent: nothing is recorded. */
+  recordingsDir?: () => string | undefined;
   /** Where the supervisor's records and its workers' stderr lines go (a child per camera); default stderr. */
   log?: Logger;
 }
@@ -39,6 +42,8 @@ export interface SupervisorEvents {
   removed: [string];
   /** A track started, improved or ended on a camera (events). */
   track: [TrackMessage];
+  /** An engine-side camera's ffmpeg closed a recording segment (validated). */
+  segment: [SegmentMessage];
   /** A page-captured camera's worker wants a full-size picture from the page that sent the frame. */
   'snapshot-request': [SnapshotRequestMessage];
   /** A camera's worker exited (crash, restart, removal): its tracks are over. */

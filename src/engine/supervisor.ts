@@ -245,6 +245,7 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
       events: options.events ?? false,
       track: (_camera, message) => this.emit('track', message),
       snapshotRequest: (_camera, message) => this.emit('snapshot-request', message),
+      segment: (_camera, message) => this.emit('segment', message),
       stopped: () => this.stopped,
       delegate: () => this.effectiveDelegate(),
       createDataPort: options.createDataPort,
@@ -271,7 +272,7 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
         return true;
       },
       changed: (camera) => this.emitChange(camera),
-      sourceConfig: (camera) => workerSourceConfig(camera.config, this.settings, () => ffmpegInfo(this.settings.ffmpegPath)),
+      sourceConfig: (camera) => workerSourceConfig(camera.config, this.settings, () => ffmpegInfo(this.settings.ffmpegPath), options.recordingsDir?.()),
       previewsWatched: () => this.previewsWatched,
       preview: (_camera, message) => this.emit('preview', message),
     };

@@ -3,6 +3,7 @@
  * what its end means (restart after a backoff, fall back from a crashing delegate, or stay in
  * error). The supervisor provides the context; this module holds no state of its own.
  */
+import type { SegmentMessage } from '../shared/contracts/recording';
 import type { DelegateName } from '../shared/contracts/config';
 import { parseMessage, type FrameDroppedMessage, type ResultMessage, type SnapshotRequestMessage } from '../shared/contracts/frames';
 import { WorkerOutbound, type WorkerConfig } from '../shared/contracts/worker';
@@ -38,6 +39,8 @@ export interface WorkerLifeContext {
   frameReply(camera: Camera, message: ResultMessage | FrameDroppedMessage): void;
   /** A track message from the worker, already validated. */
   track(camera: Camera, message: TrackMessage): void;
+  /** A closed recording segment from the worker (already validated). */
+  segment(camera: Camera, message: SegmentMessage): void;
   /** The worker asks the page that sent its frames for a picture (already validated). */
   snapshotRequest(camera: Camera, message: SnapshotRequestMessage): void;
   /** The worker is gone (its frames in flight will not come back). */
@@ -209,6 +212,9 @@ function onMessage(ctx: WorkerLifeContext, camera: Camera, worker: WorkerProcess
       break;
     case 'snapshot-request':
       ctx.snapshotRequest(camera, msg);
+      break;
+    case 'segment':
+      ctx.segment(camera, msg);
       break;
     default:
       break;

@@ -80,6 +80,7 @@ export class EngineCamera {
       preview: { maxWidth: PREVIEW_MAX_WIDTH, fps: source.previewFps },
       noFrameTimeoutMs: source.noFrameTimeoutMs,
       readerThread: options.readerThread,
+      ...(source.record ? { record: { ...source.record, onSegment: (segment) => options.send({ type: 'segment', cameraId: options.config.cameraId, ...segment }) } } : {}),
       onFrame: (frame) => this.onFrame(frame),
       onPreview: (preview) => this.onPicture(preview),
       onState: (state, reason) => options.send({ type: 'source-state', cameraId: options.config.cameraId, state, reason }),
@@ -120,6 +121,7 @@ export class EngineCamera {
       ffmpegPid: s.ffmpegPid,
       ffmpegCpuPercent: s.ffmpegCpuPercent,
       ffmpegRssBytes: s.ffmpegRssBytes,
+      ...(s.recording ? { recording: s.recording } : {}),
     };
   }
 

@@ -28,6 +28,18 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX events_open ON events (end) WHERE end IS NULL;`,
   // Labels are keys, lowercase everywhere ("Person" from the objects model's label map is "person").
   `UPDATE events SET label = lower(label) WHERE label <> lower(label);`,
+  // Recording segments (src/engine/recording): a row only once ffmpeg has closed the file. path is
+  // below DATA/recordings: CAMERA/YYYY-MM-DD/HH/NAME.
+  `CREATE TABLE segments (
+     id INTEGER PRIMARY KEY,
+     camera TEXT NOT NULL,
+     start INTEGER NOT NULL,
+     end INTEGER NOT NULL,
+     bytes INTEGER NOT NULL,
+     path TEXT NOT NULL UNIQUE
+   );
+   CREATE INDEX segments_by_camera ON segments (camera, start);
+   CREATE INDEX segments_by_start ON segments (start);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

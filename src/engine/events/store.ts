@@ -82,7 +82,8 @@ export class EventStore {
 
   private constructor(
     readonly dir: string,
-    private readonly db: Db,
+    /** The events database; recording's catalogue (src/engine/recording) keeps its table here too. */
+    readonly db: Db,
     readonly files: SnapshotFiles,
     opened: { closedOnOpen: number; movedAside: OpenedDatabase['movedAside'] },
   ) {

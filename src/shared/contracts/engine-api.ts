@@ -5,6 +5,7 @@
  * WebSocket (src/shared/contracts/ws.ts). Both ends validate with these schemas.
  */
 import { z } from 'zod';
+import { RecordingStatus } from './recording';
 import { AppConfig, CameraConfig, DelegateName, EngineSettings } from './config';
 import { CameraId, type FrameChannelInbound, type FrameMessage, type SnapshotRequestMessage, type TrackSnapshotMessage } from './frames';
 import { ModelDecoder, ModelInfo, WorkerStats } from './worker';
@@ -69,6 +70,8 @@ export const CameraStatus = z.object({
   ffmpegPid: z.number().int().nullable().optional(),
   ffmpegCpuPercent: z.number().nonnegative().nullable().optional(),
   ffmpegRssBytes: z.number().nonnegative().nullable().optional(),
+  /** Engine-side cameras that record: recording or paused (disk full), the audio kept or dropped and why. */
+  recording: RecordingStatus.optional(),
   /** Engine-side cameras in detect mode 'motion' (this worker life): motion now, share of frames with motion, inferences skipped for none. */
   motion: z.boolean().optional(),
   motionShare: z.number().min(0).max(1).optional(),

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { encodeEnvelope, splitEnvelope } from './envelope';
 import { CameraId, Detection } from './frames';
+import { RecordingStatus } from './recording';
 
 export const STREAM_SCHEMES = ['rtsp:', 'rtsps:', 'http:', 'https:'] as const;
 
@@ -99,6 +100,8 @@ export const SourceStats = z.object({
   ffmpegPid: z.number().int().nullable(),
   ffmpegCpuPercent: z.number().nonnegative().nullable(),
   ffmpegRssBytes: z.number().nonnegative().nullable(),
+  /** Absent: not recording. */
+  recording: RecordingStatus.optional(),
 });
 export type SourceStats = z.infer<typeof SourceStats>;
 

@@ -16,7 +16,8 @@ import {
   TensorSummary,
   TrackSnapshotMessage,
 } from './frames';
-import { EngineSourceConfig, PreviewMessage, SourceState, SourceStats } from './sources';
+import { EngineSourceConfig, PreviewMessage, SourceState, SourceStats, StreamUrl } from './sources';
+import { SegmentMessage } from './recording';
 import { EventFilters, LabelThresholds, Polygon, TrackMessage } from './events';
 
 
@@ -36,6 +37,16 @@ export const ModelInfo = z.object({
   landmarks: z.enum(['face-mesh', 'pose-landmarks']).optional(),
 });
 export type ModelInfo = z.infer<typeof ModelInfo>;
+
+/** What the worker's ffmpeg records (in WorkerConfig.source). */
+export const WorkerRecordConfig = z.object({
+  /** The camera's recordings folder (DATA/recordings/CAMERA), made by main. */
+  dir: z.string().min(1).max(4096),
+  segmentSeconds: z.number().int().min(2).max(600),
+  /** A second stream recorded instead of the decoded one (the stream's recordUrl). */
+  url: StreamUrl.optional(),
+});
+export type WorkerRecordConfig = z.infer<typeof WorkerRecordConfig>;
 
 /** Counters a worker keeps itself: frames may reach it without passing through main. */
 export const WorkerStats = z.object({
@@ -123,6 +134,8 @@ export const WorkerConfig = z.object({
       motion: z
         .object({ threshold: z.number().int().min(1).max(255), minArea: z.number().min(0).max(1), masks: z.array(Polygon).max(16) })
         .optional(),
+      /** Record the stream (copied into segments); absent: not recorded. */
+      record: WorkerRecordConfig.optional(),
     })
     .optional(),
   /** Track detections into events (src/workers/events.ts): the camera's filters and the label of unlabelled detections. */
@@ -230,6 +243,8 @@ export const WorkerOutbound = z.discriminatedUnion('type', [
   /** The engine-side source changed state (connecting, running, no-signal, error), with ffmpeg's reason. */
   z.object({ type: z.literal('source-state'), cameraId: CameraId, state: SourceState, reason: z.string().max(2000).nullable() }),
   PreviewMessage,
+  /** ffmpeg closed a recording segment: main catalogues it. */
+  SegmentMessage,
   /** A track started, improved or ended (events). */
   TrackMessage,
   /** Page-captured cameras: ask the page that sent the frame for a full-size picture (routed like results). */

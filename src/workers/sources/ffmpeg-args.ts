@@ -123,8 +123,6 @@ export const INPUT_LIST_FD = 4;
 export const SEGMENT_LIST_FD = 5;
 export const RECORD_LIST_FD = 7;
 
-/** Segment names: YYYYMMDD-HHMMSS-TAG.mp4, the UTC time the segment opened and the run's tag. */
-export const SEGMENT_NAME = /^(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})-([a-z0-9]{1,16})\.mp4$/;
 /** fragmented MP4: a segment cut short (SIGKILL) still plays up to its last whole fragment. */
 export const SEGMENT_MOVFLAGS = 'movflags=+frag_keyframe+empty_moov+default_base_moof';
 /** The fd of the live view's fragmented MP4 (fd 5 is the recording's segment list). */

@@ -62,6 +62,8 @@ export class FfmpegLog {
   sourceHeight: number | null = null;
   /** The codec of each input's first audio stream (input index -> ffmpeg's codec name, e.g. aac, pcm_mulaw). */
   readonly audioCodecs = new Map<number, string>();
+  /** The codec of each input's first video stream. */
+  readonly videoCodecs = new Map<number, string>();
   /** ffmpeg 4 opens a text file as ANSI art (the tty demuxer): the source must treat that as not a video. */
   readAsText = false;
 
@@ -111,6 +113,8 @@ export class FfmpegLog {
     if (!this.inInput) return;
     const audio = /^Stream #(\d+):\d+.*?: Audio: ([a-z0-9_]+)/.exec(line);
     if (audio && !this.audioCodecs.has(Number(audio[1]))) this.audioCodecs.set(Number(audio[1]), audio[2]);
+    const video = /^Stream #(\d+):\d+.*?: Video: ([a-z0-9_]+)/.exec(line);
+    if (video && !this.videoCodecs.has(Number(video[1]))) this.videoCodecs.set(Number(video[1]), video[2]);
     if (this.sourceWidth !== null) return;
     const m = /Stream #0:\d+.*?: Video: .*?, (\d{1,5})x(\d{1,5})[ ,]/.exec(line + ' ');
     if (m) {

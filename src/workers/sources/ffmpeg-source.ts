@@ -14,10 +14,12 @@ import type { EventEmitter } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import { planLetterbox } from '../../shared/letterbox';
 import type { Letterbox } from '../../shared/contracts/frames';
+import type { RecordingStatus } from '../../shared/contracts/recording';
 import { redactText, redactUrl, secretsOf } from '../../shared/redact';
 import { RateMeter } from '../../shared/stats';
 import { spawnBound } from './bound-child';
-import { INPUT_LIST_FD, PREVIEW_FD, planFfmpeg, UnsafeStreamUrlError, type EngineSource, type FfmpegPlan, type PreviewOptions } from './ffmpeg-args';
+import { RecordingOutput, type RecordingOutputOptions } from './recording-output';
+import { INPUT_LIST_FD, PREVIEW_FD, RECORD_LIST_FD, SEGMENT_LIST_FD, planFfmpeg, UnsafeStreamUrlError, type EngineSource, type FfmpegPlan, type PreviewOptions } from './ffmpeg-args';
 import { FfmpegLog, type FailureCode } from './ffmpeg-log';
 import { JpegSplitter, RawFrameReader } from './frame-readers';
 import { ProcessUsageMeter } from './process-usage';
@@ -68,6 +70,8 @@ export interface FfmpegSourceOptions {
    * Without it the pipes are read on the caller's thread, between its other work.
    */
   readerThread?: ReaderThreadEntry;
+  /** Record the stream into segments (recording-output.ts); absent: not recorded. */
+  record?: RecordingOutputOptions;
 }
 
 /** What FfmpegSource needs of its child: a real ChildProcess, or the reader thread's stand-in. */
@@ -91,6 +95,7 @@ export interface SourceStats {
   ffmpegCpuPercent: number | null;
   ffmpegRssBytes: number | null;
   boundByKernel: boolean;
+  recording?: RecordingStatus;
 }
 
 /** Failures another attempt cannot fix. */
@@ -127,15 +132,24 @@ export class FfmpegSource {
   private watchdog: NodeJS.Timeout | null = null;
   private retry: NodeJS.Timeout | null = null;
   private exited: Promise<void> = Promise.resolve();
+  private readonly recording: RecordingOutput | null;
+  /** The plan of the run in progress (each run names its segments anew). */
+  private run: FfmpegPlan | null = null;
+  /** This run was ended on purpose to start again at once (audio dropped, recording paused or resumed). */
+  private restartNow = false;
 
   constructor(private readonly options: FfmpegSourceOptions) {
     try {
-      this.plan = planFfmpeg({ ...options, preview: options.preview ?? null });
+      // Planned once here with the recording output too, so a recordUrl that cannot go to ffmpeg is refused at start.
+      const record = options.record ? { dir: options.record.dir, segmentSeconds: options.record.segmentSeconds, runTag: 'check', audio: true, url: options.record.url } : null;
+      this.plan = planFfmpeg({ ...options, preview: options.preview ?? null, record });
     } catch (err) {
       if (!(err instanceof UnsafeStreamUrlError)) throw err;
       this.refusal = err.message;
     }
+    this.recording = options.record ? new RecordingOutput(options.record) : null;
     this.secrets = options.source.kind === 'stream' ? secretsOf(options.source.url) : [];
+    if (options.record?.url) this.secrets.push(...secretsOf(options.record.url));
     this.name = options.source.kind === 'stream' ? redactUrl(options.source.url) : options.source.path;
     this.log = this.newLog();
     // A file read flat out (realtime: false) is pulled: ffmpeg decodes only the frames that are used.
@@ -170,6 +184,7 @@ export class FfmpegSource {
       return;
     }
     this.setState('connecting', null);
+    this.recording?.start(() => this.restart());
     this.spawn();
     const timeout = this.options.noFrameTimeoutMs ?? 20_000;
     this.watchdog = setInterval(() => this.checkSilence(timeout), Math.min(250, timeout / 4));
@@ -178,6 +193,7 @@ export class FfmpegSource {
   /** Ends ffmpeg (SIGTERM, SIGKILL after a second) and resolves when it has exited. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.recording?.stop();
     if (this.watchdog) clearInterval(this.watchdog);
     if (this.retry) clearTimeout(this.retry);
     this.watchdog = this.retry = null;
@@ -227,6 +243,7 @@ export class FfmpegSource {
       ffmpegCpuPercent: usage.cpuPercent,
       ffmpegRssBytes: usage.rssBytes,
       boundByKernel: this.boundByKernel,
+      ...(this.recording ? { recording: this.recording.status() } : {}),
     };
   }
 
@@ -234,8 +251,16 @@ export class FfmpegSource {
     return new FfmpegLog((line) => this.redact(line), this.name);
   }
 
+  /** Ends this run to start the next at once (not a reconnect). */
+  private restart(): void {
+    if (!this.child) return;
+    this.restartNow = true;
+    this.child.kill('SIGTERM');
+  }
+
   private spawn(): void {
-    const plan = this.plan!;
+    const plan = this.recording ? planFfmpeg({ ...this.options, preview: this.options.preview ?? null, record: this.recording.nextRun() }) : this.plan!;
+    this.run = plan;
     this.generation++;
     this.log = this.newLog();
     this.reader.reset();
@@ -246,17 +271,26 @@ export class FfmpegSource {
     if (this.options.preview) stdio[PREVIEW_FD] = 'pipe';
     if (plan.inputList !== null) stdio[INPUT_LIST_FD] = 'pipe';
     const inputs = plan.inputList !== null ? [{ fd: INPUT_LIST_FD, text: plan.inputList }] : [];
+    // The recording's outputs: the closed-segment list (read), the recordUrl's input list (written).
+    if (plan.recordInput !== null) stdio.push('ignore', 'ignore', 'ignore');
+    if (plan.recordInput !== null) stdio[SEGMENT_LIST_FD] = 'pipe';
+    if (plan.recordInputList !== null) {
+      stdio[RECORD_LIST_FD] = 'pipe';
+      inputs.push({ fd: RECORD_LIST_FD, text: plan.recordInputList });
+    }
+    // Segment names are UTC times (the folders are UTC hours), whatever the machine's zone.
+    const env = plan.recordInput !== null ? { TZ: 'UTC' } : undefined;
     const generation = this.generation;
     let child: FfmpegChild;
     if (this.thread) {
-      const proxy = this.thread.spawn({ command: this.options.ffmpegPath, args: plan.args, stdio, inputs, pull: this.pull, generation });
+      const proxy = this.thread.spawn({ command: this.options.ffmpegPath, args: plan.args, stdio, inputs, pull: this.pull, generation, ...(env ? { env } : {}) });
       proxy.once('spawn', () => {
         this.boundByKernel = proxy.boundByKernel;
         this.usage = proxy.pid ? new ProcessUsageMeter(proxy.pid) : null;
       });
       child = proxy;
     } else {
-      child = this.spawnHere(plan.args, stdio, inputs, generation);
+      child = this.spawnHere(plan.args, stdio, inputs, generation, env);
     }
     this.child = child;
     let resolveExit!: () => void;
@@ -268,7 +302,9 @@ export class FfmpegSource {
     preview?.on('data', (chunk: Buffer) => {
       if (generation === this.generation) this.jpegs.push(chunk);
     });
-    for (const stream of [child.stderr, preview]) stream?.on('error', () => undefined);
+    const segments = child.stdio[SEGMENT_LIST_FD] as Readable | null | undefined;
+    segments?.on('data', (chunk: Buffer) => this.recording?.pushList(chunk));
+    for (const stream of [child.stderr, preview, segments]) stream?.on('error', () => undefined);
     child.on('error', (err: Error) => {
       this.log.push(`${this.options.ffmpegPath}: ${err.message}\n`);
     });
@@ -281,8 +317,8 @@ export class FfmpegSource {
   }
 
   /** ffmpeg as a child of this thread, its model frames read here between the caller's work. */
-  private spawnHere(args: string[], stdio: Array<'pipe' | 'ignore'>, inputs: Array<{ fd: number; text: string }>, generation: number): ChildProcess {
-    const { child, boundByKernel } = spawnBound(this.options.ffmpegPath, args, { stdio, windowsHide: true });
+  private spawnHere(args: string[], stdio: Array<'pipe' | 'ignore'>, inputs: Array<{ fd: number; text: string }>, generation: number, env?: Record<string, string>): ChildProcess {
+    const { child, boundByKernel } = spawnBound(this.options.ffmpegPath, args, { stdio, windowsHide: true, env: env ? { ...process.env, ...env } : process.env });
     this.boundByKernel = boundByKernel;
     this.usage = child.pid ? new ProcessUsageMeter(child.pid) : null;
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -300,8 +336,21 @@ export class FfmpegSource {
   }
 
   private onStderr(text: string): void {
-    for (const line of this.log.push(text)) this.options.onLog?.(line);
+    for (const line of this.log.push(text)) {
+      this.options.onLog?.(line);
+      if (this.recording && this.run?.recordInput !== null) this.watchRecording(line);
+    }
     if (this.log.readAsText && this.child) this.child.kill('SIGKILL');
+  }
+
+  /** A run ends to start again at once when its recording failed, or the recorded stream's codecs say it must change. */
+  private watchRecording(line: string): void {
+    const recording = this.recording!;
+    const input = this.run!.recordInput!;
+    if (recording.failedOn(line)) return this.restart();
+    // The input report is over once ffmpeg maps streams: the recorded input's codecs are known.
+    if (!/^Stream mapping/.test(line)) return;
+    if (recording.videoCodec(this.log.videoCodecs.get(input) ?? null) || recording.audioCodec(this.log.audioCodecs.get(input) ?? null)) this.restart();
   }
 
   private handOn(data: Buffer, seq: number, decodedAt: number): void {
@@ -334,6 +383,11 @@ export class FfmpegSource {
 
   private onExit(code: number | null, signal: NodeJS.Signals | null): void {
     if (this.stopping) return;
+    if (this.restartNow) {
+      this.restartNow = false;
+      this.spawn();
+      return;
+    }
     const failure = this.log.failure();
     const silent = this.killedForSilence;
     let reason: string;

@@ -25,6 +25,8 @@ export interface ReaderSpawn {
   inputs: Array<{ fd: number; text: string }>;
   pull: boolean;
   generation: number;
+  /** Variables added to ffmpeg's environment (TZ=UTC while recording). */
+  env?: Record<string, string>;
 }
 
 export class ReaderChild extends EventEmitter {

@@ -20,6 +20,8 @@ export const ToReader = z.discriminatedUnion('type', [
     /** Pull: hand on frames in order, one per `want`, and let ffmpeg wait meanwhile. */
     pull: z.boolean(),
     generation: z.number().int().nonnegative(),
+    /** Variables added to ffmpeg's environment (TZ=UTC while recording). */
+    env: z.record(z.string(), z.string()).optional(),
     slot: z.instanceof(SharedArrayBuffer),
   }),
   z.object({ type: z.literal('kill'), signal: z.string() }),

@@ -54,7 +54,7 @@ export function runReaderThread(port: MessagePort | null = parentPort): void {
 function spawnChild(msg: Extract<ToReader, { type: 'spawn' }>, post: (m: FromReader, transfer?: ArrayBuffer[]) => void): { child: ChildProcess; reader: RawFrameReader } {
   const slot = LatestFrameSlot.from(msg.slot, msg.frameBytes);
   const { generation } = msg;
-  const { child, boundByKernel } = spawnBound(msg.command, msg.args, { stdio: msg.stdio, windowsHide: true });
+  const { child, boundByKernel } = spawnBound(msg.command, msg.args, { stdio: msg.stdio, windowsHide: true, env: msg.env ? { ...process.env, ...msg.env } : process.env });
   const reader = new RawFrameReader(
     msg.frameBytes,
     (frame) => {
