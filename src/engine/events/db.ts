@@ -30,7 +30,7 @@ const MIGRATIONS: readonly string[] = [
   `UPDATE events SET label = lower(label) WHERE label <> lower(label);`,
   // Recording segments (src/engine/recording): a row only once ffmpeg has closed the file. path is
   // below DATA/recordings: CAMERA/YYYY-MM-DD/HH/NAME.
-  `CREATE TABLE segments (
+  `CREATE TABLE IF NOT EXISTS segments (
      id INTEGER PRIMARY KEY,
      camera TEXT NOT NULL,
      start INTEGER NOT NULL,
@@ -38,8 +38,8 @@ const MIGRATIONS: readonly string[] = [
      bytes INTEGER NOT NULL,
      path TEXT NOT NULL UNIQUE
    );
-   CREATE INDEX segments_by_camera ON segments (camera, start);
-   CREATE INDEX segments_by_start ON segments (start);`,
+   CREATE INDEX IF NOT EXISTS segments_by_camera ON segments (camera, start);
+   CREATE INDEX IF NOT EXISTS segments_by_start ON segments (start);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
