@@ -24,6 +24,7 @@ const QUICK = [
   'test/models/decoders.test.ts',
   'test/models/landmarks-draw.test.ts',
   'test/models/recognition.test.ts',
+  'test/serve/accounts-units.test.ts',
   'test/serve/after-pack.test.ts',
   'test/serve/electron-security.test.ts',
   'test/serve/serve-build.test.ts',

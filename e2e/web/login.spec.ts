@@ -21,7 +21,7 @@ test('the first admin is made by the setup link; a viewer signs in, watches, and
 
     // The one-time link serve mode printed.
     let link = '';
-    await expect.poll(() => (link = /create the first admin \(one-time link\): (http:\/\/\S+)/.exec(serve.log())?.[1] ?? ''), { message: 'the setup link on stderr' }).not.toBe('');
+    await expect.poll(() => (link = /create the first admin \(one-time link\): (http:\/\/[\w.:[\]-]+\/setup\?code=[\w-]+)/.exec(serve.log())?.[1] ?? ''), { message: 'the setup link on stderr' }).not.toBe('');
     await page.goto(link);
     await page.getByTestId('login-name').fill('ann');
     await page.getByTestId('login-password').fill('ann-password-1');

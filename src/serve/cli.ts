@@ -10,8 +10,8 @@
  * `npm start` build first when the build is missing or stale.
  * Prints one line on stdout, the URL to open (it carries the access token, the same one each
  * start); everything else goes to stderr: start-up refusals as plain text, the rest as the log
- * (logger.ts: JSON lines, readable ones on a terminal, from --log-level up), but for the one-time
- * link that creates the first admin while no user exists, a plain line. SIGTERM or SIGINT
+ * (logger.ts: JSON lines, readable ones on a terminal, from --log-level up), the one-time link
+ * that creates the first admin while no user exists among them. SIGTERM or SIGINT
  * stops every camera worker, then the process exits 0; so does the end of the process that
  * started it (npm's shell does not pass signals on, so a stopped `npm run serve` must not leave
  * serve mode behind).
@@ -169,10 +169,9 @@ async function main(): Promise<void> {
     log.warn(`serve: listening on ${where}, not on loopback${tls ? '' : ', over plain HTTP (--insecure-http)'}: anyone who can reach this address and has the token or an account can see the cameras.`);
   }
   engine.start();
-  // While nobody has an account: a one-time link to the first admin (besides --add-user), before
-  // the URL so that whoever waits for the URL finds it written. On stderr as a plain line, not a
-  // log record: stdout keeps its one line, and the code is useless once used.
-  if (server.setupUrl) process.stderr.write(`serve: no account exists yet; create the first admin (one-time link): ${server.setupUrl}\n`);
+  // While nobody has an account: a one-time link to the first admin (besides --add-user), logged
+  // before the URL is printed so that whoever waits for the URL finds it. The code is useless once used.
+  if (server.setupUrl) log.warn(`serve: no account exists yet; create the first admin (one-time link): ${server.setupUrl}`);
   process.stdout.write(`${server.url}\n`);
 }
 

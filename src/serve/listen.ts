@@ -4,6 +4,7 @@
  * instance holds it and how to pick another.
  */
 import { request } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { ServeArgs } from './args';
 import { urlHost } from './auth';
 import { ServeServer, type ServeServerOptions } from './server';
@@ -46,18 +47,28 @@ export async function describePortInUse(err: unknown, args: ServeArgs): Promise<
   );
 }
 
-/** Asks whatever listens on the port whether it is serve mode (its 401 says so). */
-function whoHolds(host: string, port: number): Promise<string> {
-  const other = 'another program listens there';
+/**
+ * Asks whatever listens on the port whether it is serve mode (its 401 says so), over HTTP and then
+ * over HTTPS (serve mode with --tls-cert; its certificate is not checked: the probe sends nothing
+ * secret and only reads the answer's words).
+ */
+async function whoHolds(host: string, port: number): Promise<string> {
+  const target = urlHost(host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host).replace(/^\[|\]$/g, '');
+  if ((await answersAsServe(target, port, false)) || (await answersAsServe(target, port, true))) return 'another instance of serve mode is running there';
+  return 'another program listens there';
+}
+
+function answersAsServe(host: string, port: number, tls: boolean): Promise<boolean> {
+  const send = tls ? httpsRequest : request;
   return new Promise((resolve) => {
-    const req = request({ host: urlHost(host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host).replace(/^\[|\]$/g, ''), port, path: '/api/stats', timeout: 1000 }, (res) => {
+    const req = send({ host, port, path: '/api/stats', timeout: 1000, ...(tls ? { rejectUnauthorized: false } : {}) }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (body += c.slice(0, 500)));
-      res.on('end', () => resolve(res.statusCode === 401 && body.includes('serve mode printed') ? 'another instance of serve mode is running there' : other));
+      res.on('end', () => resolve(res.statusCode === 401 && body.includes('serve mode printed')));
     });
     req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(other));
+    req.on('error', () => resolve(false));
     req.end();
   });
 }
