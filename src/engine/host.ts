@@ -29,6 +29,8 @@ import { EventsHub } from './events/hub';
 import { openRecordings, recordingsRoot } from './recording/engine-recordings';
 import type { Recordings } from './recording/service';
 import { handleEventRequest, isEventRequest } from './events/requests';
+import { mqttCameras } from './events/mqtt-cameras';
+import { DEFAULT_EVENT_FILTERS } from '../shared/contracts/events';
 
 export type { RendererClient } from './renderers';
 
@@ -111,6 +113,7 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
       this.renderers.broadcast(maskEvent(event));
       // A camera added, removed or changed in kind may move to another page.
       if (event.type === 'config') this.ports?.sync();
+      if (event.type === 'config') this.events?.setCameras(mqttCameras(this.config.cameras));
     });
     this.supervisor.on('result', (m) => this.renderers.deliver(m));
     this.supervisor.on('dropped', (m) => this.renderers.deliver(m));
@@ -121,8 +124,13 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
         cameraName: (id) => this.config.cameras.find((c) => c.id === id)?.name ?? id,
         notice: (n) => this.notice(n.level, n.message),
         settings: loaded.config.events,
+        setDetect: (id, on) => this.setDetect(id, on),
+        log: (line) => this.log.warn(line),
       });
       events.on('change', (change) => this.emit('event', { type: 'event', change }));
+      this.supervisor.on('snapshot', (snapshot) => {
+        for (const camera of snapshot.cameras) events.setMotion(camera.id, camera.motion);
+      });
       events.on('status', (status) => this.emit('event', { type: 'events-status', status }));
       this.supervisor.on('track', (m) => events.handleTrack(m));
       this.supervisor.on('worker-gone', (id) => events.endCamera(id));
@@ -189,6 +197,7 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
       return { ...camera, id };
     });
     if (changed) this.persist({ ...config, cameras });
+    else this.events?.setCameras(mqttCameras(this.config.cameras));
   }
 
   get config(): AppConfig {
@@ -323,6 +332,14 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
       this.persist({ ...this.config, cameras });
     }
     return { updated };
+  }
+
+  /** MQTT's detect switch: the camera's events on or off, saved as any change is. */
+  private async setDetect(id: string, on: boolean): Promise<void> {
+    const camera = this.config.cameras.find((c) => c.id === id);
+    if (!camera) return;
+    const answer = await this.handle({ method: 'updateCamera', id, patch: { events: { ...(camera.events ?? DEFAULT_EVENT_FILTERS), enabled: on } } });
+    if (!answer.ok) throw new Error(answer.error);
   }
 
   /** Puts the named cameras first, in that order; cameras not named keep their order after them. */

@@ -4,7 +4,6 @@ import mqtt from 'mqtt';
 import { MqttPublisher, type MqttStatus } from '../../src/engine/events/mqtt';
 import { watchPacketSizes } from '../../src/engine/events/mqtt-packet-limit';
 import { PassThrough } from 'node:stream';
-import type { EventChange } from '../../src/shared/contracts/events';
 import { until, untilValue } from '../support/process';
 import { brokerKind, startBroker, type Broker } from '../support/mqtt-broker';
 
@@ -22,27 +21,22 @@ async function subscriber(url: string, topic: string) {
   return { client, got };
 }
 
-const event = (type: EventChange['type'], end: number | null): EventChange => ({
-  type,
-  event: { id: '1000-abcdef', camera: 'porch', cameraName: 'Porch', label: 'face', start: 1000, end, score: 0.9, box: { x: 0.1, y: 0.1, w: 0.2, h: 0.2 }, zones: [], snapshot: '/api/events/1000-abcdef/snapshot.jpg' },
-});
-
 describe(`MqttPublisher against a real broker (${brokerKind()})`, () => {
-  it('publishes events, retained counts and availability; says offline when it closes', async () => {
+  it('publishes plain and retained messages and availability; clears retained ones; says offline when it closes', async () => {
     const broker = await startBroker();
     cleanups.push(() => broker.stop());
     const sub = await subscriber(broker.url, 'cams/#');
     const pub = new MqttPublisher({ url: broker.url, prefix: 'cams' });
     cleanups.push(() => pub.close());
     await until(() => pub.status.state === 'connected', 10_000, 'the publisher to connect');
-    pub.setCount('porch', 'face', 1);
-    pub.publishEvent(event('new', null));
-    pub.publishEvent(event('end', 1500));
-    pub.setCount('porch', 'face', 0);
+    pub.retain('cams/porch/face', '1');
+    pub.publishOnce('cams/events', JSON.stringify({ type: 'new' }));
+    pub.publishOnce('cams/events', JSON.stringify({ type: 'end' }));
+    pub.retain('cams/porch/face', '1'); // unchanged: not sent again
+    pub.retain('cams/porch/face', '0');
+    pub.retain('cams/porch/face/snapshot', Buffer.from([0xff, 0xd8, 1, 2]));
     await until(() => sub.got.filter((m) => m.topic === 'cams/events').length === 2 && sub.got.some((m) => m.topic === 'cams/porch/face' && m.payload === '0'), 10_000, 'the messages');
-    const events = sub.got.filter((m) => m.topic === 'cams/events').map((m) => JSON.parse(m.payload) as EventChange);
-    expect(events.map((e) => e.type)).toEqual(['new', 'end']);
-    expect(events[1].event).toMatchObject({ id: '1000-abcdef', camera: 'porch', end: 1500 });
+    expect(sub.got.filter((m) => m.topic === 'cams/events').map((m) => JSON.parse(m.payload).type)).toEqual(['new', 'end']);
     expect(sub.got.filter((m) => m.topic === 'cams/porch/face').map((m) => m.payload)).toEqual(['1', '0']);
     expect(sub.got.find((m) => m.topic === 'cams/available')?.payload).toBe('online');
 
@@ -51,12 +45,19 @@ describe(`MqttPublisher against a real broker (${brokerKind()})`, () => {
     await until(() => late.got.length > 0, 5000, 'the retained count');
     expect(late.got[0]).toMatchObject({ topic: 'cams/porch/face', payload: '0', retain: true });
 
+    // Cleared: the broker keeps nothing for it.
+    pub.clear('cams/porch/face/snapshot');
+    await until(() => sub.got.some((m) => m.topic === 'cams/porch/face/snapshot' && m.payload === ''), 5000, 'the empty retained message');
+    const later = await subscriber(broker.url, 'cams/#');
+    await until(() => later.got.some((m) => m.topic === 'cams/porch/face'), 5000, 'the retained state');
+    expect(later.got.some((m) => m.topic === 'cams/porch/face/snapshot')).toBe(false);
+
     await pub.close();
     await until(() => sub.got.some((m) => m.topic === 'cams/available' && m.payload === 'offline'), 5000, 'offline');
     expect(pub.status.state).toBe('closed');
   });
 
-  it('retries a broker that goes away with backoff, never throwing, and republishes counts when it is back', async () => {
+  it('retries a broker that goes away with backoff, never throwing, and republishes retained state when it is back', async () => {
     let broker: Broker = await startBroker();
     const port = broker.port;
     cleanups.push(() => broker.stop());
@@ -66,13 +67,13 @@ describe(`MqttPublisher against a real broker (${brokerKind()})`, () => {
     });
     cleanups.push(() => pub.close());
     await until(() => pub.status.state === 'connected', 10_000, 'the publisher to connect');
-    pub.setCount('cam', 'face', 2);
+    pub.retain('m/cam/face', '2');
     await broker.stop();
     await until(() => pub.status.state === 'disconnected', 10_000, 'the publisher to notice');
     // Publishing while the broker is away drops the event at once, counted.
     const dropped = pub.status.dropped;
-    pub.publishEvent(event('new', null));
-    pub.setCount('cam', 'face', 3);
+    pub.publishOnce('m/events', '{}');
+    pub.retain('m/cam/face', '3');
     expect(pub.status.dropped).toBe(dropped + 2);
     // Waits grow: 1 s, 2 s, 4 s...
     await until(() => waits.length >= 2, 15_000, 'a second failed attempt');
@@ -95,7 +96,7 @@ describe(`MqttPublisher against a real broker (${brokerKind()})`, () => {
     const dieWithCountInFlight = async (pub: MqttPublisher) => {
       await until(() => pub.status.state === 'connected', 40_000, 'the publisher to connect');
       broker.child.kill('SIGSTOP');
-      pub.setCount('cam', 'face', 1);
+      pub.retain('cam/face', '1');
       broker.child.kill('SIGKILL');
       await broker.stop();
       await until(() => pub.status.state === 'disconnected', 10_000, 'the publisher to notice');

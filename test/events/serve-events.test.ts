@@ -22,14 +22,16 @@ let serve: ServeProcess;
 let broker: Broker;
 let client: TestClient;
 let sub: mqtt.MqttClient;
-const mqttSeen: { topic: string; payload: string }[] = [];
+const mqttSeen: { topic: string; payload: string; bytes: Buffer }[] = [];
+/** MQTT's events, as Frigate shapes them. */
+type MqttEvent = { type: EventChange['type']; before: EventChange['event']; after: EventChange['event'] };
 const data = tempDir('multicam-events-data-');
 
 beforeAll(async () => {
   broker = await startBroker();
   sub = await mqtt.connectAsync(broker.url);
-  sub.on('message', (topic, payload) => mqttSeen.push({ topic, payload: payload.toString() }));
-  await sub.subscribeAsync('cams/#', { qos: 1 });
+  sub.on('message', (topic, payload) => mqttSeen.push({ topic, payload: payload.toString(), bytes: payload }));
+  await sub.subscribeAsync(['cams/#', 'homeassistant/#'], { qos: 1 });
   serve = await startServe(
     {
       cameras: [{ id: 'porch', name: 'Porch', source: { kind: 'external' } }],
@@ -71,10 +73,15 @@ describe(`events in serve mode (MQTT broker: ${brokerKind()})`, () => {
     await until(() => pushed().some((c) => c.type === 'end'), 10_000, 'the end pushed');
     expect(pushed().map((c) => c.type).filter((t) => t !== 'update')).toEqual(['new', 'end']);
     await until(() => mqttSeen.filter((m) => m.topic === 'cams/events').length >= 2, 10_000, 'MQTT events');
-    const onMqtt = mqttSeen.filter((m) => m.topic === 'cams/events').map((m) => JSON.parse(m.payload) as EventChange);
+    const onMqtt = mqttSeen.filter((m) => m.topic === 'cams/events').map((m) => JSON.parse(m.payload) as MqttEvent);
     expect(onMqtt.map((c) => c.type).filter((t) => t !== 'update')).toEqual(['new', 'end']);
-    expect(onMqtt[0].event).toMatchObject({ camera: 'porch', cameraName: 'Porch', label: 'face', end: null });
-    expect(mqttSeen.filter((m) => m.topic === 'cams/porch/face').map((m) => m.payload)).toEqual(['1', '0']);
+    expect(onMqtt[0].after).toMatchObject({ camera: 'porch', cameraName: 'Porch', label: 'face', end: null });
+    expect(onMqtt.at(-1)!.before).toMatchObject({ id: onMqtt[0].after.id, end: null });
+    expect(onMqtt.at(-1)!.after).toMatchObject({ id: onMqtt[0].after.id, end: expect.any(Number) });
+    // The retained count starts at 0 when serve mode comes up, then follows the event.
+    expect(mqttSeen.filter((m) => m.topic === 'cams/porch/face').map((m) => m.payload)).toEqual(['0', '1', '0']);
+    // The event's snapshot, as JPEG bytes.
+    expect(mqttSeen.find((m) => m.topic === 'cams/porch/face/snapshot')?.bytes.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
   }, 120_000);
 
   it('the API lists, filters, pages, serves snapshots and deletes, behind the token', async () => {
@@ -110,6 +117,27 @@ describe(`events in serve mode (MQTT broker: ${brokerKind()})`, () => {
     expect((await api(`/api/events/${all.events[1].id}`, { method: 'DELETE' })).status).toBe(404);
     expect(((await (await api('/api/events')).json()) as EventPage).events).toHaveLength(1);
   }, 120_000);
+
+  it('appears in Home Assistant by discovery, and MQTT detect/set switches the camera\'s events, saved and answered', async () => {
+    const config = mqttSeen.find((m) => m.topic === 'homeassistant/switch/multicam_cams_porch/detect/config');
+    expect(JSON.parse(config!.payload)).toMatchObject({ command_topic: 'cams/porch/detect/set', state_topic: 'cams/porch/detect/state', device: { name: 'Porch', model: 'face-short' } });
+    expect(mqttSeen.some((m) => m.topic === 'homeassistant/binary_sensor/multicam_cams_porch/face_occupancy/config')).toBe(true);
+    expect(mqttSeen.filter((m) => m.topic === 'cams/porch/detect/state').map((m) => m.payload)).toEqual(['ON']);
+    await sub.publishAsync('cams/porch/detect/set', 'OFF', { qos: 1 });
+    await until(() => mqttSeen.some((m) => m.topic === 'cams/porch/detect/state' && m.payload === 'OFF'), 10_000, 'the OFF answer');
+    const saved = await client.request({ method: 'getConfig' });
+    expect(saved.ok && (saved.value as { cameras: { id: string; events?: { enabled: boolean } }[] }).cameras.find((c) => c.id === 'porch')?.events?.enabled).toBe(false);
+    // With events off, a face makes no event; switched on again, the same face does: one event in all.
+    const before = pushed().filter((c) => c.type === 'new').length;
+    await show(face, 1500);
+    await show(noFace, 500);
+    await sub.publishAsync('cams/porch/detect/set', 'ON', { qos: 1 });
+    await until(() => mqttSeen.filter((m) => m.topic === 'cams/porch/detect/state').at(-1)?.payload === 'ON', 10_000, 'the ON answer');
+    await show(face, 1500);
+    await show(noFace, 3000);
+    await until(() => pushed().filter((c) => c.type === 'end').length >= 3, 10_000, 'the event after ON');
+    expect(pushed().filter((c) => c.type === 'new').length).toBe(before + 1);
+  }, 60_000);
 
   it('MQTT availability goes offline when serve mode stops', async () => {
     expect(await serve.terminate()).toBe(0);

@@ -93,7 +93,7 @@ describe('credentials', () => {
   });
 
   it('a masked password sent back is kept for the same host and refused for another', () => {
-    const stored = { url: 'mqtt://u:urlpw@broker:1883', username: 'mq', password: 'fieldpw', prefix: 'multicam' };
+    const stored = { url: 'mqtt://u:urlpw@broker:1883', username: 'mq', password: 'fieldpw', prefix: 'multicam', homeAssistant: true, discoveryPrefix: 'homeassistant' };
     const shown = { ...stored, url: 'mqtt://u:***@broker:1883', password: MASK };
     expect(keepStoredMqttSecrets(stored, shown)).toEqual(stored);
     expect(keepStoredMqttSecrets(stored, { ...shown, password: 'typed' })).toEqual({ ...stored, password: 'typed' });

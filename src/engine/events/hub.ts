@@ -17,6 +17,7 @@ import {
 } from '../../shared/contracts/events';
 import { BadCursorError } from './cursor';
 import { MqttPublisher } from './mqtt';
+import { MqttBridge, type BridgeCamera } from './mqtt-bridge';
 import { EventService, type EventNotice } from './service';
 
 export interface EventsHubOptions {
@@ -25,6 +26,10 @@ export interface EventsHubOptions {
   notice: (notice: EventNotice) => void;
   settings?: EventSettings;
   retentionEveryMs?: number;
+  /** MQTT's detect/set command: switches a camera's events on or off. */
+  setDetect?: (cameraId: string, on: boolean) => Promise<void>;
+  /** Lines for the log (MQTT commands refused). */
+  log?: (line: string) => void;
 }
 
 export interface EventsHubEvents {
@@ -35,6 +40,9 @@ export interface EventsHubEvents {
 export class EventsHub extends EventEmitter<EventsHubEvents> {
   readonly service: EventService;
   private mqtt: MqttPublisher | null = null;
+  private bridge: MqttBridge | null = null;
+  private cameras: BridgeCamera[] = [];
+  private readonly motion = new Map<string, boolean | undefined>();
   private mqttKey = '';
   private storageError: string | null = null;
   private settings: EventSettings;
@@ -61,6 +69,21 @@ export class EventsHub extends EventEmitter<EventsHubEvents> {
   /** A track message from a camera worker, already validated where it arrived. */
   handleTrack(message: TrackMessage): void {
     this.service.handle(message);
+    const t = message.track;
+    if (message.snapshot && message.kind !== 'end' && this.service.liveCount(t.cameraId, t.label) > 0) this.bridge?.snapshot(t.cameraId, t.label, message.snapshot);
+  }
+
+  /** The cameras as MQTT names them (at start and after each configuration change). */
+  setCameras(cameras: BridgeCamera[]): void {
+    this.cameras = cameras;
+    this.bridge?.setCameras(cameras);
+  }
+
+  /** Whether a camera sees motion now (undefined: it does not report motion). */
+  setMotion(cameraId: string, on: boolean | undefined): void {
+    if (this.motion.get(cameraId) === on) return;
+    this.motion.set(cameraId, on);
+    this.bridge?.motion(cameraId, on);
   }
 
   /** A camera's worker exited or the camera went away: its open events end. */
@@ -112,6 +135,7 @@ export class EventsHub extends EventEmitter<EventsHubEvents> {
     this.service.close();
     const mqtt = this.mqtt;
     this.mqtt = null;
+    this.bridge = null;
     await mqtt?.close();
   }
 
@@ -127,11 +151,7 @@ export class EventsHub extends EventEmitter<EventsHubEvents> {
 
   private onChange(change: EventChange): void {
     this.emit('change', change);
-    if (this.mqtt) {
-      this.mqtt.publishEvent(change);
-      const { camera, label } = change.event;
-      this.mqtt.setCount(camera, label, this.service.liveCount(camera, label));
-    }
+    this.bridge?.eventChange(change);
   }
 
   private configureMqtt(config: MqttConfig | undefined): void {
@@ -140,8 +160,19 @@ export class EventsHub extends EventEmitter<EventsHubEvents> {
     this.mqttKey = key;
     const old = this.mqtt;
     this.mqtt = null;
+    this.bridge = null;
     void old?.close();
     if (!config) return;
     this.mqtt = new MqttPublisher(config, () => this.emit('status', this.status()));
+    this.bridge = new MqttBridge(this.mqtt, {
+      prefix: config.prefix,
+      homeAssistant: config.homeAssistant,
+      discoveryPrefix: config.discoveryPrefix,
+      liveCount: (camera, label) => this.service.liveCount(camera, label),
+      setDetect: this.options.setDetect ?? (async () => {}),
+      log: this.options.log ?? (() => {}),
+    });
+    this.bridge.setCameras(this.cameras);
+    for (const [id, on] of this.motion) this.bridge.motion(id, on);
   }
 }

@@ -1,16 +1,16 @@
 /**
- * Publishes events over MQTT with the `mqtt` client, in shapes close to Frigate's:
- *   PREFIX/events          {"type":"new"|"update"|"end","event":{...}}   (QoS 1, not retained)
- *   PREFIX/CAMERA/LABEL    live tracks of that label on that camera       (retained)
+ * The MQTT connection, with the `mqtt` client: publishes, keeps retained state, and hands what
+ * arrives on the topics it subscribes to (commands, Home Assistant's status) to its owner
+ * (mqtt-bridge.ts, which knows the topics and payloads).
  *   PREFIX/available       "online" / "offline" (retained; "offline" is also the last will)
  * A broker that goes away is retried with backoff (1 s doubling to 30 s). While disconnected,
- * events are dropped (counted), never queued without bound, and publishing never blocks the
- * caller. Counts are published again on every (re)connection. A broker that sends a packet over
+ * messages are dropped (counted), never queued without bound, and publishing never blocks the
+ * caller. Retained state (counts, snapshots, motion, discovery configs) is published again on
+ * every (re)connection, and the subscriptions are made again. A broker that sends a packet over
  * MAX_INCOMING_PACKET_BYTES is disconnected as soon as its header says so (mqtt-packet-limit.ts).
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import { MAX_INCOMING_PACKET_BYTES, watchPacketSizes } from './mqtt-packet-limit';
-import type { EventChange } from '../../shared/contracts/events';
 import { backoffDelay } from '../../shared/backoff';
 
 export interface MqttSettings {
@@ -19,6 +19,8 @@ export interface MqttSettings {
   password?: string;
   prefix: string;
 }
+
+export type MqttPayload = string | Buffer;
 
 export type MqttState = 'connecting' | 'connected' | 'disconnected' | 'closed';
 export interface MqttStatus {
@@ -42,18 +44,17 @@ function withinWait(done: Promise<void>): Promise<boolean> {
 }
 const MAX_RETRY_MS = 30_000;
 
-/** Topic levels cannot hold + # / or nothing. */
-export function topicPart(s: string): string {
-  const clean = s.replace(/[^A-Za-z0-9_-]/g, '_');
-  return clean.length > 0 ? clean : '_';
-}
-
 export class MqttPublisher {
   private client: MqttClient;
   /** Retries since the last connection. */
   private retries = 0;
   private retryTimer: NodeJS.Timeout | null = null;
-  private readonly counts = new Map<string, number>();
+  /** Retained topics and what they hold now: published again on every connection. */
+  private readonly retained = new Map<string, MqttPayload>();
+  /** Retained topics to empty once connected (cleared while the broker was away). */
+  private readonly pendingClears = new Set<string>();
+  private readonly subscriptions = new Set<string>();
+  private readonly messageListeners = new Set<(topic: string, payload: Buffer) => void>();
   private closing = false;
   status: MqttStatus = { state: 'connecting', published: 0, dropped: 0 };
 
@@ -74,7 +75,13 @@ export class MqttPublisher {
       this.retries = 0;
       this.setStatus({ state: 'connected', error: undefined, retryAt: undefined });
       this.client.publish(`${prefix}/available`, 'online', { retain: true, qos: 1 });
-      for (const [topic, n] of this.counts) this.client.publish(topic, String(n), { retain: true, qos: 1 });
+      for (const topic of this.pendingClears) this.client.publish(topic, '', { retain: true, qos: 1 });
+      this.pendingClears.clear();
+      for (const [topic, payload] of this.retained) this.client.publish(topic, payload, { retain: true, qos: 1 });
+      if (this.subscriptions.size > 0) this.client.subscribe([...this.subscriptions], { qos: 1 });
+    });
+    this.client.on('message', (topic, payload) => {
+      for (const listener of this.messageListeners) listener(topic, payload);
     });
     this.client.on('error', (err) => this.setStatus({ error: err.message }));
     this.client.on('close', () => this.scheduleRetry());
@@ -101,16 +108,37 @@ export class MqttPublisher {
     return this.settings.prefix;
   }
 
-  publishEvent(change: EventChange): void {
-    this.publish(`${this.settings.prefix}/events`, JSON.stringify(change), false);
+  /** A message that is not kept by the broker (PREFIX/events). */
+  publishOnce(topic: string, payload: MqttPayload): void {
+    this.publish(topic, payload, false);
   }
 
-  /** The retained count of live tracks for one camera and label. */
-  setCount(cameraId: string, label: string, count: number): void {
-    const topic = `${this.settings.prefix}/${topicPart(cameraId)}/${topicPart(label)}`;
-    if (this.counts.get(topic) === count) return;
-    this.counts.set(topic, count);
-    this.publish(topic, String(count), true);
+  /** Retained state: published now if it changed (or `force`), and again on every connection. */
+  retain(topic: string, payload: MqttPayload, force = false): void {
+    const held = this.retained.get(topic);
+    if (!force && held !== undefined && (held === payload || (Buffer.isBuffer(held) && Buffer.isBuffer(payload) && held.equals(payload)))) return;
+    this.retained.set(topic, payload);
+    this.pendingClears.delete(topic);
+    this.publish(topic, payload, true);
+  }
+
+  /** Removes a retained message from the broker (an empty retained message), now or once connected. */
+  clear(topic: string): void {
+    this.retained.delete(topic);
+    if (this.client.connected) this.publish(topic, '', true);
+    else this.pendingClears.add(topic);
+  }
+
+  /** Publishes the retained state again (Home Assistant came online). */
+  republish(filter: (topic: string) => boolean): void {
+    for (const [topic, payload] of this.retained) if (filter(topic)) this.publish(topic, payload, true);
+  }
+
+  /** Subscribes now and on every connection; `listener` gets every message that arrives. */
+  subscribe(topics: string[], listener: (topic: string, payload: Buffer) => void): void {
+    for (const t of topics) this.subscriptions.add(t);
+    this.messageListeners.add(listener);
+    if (this.client.connected) this.client.subscribe(topics, { qos: 1 });
   }
 
   /**
@@ -128,7 +156,7 @@ export class MqttPublisher {
     this.setStatus({ state: 'closed', retryAt: undefined });
   }
 
-  private publish(topic: string, payload: string, retain: boolean): void {
+  private publish(topic: string, payload: MqttPayload, retain: boolean): void {
     if (!this.client.connected) {
       this.status.dropped++;
       return;

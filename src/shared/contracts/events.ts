@@ -67,6 +67,10 @@ export const MqttConfig = z.object({
   username: z.string().max(256).optional(),
   password: z.string().max(256).optional(),
   prefix: z.string().min(1).max(100).regex(/^[^#+]+$/, 'no # or + in the prefix').default('multicam'),
+  /** Home Assistant MQTT discovery: one device per camera appears in Home Assistant by itself. */
+  homeAssistant: z.boolean().default(true),
+  /** Home Assistant's discovery prefix (its default is homeassistant). */
+  discoveryPrefix: z.string().min(1).max(100).regex(/^[^#+]+$/, 'no # or + in the discovery prefix').default('homeassistant'),
 });
 export type MqttConfig = z.infer<typeof MqttConfig>;
 

@@ -23,6 +23,8 @@ export function EventsSettings() {
   const [user, setUser] = useState('');
   const [password, setPassword] = useState('');
   const [prefix, setPrefix] = useState('multicam');
+  const [homeAssistant, setHomeAssistant] = useState(true);
+  const [discoveryPrefix, setDiscoveryPrefix] = useState('homeassistant');
   const [state, setState] = useState<{ error: string | null; saved: boolean }>({ error: null, saved: false });
   const savedKey = JSON.stringify(saved ?? null);
   useEffect(() => {
@@ -33,6 +35,8 @@ export function EventsSettings() {
     setUser(s.mqtt?.username ?? '');
     setPassword(s.mqtt?.password ?? '');
     setPrefix(s.mqtt?.prefix ?? 'multicam');
+    setHomeAssistant(s.mqtt?.homeAssistant ?? true);
+    setDiscoveryPrefix(s.mqtt?.discoveryPrefix ?? 'homeassistant');
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [savedKey]);
 
@@ -41,7 +45,7 @@ export function EventsSettings() {
     const parsed = EventSettings.safeParse({
       retentionDays: days.trim() ? Number(days) : null,
       retentionMB: mb.trim() ? Number(mb) : null,
-      ...(url.trim() ? { mqtt: { url: url.trim(), prefix: prefix.trim() || 'multicam', ...(user ? { username: user } : {}), ...(password ? { password } : {}) } } : {}),
+      ...(url.trim() ? { mqtt: { url: url.trim(), prefix: prefix.trim() || 'multicam', homeAssistant, discoveryPrefix: discoveryPrefix.trim() || 'homeassistant', ...(user ? { username: user } : {}), ...(password ? { password } : {}) } } : {}),
     });
     if (!parsed.success) {
       setState({ error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), saved: false });
@@ -82,6 +86,14 @@ export function EventsSettings() {
       <label>
         Topic prefix <input value={prefix} onChange={(e) => setPrefix(e.target.value)} />
       </label>
+      <label>
+        <input type="checkbox" checked={homeAssistant} onChange={(e) => setHomeAssistant(e.target.checked)} data-testid="mqtt-home-assistant" /> Home Assistant discovery (each camera appears as a device)
+      </label>
+      {homeAssistant && (
+        <label>
+          Discovery prefix <input value={discoveryPrefix} onChange={(e) => setDiscoveryPrefix(e.target.value)} />
+        </label>
+      )}
       <p className="muted" data-testid="mqtt-status">
         MQTT: {mqtt ? `${mqtt.state}${mqtt.error ? ` (${mqtt.error})` : ''}${mqtt.retryAt ? `, retry at ${new Date(mqtt.retryAt).toLocaleTimeString()}` : ''}` : 'off'}
       </p>
