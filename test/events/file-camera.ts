@@ -10,11 +10,12 @@ import { silentLogger } from '../../src/engine/logger';
 import { NodeLauncher } from '../../src/engine/node-launcher';
 import { tempDir } from './helpers';
 
-export function fileCameraHost(file: string, loop: boolean, extra: object, cleanups: (() => Promise<void> | void)[]): EngineHost {
+/** `top`: more of the configuration beside the camera (events settings, MQTT). */
+export function fileCameraHost(file: string, loop: boolean, extra: object, cleanups: (() => Promise<void> | void)[], top: object = {}): EngineHost {
   const t = tempDir();
   cleanups.push(t.remove);
   const configFile = path.join(t.dir, 'config.json');
-  fs.writeFileSync(configFile, JSON.stringify({ cameras: [{ id: 'clip', name: 'Clip', source: { kind: 'file', path: file, loop }, ...extra }] }));
+  fs.writeFileSync(configFile, JSON.stringify({ ...top, cameras: [{ id: 'clip', name: 'Clip', source: { kind: 'file', path: file, loop }, ...extra }] }));
   const host = new EngineHost({
     configFile,
     eventsDir: t.dir,
