@@ -3,7 +3,7 @@
  * the page without the token shows the sign-in form, the one-time setup link serve mode prints
  * makes the first admin and signs it in with an HttpOnly, SameSite=Strict cookie; a viewer added
  * with `--add-user` (password on stdin) signs in and is offered no changes; a wrong password says
- * so; Sign out goes back to the form and the cookie no longer opens anything.
+ * so; Sign out goes back to the form, in the other tabs too, and the cookie no longer opens anything.
  */
 import { spawnSync } from 'node:child_process';
 import { serveCommand, REPO } from '../../test/support/serve-process';
@@ -59,6 +59,20 @@ test('the first admin is made by the setup link; a viewer signs in, watches, and
     await expect(page.getByTestId('open-settings')).toHaveCount(0);
     // A reload stays signed in.
     await page.reload();
+    await expect(page.getByTestId('connection')).toContainText('connected');
+
+    // The session ended elsewhere (Sign out in another tab of the same browser): the server closes
+    // this page's socket, and the page goes back to the sign-in form.
+    const other = await context.newPage();
+    await other.goto(`${serve.origin}/`);
+    await expect(other.getByTestId('account-name')).toHaveText('vic · viewer');
+    await other.getByTestId('sign-out').click();
+    await expect(other.getByTestId('login-page')).toBeVisible();
+    await expect(page.getByTestId('login-page')).toBeVisible();
+    await other.close();
+    await page.getByTestId('login-name').fill('vic');
+    await page.getByTestId('login-password').fill('vic-password-1');
+    await page.getByTestId('login-submit').click();
     await expect(page.getByTestId('connection')).toContainText('connected');
 
     // Signing out ends the session on the server too: the old cookie opens nothing.

@@ -2,9 +2,9 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import 'uplot/dist/uPlot.min.css';
 import './styles.css';
-import { startGate } from './account/gate';
+import { startGate, watchSession } from './account/gate';
 import { LoginPage } from './account/LoginPage';
-import { createBridge } from './bridge';
+import { createBridge, WebBridge } from './bridge';
 import { CaptureManager } from './capture/manager';
 import { App } from './components/App';
 import { EngineContext } from './context';
@@ -26,6 +26,7 @@ void startGate().then((gate) => {
   const bridge = createBridge();
   connectEngine(bridge);
   const captures = new CaptureManager(bridge);
+  if (gate.account?.via === 'session' && bridge instanceof WebBridge) watchSession((listener) => bridge.onConnection(listener));
   createRoot(root).render(
     <StrictMode>
       <EngineContext.Provider value={{ bridge, captures, account: gate.account }}>

@@ -56,3 +56,24 @@ export async function signOut(): Promise<void> {
   await fetch('api/logout', { method: 'POST' }).catch(() => undefined);
   window.location.replace(appRoot());
 }
+
+/**
+ * A signed-in page whose socket closes asks whether its session still holds; when it does not
+ * (it expired, or Sign out in another tab ended it) the page goes back to the sign-in form
+ * instead of retrying with a cookie that opens nothing.
+ */
+export function watchSession(onConnection: (listener: (state: string) => void) => () => void): () => void {
+  let asking = false;
+  return onConnection((state) => {
+    if (state !== 'closed' || asking) return;
+    asking = true;
+    void fetch('api/session', { cache: 'no-store' })
+      .then((res) => {
+        if (res.status === 401) window.location.replace(appRoot());
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        asking = false;
+      });
+  });
+}
