@@ -27,6 +27,7 @@ import { FrameSlotReader, readFrameSlot } from './frame-slot-reader';
 import { workerData } from 'node:worker_threads';
 import { READER_THREAD_ROLE } from './sources/reader-protocol';
 import { runReaderThread } from './sources/reader-thread';
+import { runSnapshotThread, SNAPSHOT_THREAD_ROLE, SnapshotThread } from './snapshot-thread';
 
 class CameraWorker {
   private static readonly MAX_WAITING = 2; // enough for a sender with maxInFlight 2
@@ -179,7 +180,7 @@ class CameraWorker {
     });
     if (config.events) {
       const { filters, defaultLabel, threshold } = config.events;
-      this.events = new WorkerEvents({ cameraId: config.cameraId, filters, defaultLabel, threshold, displayFrames: !!config.source, send: (m) => this.control.send(m) });
+      this.events = new WorkerEvents({ cameraId: config.cameraId, filters, defaultLabel, threshold, displayFrames: !!config.source, send: (m) => this.control.send(m), renderer: new SnapshotThread({ url: new URL(import.meta.url) }) });
     }
     this.statsTimer = setInterval(() => this.sendStats(), config.statsIntervalMs);
     // An engine-side camera is opened here (ffmpeg): its frames never leave this process.
@@ -316,15 +317,18 @@ class CameraWorker {
   private async stop(): Promise<void> {
     if (this.statsTimer) clearInterval(this.statsTimer);
     await this.engine?.stop();
-    this.events?.stop();
+    await this.events?.stop();
     this.dataPort?.close();
     process.exit(0);
   }
 }
 
-// This entry also runs as each engine-side camera's ffmpeg reader thread (sources/reader-thread.ts).
+// This entry also runs as the camera's threads: the ffmpeg reader (sources/reader-thread.ts) and
+// the snapshot thread (snapshot-thread.ts).
 if (workerData?.role === READER_THREAD_ROLE) {
   runReaderThread();
+} else if (workerData?.role === SNAPSHOT_THREAD_ROLE) {
+  runSnapshotThread();
 } else {
   applyFaultInjection();
   new CameraWorker(openChannel()).start();

@@ -14,14 +14,19 @@
  *    the crop cut as for the others, and sent as an update that replaces the small one. An answer
  *    for a track that has ended, or that was not asked for, is ignored (counted); one that is not a
  *    JPEG within the limits is refused with a line on stderr (counted), and the event keeps what it has.
+ *
+ * Pictures are made by a SnapshotRenderer (the camera's snapshot thread, snapshot-thread.ts) when
+ * one is given, so the inference thread does not decode, draw or encode; the track messages still
+ * leave in the order the tracker made them (a message waits for its picture and for the ones
+ * before it). Without one they are made here, at once.
  */
-import jpeg from 'jpeg-js';
 import { Tracker, type TrackChange, type TrackInput } from './tracking/tracker';
 import type { EventFilters, TrackerOptions, TrackMessage } from '../shared/contracts/events';
 import { decodeTrackSnapshot, type Letterbox, type SnapshotRequestMessage, type TrackSnapshotMessage } from '../shared/contracts/frames';
 import type { WorkerStats } from '../shared/contracts/worker';
-import { renderSnapshots, type RawFrame } from '../node/snapshot';
-import { checkImageSize, ImageError, imageHeaderSize, ImageTooLarge, type ImageLimits } from '../node/images';
+import type { RawFrame } from '../node/snapshot';
+import { DISPLAY_FRAME_LIMITS, PAGE_SNAPSHOT_LIMITS, runSnapshotJob, type SnapshotJob, type SnapshotResult } from '../node/snapshot-job';
+import type { SnapshotRenderer } from './snapshot-thread';
 
 /** The model frame a result answers: RGB, letterboxed. */
 export interface ModelFrame {
@@ -33,25 +38,6 @@ export interface ModelFrame {
 
 export type SnapshotRequest = SnapshotRequestMessage;
 export type PageSnapshotStats = NonNullable<WorkerStats['pageSnapshots']>;
-
-/**
- * Limits on a page's JPEG, checked on the size its header declares before anything is decoded:
- * 4096 pixels a side (a 4K webcam's frames fit), 4096x4096 in all; jpeg-js's buffers at most 256 MB.
- */
-const PAGE_SNAPSHOT_LIMITS: ImageLimits = { side: 4096, pixels: 4096 * 4096 };
-/** The display frames ffmpeg writes are scaled down already; the same check keeps a stray one cheap. */
-const DISPLAY_FRAME_LIMITS: ImageLimits = { side: 8192, pixels: 4096 * 4096 };
-const DECODE_MAX_MB = 256;
-
-/** A JPEG as RGBA pixels, refused (ImageError) from its header alone when it is over the limits. */
-function decodeJpeg(bytes: Uint8Array, limits: ImageLimits): RawFrame {
-  const header = imageHeaderSize(bytes);
-  if (header.format !== 'jpeg') throw new ImageError('it is a PNG, not a JPEG');
-  checkImageSize(header.width, header.height, limits);
-  const decoded = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: limits.pixels / 1e6, maxMemoryUsageInMB: DECODE_MAX_MB });
-  if (!decoded.width || !decoded.height) throw new Error('it has no picture');
-  return { width: decoded.width, height: decoded.height, channels: 4, data: decoded.data };
-}
 
 export interface WorkerEventsOptions {
   cameraId: string;
@@ -65,6 +51,8 @@ export interface WorkerEventsOptions {
   tickMs?: number;
   /** The source writes display frames (setPreview): an engine-side camera. */
   displayFrames?: boolean;
+  /** Makes the pictures off this thread; without it they are made here, at once. */
+  renderer?: SnapshotRenderer;
 }
 
 /** The picture inside the letterbox, as its own RGB frame. */
@@ -87,6 +75,8 @@ export class WorkerEvents {
   /** Engine-side: tracks whose snapshot was taken before any display frame had come. */
   private readonly awaitingDisplay = new Set<number>();
   private readonly counts: PageSnapshotStats = { requested: 0, stored: 0, unknownTrack: 0, unrequested: 0, invalid: 0 };
+  /** The last message on its way (with a renderer): the next one leaves after it. */
+  private outbox: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: WorkerEventsOptions) {
     this.tracker = new Tracker(options.cameraId, options.tracker, options.filters, options.defaultLabel, options.threshold);
@@ -107,10 +97,13 @@ export class WorkerEvents {
   setPreview(jpegBytes: Uint8Array): void {
     this.preview = jpegBytes;
     if (this.awaitingDisplay.size === 0) return;
-    const picture = this.decodePreview();
     for (const trackId of this.awaitingDisplay) {
       const track = this.tracker.info(trackId);
-      if (track && picture) this.options.send({ type: 'track', kind: 'update', track, ...renderSnapshots(picture, track.box) });
+      if (!track) continue;
+      this.post({ type: 'track', kind: 'update', track }, { box: track.box, jpeg: { bytes: jpegBytes, limits: DISPLAY_FRAME_LIMITS } }, (result, message) => {
+        if (!result.ok) this.say(`a display frame did not decode: ${result.error}`);
+        return result.ok ? message : null;
+      });
     }
     this.awaitingDisplay.clear();
   }
@@ -158,15 +151,16 @@ export class WorkerEvents {
       this.counts.unrequested++;
       return;
     }
-    let picture: RawFrame;
-    try {
-      picture = decodeJpeg(message.jpeg, PAGE_SNAPSHOT_LIMITS);
-    } catch (err) {
-      const what = err instanceof ImageTooLarge ? 'is refused before decoding' : 'is not a JPEG that decodes';
-      return this.refuse(`the page's snapshot for track ${message.trackId} ${what} (${(err as Error).message}); the event keeps its small snapshot`);
-    }
-    this.counts.stored++;
-    this.options.send({ type: 'track', kind: 'update', track, ...renderSnapshots(picture, track.box) });
+    const trackId = message.trackId;
+    this.post({ type: 'track', kind: 'update', track }, { box: track.box, jpeg: { bytes: message.jpeg, limits: PAGE_SNAPSHOT_LIMITS } }, (result, update) => {
+      if (!result.ok) {
+        const what = result.tooLarge ? 'is refused before decoding' : 'is not a JPEG that decodes';
+        this.refuse(`the page's snapshot for track ${trackId} ${what} (${result.error}); the event keeps its small snapshot`);
+        return null;
+      }
+      this.counts.stored++;
+      return update;
+    });
   }
 
   /** What became of the pictures asked of a page; undefined when none was ever asked or sent. */
@@ -174,9 +168,35 @@ export class WorkerEvents {
     return Object.values(this.counts).some((n) => n > 0) ? { ...this.counts } : undefined;
   }
 
-  stop(): void {
+  /** Ends every track; resolves when the last message has left. */
+  stop(): Promise<void> {
     clearInterval(this.timer);
     this.forward(this.tracker.endAll(), null, null);
+    return this.outbox;
+  }
+
+  /**
+   * Sends a track message, with the picture `job` makes when there is one. `accept` may change or
+   * drop the message once the picture is made (or failed). With a renderer the message waits for
+   * its picture and for every message before it; without one it leaves now. `after` runs once it has left.
+   */
+  private post(message: TrackMessage, job: SnapshotJob | null, accept?: (result: SnapshotResult, message: TrackMessage) => TrackMessage | null, after?: () => void): void {
+    const finish = (result: SnapshotResult | null) => {
+      let out: TrackMessage | null = message;
+      if (result?.ok) out = { ...message, snapshot: result.snapshot, crop: result.crop };
+      if (result && accept) out = accept(result, out);
+      else if (result && !result.ok) this.say(`snapshot failed: ${result.error}`);
+      if (out) this.options.send(out);
+      after?.();
+    };
+    const renderer = this.options.renderer;
+    if (!renderer) return finish(job ? runSnapshotJob(job) : null);
+    const rendered = job ? renderer.render(job) : null;
+    this.outbox = this.outbox.then(async () => finish(rendered ? await rendered : null));
+  }
+
+  private say(text: string): void {
+    process.stderr.write(`[camera ${this.options.cameraId}] ${text}\n`);
   }
 
   private forward(changes: TrackChange[], frame: ModelFrame | null, reply: ((m: SnapshotRequest) => void) | null): number {
@@ -187,18 +207,25 @@ export class WorkerEvents {
         this.asked.delete(change.track.trackId);
         this.awaitingDisplay.delete(change.track.trackId);
       }
-      if (change.snapshot && frame) {
-        Object.assign(message, this.render(frame, change.track.box));
-        if (this.options.displayFrames && !this.preview) this.awaitingDisplay.add(change.track.trackId);
-      }
-      this.options.send(message);
-      // After the track message: the engine knows the event before the page's picture can arrive.
+      // After the track message has left: the engine knows the event before the page's picture can arrive.
+      let ask: (() => void) | undefined;
       if (change.snapshot && frame && reply && !this.preview) {
         this.asked.add(change.track.trackId);
         this.counts.requested++;
         requests++;
-        reply({ type: 'snapshot-request', cameraId: change.track.cameraId, trackId: change.track.trackId, box: change.track.box });
+        const { cameraId, trackId, box } = change.track;
+        ask = () => reply({ type: 'snapshot-request', cameraId, trackId, box });
       }
+      let job: SnapshotJob | null = null;
+      if (change.snapshot && frame) {
+        job = this.snapshotJob(frame, change.track.box);
+        if (this.options.displayFrames && !this.preview) this.awaitingDisplay.add(change.track.trackId);
+      }
+      this.post(message, job, (result, out) => {
+        if (result.ok && result.jpegError) this.say(`a display frame did not decode: ${result.jpegError}`);
+        if (!result.ok) this.say(`snapshot failed: ${result.error}`);
+        return out;
+      }, ask);
     }
     return requests;
   }
@@ -210,23 +237,8 @@ export class WorkerEvents {
     }
   }
 
-  private render(frame: ModelFrame, box: TrackMessage['track']['box']): { snapshot?: Uint8Array; crop?: Uint8Array } {
-    try {
-      return renderSnapshots(this.decodePreview() ?? unletterbox(frame), box);
-    } catch (err) {
-      process.stderr.write(`[camera ${this.options.cameraId}] snapshot failed: ${(err as Error).message}\n`);
-      return {};
-    }
-  }
-
-  /** The latest display frame as pixels; null when there is none (or it does not decode: said on stderr). */
-  private decodePreview(): RawFrame | null {
-    if (!this.preview) return null;
-    try {
-      return decodeJpeg(this.preview, DISPLAY_FRAME_LIMITS);
-    } catch (err) {
-      process.stderr.write(`[camera ${this.options.cameraId}] a display frame did not decode: ${(err as Error).message}\n`);
-      return null;
-    }
+  /** The latest display frame when there is one (the model frame if it does not decode), else the model frame. */
+  private snapshotJob(frame: ModelFrame, box: TrackMessage['track']['box']): SnapshotJob {
+    return { box, raw: unletterbox(frame), ...(this.preview ? { jpeg: { bytes: this.preview, limits: DISPLAY_FRAME_LIMITS } } : {}) };
   }
 }

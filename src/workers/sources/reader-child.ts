@@ -8,15 +8,13 @@
  */
 import { EventEmitter } from 'node:events';
 import { PassThrough, type Readable } from 'node:stream';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startEntryThread, type EntryThread } from '../entry-thread';
 import { LatestFrameSlot, type SlotFrame } from './latest-frame-slot';
 import { FromReader, READER_THREAD_ROLE, type ToReader } from './reader-protocol';
 
 /** The script a reader thread runs: the camera worker's own entry (it checks workerData's role). */
-export interface ReaderThreadEntry {
-  url: URL;
-  execArgv?: string[];
-}
+export type ReaderThreadEntry = EntryThread;
 
 export interface ReaderSpawn {
   command: string;
@@ -126,7 +124,7 @@ export class ReaderThread {
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(this.entry.url, { workerData: { role: READER_THREAD_ROLE }, execArgv: this.entry.execArgv, stdout: false, stderr: false });
+    const worker = startEntryThread(this.entry, READER_THREAD_ROLE);
     worker.on('message', (data: unknown) => this.onMessage(data));
     const lost = (why: string) => {
       if (this.worker === worker) this.worker = null;
