@@ -244,6 +244,28 @@ describe('CameraSupervisor', () => {
     expect(s.status(a)!.name).toBe('renamed');
   });
 
+  it('per-label thresholds reach a running worker in place (labelThresholds, any case), over the camera threshold', async () => {
+    supervisor = makeSupervisor();
+    const s = supervisor;
+    const a = s.addCamera({ name: 'a', source: { kind: 'external' }, scoreThreshold: 0.99 });
+    await s.waitForState(a, 'running');
+    const pid = s.status(a)!.pid;
+    const labelsNow = async () => {
+      const f = feed(s, a, fixtureFrame('astronaut.png'));
+      const seen = f.results.length;
+      await until(() => f.results.length > seen, 60_000, 'a result');
+      f.stop();
+      return f.results.at(-1)!.detections.map((d) => d.label);
+    };
+    expect(await labelsNow()).toEqual([]);
+    // The 0.92 face passes its own 0.5, though the camera's threshold stays 0.99.
+    expect(s.updateCamera(a, { labelThresholds: { Face: 0.5 } })).toBe(true);
+    expect(await labelsNow()).toEqual(['face']);
+    expect(s.updateCamera(a, { scoreThreshold: 0.3, labelThresholds: { face: 0.95 } })).toBe(true);
+    expect(await labelsNow()).toEqual([]);
+    expect(s.status(a)!.pid).toBe(pid);
+  });
+
   it('never reuses a camera id, also after ids that came from the configuration', async () => {
     supervisor = makeSupervisor();
     const s = supervisor;
