@@ -17,7 +17,9 @@ test('the Events view lists the face event with its thumbnail; clicking it shows
   await page.getByTestId('view-events').click();
   const row = page.getByTestId('event-row').first();
   await expect(row).toBeVisible({ timeout: SLOW });
+  // The label is a lowercase key; the page shows it capitalised.
   await expect(row).toHaveAttribute('data-label', 'face');
+  await expect(row.locator('strong').first()).toHaveText('Face');
   await expect(row).toContainText('Porch');
   const thumb = row.locator('img.event-thumb');
   await expect.poll(() => thumb.evaluate((img) => (img as unknown as { complete: boolean; naturalWidth: number }).complete && (img as unknown as { naturalWidth: number }).naturalWidth), { timeout: SLOW }).toBeGreaterThan(0);
