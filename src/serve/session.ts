@@ -117,8 +117,13 @@ export class ClientSession implements RendererClient {
     this.checkUnread();
   }
 
-  /** Pings, or ends a client that did not answer the last ping. */
+  /** Pings, or ends a client that did not answer the last ping or whose session ended. */
   checkAlive(): void {
+    // A socket that only listens sends nothing to be checked at: its session is looked at here too.
+    if (!this.context.loggedIn()) {
+      this.socket.close(1008, 'the session ended; sign in again');
+      return;
+    }
     if (!this.alive) {
       this.context.log.info({ client: this.id }, `serve: client ${this.id} stopped answering; dropping it`);
       this.socket.terminate();

@@ -253,20 +253,24 @@ describe('serve mode with no user yet, a short session and repeated failures', (
     expect(answer).toMatchObject({ status: 200, body: JSON.stringify({ user: 'later', role: 'viewer' }) });
   });
 
-  it('ends a session when it expires: its requests are 401 and its WebSocket is closed', async () => {
+  it('ends a session when it expires: its requests are 401 and its WebSockets are closed', async () => {
     // A socket opened with a live session (signing in again if the machine was too slow for 2 s).
-    const { cookie, client } = await untilValue('a WebSocket opened within its session', async () => {
+    // Two sockets opened with a live session (signing in again if the machine was too slow for 2 s).
+    const { cookie, client, listener } = await untilValue('two WebSockets opened within their session', async () => {
       const cookie = cookieOf(await at('POST', '/api/login', json({ name: 'first', password: 'first-password' })));
       try {
-        return { cookie, client: await TestClient.open(`${serve.wsBase}/ws`, { Cookie: cookie }, { protocols: [WS_PROTOCOL] }) };
+        const open = () => TestClient.open(`${serve.wsBase}/ws`, { Cookie: cookie }, { protocols: [WS_PROTOCOL] });
+        return { cookie, client: await open(), listener: await open() };
       } catch {
         return undefined;
       }
     });
     await untilValue('the session to expire', async () => (await at('GET', '/api/stats', { headers: { Cookie: cookie } })).status === 401);
+    // One that sends is closed at its message; one that only listens at the server's next heartbeat.
     client.socket.send(JSON.stringify({ kind: 'request', id: 1, request: { method: 'getSnapshot' } }));
     expect(await client.closed).toBe(1008);
-  });
+    expect(await listener.closed).toBe(1008);
+  }, 90_000);
 
   it(`locks an address out after ${MAX_FAILURES} failed sign-ins, even for the right password; the token still works`, async () => {
     for (let i = 0; i < MAX_FAILURES; i++) {
