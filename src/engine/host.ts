@@ -9,7 +9,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { ApiRequest, type ApiEvent, type ApiResponse, type ApiResults, type Notice } from '../shared/contracts/engine-api';
-import { AppConfig, MAX_CAMERAS, type CameraConfig } from '../shared/contracts/config';
+import { AppConfig, MAX_CAMERAS, type CameraConfig, type CameraGroup } from '../shared/contracts/config';
 import { parseMessage } from '../shared/contracts/frames';
 import { type EngineSnapshot } from '../shared/contracts/engine-api';
 import path from 'node:path';
@@ -290,6 +290,8 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
       }
       case 'reorderCameras':
         return this.reorderCameras(request.ids);
+      case 'setGroups':
+        return this.setGroups(request.groups);
       case 'keepMedia': {
         const name = this.media.put(request.data, request.type, mediaQuotaBytes(this.config.settings));
         return { ref: `${MEDIA_PREFIX}${name}`, path: this.media.pathOf(name)! };
@@ -316,7 +318,9 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
   private async removeCamera(id: string): Promise<ApiResults['removeCamera']> {
     const removed = await this.supervisor.removeCamera(id);
     const cameras = this.config.cameras.filter((c) => c.id !== id);
-    if (cameras.length !== this.config.cameras.length) this.persist({ ...this.config, cameras });
+    // A removed camera leaves its groups too.
+    const groups = this.config.groups?.map((g) => ({ ...g, cameras: g.cameras.filter((c) => c !== id) }));
+    if (cameras.length !== this.config.cameras.length) this.persist({ ...this.config, cameras, ...(groups ? { groups } : {}) });
     this.pruneMedia();
     return { removed };
   }
@@ -340,6 +344,14 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
     if (!camera) return;
     const answer = await this.handle({ method: 'updateCamera', id, patch: { events: { ...(camera.events ?? DEFAULT_EVENT_FILTERS), enabled: on } } });
     if (!answer.ok) throw new Error(answer.error);
+  }
+
+  /** Replaces the groups; a camera id no camera has is dropped (it may have been removed meanwhile). */
+  private setGroups(groups: CameraGroup[]): ApiResults['setGroups'] {
+    const known = new Set(this.config.cameras.map((c) => c.id));
+    const kept = groups.map((g) => ({ name: g.name, cameras: [...new Set(g.cameras)].filter((id) => known.has(id)) }));
+    this.persist({ ...this.config, groups: kept });
+    return kept;
   }
 
   /** Puts the named cameras first, in that order; cameras not named keep their order after them. */

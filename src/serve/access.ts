@@ -58,6 +58,7 @@ export const WS_METHOD_ACCESS: Readonly<Record<ApiMethod, Role>> = {
   updateCamera: 'admin',
   setSettings: 'admin',
   reorderCameras: 'admin',
+  setGroups: 'admin',
   deleteEvent: 'admin',
   setEventSettings: 'admin',
   keepMedia: 'admin',

@@ -129,6 +129,18 @@ describe('EventStore', () => {
     expect(() => s.query(q({ cursor: 'bm90LWEtY3Vyc29y' }))).toThrow(BadCursorError);
   });
 
+  it('filters by a camera group: any of its cameras, nothing for an empty group; a URL gives them comma-separated', () => {
+    const s = open();
+    ['cam1', 'cam2', 'cam3', 'cam1'].forEach((camera, i) => s.insert(ev(`${2000 + i}-00000${i}`, 2000 + i, { camera })));
+    expect(s.query(q({ cameras: ['cam1', 'cam3'] })).events.map((e) => e.camera)).toEqual(['cam1', 'cam3', 'cam1']);
+    expect(s.query(q({ cameras: 'cam2,cam3' })).events.map((e) => e.camera)).toEqual(['cam3', 'cam2']);
+    expect(s.query(q({ cameras: [] })).total).toBe(0);
+    expect(s.query(q({ cameras: '' })).total).toBe(0);
+    // With a camera as well, both must hold.
+    expect(s.query(q({ cameras: ['cam1'], camera: 'cam3' })).total).toBe(0);
+    expect(s.query(q({ cameras: ['cam1', 'cam3'], camera: 'cam3' })).total).toBe(1);
+  });
+
   it('deletes a row and its files; refuses path-like ids', () => {
     const s = open();
     s.insert(ev('1000-aaaaaa', 1000), { snapshot: smallJpeg(), crop: smallJpeg() });

@@ -157,6 +157,7 @@ export class EventStore {
       params.push(...values);
     };
     if (q.camera) add('camera = ?', q.camera);
+    if (q.cameras) add(q.cameras.length === 0 ? '0' : `camera IN (${q.cameras.map(() => '?').join(', ')})`, ...q.cameras);
     if (q.label) add('label = ?', q.label);
     if (q.zone) add('EXISTS (SELECT 1 FROM json_each(events.zones) WHERE value = ?)', q.zone);
     // An event is in [after, before) when it overlaps it: it started before `before` and had not ended by `after`.

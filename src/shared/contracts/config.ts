@@ -118,6 +118,20 @@ export type RecordingSettings = z.infer<typeof RecordingSettings>;
 /** Cameras a configuration holds (and the engine runs) at most. */
 export const MAX_CAMERAS = 64;
 
+/** Camera groups (as Frigate 0.14 has them): a name and the cameras in it, chosen in the grid's header and the Events filter. */
+export const GroupName = z.string().trim().min(1).max(40).regex(/^[\p{L}\p{N} _-]+$/u, 'group names are letters, digits, space, - and _');
+export const CameraGroup = z.object({
+  name: GroupName,
+  /** Camera ids, in no particular order; a removed camera leaves its groups. */
+  cameras: z.array(CameraId).max(MAX_CAMERAS),
+});
+export type CameraGroup = z.infer<typeof CameraGroup>;
+export const MAX_GROUPS = 32;
+export const CameraGroups = z
+  .array(CameraGroup)
+  .max(MAX_GROUPS)
+  .refine((groups) => new Set(groups.map((g) => g.name.toLowerCase())).size === groups.length, 'two groups have the same name');
+
 export const AppConfig = z.object({
   version: z.literal(1).default(1),
   cameras: z.array(CameraConfig).max(MAX_CAMERAS).default([]),
@@ -126,6 +140,8 @@ export const AppConfig = z.object({
   events: EventSettings.optional(),
   /** How long recordings are kept and the disk they may take. */
   recording: RecordingSettings.optional(),
+  /** Named camera groups. */
+  groups: CameraGroups.optional(),
 });
 export type AppConfig = z.infer<typeof AppConfig>;
 

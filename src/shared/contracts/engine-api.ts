@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { RecordingStatus } from './recording';
-import { AppConfig, CameraConfig, DelegateName, EngineSettings } from './config';
+import { AppConfig, CameraConfig, CameraGroups, DelegateName, EngineSettings, type CameraGroup } from './config';
 import { CameraId, type FrameChannelInbound, type FrameMessage, type SnapshotRequestMessage, type TrackSnapshotMessage } from './frames';
 import { ModelDecoder, ModelInfo, WorkerStats } from './worker';
 import { FfmpegInfo, type PreviewMessage } from './sources';
@@ -143,6 +143,8 @@ export const ApiRequest = z.discriminatedUnion('method', [
   z.object({ method: z.literal('setSettings'), settings: EngineSettings.partial() }),
   /** The cameras' order on screen, kept in the configuration. */
   z.object({ method: z.literal('reorderCameras'), ids: z.array(CameraId).max(64) }),
+  /** Replaces the camera groups (names unique; ids of cameras that do not exist are dropped). */
+  z.object({ method: z.literal('setGroups'), groups: CameraGroups }),
   z.object({ method: z.literal('listEvents'), query: EventQuery }),
   z.object({ method: z.literal('deleteEvent'), id: EventId }),
   /** The desktop app's way to a snapshot (serve mode uses GET /api/events/ID/snapshot.jpg). */
@@ -172,6 +174,7 @@ export interface ApiResults {
   updateCamera: { updated: boolean };
   setSettings: EngineSettings;
   reorderCameras: { reordered: boolean };
+  setGroups: CameraGroup[];
   listEvents: EventPage;
   deleteEvent: { deleted: boolean };
   getEventImage: Uint8Array;
@@ -197,6 +200,7 @@ export const ApiResultSchemas: { [M in ApiMethod]: z.ZodType<ApiResults[M]> } = 
   updateCamera: z.object({ updated: z.boolean() }),
   setSettings: EngineSettings,
   reorderCameras: z.object({ reordered: z.boolean() }),
+  setGroups: CameraGroups,
   keepMedia: z.object({ ref: MediaRef, path: z.string().min(1).max(4096) }),
   listEvents: EventPage,
   deleteEvent: z.object({ deleted: z.boolean() }),

@@ -134,6 +134,11 @@ export type EventRecord = z.infer<typeof EventRecord>;
 
 export const EventQuery = z.object({
   camera: CameraId.optional(),
+  /**
+   * Any of these cameras (a camera group); in a URL, comma-separated (`cameras=cam-1,cam-2`). An
+   * empty list matches nothing: a group without cameras has no events.
+   */
+  cameras: z.preprocess((v) => (typeof v === 'string' ? (v === '' ? [] : v.split(',')) : v), z.array(CameraId).max(64)).optional(),
   /** Matched lowercase, as labels are stored. */
   label: z.string().min(1).max(64).transform((l) => l.trim().toLowerCase()).optional(),
   zone: ZoneName.optional(),

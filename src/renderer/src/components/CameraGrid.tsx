@@ -4,7 +4,9 @@ import { useShallow } from 'zustand/react/shallow';
 import { useEngine } from '../context';
 import { errorMessage } from '../state/engine';
 import { orderedIds, pushNotice, store } from '../state/store';
+import { findGroup, groupChoice } from '../state/groups';
 import { CameraTile } from './CameraTile';
+import { GroupBar } from './GroupBar';
 
 export interface GridProps {
   onEdit: (id: string) => void;
@@ -31,6 +33,7 @@ export function CameraGrid({ onEdit, onAdd, fullscreen, onFullscreen }: GridProp
   const loaded = useStore(store, (s) => s.snapshot !== null);
   const dragged = useRef<string | null>(null);
   const ids = all.filter((id) => !removing.has(id));
+  const group = findGroup(useStore(store, (s) => s.config?.groups), useStore(groupChoice, (s) => s.group));
   if (!loaded) return <div className="empty" data-testid="grid-loading">Connecting to the engine…</div>;
   if (ids.length === 0) {
     return (
@@ -53,21 +56,32 @@ export function CameraGrid({ onEdit, onAdd, fullscreen, onFullscreen }: GridProp
     }
   };
 
+  // Cameras outside the chosen group stay mounted, only hidden: a page-captured camera keeps capturing.
+  const shown = group ? ids.filter((id) => group.cameras.includes(id)) : ids;
   return (
-    <div className={`grid grid-${Math.min(ids.length, 4)}`} data-testid="camera-grid">
-      {ids.map((id) => (
-        <CameraTile
-          key={id}
-          cameraId={id}
-          onEdit={onEdit}
-          fullscreen={fullscreen === id}
-          onFullscreen={onFullscreen}
-          onDragStart={(from) => {
-            dragged.current = from;
-          }}
-          onDropOn={(target) => void drop(target)}
-        />
-      ))}
-    </div>
+    <>
+      <GroupBar />
+      {shown.length === 0 && (
+        <div className="empty" data-testid="group-empty">
+          No cameras in this group yet: Edit group to add some.
+        </div>
+      )}
+      <div className={`grid grid-${Math.max(1, Math.min(shown.length, 4))}`} data-testid="camera-grid" data-group={group?.name ?? ''}>
+        {ids.map((id) => (
+          <div key={id} className="grid-cell" hidden={!shown.includes(id)}>
+            <CameraTile
+              cameraId={id}
+              onEdit={onEdit}
+              fullscreen={fullscreen === id}
+              onFullscreen={onFullscreen}
+              onDragStart={(from) => {
+                dragged.current = from;
+              }}
+              onDropOn={(target) => void drop(target)}
+            />
+          </div>
+        ))}
+      </div>
+    </>
   );
 }

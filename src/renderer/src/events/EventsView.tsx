@@ -11,6 +11,8 @@ import type { EventQuery, EventRecord } from '../../../shared/contracts/events';
 import { useEngine } from '../context';
 import { errorMessage } from '../state/engine';
 import { store } from '../state/store';
+import { findGroup, groupChoice } from '../state/groups';
+import type { CameraGroup } from '../../../shared/contracts/config';
 import { EventImage } from './EventImage';
 import { eventDeleted, eventsStore } from './store';
 import { displayLabel } from '../../../shared/labels';
@@ -20,6 +22,8 @@ const PAGE = 30;
 const UNDO_MS = 5000;
 
 interface Filters {
+  /** A camera group's name: its cameras' events. */
+  group: string;
   camera: string;
   label: string;
   zone: string;
@@ -27,10 +31,12 @@ interface Filters {
   before: string;
 }
 
-function toQuery(f: Filters, cursor: string | null): EventQuery {
+function toQuery(f: Filters, cursor: string | null, groups: CameraGroup[] | undefined): EventQuery {
   const ms = (s: string) => (s ? new Date(s).getTime() : undefined);
+  const group = findGroup(groups, f.group);
   return {
     limit: PAGE,
+    ...(group ? { cameras: group.cameras } : {}),
     ...(f.camera ? { camera: f.camera } : {}),
     ...(f.label.trim() ? { label: f.label.trim() } : {}),
     ...(f.zone.trim() ? { zone: f.zone.trim() } : {}),
@@ -48,7 +54,9 @@ export function EventsView() {
   const { bridge } = useEngine();
   const cameras = useStore(store, (s) => s.config?.cameras ?? []);
   const revision = useStore(eventsStore, (s) => s.revision);
-  const [filters, setFilters] = useState<Filters>({ camera: '', label: '', zone: '', after: '', before: '' });
+  const groups = useStore(store, (s) => s.config?.groups);
+  // The Events view opens on the group the grid shows.
+  const [filters, setFilters] = useState<Filters>(() => ({ group: findGroup(groups, groupChoice.getState().group)?.name ?? '', camera: '', label: '', zone: '', after: '', before: '' }));
   const [events, setEvents] = useState<EventRecord[]>([]);
   const [next, setNext] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
@@ -64,7 +72,7 @@ export function EventsView() {
       const gen = cursor ? generation.current : ++generation.current;
       setLoading(true);
       try {
-        const page = await bridge.request({ method: 'listEvents', query: toQuery(filters, cursor) });
+        const page = await bridge.request({ method: 'listEvents', query: toQuery(filters, cursor, groups) });
         if (gen !== generation.current) return;
         setEvents((old) => (cursor ? [...old, ...page.events.filter((e) => !old.some((o) => o.id === e.id))] : page.events));
         setNext(page.next);
@@ -75,7 +83,7 @@ export function EventsView() {
         if (gen === generation.current) setLoading(false);
       }
     },
-    [bridge, filters],
+    [bridge, filters, groups],
   );
 
   // First page on open and on a filter change.
@@ -87,7 +95,7 @@ export function EventsView() {
   useEffect(() => {
     if (revision === 0) return;
     const gen = generation.current;
-    bridge.request({ method: 'listEvents', query: toQuery(filters, null) }).then(
+    bridge.request({ method: 'listEvents', query: toQuery(filters, null, groups) }).then(
       (page) => {
         if (gen !== generation.current) return;
         setEvents((old) => {
@@ -172,6 +180,19 @@ export function EventsView() {
   return (
     <section className="events-view" data-testid="events-view">
       <form className="events-filters" onSubmit={(e) => e.preventDefault()}>
+        {groups && groups.length > 0 && (
+          <label>
+            Group
+            <select value={filters.group} onChange={set('group')} data-testid="events-filter-group">
+              <option value="">all cameras</option>
+              {groups.map((g) => (
+                <option key={g.name} value={g.name}>
+                  {g.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
         <label>
           Camera
           <select value={filters.camera} onChange={set('camera')} data-testid="events-filter-camera">
@@ -214,6 +235,7 @@ export function EventsView() {
             className={`event-row${pending ? ' deleting' : ''}`}
             data-testid="event-row"
             data-event-id={ev.id}
+            data-camera={ev.camera}
             data-label={ev.label}
             data-deleting={pending ? 'true' : 'false'}
             aria-disabled={pending}
