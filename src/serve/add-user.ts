@@ -11,6 +11,8 @@ import { passwordProblem, UsersStore } from './users';
 
 /** Reads one line from a terminal in raw mode, showing nothing of it. Rejects on Ctrl-C or Ctrl-D. */
 function readHidden(prompt: string, input: NodeJS.ReadStream, output: NodeJS.WriteStream): Promise<string> {
+  // Raw mode (no echo) before the prompt: whatever is typed after the prompt shows is never echoed.
+  input.setRawMode(true);
   output.write(prompt);
   return new Promise((resolve, reject) => {
     let typed = '';
@@ -30,7 +32,6 @@ function readHidden(prompt: string, input: NodeJS.ReadStream, output: NodeJS.Wri
         else if (ch >= ' ') typed += ch;
       }
     };
-    input.setRawMode(true);
     input.resume();
     input.on('data', onData);
   });

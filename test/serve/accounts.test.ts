@@ -19,6 +19,7 @@ import { untilValue } from '../support/process';
 import { serveCommand } from '../support/serve-process';
 import { makeTestCertificate, type TestCertificate } from '../support/tls-cert';
 import { tempDir } from '../support/tmp';
+import { onPath } from '../support/system-tools';
 
 interface Answer {
   status: number;
@@ -129,6 +130,18 @@ describe('serve mode over HTTPS with accounts', () => {
     expect(readFileSync(file, 'utf8')).toBe(text);
     // Users exist: no setup link.
     expect(serve.output()).not.toMatch(/create the first admin/);
+  });
+
+  // Python's pty module gives the command a real terminal; without python3 this one case is skipped.
+  it.skipIf(!onPath('python3'))('--add-user on a terminal asks twice and shows nothing of the password', async () => {
+    const [command, args] = await serveCommand(['--add-user', 'typist', '--role', 'viewer', '--config', path.join(dir, 'config.json')]);
+    const driver = path.join(ROOT, 'test', 'support', 'answer-on-tty.py');
+    const run = spawnSync('python3', [driver, 'password: ', 'typed-password-1', 'password again: ', 'typed-password-1', '--', command, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    expect(run.status, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toContain('password again: ');
+    expect(run.stdout).toMatch(/added viewer typist/);
+    expect(run.stdout).not.toContain('typed-password');
+    expect(await at('POST', '/api/login', json({ name: 'typist', password: 'typed-password-1' }))).toMatchObject({ status: 200 });
   });
 
   it('serves nothing without a login: every route but the page is 401, and plain HTTP gets no answer', async () => {
