@@ -1,7 +1,7 @@
 /** Shared set-up for engine tests: a supervisor on real worker processes, and real test pictures. */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeImage, toModelFrame, type ModelFrame } from '../../src/node/images';
+import { decodeImage, toModelFrame, type DecodedImage, type ModelFrame } from '../../src/node/images';
 import { NodeLauncher } from '../../src/engine/node-launcher';
 import { silentLogger } from '../../src/engine/logger';
 import type { CameraSupervisor, SupervisorOptions } from '../../src/engine/supervisor';
@@ -9,6 +9,13 @@ import { TestSupervisor } from '../support/supervisor-adapter';
 import type { ResultMessage } from '../../src/shared/contracts/frames';
 
 export const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
+
+/** A window of a picture, as a camera framing part of the scene sees it. */
+export function cropImage(image: DecodedImage, x: number, y: number, w: number, h: number): DecodedImage {
+  const rgba = new Uint8Array(w * h * 4);
+  for (let row = 0; row < h; row++) rgba.set(image.rgba.subarray(((y + row) * image.width + x) * 4, ((y + row) * image.width + x + w) * 4), row * w * 4);
+  return { width: w, height: h, rgba };
+}
 
 export function fixtureFrame(name: string, size = 128): ModelFrame {
   return toModelFrame(decodeImage(path.join(fixtures, name)), size, size);

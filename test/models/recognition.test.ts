@@ -10,7 +10,7 @@ import { resolveModel, workerModelFields, xnnpackPluginPath } from '../../src/en
 import type { Detection } from '../../src/shared/contracts/frames';
 import { Detector } from '../../src/workers/detector';
 import { decodeImage, toModelFrame, type DecodedImage } from '../../src/node/images';
-import { fixtureFrame, fixtures } from '../engine/helpers';
+import { cropImage, fixtureFrame, fixtures } from '../engine/helpers';
 
 let cache: string;
 const savedCache = process.env.MULTICAM_MODEL_CACHE;
@@ -37,12 +37,7 @@ function detect(model: string, picture: string | DecodedImage, extra: Extra = {}
   return d.run(frame.data, frame.letterbox).detections;
 }
 
-/** A window of a picture, as a camera framing part of the scene sees it. */
-function crop(image: DecodedImage, x: number, y: number, w: number, h: number): DecodedImage {
-  const rgba = new Uint8Array(w * h * 4);
-  for (let row = 0; row < h; row++) rgba.set(image.rgba.subarray(((y + row) * image.width + x) * 4, ((y + row) * image.width + x + w) * 4), row * w * 4);
-  return { width: w, height: h, rgba };
-}
+const crop = cropImage;
 
 const contains = (b: Detection['box'], p: { x: number; y: number }) => p.x >= b.x && p.x <= b.x + b.w && p.y >= b.y && p.y <= b.y + b.h;
 
