@@ -102,8 +102,9 @@ describe('camera slugs', () => {
       { id: 'c', name: 'front/door' },
       { id: 'd', name: 'Events' },
       { id: 'e', name: '###' },
+      { id: 'f', name: 'Caméra Été' },
     ]);
-    expect([...slugs.values()]).toEqual(['front_door', 'front_door_2', 'front_door_3', 'events_camera', '_']);
+    expect([...slugs.values()]).toEqual(['front_door', 'front_door_2', 'front_door_3', 'events_camera', '_', 'camera_ete']);
     // Removing the first keeps the others' topics where they were; a renamed camera gets its new name's.
     const after = cameraSlugs([{ id: 'b', name: 'Front Door!' }, { id: 'c', name: 'front/door' }, { id: 'e', name: 'Garage' }], slugs);
     expect([...after.values()]).toEqual(['front_door_2', 'front_door_3', 'garage']);

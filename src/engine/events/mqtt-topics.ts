@@ -10,6 +10,8 @@ const RESERVED = new Set(['events', 'available']);
 /** A topic level from any text: lowercase letters, digits, `_` and `-`. */
 export function slug(text: string): string {
   const clean = labelKey(text)
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '') // "Caméra" is "camera", not "cam_ra"
     .replace(/[^a-z0-9_-]+/g, '_')
     .replace(/^_+|_+$/g, '');
   return clean.length > 0 ? clean : '_';
