@@ -9,6 +9,9 @@ import { spawnSync } from 'node:child_process';
 import { serveCommand, REPO } from '../../test/support/serve-process';
 import { expect, test } from '../support/fixtures';
 
+// One camera, so that the tile's own controls can be looked at for each role.
+test.use({ serveOptions: { config: { cameras: [{ id: 'cam-door', name: 'Door', source: { kind: 'webcam' } }] } } });
+
 test('the first admin is made by the setup link; a viewer signs in, watches, and signs out', async ({ serve, dashboardBrowser }) => {
   const context = await dashboardBrowser.newContext({ viewport: { width: 1280, height: 900 } });
   try {
@@ -30,6 +33,7 @@ test('the first admin is made by the setup link; a viewer signs in, watches, and
     await expect(page.getByTestId('connection')).toContainText('connected');
     await expect(page.getByTestId('account-name')).toHaveText('ann · admin');
     await expect(page.getByTestId('add-camera')).toBeVisible();
+    await expect(page.getByTestId('edit-camera')).toBeVisible();
     expect(new URL(page.url()).pathname).toBe('/');
     const [cookie] = await context.cookies();
     expect(cookie).toMatchObject({ name: 'multicam-session', httpOnly: true, sameSite: 'Strict', secure: false });
@@ -57,6 +61,10 @@ test('the first admin is made by the setup link; a viewer signs in, watches, and
     await expect(page.getByTestId('account-name')).toHaveText('vic · viewer');
     await expect(page.getByTestId('add-camera')).toHaveCount(0);
     await expect(page.getByTestId('open-settings')).toHaveCount(0);
+    // The camera is there to watch, without the controls that change it.
+    await expect(page.getByTestId('camera-name')).toHaveText('Door');
+    await expect(page.getByTestId('fullscreen-camera')).toBeVisible();
+    for (const control of ['rename-camera', 'edit-camera', 'camera-events-open', 'remove-camera']) await expect(page.getByTestId(control)).toHaveCount(0);
     // A reload stays signed in.
     await page.reload();
     await expect(page.getByTestId('connection')).toContainText('connected');

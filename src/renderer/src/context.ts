@@ -17,3 +17,8 @@ export function useEngine(): Engine {
   if (!engine) throw new Error('useEngine outside <EngineContext.Provider>');
   return engine;
 }
+
+/** Whether this page may change anything: not for serve mode's viewer role (the server refuses it anyway). */
+export function useCanChange(): boolean {
+  return useContext(EngineContext)?.account?.role !== 'viewer';
+}

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useStore } from 'zustand';
-import { useEngine } from '../context';
+import { useCanChange, useEngine } from '../context';
 import { store } from '../state/store';
 import { CameraDialog } from './CameraDialog';
 import { CameraGrid } from './CameraGrid';
@@ -19,7 +19,7 @@ type Dialog = { kind: 'add' } | { kind: 'edit'; id: string } | { kind: 'settings
 export function App() {
   const { bridge, account } = useEngine();
   // A viewer watches: the server refuses its changes (src/serve/access.ts), so none is offered.
-  const canChange = account?.role !== 'viewer';
+  const canChange = useCanChange();
   const connection = useStore(store, (s) => s.connection);
   const [dialog, setDialog] = useState<Dialog>(null);
   const [fullscreen, setFullscreen] = useState<string | null>(null);

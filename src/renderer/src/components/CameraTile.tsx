@@ -1,7 +1,7 @@
 /** One camera: live picture, detection overlay, badges, state in words, and its controls. */
 import { useEffect, useRef, useState } from 'react';
 import { useStore } from 'zustand';
-import { useEngine } from '../context';
+import { useCanChange, useEngine } from '../context';
 import { fmt } from '../format';
 import { errorMessage } from '../state/engine';
 import { scheduleRemoval } from '../state/removal';
@@ -25,6 +25,7 @@ export interface TileProps {
 
 export function CameraTile({ cameraId, onEdit, fullscreen, onFullscreen, onDragStart, onDropOn }: TileProps) {
   const { bridge, captures } = useEngine();
+  const canChange = useCanChange();
   const status = useStore(store, (s) => s.cameras.find((c) => c.id === cameraId));
   const capture = useStore(store, (s) => s.capture.get(cameraId));
   const connection = useStore(store, (s) => s.connection);
@@ -98,7 +99,7 @@ export function CameraTile({ cameraId, onEdit, fullscreen, onFullscreen, onDragS
         }}
       >
         {renaming === null ? (
-          <h2 className="tile-name" data-testid="camera-name" title="Double-click to rename" onDoubleClick={() => setRenaming(status.name)}>
+          <h2 className="tile-name" data-testid="camera-name" title={canChange ? 'Double-click to rename' : undefined} onDoubleClick={() => canChange && setRenaming(status.name)}>
             {status.name}
           </h2>
         ) : (
@@ -122,12 +123,16 @@ export function CameraTile({ cameraId, onEdit, fullscreen, onFullscreen, onDragS
           </form>
         )}
         <div className="tile-actions">
-          <button type="button" data-testid="rename-camera" onClick={() => setRenaming(status.name)} title="Rename">
-            Rename
-          </button>
-          <button type="button" data-testid="edit-camera" onClick={() => onEdit(cameraId)} title="Model, threshold, frame rate">
-            Edit
-          </button>
+          {canChange && (
+            <>
+              <button type="button" data-testid="rename-camera" onClick={() => setRenaming(status.name)} title="Rename">
+                Rename
+              </button>
+              <button type="button" data-testid="edit-camera" onClick={() => onEdit(cameraId)} title="Model, threshold, frame rate">
+                Edit
+              </button>
+            </>
+          )}
           <button
             type="button"
             data-testid="fullscreen-camera"
@@ -136,12 +141,16 @@ export function CameraTile({ cameraId, onEdit, fullscreen, onFullscreen, onDragS
           >
             {fullscreen ? 'Exit full screen' : 'Full screen'}
           </button>
-          <button type="button" data-testid="camera-events-open" aria-pressed={eventsOpen} onClick={() => setEventsOpen(!eventsOpen)} title="Event filters and zones">
-            Zones
-          </button>
-          <button type="button" data-testid="remove-camera" className="danger" onClick={() => scheduleRemoval(bridge, cameraId, status.name)}>
-            Remove
-          </button>
+          {canChange && (
+            <>
+              <button type="button" data-testid="camera-events-open" aria-pressed={eventsOpen} onClick={() => setEventsOpen(!eventsOpen)} title="Event filters and zones">
+                Zones
+              </button>
+              <button type="button" data-testid="remove-camera" className="danger" onClick={() => scheduleRemoval(bridge, cameraId, status.name)}>
+                Remove
+              </button>
+            </>
+          )}
         </div>
       </header>
       <div className="tile-media-box">

@@ -8,7 +8,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useStore } from 'zustand';
 import type { EventQuery, EventRecord } from '../../../shared/contracts/events';
-import { useEngine } from '../context';
+import { useCanChange, useEngine } from '../context';
 import { errorMessage } from '../state/engine';
 import { store } from '../state/store';
 import { findGroup, groupChoice } from '../state/groups';
@@ -52,6 +52,7 @@ export function formatTime(ms: number): string {
 
 export function EventsView() {
   const { bridge } = useEngine();
+  const canChange = useCanChange();
   const cameras = useStore(store, (s) => s.config?.cameras ?? []);
   const revision = useStore(eventsStore, (s) => s.revision);
   const groups = useStore(store, (s) => s.config?.groups);
@@ -253,9 +254,11 @@ export function EventsView() {
                 </span>
               </span>
             </button>
-            <button type="button" className="danger event-delete" onClick={() => remove(ev)} title="Delete this event" data-testid="event-delete" disabled={pending}>
-              Delete
-            </button>
+            {canChange && (
+              <button type="button" className="danger event-delete" onClick={() => remove(ev)} title="Delete this event" data-testid="event-delete" disabled={pending}>
+                Delete
+              </button>
+            )}
           </li>
           );
         })}
