@@ -95,3 +95,38 @@ test('user and password go into the stream URL encoded, are stored, and the pass
     expect(serve.log()).not.toContain(secret);
   }
 });
+
+test('an RTSP camera offers the transport: saved in the config, shown again on edit', async ({ dashboard: page, serve }) => {
+  const dialog = page.getByTestId('camera-dialog');
+  await page.getByTestId('add-camera').click();
+  await dialog.getByTestId('camera-name-input').fill('Gate');
+  await dialog.getByTestId('source-stream').check();
+  // Only RTSP has a transport to choose.
+  await dialog.getByTestId('stream-url-input').fill('http://127.0.0.1:9/video.mjpg');
+  await expect(dialog.getByTestId('rtsp-transport')).toHaveCount(0);
+  await dialog.getByTestId('stream-url-input').fill(rtsp.url(null));
+  await expect(dialog.getByTestId('rtsp-transport-auto')).toBeChecked();
+  await dialog.getByTestId('rtsp-transport-tcp').check();
+  await dialog.getByTestId('camera-dialog-submit').click();
+  await expect(dialog).toBeHidden({ timeout: 30_000 });
+  const saved = () => (JSON.parse(readFileSync(serve.configFile, 'utf8')) as { cameras: Array<{ name: string; source: { url: string; transport?: string } }> }).cameras;
+  expect(saved().find((c) => c.name === 'Gate')?.source).toEqual({ kind: 'stream', url: rtsp.url(null), transport: 'tcp' });
+  await tile(page, 'Gate').getByTestId('edit-camera').click();
+  await expect(dialog.getByTestId('rtsp-transport-tcp')).toBeChecked();
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+
+  // With a password the option must travel in ffmpeg's input list: FFmpeg 5 and newer take it there, an older one is refused in the dialog.
+  const door = tile(page, 'Door');
+  await door.getByTestId('edit-camera').click();
+  await dialog.getByTestId('rtsp-transport-udp').check();
+  await dialog.getByTestId('camera-dialog-submit').click();
+  const major = Number(/^(\d+)\./.exec(ffmpeg.version)?.[1] ?? 0);
+  if (major >= 5) {
+    await expect(dialog).toBeHidden({ timeout: 30_000 });
+    expect(saved().find((c) => c.name === 'Door')?.source.transport).toBe('udp');
+  } else {
+    await expect(dialog.getByTestId('dialog-error')).toContainText('cannot be told the RTSP transport without the password on its command line', { timeout: 30_000 });
+    expect(saved().find((c) => c.name === 'Door')?.source.transport).toBeUndefined();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+  }
+});

@@ -21,7 +21,7 @@ import { plannerFiles } from './capacity';
 import { FramePorts, type FramePortEnd } from './frame-ports';
 import { CameraSupervisor } from './supervisor';
 import { ffmpegInfo, keepStoredSecret } from './engine-sources';
-import { fileSourceProblem } from './file-check';
+import { fileSourceProblem, transportProblem } from './file-check';
 import { defaultLogger, type Logger } from './logger';
 import { maskAnswer, maskEvent, maskText, maskValue, rememberSecrets } from './redaction';
 import { keepStoredMqttSecrets, redactConfig } from '../shared/redact';
@@ -301,7 +301,8 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
 
   /** A file camera's path is checked when saved (file-check.ts): the dialog shows the error, not the tile. */
   private async checkFile(source: CameraConfig['source']): Promise<void> {
-    const problem = await fileSourceProblem(source, ffmpegInfo(this.config.settings.ffmpegPath).path);
+    const ffmpeg = ffmpegInfo(this.config.settings.ffmpegPath);
+    const problem = (await fileSourceProblem(source, ffmpeg.path)) ?? (await transportProblem(source, ffmpeg));
     if (problem) throw new Error(problem);
   }
 

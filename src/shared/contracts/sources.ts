@@ -62,9 +62,15 @@ export const StreamUrl = z
     } else if (!url.hostname) ctx.addIssue({ code: 'custom', message: 'the stream URL has no host' });
   });
 
+/** How an RTSP camera sends its RTP: over the RTSP connection (tcp) or as UDP packets (udp). */
+export const RtspTransport = z.enum(['tcp', 'udp']);
+export type RtspTransport = z.infer<typeof RtspTransport>;
+
 export const StreamSource = z.object({
   kind: z.literal('stream'),
   url: StreamUrl,
+  /** RTSP only: ffmpeg's -rtsp_transport; unset, ffmpeg tries UDP and falls back to TCP. */
+  transport: RtspTransport.optional(),
   /** The camera's main stream, recorded (copied, never decoded) while detection decodes `url`. */
   recordUrl: StreamUrl.optional(),
 });

@@ -15,9 +15,10 @@
  */
 import path from 'node:path';
 import { controlCharacterIn } from '../../shared/contracts/sources';
+import { secretsOf } from '../../shared/redact';
 
 export type EngineSource =
-  | { kind: 'stream'; url: string }
+  | { kind: 'stream'; url: string; transport?: 'tcp' | 'udp' }
   | { kind: 'file'; path: string; loop?: boolean }
   | { kind: 'device'; path: string };
 
@@ -108,12 +109,14 @@ export class UnsafeStreamUrlError extends Error {}
  * a backslash outside quotes takes the next character as it is. So: no control character at all,
  * the URL in single quotes, and each ' in it written as '\'' (close, escaped quote, reopen).
  */
-export function ffconcatList(url: string): string {
+export function ffconcatList(url: string, options: Record<string, string> = {}): string {
   const control = controlCharacterIn(url);
   if (control) throw new UnsafeStreamUrlError(`the stream URL holds a control character (${control.code}) at position ${control.index}`);
   const line = `file '${url.replace(/'/g, "'\\''")}'`;
   if (Buffer.byteLength(line) > MAX_LIST_LINE_BYTES) throw new UnsafeStreamUrlError('the stream URL is too long for ffmpeg\'s input list');
-  return `ffconcat version 1.0\n${line}\n`;
+  // Options for the input (FFmpeg 5's `option` directive): names and values are ours, never typed.
+  const optionLines = Object.entries(options).map(([key, value]) => `option ${key} ${value}\n`);
+  return `ffconcat version 1.0\n${line}\n${optionLines.join('')}`;
 }
 
 /** The fd the preview JPEGs are written to, and the one the input list is read from. */
@@ -143,11 +146,23 @@ const STILL = /\.(jpe?g|png|bmp|webp|tiff?)$/i;
 
 function inputArgs(source: EngineSource, platform: NodeJS.Platform, realtime: boolean, stillFps: number): { args: string[]; inputList: string | null } {
   switch (source.kind) {
-    case 'stream':
+    case 'stream': {
+      const transport = source.transport && /^rtsps?:/i.test(source.url) ? source.transport : undefined;
+      // -rtsp_transport must reach the RTSP demuxer itself, and the concat demuxer gives its input
+      // no options (FFmpeg 5 added an `option` line for that; the npm package's 4.1 refuses it). A
+      // URL without a password holds no secret, so it goes on the command line with the option; one
+      // with a password stays in the list, with the option line (FFmpeg 5 and newer; the engine
+      // refuses that combination on an older ffmpeg when the camera is saved, file-check.ts).
+      if (transport && secretsOf(source.url).length === 0) {
+        const control = controlCharacterIn(source.url);
+        if (control) throw new UnsafeStreamUrlError(`the stream URL holds a control character (${control.code}) at position ${control.index}`);
+        return { args: ['-rtsp_transport', transport, '-protocol_whitelist', STREAM_PROTOCOLS, '-i', source.url], inputList: null };
+      }
       return {
         args: ['-f', 'concat', '-safe', '0', '-protocol_whitelist', STREAM_PROTOCOLS, '-i', `pipe:${INPUT_LIST_FD}`],
-        inputList: ffconcatList(source.url),
+        inputList: ffconcatList(source.url, transport ? { rtsp_transport: transport } : {}),
       };
+    }
     case 'file':
       // A still picture repeats at a few frames a second (a looped one-frame file would repeat one timestamp).
       if (STILL.test(source.path)) {

@@ -5,7 +5,7 @@
  * URL and the user, and an empty password field keeps what is stored.
  */
 import type { EngineSourceConfig } from '../../../shared/contracts/sources';
-import { StreamUrl } from '../../../shared/contracts/sources';
+import { StreamUrl, type RtspTransport } from '../../../shared/contracts/sources';
 import { MASK } from '../../../shared/redact';
 
 export type EngineKind = EngineSourceConfig['kind'];
@@ -18,6 +18,8 @@ export interface EngineFieldValues {
   password: string;
   /** The camera has a stored password: an empty field keeps it. */
   storedPassword: boolean;
+  /** RTSP transport: '' lets ffmpeg choose (UDP, then TCP). */
+  transport: '' | RtspTransport;
   path: string;
   loop: boolean;
 }
@@ -44,7 +46,7 @@ function splitUserinfo(url: string): { url: string; user: string; password: stri
   };
 }
 
-export function initialEngineValues(source: { kind: string } & Partial<{ url: string; path: string; loop: boolean }> | undefined): EngineFieldValues {
+export function initialEngineValues(source: { kind: string } & Partial<{ url: string; path: string; loop: boolean; transport: RtspTransport }> | undefined): EngineFieldValues {
   // A stored URL arrives masked (rtsp://user:***@host/…): the user goes to its field, the password nowhere.
   const stream = source?.kind === 'stream' ? splitUserinfo(source.url ?? '') : null;
   return {
@@ -52,6 +54,7 @@ export function initialEngineValues(source: { kind: string } & Partial<{ url: st
     user: stream?.user ?? '',
     password: '',
     storedPassword: !!stream?.password,
+    transport: (source?.kind === 'stream' && source.transport) || '',
     path: source?.kind === 'file' || source?.kind === 'device' ? (source.path ?? '') : '',
     loop: source?.kind === 'file' ? source.loop !== false : true,
   };
@@ -81,7 +84,8 @@ export function engineSourceFrom(kind: EngineKind, values: EngineFieldValues): E
     if (typeof assembled !== 'string') return assembled.error;
     const checked = StreamUrl.safeParse(assembled);
     if (!checked.success) return checked.error.issues[0]?.message ?? 'That is not a stream URL.';
-    return { kind: 'stream', url: assembled };
+    const rtsp = /^rtsps?:/i.test(assembled);
+    return { kind: 'stream', url: assembled, ...(rtsp && values.transport ? { transport: values.transport } : {}) };
   }
   const path = values.path.trim();
   if (!path) return kind === 'file' ? 'Give the path of a video file on the engine’s machine.' : 'Give the device, e.g. /dev/video0.';
@@ -130,6 +134,18 @@ export function EngineSourceFields({
           </label>
         </div>
         <span className="hint">The password is stored with the camera and never shown again; leave it empty to keep the stored one.</span>
+        {/^rtsps?:/i.test(values.url.trim()) && (
+          <fieldset className="radio-row" data-testid="rtsp-transport">
+            <legend>RTSP transport</legend>
+            {(['', 'tcp', 'udp'] as const).map((t) => (
+              <label key={t || 'auto'}>
+                <input type="radio" name="rtsp-transport" checked={values.transport === t} onChange={() => onChange({ ...values, transport: t })} data-testid={`rtsp-transport-${t || 'auto'}`} />
+                {t === '' ? 'Automatic' : t.toUpperCase()}
+              </label>
+            ))}
+            <span className="hint">TCP when pictures break up or freeze (lost UDP packets, a firewall); Automatic tries UDP, then TCP.</span>
+          </fieldset>
+        )}
       </>
     );
   }
