@@ -36,6 +36,12 @@ const QUICK = [
   'test/recording/retention.test.ts',
 ];
 
+/**
+ * Process tests that change the checkout itself (cli.test.ts moves the built web renderer aside to
+ * see `npm run serve` build it): they run after the others, alone, so no neighbour sees the change.
+ */
+const SOLO = ['test/serve/cli.test.ts'];
+
 export default defineConfig({
   test: {
     environment: 'node',
@@ -51,7 +57,11 @@ export default defineConfig({
       {
         extends: true,
         // Tests here start serve mode's build (out/serve/cli.js): brought up to date once, first.
-        test: { name: 'process', include: ['test/**/*.test.ts'], exclude: QUICK, fileParallelism: true, maxWorkers: 2, sequence: { groupOrder: 1 }, globalSetup: ['test/support/serve-build-setup.ts'] },
+        test: { name: 'process', include: ['test/**/*.test.ts'], exclude: [...QUICK, ...SOLO], fileParallelism: true, maxWorkers: 2, sequence: { groupOrder: 1 }, globalSetup: ['test/support/serve-build-setup.ts'] },
+      },
+      {
+        extends: true,
+        test: { name: 'solo', include: SOLO, fileParallelism: false, sequence: { groupOrder: 2 }, globalSetup: ['test/support/serve-build-setup.ts'] },
       },
     ],
   },
