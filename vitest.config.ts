@@ -31,6 +31,7 @@ const QUICK = [
   'test/serve/units.test.ts',
   'test/sources/contract.test.ts',
   'test/sources/latest-frame-slot.test.ts',
+  'test/sources/live-view.test.ts',
   'test/sources/result-batch.test.ts',
   'test/sources/units.test.ts',
   'test/recording/retention.test.ts',

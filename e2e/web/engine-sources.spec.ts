@@ -8,6 +8,7 @@ import type { Page } from '@playwright/test';
 import { resolveFfmpeg } from '../../src/node/ffmpeg-binary';
 import { makeClipFolder, type ClipFolder } from '../../test/support/clips';
 import { RtspTestServer } from '../../test/support/rtsp-server';
+import { addEngineCamera } from '../support/engine-cameras';
 import { expect, SLOW, test, tile } from '../support/fixtures';
 import type { ServeHandle } from '../support/serve';
 
@@ -35,19 +36,6 @@ test.afterAll(async ({ perFile }) => {
   clips?.remove();
 });
 
-async function addEngineCamera(page: Page, name: string, kind: 'stream' | 'file', value: string): Promise<void> {
-  await page.getByTestId('add-camera').click();
-  const dialog = page.getByTestId('camera-dialog');
-  await expect(dialog).toBeVisible();
-  await dialog.getByTestId('camera-name-input').fill(name);
-  await dialog.getByTestId(`source-${kind}`).check();
-  await dialog.getByTestId(kind === 'stream' ? 'stream-url-input' : 'source-path-input').fill(value);
-  await dialog.getByTestId('max-fps-input').fill('10');
-  await dialog.getByTestId('camera-dialog-submit').click();
-  await expect(dialog).toBeHidden({ timeout: 30_000 });
-  await expect(tile(page, name)).toBeVisible({ timeout: 30_000 });
-}
-
 /** The face box drawn over a tile's live preview, as fractions of the picture, once one is drawn. */
 async function faceBox(page: Page, name: string): Promise<{ cx: number; cy: number }> {
   const overlay = tile(page, name).getByTestId('overlay');
@@ -69,7 +57,10 @@ async function faceBox(page: Page, name: string): Promise<{ cx: number; cy: numb
   return found!;
 }
 
+/** How far a tile's picture has come: frames decoded by its live <video> (H.264 here), or the last JPEG preview's id. */
 async function previewFrame(page: Page, name: string): Promise<number> {
+  const video = tile(page, name).getByTestId('live-video');
+  if ((await video.count()) > 0) return video.evaluate((v) => (v as unknown as { getVideoPlaybackQuality(): { totalVideoFrames: number } }).getVideoPlaybackQuality().totalVideoFrames);
   return Number((await tile(page, name).getByTestId('preview-canvas').getAttribute('data-frame-id')) ?? '0');
 }
 

@@ -14,7 +14,8 @@
 import type { ApiEvent } from '../shared/contracts/engine-api';
 import { peekBinary, peekFrame, type FrameChannelInbound, type FrameDroppedMessage, type SnapshotRequestMessage } from '../shared/contracts/frames';
 import type { CameraConfig } from '../shared/contracts/config';
-import type { PreviewMessage } from '../shared/contracts/sources';
+import type { LiveViewMessage } from '../shared/contracts/live';
+import { LiveCache } from './live-cache';
 import { isEngineSource } from '../shared/contracts/sources';
 import { CaptureAssignments, capturedByPage } from './capture';
 
@@ -24,8 +25,8 @@ export interface RendererClient {
   sendEvent(event: ApiEvent, optional: boolean): void;
   /** A result or drop notice for a frame this renderer sent. */
   sendFrameReply(message: FrameChannelInbound): void;
-  /** An engine-side camera's live-view frame (every renderer shows every camera). */
-  sendPreview?(preview: PreviewMessage): void;
+  /** An engine-side camera's live view: video fragments, results, JPEG previews (every renderer shows every camera). */
+  sendPreview?(message: LiveViewMessage): void;
   /** A track of a camera this renderer captures wants a full-size picture (absent: the renderer's worker port carries it). */
   sendSnapshotRequest?(request: SnapshotRequestMessage): void;
   /**
@@ -62,6 +63,9 @@ export class RendererHub {
   /** Snapshot requests sent to a page and not answered yet (`camera:track` -> when), so a page cannot push pictures unasked. */
   private readonly asked = new Map<string, number>();
 
+  /** Each engine-side camera's init segment and fragments since its last keyframe, for renderers that connect later. */
+  private readonly live = new LiveCache();
+
   constructor(private readonly deps: RendererHubDeps) {}
 
   get size(): number {
@@ -77,12 +81,19 @@ export class RendererHub {
     const changed = this.assignments.rebalance();
     client.sendEvent({ type: 'capture-assignment', cameraIds: this.assignments.camerasOf(client) }, false);
     this.sendAssignments(changed, client);
+    // A renderer that joins while others watch starts at each camera's latest keyframe.
+    if (client.sendPreview) {
+      const engineCameras = this.deps.cameras().flatMap((c) => (c.id && isEngineSource(c.source) ? [c.id] : []));
+      for (const id of this.live.cameraIds()) if (!engineCameras.includes(id)) this.live.forget(id);
+      for (const message of this.live.start(engineCameras)) client.sendPreview(message);
+    }
     this.deps.watching?.(this.clients.size);
     return () => this.disconnect(client);
   }
 
-  /** An engine-side camera's live-view frame, to every renderer. */
-  preview(message: PreviewMessage): void {
+  /** An engine-side camera's live view, to every renderer. */
+  preview(message: LiveViewMessage): void {
+    this.live.note(message);
     for (const client of this.clients) client.sendPreview?.(message);
   }
 
@@ -191,6 +202,8 @@ export class RendererHub {
     for (const [cameraId, pusher] of this.pushers) if (pusher === client) this.pushers.delete(cameraId);
     this.assignments.removeClient(client);
     this.sendAssignments(this.assignments.rebalance());
+    // Nobody watches: the workers stop sending, so what is kept would only grow stale.
+    if (![...this.clients].some((c) => c.sendPreview)) for (const id of this.live.cameraIds()) this.live.forget(id);
     this.deps.watching?.(this.clients.size);
   }
 

@@ -3,8 +3,8 @@ import type { TrackMessage } from '../shared/contracts/events';
 import type { EngineSettings } from '../shared/contracts/config';
 import type { CameraStatus, EngineSnapshot } from '../shared/contracts/engine-api';
 import type { FrameDroppedMessage, ResultMessage, SnapshotRequestMessage } from '../shared/contracts/frames';
-import type { PreviewMessage } from '../shared/contracts/sources';
 import type { SegmentMessage } from '../shared/contracts/recording';
+import type { LiveViewMessage } from '../shared/contracts/live';
 import type { WorkerLauncher } from './launcher';
 import type { Logger } from './logger';
 import type { RestartPolicy } from './restart-policy';
@@ -50,7 +50,7 @@ export interface SupervisorEvents {
   'worker-gone': [string];
   snapshot: [EngineSnapshot];
   /** An engine-side camera's live-view frame, while watchPreviews(true). */
-  preview: [PreviewMessage];
+  preview: [LiveViewMessage];
   /** Something the operator should know that is not one camera's state. */
   notice: [{ level: 'info' | 'warning' | 'error'; message: string }];
 }

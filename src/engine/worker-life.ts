@@ -7,7 +7,7 @@ import type { SegmentMessage } from '../shared/contracts/recording';
 import type { DelegateName } from '../shared/contracts/config';
 import { parseMessage, type FrameDroppedMessage, type ResultMessage, type SnapshotRequestMessage } from '../shared/contracts/frames';
 import { WorkerOutbound, type WorkerConfig } from '../shared/contracts/worker';
-import type { PreviewMessage } from '../shared/contracts/sources';
+import type { LiveViewMessage } from '../shared/contracts/live';
 import { DEFAULT_EVENT_FILTERS, type TrackMessage } from '../shared/contracts/events';
 import type { Camera } from './camera';
 import type { WorkerLauncher, WorkerProcess } from './launcher';
@@ -52,7 +52,7 @@ export interface WorkerLifeContext {
   sourceConfig(camera: Camera): WorkerConfig['source'] | { error: string };
   /** Whether anyone watches the live view (the worker sends previews only then). */
   previewsWatched(): boolean;
-  preview(camera: Camera, message: PreviewMessage): void;
+  preview(camera: Camera, message: LiveViewMessage): void;
 }
 
 /** Exit signals (and Electron's 'crashed' reason) that mean native code crashed. */
@@ -184,6 +184,9 @@ function onMessage(ctx: WorkerLifeContext, camera: Camera, worker: WorkerProcess
       ctx.changed(camera);
       break;
     case 'preview':
+    case 'live-init':
+    case 'live-media':
+    case 'live-result':
       ctx.preview(camera, msg);
       break;
     case 'error':

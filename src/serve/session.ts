@@ -10,7 +10,8 @@ import type { Logger } from '../engine/logger';
 import { WebSocket, type RawData } from 'ws';
 import type { ApiEvent, ApiMethod } from '../shared/contracts/engine-api';
 import { peekBinary, type FrameChannelInbound, type SnapshotRequestMessage } from '../shared/contracts/frames';
-import { encodePreview, type PreviewMessage } from '../shared/contracts/sources';
+import { encodeLiveView, type LiveViewMessage } from '../shared/contracts/live';
+import { LiveGate } from '../engine/live-cache';
 import { MAX_WS_MESSAGE_BYTES, WsClientMessage, type WsServerMessage } from '../shared/contracts/ws';
 import type { RendererClient, RendererEngine } from './engine-port';
 import { forbiddenText, roleAllows, WS_BINARY_ACCESS, WS_METHOD_ACCESS, type Role } from './access';
@@ -62,6 +63,7 @@ export class ClientSession implements RendererClient {
   private readonly turns: TurnTaker;
   /** A viewer's page is given no camera to capture: its frames would be refused (access.ts). */
   readonly captures: boolean;
+  private readonly live = new LiveGate();
 
   constructor(
     readonly id: number,
@@ -110,10 +112,15 @@ export class ClientSession implements RendererClient {
     this.send({ kind: 'snapshot-request', message: request });
   }
 
-  /** An engine-side camera's live view, as one binary message; a client that stops reading misses frames. */
-  sendPreview(preview: PreviewMessage): void {
-    if (this.socket.readyState !== WebSocket.OPEN || this.socket.bufferedAmount > MAX_BUFFERED_FOR_EVENTS) return;
-    this.socket.send(encodePreview(preview));
+  /**
+   * An engine-side camera's live view, one binary message each. A client that stops reading misses
+   * JPEG previews and results, and video fragments until the next keyframe (LiveGate): past
+   * MAX_BUFFERED_FOR_EVENTS waiting to be sent, nothing optional is added.
+   */
+  sendPreview(message: LiveViewMessage): void {
+    if (this.socket.readyState !== WebSocket.OPEN) return;
+    if (!this.live.admit(message, this.socket.bufferedAmount <= MAX_BUFFERED_FOR_EVENTS)) return;
+    this.socket.send(encodeLiveView(message));
     this.checkUnread();
   }
 

@@ -109,6 +109,7 @@ class CameraWorker {
         break;
       case 'preview-subscribe':
         this.watching = msg.on;
+        if (msg.on && !this.dataPort) this.engine?.viewerJoined();
         break;
       case 'stop':
         void this.stop();
@@ -150,6 +151,8 @@ class CameraWorker {
     if (port.on) port.on('message', listener);
     else port.addEventListener?.('message', listener);
     port.start();
+    // The page behind this port starts watching: the live view's start goes to it first.
+    this.engine?.viewerJoined();
   }
 
   private init(config: WorkerConfig): void {

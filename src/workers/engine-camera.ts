@@ -8,10 +8,12 @@
  * MessagePort, or main for serve mode's pages) and are dropped on arrival while nobody does.
  */
 import type { FrameMessage, ResultMessage } from '../shared/contracts/frames';
-import type { PreviewMessage, SourceStats } from '../shared/contracts/sources';
+import type { SourceStats } from '../shared/contracts/sources';
+import type { LiveViewMessage } from '../shared/contracts/live';
 import type { WorkerConfig, WorkerOutbound } from '../shared/contracts/worker';
-import { FfmpegSource, type PreviewFrame, type SourceFrame } from './sources/ffmpeg-source';
 import type { ReaderThreadEntry } from './sources/reader-child';
+import { FfmpegSource, type LiveEvent, type PreviewFrame, type SourceFrame } from './sources/ffmpeg-source';
+import type { InitSegment, MediaFragment } from './sources/fmp4-reader';
 import { ResultBatcher } from './result-batch';
 import { DetectGate, type MotionStats } from './motion/detect-gate';
 import { DEFAULT_MOTION } from './motion/motion-detector';
@@ -26,8 +28,8 @@ export interface EngineCameraOptions {
   accept(frame: FrameMessage, reply: Reply): void;
   /** To main: results, source states. */
   send: Reply;
-  /** Where previews go right now, or null when nobody watches. */
-  previewSink(): ((preview: PreviewMessage) => void) | null;
+  /** Where the live view (video fragments, results, JPEG previews) goes right now, or null when nobody watches. */
+  previewSink(): ((message: LiveViewMessage) => void) | null;
   /** Every display picture, watched or not (events take their snapshots from the latest). */
   onPicture?(jpeg: Buffer): void;
   /** Whether a tracked object still needs inference on every frame; null: no tracker (then: the last inference found something). */
@@ -83,6 +85,8 @@ export class EngineCamera {
       ...(source.record ? { record: { ...source.record, onSegment: (segment) => options.send({ type: 'segment', cameraId: options.config.cameraId, ...segment }) } } : {}),
       onFrame: (frame) => this.onFrame(frame),
       onPreview: (preview) => this.onPicture(preview),
+      live: true,
+      onLive: (event) => this.onLive(event),
       onState: (state, reason) => options.send({ type: 'source-state', cameraId: options.config.cameraId, state, reason }),
       onLog: (line) => {
         if (/error|fail|refused|denied|not found|invalid/i.test(line)) process.stderr.write(`[camera ${options.config.cameraId} ffmpeg] ${line}\n`);
@@ -98,6 +102,19 @@ export class EngineCamera {
   stop(): Promise<void> {
     this.results.flush();
     return this.source.stop();
+  }
+
+  /**
+   * Someone started watching (a page's port arrived, or serve mode's pages began to): the live
+   * stream's init segment and the fragments since its last keyframe go first, so the page's
+   * picture starts at the latest keyframe instead of waiting for the next.
+   */
+  viewerJoined(): void {
+    const sink = this.options.previewSink();
+    const start = this.source.liveStart();
+    if (!sink || !start) return;
+    sink(this.initMessage(start.generation, start.init));
+    for (const fragment of start.gop) sink(this.mediaMessage(start.generation, fragment));
   }
 
   /** Frames ffmpeg decoded but the reader replaced before the worker took them. */
@@ -169,6 +186,16 @@ export class EngineCamera {
     const watched = this.options.previewSink() !== null;
     this.results.add(message, watched);
     if (!frame || !watched) return;
+    this.options.previewSink()?.({
+      type: 'live-result',
+      cameraId: this.options.config.cameraId,
+      frameId: message.frameId,
+      detections: message.detections,
+      sourceWidth: frame.sourceWidth,
+      sourceHeight: frame.sourceHeight,
+      decodedAt: frame.decodedAt,
+      mediaTime: null,
+    });
     const picture = this.pictures.get(frame.key);
     if (picture) {
       this.pictures.delete(frame.key);
@@ -177,6 +204,31 @@ export class EngineCamera {
       this.waiting.set(frame.key, { result: message, frame });
       trim(this.waiting);
     }
+  }
+
+  private onLive(event: LiveEvent): void {
+    const sink = this.options.previewSink();
+    if (!sink) return; // nobody watches: the reader keeps the latest keyframe's fragments for the next viewer
+    sink(event.kind === 'init' ? this.initMessage(event.generation, event.init) : this.mediaMessage(event.generation, event.fragment));
+  }
+
+  private initMessage(stream: number, init: InitSegment): LiveViewMessage {
+    const { codec, width, height, timescale } = init.track;
+    return { type: 'live-init', cameraId: this.options.config.cameraId, stream, codec, width, height, timescale, data: init.data };
+  }
+
+  private mediaMessage(stream: number, f: MediaFragment): LiveViewMessage {
+    return {
+      type: 'live-media',
+      cameraId: this.options.config.cameraId,
+      stream,
+      seq: f.seq,
+      keyframe: f.keyframe,
+      decodeTime: f.decodeTime,
+      samples: f.samples,
+      duration: f.duration,
+      data: f.data,
+    };
   }
 
   private onPicture(preview: PreviewFrame): void {

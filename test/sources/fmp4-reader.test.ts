@@ -12,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveFfmpeg } from '../../src/node/ffmpeg-binary';
 import { LIVE_FD, LIVE_OUTPUT, planFfmpeg } from '../../src/workers/sources/ffmpeg-args';
 import { Fmp4Reader, type InitSegment, type MediaFragment } from '../../src/workers/sources/fmp4-reader';
+import { FfmpegSource } from '../../src/workers/sources/ffmpeg-source';
+import { untilValue } from '../support/process';
 
 const ffmpeg = resolveFfmpeg().path;
 let dir: string;
@@ -26,10 +28,11 @@ function makeClip(name: string, encode: string[]): string {
   return file;
 }
 
-/** What ffmpeg writes on the live fd for this input, with extra output options before the live output's own. */
-async function liveBytes(input: string[], extra: string[] = []): Promise<Buffer> {
-  const output = [...LIVE_OUTPUT];
-  output.splice(output.length - 1, 0, ...extra);
+/** The live output cut at keyframes only (LIVE_OUTPUT without its half-second -frag_duration). */
+const KEYFRAME_FRAGMENTS = LIVE_OUTPUT.filter((a, i, all) => a !== '-frag_duration' && all[i - 1] !== '-frag_duration');
+
+/** What ffmpeg writes on the live fd for this input. */
+async function liveBytes(input: string[], output: string[] = KEYFRAME_FRAGMENTS): Promise<Buffer> {
   const stdio: Array<'pipe' | 'ignore'> = ['ignore', 'ignore', 'pipe', 'ignore', 'ignore', 'ignore', 'pipe'];
   const child = spawn(ffmpeg, ['-hide_banner', '-loglevel', 'error', '-nostdin', ...input, ...output], { stdio });
   const chunks: Buffer[] = [];
@@ -76,8 +79,10 @@ describe('ffmpeg live output', () => {
     expect(stream(false).live).toBe(false);
     const on = stream(true);
     expect(on.live).toBe(true);
+    expect(on.liveOutput).toBe(1);
+    expect(planFfmpeg({ source: { kind: 'stream', url: 'rtsp://127.0.0.1/cam' }, width: 128, height: 128, preview: { maxWidth: 960, fps: 5 }, live: true }).liveOutput).toBe(2);
     expect(on.args.slice(-LIVE_OUTPUT.length)).toEqual(LIVE_OUTPUT);
-    expect(on.args.join(' ')).toContain('-c:v copy -an -f mp4 -movflags frag_keyframe+empty_moov+default_base_moof pipe:6');
+    expect(on.args.join(' ')).toContain('-c:v copy -an -f mp4 -movflags frag_keyframe+empty_moov+default_base_moof -frag_duration 500000 pipe:6');
     const still = planFfmpeg({ source: { kind: 'file', path: 'door.jpg' }, width: 128, height: 128, preview: null, live: true });
     expect(still.live).toBe(false);
     expect(still.args).not.toContain('pipe:6');
@@ -133,7 +138,8 @@ describe('Fmp4Reader', () => {
 
   it('with fragments shorter than a GOP, keeps the keyframe fragment and those after it', async () => {
     const clip = path.join(dir, 'h264.mp4');
-    const bytes = await liveBytes(['-i', `file:${clip}`], ['-frag_duration', '300000']);
+    // The live output as planned: fragments at most half a second long, a GOP here is 1 s.
+    const bytes = await liveBytes(['-i', `file:${clip}`], LIVE_OUTPUT);
     const { reader, fragments } = read(bytes);
     expect(fragments.length).toBeGreaterThan(3);
     expect(fragments.filter((f) => f.keyframe)).toHaveLength(3);
@@ -188,5 +194,38 @@ describe('Fmp4Reader', () => {
     reader.push(h264.subarray(h264.length - fragments[2].data.length));
     expect(reader.init).toBeNull();
     expect(reader.gop).toEqual([]);
+  });
+});
+
+describe('FfmpegSource with the live output', () => {
+  it('reads the live stream beside the model frames, and runs on without it when MP4 cannot hold the codec (VP8)', async () => {
+    const h264 = path.join(dir, 'h264.mp4');
+    const vp8 = makeClip('vp8.webm', ['-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-g', '10']);
+    for (const [file, playable] of [[h264, true], [vp8, false]] as const) {
+      const inits: string[] = [];
+      let fragments = 0;
+      let frames = 0;
+      const logs: string[] = [];
+      const source = new FfmpegSource({
+        ffmpegPath: ffmpeg, source: { kind: 'file', path: file }, width: 64, height: 64, maxFps: 10, preview: null, live: true,
+        onFrame: () => frames++,
+        onLive: (e) => (e.kind === 'init' ? inits.push(e.init.track.codec) : fragments++),
+        onLog: (line) => logs.push(line),
+      });
+      source.start();
+      try {
+        await untilValue(`${file}: frames${playable ? ' and live fragments' : ''}`, () => (frames > 10 && (!playable || fragments > 2) ? true : null), 60_000);
+      } finally {
+        await source.stop();
+      }
+      if (playable) {
+        expect(inits[0]).toBe('avc1.42c01e');
+        expect(source.liveStart()?.gop[0].keyframe).toBe(true);
+      } else {
+        expect(inits).toEqual([]);
+        expect(logs.join('\n')).toMatch(/codec cannot be copied into MP4/);
+        expect(source.stats().state).not.toBe('error');
+      }
+    }
   });
 });

@@ -16,7 +16,8 @@ import type { LaunchOptions, WorkerProcess } from '../../src/engine/launcher';
 import { NodeLauncher } from '../../src/engine/node-launcher';
 import { ServeServer } from '../../src/serve/server';
 import type { StatsResponse } from '../../src/serve/metrics';
-import { decodePreview, type PreviewMessage } from '../../src/shared/contracts/sources';
+import type { PreviewMessage } from '../../src/shared/contracts/sources';
+import { decodeLiveView } from '../../src/shared/contracts/live';
 import { resolveFfmpeg } from '../../src/node/ffmpeg-binary';
 import { FACE_MJPEG, makeClipFolder, type ClipFolder } from '../support/clips';
 import { MjpegTestServer } from '../support/mjpeg-server';
@@ -149,9 +150,10 @@ describe('serve mode with engine-side cameras', () => {
     const ws = new WebSocket(`${base.replace('http', 'ws')}/ws?token=${token}`, { headers: { origin: base } });
     ws.on('message', (data, isBinary) => {
       if (isBinary) {
-        const decoded = decodePreview(new Uint8Array(data as Buffer));
-        if (decoded.ok) previews.push(decoded.preview);
-        else texts.push(`undecodable binary: ${decoded.error}`);
+        // The live view: JPEG previews, and the cameras' own video as fragmented MP4 with its results.
+        const decoded = decodeLiveView(new Uint8Array(data as Buffer));
+        if (!decoded.ok) throw new Error(`undecodable binary: ${decoded.error}`);
+        if (decoded.message.type === 'preview') previews.push(decoded.message);
       } else texts.push(String(data));
     });
     await new Promise<void>((resolve, reject) => {

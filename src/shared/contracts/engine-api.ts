@@ -9,7 +9,8 @@ import { RecordingStatus } from './recording';
 import { AppConfig, CameraConfig, CameraGroups, DelegateName, EngineSettings, type CameraGroup } from './config';
 import { CameraId, type FrameChannelInbound, type FrameMessage, type SnapshotRequestMessage, type TrackSnapshotMessage } from './frames';
 import { ModelDecoder, ModelInfo, WorkerStats } from './worker';
-import { FfmpegInfo, type PreviewMessage } from './sources';
+import { FfmpegInfo } from './sources';
+import type { LiveViewMessage } from './live';
 import { EventChange, EventId, EventPage, EventQuery, EventSettings, EventsStatus, SnapshotKind } from './events';
 
 /** connecting and no-signal: an engine-side camera's worker runs, its ffmpeg has no picture (yet, or any more). */
@@ -273,8 +274,8 @@ export interface EngineBridge {
   onEvent(listener: (event: ApiEvent) => void): () => void;
   /** Called with a ready channel whenever the engine (re)starts a camera's worker. */
   onFrameChannel(listener: (channel: FrameChannel) => void): () => void;
-  /** Live-view frames of engine-side cameras, each with the detections of that frame. */
-  onPreview(listener: (preview: PreviewMessage) => void): () => void;
+  /** Engine-side cameras' live view: video fragments (MSE), results, and JPEG previews with their frame's detections. */
+  onPreview(listener: (message: LiveViewMessage) => void): () => void;
   /** Keeps a picked picture, video or model in the engine's media folder: its `media:` reference and path there. */
   keepMedia(file: Blob, type: string): Promise<{ ref: string; path: string }>;
   /** A loadable URL for a `media:` reference (serve mode asks the server for a signed link). */

@@ -19,6 +19,7 @@ import {
 import { EngineSourceConfig, PreviewMessage, SourceState, SourceStats, StreamUrl } from './sources';
 import { SegmentMessage } from './recording';
 import { EventFilters, LabelThresholds, Polygon, TrackMessage } from './events';
+import { LiveInitMessage, LiveMediaMessage, LiveResultMessage } from './live';
 
 
 /** How detections are read from a model's outputs: 'postprocess' is TF Lite's four standard detection outputs. */
@@ -245,6 +246,10 @@ export const WorkerOutbound = z.discriminatedUnion('type', [
   PreviewMessage,
   /** ffmpeg closed a recording segment: main catalogues it. */
   SegmentMessage,
+  /** The live view's video and results, while someone watches (live.ts). */
+  LiveInitMessage,
+  LiveMediaMessage,
+  LiveResultMessage,
   /** A track started, improved or ended (events). */
   TrackMessage,
   /** Page-captured cameras: ask the page that sent the frame for a full-size picture (routed like results). */

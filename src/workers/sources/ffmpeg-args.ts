@@ -82,6 +82,8 @@ export interface FfmpegPlan {
   previewEvery: number;
   /** ffmpeg writes the live fragmented MP4 on LIVE_FD. */
   live: boolean;
+  /** ffmpeg's number of the live output (as in "output file #N"), or null. */
+  liveOutput: number | null;
   frameBytes: number;
   /** The source is one picture, repeated. */
   still: boolean;
@@ -132,11 +134,17 @@ export const SEGMENT_MOVFLAGS = 'movflags=+frag_keyframe+empty_moov+default_base
 export const LIVE_FD = 6;
 
 /**
- * The live view's output: the source's video as it came (`-c copy`, no decode, no encode), one
- * fragment from each keyframe to the next, the init segment (ftyp+moov) first and empty of samples,
- * so the engine can keep it and hand a late viewer the init segment and the latest keyframe's fragments.
+ * The live view's output: the source's video as it came (`-c copy`, no decode, no encode), the
+ * init segment (ftyp+moov) first and empty of samples, then fragments: a new one at each keyframe
+ * and at most every half second between (a camera's GOP is often 2-4 s, and a fragment reaches the
+ * page only once it is complete). The engine keeps the init segment and the fragments since the
+ * latest keyframe, where a late viewer starts.
  */
-export const LIVE_OUTPUT = ['-map', '0:v:0', '-c:v', 'copy', '-an', '-f', 'mp4', '-movflags', 'frag_keyframe+empty_moov+default_base_moof', `pipe:${LIVE_FD}`];
+export const LIVE_OUTPUT = [
+  '-map', '0:v:0', '-c:v', 'copy', '-an',
+  '-f', 'mp4', '-movflags', 'frag_keyframe+empty_moov+default_base_moof', '-frag_duration', '500000',
+  `pipe:${LIVE_FD}`,
+];
 
 /** A source's frame rate when maxFps does not say (for the preview's spacing only). */
 export const ASSUMED_FPS = 30;
@@ -268,7 +276,8 @@ export function planFfmpeg(options: FfmpegPlanOptions): FfmpegPlan {
   const live = options.live === true && !still && options.source.kind !== 'device';
   // The live view copies input 0, the stream the model sees, so a result's time is a time of the video shown.
   if (live) args.push(...LIVE_OUTPUT);
-  return { args, inputList: input.inputList, recordInputList, recordInput, previewEvery, live, frameBytes: width * height * 3, still };
+  const liveOutput = live ? 1 + (preview ? 1 : 0) + (record && recordInput !== null ? 1 : 0) : null;
+  return { args, inputList: input.inputList, recordInputList, recordInput, previewEvery, live, liveOutput, frameBytes: width * height * 3, still };
 }
 
 /** How a source is named in logs and the UI: never with its password. */

@@ -123,6 +123,15 @@ export class FfmpegLog {
     }
   }
 
+  /**
+   * ffmpeg refused to open the given output's muxer: the MP4 muxer cannot hold the source's codec
+   * (VP8, raw video...) and says "Could not find tag for codec X ... not currently supported in
+   * container" and "Could not write header for output file #N".
+   */
+  outputRefused(output: number): boolean {
+    return this.lines.some((line) => line.startsWith(`Could not write header for output file #${output} `));
+  }
+
   /** The reason ffmpeg gave up, or null if its output says nothing recognisable. */
   failure(): SourceFailure | null {
     for (const rule of RULES) {

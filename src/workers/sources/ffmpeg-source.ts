@@ -19,9 +19,10 @@ import { redactText, redactUrl, secretsOf } from '../../shared/redact';
 import { RateMeter } from '../../shared/stats';
 import { spawnBound } from './bound-child';
 import { RecordingOutput, type RecordingOutputOptions } from './recording-output';
-import { INPUT_LIST_FD, PREVIEW_FD, RECORD_LIST_FD, SEGMENT_LIST_FD, planFfmpeg, UnsafeStreamUrlError, type EngineSource, type FfmpegPlan, type PreviewOptions } from './ffmpeg-args';
+import { INPUT_LIST_FD, LIVE_FD, PREVIEW_FD, RECORD_LIST_FD, SEGMENT_LIST_FD, planFfmpeg, UnsafeStreamUrlError, type EngineSource, type FfmpegPlan, type PreviewOptions } from './ffmpeg-args';
 import { FfmpegLog, type FailureCode } from './ffmpeg-log';
 import { JpegSplitter, RawFrameReader } from './frame-readers';
+import { Fmp4Reader, type InitSegment, type MediaFragment } from './fmp4-reader';
 import { ProcessUsageMeter } from './process-usage';
 import { ReaderThread, type ReaderThreadEntry } from './reader-child';
 import { backoffDelay } from '../../shared/backoff';
@@ -47,6 +48,8 @@ export interface PreviewFrame {
   generation: number;
 }
 
+export type LiveEvent = { kind: 'init'; generation: number; init: InitSegment } | { kind: 'fragment'; generation: number; fragment: MediaFragment };
+
 export interface FfmpegSourceOptions {
   ffmpegPath: string;
   source: EngineSource;
@@ -61,6 +64,10 @@ export interface FfmpegSourceOptions {
   backoffMaxMs?: number;
   onFrame(frame: SourceFrame): void;
   onPreview?(frame: PreviewFrame): void;
+  /** Also copy the source's video as fragmented MP4 for the live view (planFfmpeg's live option). */
+  live?: boolean;
+  /** The live stream's init segment (each ffmpeg run starts a new stream, `generation`) and each fragment. */
+  onLive?(event: LiveEvent): void;
   onState?(state: SourceState, reason: string | null): void;
   /** ffmpeg's stderr, line by line, already redacted. */
   onLog?(line: string): void;
@@ -103,12 +110,13 @@ const PERMANENT: ReadonlySet<FailureCode> = new Set(['unauthorized', 'no-such-fi
 
 export class FfmpegSource {
   /** null: the source cannot be handed to ffmpeg safely (refusal says why); start() only reports that. */
-  private readonly plan: FfmpegPlan | null = null;
+  private plan: FfmpegPlan | null = null;
   private readonly refusal: string | null = null;
   private readonly secrets: string[];
   private readonly name: string;
   private readonly reader: RawFrameReader;
   private readonly jpegs: JpegSplitter;
+  private readonly live: Fmp4Reader;
   private readonly rate = new RateMeter(5000);
   private child: FfmpegChild | null = null;
   /** The reader thread (options.readerThread), else null: the pipes are read here. */
@@ -137,6 +145,8 @@ export class FfmpegSource {
   private run: FfmpegPlan | null = null;
   /** This run was ended on purpose to start again at once (audio dropped, recording paused or resumed). */
   private restartNow = false;
+  /** ffmpeg refused the live output (a codec MP4 cannot hold): later runs go without it. */
+  private liveRefused = false;
 
   constructor(private readonly options: FfmpegSourceOptions) {
     try {
@@ -165,6 +175,11 @@ export class FfmpegSource {
     this.reader.onDrained = () => {
       if (this.reader.backlog === 0) (this.child?.stdio[1] as Readable | null | undefined)?.resume();
     };
+    this.live = new Fmp4Reader({
+      onInit: (init) => this.options.onLive?.({ kind: 'init', generation: this.generation, init }),
+      onFragment: (fragment) => this.options.onLive?.({ kind: 'fragment', generation: this.generation, fragment }),
+      onError: (err) => this.options.onLog?.(`live view: ffmpeg's fragmented MP4 could not be read (${err.message}); no live video until ffmpeg restarts`),
+    });
     this.jpegs = new JpegSplitter((jpeg, index) =>
       this.options.onPreview?.({ jpeg, seq: index * (this.plan?.previewEvery ?? 1), generation: this.generation }),
     );
@@ -217,6 +232,11 @@ export class FfmpegSource {
     else this.reader.want();
   }
 
+  /** Where a viewer starts: the live stream's init segment and the fragments since its last keyframe (null before the init segment). */
+  liveStart(): { generation: number; init: InitSegment; gop: MediaFragment[] } | null {
+    return this.live.init ? { generation: this.generation, init: this.live.init, gop: [...this.live.gop] } : null;
+  }
+
   /** Frames the reader replaced before they were handed on (without sampling ffmpeg's CPU). */
   get framesSkipped(): number {
     return this.thread ? this.thread.framesSkipped : this.reader.skipped;
@@ -259,23 +279,29 @@ export class FfmpegSource {
   }
 
   private spawn(): void {
-    const plan = this.recording ? planFfmpeg({ ...this.options, preview: this.options.preview ?? null, record: this.recording.nextRun() }) : this.plan!;
+    const withLive = this.options.live === true && !this.liveRefused;
+    const plan = this.recording || !withLive ? planFfmpeg({ ...this.options, preview: this.options.preview ?? null, live: withLive, record: this.recording?.nextRun() ?? null }) : this.plan!;
     this.run = plan;
     this.generation++;
     this.log = this.newLog();
     this.reader.reset();
     this.jpegs.reset();
+    this.live.reset();
     this.killedForSilence = false;
     this.lastFrameAt = Date.now();
     const stdio: Array<'pipe' | 'ignore'> = ['ignore', 'pipe', 'pipe', 'ignore', 'ignore'];
-    if (this.options.preview) stdio[PREVIEW_FD] = 'pipe';
-    if (plan.inputList !== null) stdio[INPUT_LIST_FD] = 'pipe';
+    const pipe = (fd: number): void => {
+      while (stdio.length <= fd) stdio.push('ignore');
+      stdio[fd] = 'pipe';
+    };
+    if (this.options.preview) pipe(PREVIEW_FD);
+    if (plan.live) pipe(LIVE_FD);
+    if (plan.inputList !== null) pipe(INPUT_LIST_FD);
     const inputs = plan.inputList !== null ? [{ fd: INPUT_LIST_FD, text: plan.inputList }] : [];
     // The recording's outputs: the closed-segment list (read), the recordUrl's input list (written).
-    if (plan.recordInput !== null) stdio.push('ignore', 'ignore', 'ignore');
-    if (plan.recordInput !== null) stdio[SEGMENT_LIST_FD] = 'pipe';
+    if (plan.recordInput !== null) pipe(SEGMENT_LIST_FD);
     if (plan.recordInputList !== null) {
-      stdio[RECORD_LIST_FD] = 'pipe';
+      pipe(RECORD_LIST_FD);
       inputs.push({ fd: RECORD_LIST_FD, text: plan.recordInputList });
     }
     // Segment names are UTC times (the folders are UTC hours), whatever the machine's zone.
@@ -304,7 +330,12 @@ export class FfmpegSource {
     });
     const segments = child.stdio[SEGMENT_LIST_FD] as Readable | null | undefined;
     segments?.on('data', (chunk: Buffer) => this.recording?.pushList(chunk));
-    for (const stream of [child.stderr, preview, segments]) stream?.on('error', () => undefined);
+    // Drained like the previews: read whether or not anyone watches, kept from the last keyframe on.
+    const live = (child.stdio[LIVE_FD] as Readable | null | undefined) ?? null;
+    live?.on('data', (chunk: Buffer) => {
+      if (generation === this.generation) this.live.push(chunk);
+    });
+    for (const stream of [child.stderr, preview, segments, live]) stream?.on('error', () => undefined);
     child.on('error', (err: Error) => {
       this.log.push(`${this.options.ffmpegPath}: ${err.message}\n`);
     });
@@ -385,6 +416,14 @@ export class FfmpegSource {
     if (this.stopping) return;
     if (this.restartNow) {
       this.restartNow = false;
+      this.spawn();
+      return;
+    }
+    if (this.run?.liveOutput != null && this.log.outputRefused(this.run.liveOutput)) {
+      // The MP4 muxer cannot hold this source's codec (VP8, raw video...): no live video, the JPEG
+      // previews stay, and ffmpeg starts again at once without the live output.
+      this.options.onLog?.(`live view: this source's codec cannot be copied into MP4; the live view shows JPEG previews`);
+      this.liveRefused = true;
       this.spawn();
       return;
     }

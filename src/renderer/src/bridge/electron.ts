@@ -6,7 +6,7 @@
 import { ApiEvent, ApiResponse, checkResult, type ApiMethod, type ApiRequest, type ApiResults, type EngineBridge, type FrameChannel } from '../../../shared/contracts/engine-api';
 import { IPC_CHANNELS, type MulticamPreloadApi } from '../../../shared/contracts/desktop-ipc';
 import { CameraId, FrameChannelInbound, parseMessage, SnapshotRequestMessage, type FrameMessage, type TrackSnapshotMessage } from '../../../shared/contracts/frames';
-import { PreviewMessage } from '../../../shared/contracts/sources';
+import { LiveViewMessage } from '../../../shared/contracts/live';
 import { Listeners } from './events';
 
 declare global {
@@ -25,12 +25,13 @@ class PortFrameChannel implements FrameChannel {
   constructor(
     readonly cameraId: string,
     private readonly port: MessagePort,
-    onPreview: (preview: PreviewMessage) => void,
+    onPreview: (message: LiveViewMessage) => void,
   ) {
     port.onmessage = (event: MessageEvent) => {
-      // An engine-side camera's worker sends its live view on the same port.
-      if ((event.data as { type?: unknown } | null)?.type === 'preview') {
-        const preview = PreviewMessage.safeParse(event.data);
+      // An engine-side camera's worker sends its live view on the same port: video, results, JPEG previews.
+      const type = (event.data as { type?: unknown } | null)?.type;
+      if (type === 'preview' || type === 'live-init' || type === 'live-media' || type === 'live-result') {
+        const preview = LiveViewMessage.safeParse(event.data);
         if (preview.success && preview.data.cameraId === cameraId) onPreview(preview.data);
         else this.rejected++;
         return;
@@ -102,7 +103,7 @@ function unwrap(raw: unknown): unknown {
 export function createElectronBridge(api: MulticamPreloadApi): EngineBridge {
   const channelListeners = new Listeners<FrameChannel>();
   const channels = new Map<string, PortFrameChannel>();
-  const previews = new Listeners<PreviewMessage>();
+  const previews = new Listeners<LiveViewMessage>();
 
   window.addEventListener('message', (event: MessageEvent) => {
     // Only main (through the preload, same window) posts ports; pages from elsewhere cannot.

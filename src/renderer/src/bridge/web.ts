@@ -9,7 +9,7 @@
  * port of it. Media files load by per-file signed links the server hands out (mediaUrl), event
  * pictures as blobs fetched with the header. Requests are JSON envelopes answered by id; frames go out as binary
  * messages; results and drop notices come back as JSON envelopes, and engine-side cameras' live
- * view as binary messages (sources.ts, encodePreview). Everything received is validated. The socket reconnects by itself; pending requests fail when it drops.
+ * view as binary messages (live.ts: video fragments, results, JPEG previews). Everything received is validated. The socket reconnects by itself; pending requests fail when it drops.
  *
  * There are no ports here, so the bridge makes a FrameChannel per camera itself: a new one whenever
  * the engine reports that camera running under a new worker (pid), and again after a reconnect, so
@@ -20,7 +20,7 @@ import type { FrameChannelInbound } from '../../../shared/contracts/frames';
 import { parseMessage, type FrameMessage } from '../../../shared/contracts/frames';
 import { type EngineSnapshot } from '../../../shared/contracts/engine-api';
 import { encodeFrame, encodeTrackSnapshot, type SnapshotRequestMessage, type TrackSnapshotMessage } from '../../../shared/contracts/frames';
-import { decodePreview, type PreviewMessage } from '../../../shared/contracts/sources';
+import { decodeLiveView, type LiveViewMessage } from '../../../shared/contracts/live';
 import { WS_PROTOCOL, WS_TOKEN_PROTOCOL_PREFIX, WsServerMessage, type WsClientMessage } from '../../../shared/contracts/ws';
 import { Listeners } from './events';
 
@@ -77,7 +77,7 @@ export class WebBridge implements EngineBridge {
   private readonly pending = new Map<number, Pending>();
   private readonly events = new Listeners<ApiEvent>();
   private readonly channelListeners = new Listeners<FrameChannel>();
-  private readonly previews = new Listeners<PreviewMessage>();
+  private readonly previews = new Listeners<LiveViewMessage>();
   private readonly connectionListeners = new Listeners<ConnectionState>();
   /** Connection attempts that failed in a row (0 while connected). */
   failures = 0;
@@ -141,7 +141,7 @@ export class WebBridge implements EngineBridge {
     return this.events.add(listener);
   }
 
-  onPreview(listener: (preview: PreviewMessage) => void): () => void {
+  onPreview(listener: (message: LiveViewMessage) => void): () => void {
     return this.previews.add(listener);
   }
 
@@ -222,8 +222,8 @@ export class WebBridge implements EngineBridge {
 
   private onMessage(data: unknown): void {
     if (data instanceof ArrayBuffer) {
-      const decoded = decodePreview(new Uint8Array(data));
-      if (decoded.ok) this.previews.emit(decoded.preview);
+      const decoded = decodeLiveView(new Uint8Array(data));
+      if (decoded.ok) this.previews.emit(decoded.message);
       else this.rejected++;
       return;
     }

@@ -3,7 +3,7 @@
  * settings): a CaptureSender (with its capture worker) per camera id, and a CameraCapture per
  * source, replaced when the source changes. The source itself comes from the config: a snapshot
  * names only its kind and label. Hands each new FrameChannel to its camera's sender. A camera the engine
- * opens itself (stream, file, device) gets a PreviewPlayer instead, fed by the bridge's previews:
+ * opens itself (stream, file, device) gets an EngineView instead (its own video through MSE, or JPEG previews), fed by the bridge:
  * this page captures nothing for it. Lives outside React: tiles only borrow the element a capture
  * or a player shows.
  */
@@ -14,14 +14,16 @@ import { FrameBatcher } from '../state/schedule';
 import { applyResults, removeCaptureStatus, store, type AppState, type LatestResult } from '../state/store';
 import { Listeners } from '../bridge/events';
 import { CameraCapture, sourceKey, type CaptureTarget } from './camera-capture';
-import { PreviewPlayer } from './preview-player';
+import { EngineView, type ViewInfo } from './engine-view';
+import type { LiveInitMessage } from '../../../shared/contracts/live';
 import { CaptureSender } from './sender';
 import { setMediaUrls } from './opener';
 
 export class CaptureManager {
   private readonly captures = new Map<string, CameraCapture>();
   private readonly senders = new Map<string, CaptureSender>();
-  private readonly players = new Map<string, PreviewPlayer>();
+  private readonly players = new Map<string, EngineView>();
+  private readonly earlyInits = new Map<string, LiveInitMessage>();
   private readonly channels = new Map<string, FrameChannel>();
   private readonly changed = new Listeners<string>();
   private readonly results = new FrameBatcher<string, LatestResult>((batch) => applyResults(batch));
@@ -37,7 +39,12 @@ export class CaptureManager {
       this.channels.set(channel.cameraId, channel);
       this.senders.get(channel.cameraId)?.setChannel(channel);
     });
-    bridge.onPreview((preview) => this.players.get(preview.cameraId)?.show(preview));
+    bridge.onPreview((message) => {
+      const view = this.players.get(message.cameraId);
+      if (view) view.show(message);
+      // A stream's init segment is sent once: one that comes before this page knows the camera is kept for its view.
+      else if (message.type === 'live-init') this.earlyInits.set(message.cameraId, message);
+    });
     store.subscribe((state) => this.sync(state));
     this.sync(store.getState());
     navigator.mediaDevices?.addEventListener?.('devicechange', () => {
@@ -50,9 +57,14 @@ export class CaptureManager {
     return this.players.get(cameraId)?.element ?? this.captures.get(cameraId)?.element ?? null;
   }
 
-  /** Live-view frames a second painted for an engine-side camera, or null for a page-captured one. */
+  /** Live-view frames a second shown for an engine-side camera, or null for a page-captured one. */
   previewFps(cameraId: string): number | null {
     return this.players.get(cameraId)?.fps() ?? null;
+  }
+
+  /** What an engine-side camera's tile shows (H.264 live, JPEG preview), its size and rate. */
+  viewInfo(cameraId: string): ViewInfo | null {
+    return this.players.get(cameraId)?.info() ?? null;
   }
 
   /** Called with a camera id when its element is replaced (the source changed). */
@@ -94,7 +106,12 @@ export class CaptureManager {
         this.captures.get(status.id)?.dispose();
         this.captures.delete(status.id);
         if (!this.players.has(status.id)) {
-          this.players.set(status.id, new PreviewPlayer(status.id, (id, latest) => this.results.push(id, latest)));
+          const id = status.id;
+          const view = new EngineView(id, (cameraId, latest) => this.results.push(cameraId, latest), () => this.changed.emit(id));
+          this.players.set(id, view);
+          const early = this.earlyInits.get(id);
+          this.earlyInits.delete(id);
+          if (early) view.show(early);
           this.changed.emit(status.id);
         }
         continue;

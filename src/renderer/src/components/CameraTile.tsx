@@ -23,6 +23,27 @@ export interface TileProps {
   onDropOn: (id: string) => void;
 }
 
+/** What an engine-side camera's tile shows: its own video (e.g. "H.264 live") or the JPEG fallback, with the stream's size and rate. */
+function LiveViewBadge({ cameraId }: { cameraId: string }) {
+  const { captures } = useEngine();
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    const timer = setInterval(() => setTick((n) => n + 1), 1000);
+    return () => clearInterval(timer);
+  }, []);
+  const info = captures.viewInfo(cameraId);
+  if (!info) return null;
+  const size = info.width && info.height ? ` · ${info.width}×${info.height}` : '';
+  const rate = info.fps === null ? '' : ` · ${fmt(info.fps, 0)} fps`;
+  return (
+    <span className="badge" data-testid="live-mode" data-mode={info.label} title="What this tile shows: the camera's own video, or JPEG previews when this browser cannot play its codec">
+      {info.label}
+      {size}
+      {rate}
+    </span>
+  );
+}
+
 export function CameraTile({ cameraId, onEdit, fullscreen, onFullscreen, onDragStart, onDropOn }: TileProps) {
   const { bridge, captures } = useEngine();
   const canChange = useCanChange();
@@ -198,6 +219,7 @@ export function CameraTile({ cameraId, onEdit, fullscreen, onFullscreen, onDragS
             {status.ffmpegRssBytes == null ? '–' : `${fmt(status.ffmpegRssBytes / 2 ** 20, 0)} MiB`} · {status.reconnects ?? 0} reconnects
           </span>
         )}
+        {engineSide && <LiveViewBadge cameraId={cameraId} />}
         <span className="badge muted" title="Model">
           {status.modelInfo?.name ?? status.model}
         </span>
