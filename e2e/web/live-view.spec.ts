@@ -3,11 +3,13 @@
  * RTSP camera (the test's RTSP server publishing an H.264 clip) plays in the tile's <video> through
  * Media Source Extensions, fed with the fragments ffmpeg copies from the camera; its time advances
  * and frames are decoded; the tile says "H.264 live" with the stream's size; a second page that
- * joins later shows a picture too (it starts at the latest keyframe).
+ * joins later shows a picture too (it starts at the latest keyframe). An MJPEG-over-HTTP camera,
+ * whose video MSE cannot play (copied into MP4 as mp4v), shows the JPEG previews, and says so.
  */
 import type { Locator, Page } from '@playwright/test';
 import { resolveFfmpeg } from '../../src/node/ffmpeg-binary';
-import { makeClipFolder, type ClipFolder } from '../../test/support/clips';
+import { FACE_MJPEG, makeClipFolder, type ClipFolder } from '../../test/support/clips';
+import { MjpegTestServer } from '../../test/support/mjpeg-server';
 import { RtspTestServer } from '../../test/support/rtsp-server';
 import { findChromium } from '../support/chromium';
 import { addEngineCamera } from '../support/engine-cameras';
@@ -16,6 +18,7 @@ import { expect, SLOW, test, tile } from '../support/fixtures';
 const ffmpeg = resolveFfmpeg();
 let clips: ClipFolder;
 let rtsp: RtspTestServer;
+let mjpeg: MjpegTestServer;
 
 test.use({ serveOptions: { config: { cameras: [], settings: { previewFps: 5 } } } });
 
@@ -23,11 +26,14 @@ test.beforeAll(async () => {
   clips = makeClipFolder(ffmpeg.path);
   rtsp = new RtspTestServer({ ffmpegPath: ffmpeg.path, clip: clips.faceMp4 });
   await rtsp.start();
+  mjpeg = new MjpegTestServer({ clip: FACE_MJPEG, fps: 10 });
+  await mjpeg.start();
 });
 
 test.afterAll(async ({ perFile }) => {
   await perFile.release();
   await rtsp?.stop();
+  await mjpeg?.stop();
   clips?.remove();
 });
 
@@ -141,4 +147,19 @@ test('an RTSP camera plays in the tile through MSE, and a page joining later sho
   testInfo.annotations.push({ type: 'second page', description: JSON.stringify(joined) });
   expect(joined.src, 'the second page plays a MediaSource').toBe(true);
   await expect(tile(second, 'Door').getByTestId('live-mode')).toContainText('H.264 live');
+});
+
+test('an MJPEG-over-HTTP camera, which MSE cannot play, shows JPEG previews and says so', async ({ dashboard: page }) => {
+  test.setTimeout(180_000);
+  await addEngineCamera(page, 'Porch', 'stream', mjpeg.url());
+  const porch = tile(page, 'Porch');
+  await expect(porch.getByTestId('camera-state')).toHaveAttribute('data-state', 'running', { timeout: SLOW });
+  const canvas = porch.getByTestId('preview-canvas');
+  await expect(canvas).toBeVisible({ timeout: SLOW });
+  const frameId = async () => Number((await canvas.getAttribute('data-frame-id')) ?? '0');
+  const start = await frameId();
+  await expect.poll(frameId, { timeout: SLOW, message: 'Porch: JPEG previews advancing' }).toBeGreaterThan(start + 2);
+  await expect(porch.getByTestId('live-mode')).toContainText('JPEG preview · 640×480');
+  // Motion-JPEG copied into MP4 (mp4v.6c) is nothing MSE plays: no video element is shown.
+  await expect(porch.getByTestId('live-video')).toHaveCount(0);
 });
