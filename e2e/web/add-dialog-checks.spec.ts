@@ -9,36 +9,21 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { resolveFfmpeg } from '../../src/node/ffmpeg-binary';
-import { makeClipFolder, type ClipFolder } from '../../test/support/clips';
-import { RtspTestServer } from '../../test/support/rtsp-server';
 import { expect, SLOW, test, tile } from '../support/fixtures';
+import { useRtspCamera } from '../support/rtsp-camera';
 
 // Characters a URL cannot hold as they are: they must arrive percent-encoded.
 const password = `p@ss:w/rd ${Math.random().toString(36).slice(2, 8)}`;
-const ffmpeg = resolveFfmpeg();
-let clips: ClipFolder;
-let rtsp: RtspTestServer;
+const camera = useRtspCamera({ user: 'cam', pass: password });
+const { ffmpeg } = camera;
 
 test.use({ serveOptions: { config: { cameras: [] } } });
 
-test.beforeAll(async () => {
-  clips = makeClipFolder(ffmpeg.path);
-  rtsp = new RtspTestServer({ ffmpegPath: ffmpeg.path, clip: clips.faceMp4, credentials: { user: 'cam', pass: password } });
-  await rtsp.start();
-});
-
-test.afterAll(async ({ perFile }) => {
-  await perFile.release();
-  await rtsp?.stop();
-  clips?.remove();
-});
-
 test('a file path the engine cannot play is refused in the dialog, not on a tile', async ({ dashboard: page }) => {
-  const notVideo = path.join(clips.dir, 'notes.mp4');
+  const notVideo = path.join(camera.clips.dir, 'notes.mp4');
   writeFileSync(notVideo, 'not a video\n'.repeat(100));
   for (const [file, reason] of [
-    [path.join(clips.dir, 'no-such-clip.mp4'), /there is no file at .*no-such-clip\.mp4/],
+    [path.join(camera.clips.dir, 'no-such-clip.mp4'), /there is no file at .*no-such-clip\.mp4/],
     [notVideo, /notes\.mp4 is not a video ffmpeg can read/],
   ] as const) {
     await page.getByTestId('add-camera').click();
@@ -57,7 +42,7 @@ test('a file path the engine cannot play is refused in the dialog, not on a tile
 });
 
 test('user and password go into the stream URL encoded, are stored, and the password is never shown', async ({ dashboard: page, serve }) => {
-  const urlWithout = rtsp.url(null);
+  const urlWithout = camera.rtsp.url(null);
   await page.getByTestId('add-camera').click();
   const dialog = page.getByTestId('camera-dialog');
   await dialog.getByTestId('camera-name-input').fill('Door');
@@ -104,13 +89,13 @@ test('an RTSP camera offers the transport: saved in the config, shown again on e
   // Only RTSP has a transport to choose.
   await dialog.getByTestId('stream-url-input').fill('http://127.0.0.1:9/video.mjpg');
   await expect(dialog.getByTestId('rtsp-transport')).toHaveCount(0);
-  await dialog.getByTestId('stream-url-input').fill(rtsp.url(null));
+  await dialog.getByTestId('stream-url-input').fill(camera.rtsp.url(null));
   await expect(dialog.getByTestId('rtsp-transport-auto')).toBeChecked();
   await dialog.getByTestId('rtsp-transport-tcp').check();
   await dialog.getByTestId('camera-dialog-submit').click();
   await expect(dialog).toBeHidden({ timeout: 30_000 });
   const saved = () => (JSON.parse(readFileSync(serve.configFile, 'utf8')) as { cameras: Array<{ name: string; source: { url: string; transport?: string } }> }).cameras;
-  expect(saved().find((c) => c.name === 'Gate')?.source).toEqual({ kind: 'stream', url: rtsp.url(null), transport: 'tcp' });
+  expect(saved().find((c) => c.name === 'Gate')?.source).toEqual({ kind: 'stream', url: camera.rtsp.url(null), transport: 'tcp' });
   await tile(page, 'Gate').getByTestId('edit-camera').click();
   await expect(dialog.getByTestId('rtsp-transport-tcp')).toBeChecked();
   await dialog.getByRole('button', { name: 'Cancel' }).click();

@@ -5,17 +5,14 @@
  * two pages both show the preview; the password is nowhere on the page or in the log.
  */
 import type { Page } from '@playwright/test';
-import { resolveFfmpeg } from '../../src/node/ffmpeg-binary';
-import { makeClipFolder, type ClipFolder } from '../../test/support/clips';
-import { RtspTestServer } from '../../test/support/rtsp-server';
 import { addEngineCamera } from '../support/engine-cameras';
 import { expect, SLOW, test, tile } from '../support/fixtures';
+import { useRtspCamera } from '../support/rtsp-camera';
 import type { ServeHandle } from '../support/serve';
 
 const password = `e2e-${Math.random().toString(36).slice(2, 10)}`;
-const ffmpeg = resolveFfmpeg();
-let clips: ClipFolder;
-let rtsp: RtspTestServer;
+const camera = useRtspCamera({ user: 'cam', pass: password });
+const { ffmpeg } = camera;
 
 // The face clip pans a 640x480 window over the astronaut (e2e/fixtures/CREDITS.md); the face's
 // centre stays within these fractions of the picture (see test/sources/worker-source.test.ts).
@@ -23,18 +20,6 @@ const FACE_CENTRE = { x: [0.33, 0.54], y: [0.1, 0.39] };
 
 test.use({ serveOptions: { config: { cameras: [], settings: { previewFps: 5 } } } });
 
-test.beforeAll(async () => {
-  clips = makeClipFolder(ffmpeg.path);
-  rtsp = new RtspTestServer({ ffmpegPath: ffmpeg.path, clip: clips.faceMp4, credentials: { user: 'cam', pass: password } });
-  await rtsp.start();
-});
-
-test.afterAll(async ({ perFile }) => {
-  // Serve mode's cameras read the RTSP server and the clip: end it before them.
-  await perFile.release();
-  await rtsp?.stop();
-  clips?.remove();
-});
 
 /** The face box drawn over a tile's live preview, as fractions of the picture, once one is drawn. */
 async function faceBox(page: Page, name: string): Promise<{ cx: number; cy: number }> {
@@ -70,8 +55,8 @@ test('RTSP and file cameras from the dialog: face box on the preview, recognitio
   await page.getByTestId('open-settings').click();
   await expect(page.getByTestId('ffmpeg-info')).toContainText(`ffmpeg ${ffmpeg.version}`);
   await page.getByTestId('open-settings').click();
-  await addEngineCamera(page, 'Door', 'stream', rtsp.url());
-  await addEngineCamera(page, 'Clip', 'file', clips.faceMp4);
+  await addEngineCamera(page, 'Door', 'stream', camera.rtsp.url());
+  await addEngineCamera(page, 'Clip', 'file', camera.clips.faceMp4);
   for (const name of ['Door', 'Clip']) {
     await expect(tile(page, name).getByTestId('camera-state')).toHaveAttribute('data-state', 'running', { timeout: SLOW });
     const box = await faceBox(page, name);
@@ -87,10 +72,10 @@ test('RTSP and file cameras from the dialog: face box on the preview, recognitio
 
   // Editing reads the source from the config (snapshots name only its kind and label): the URL with its user in a field of its own (never the password), the file's path.
   for (const [name, field, value] of [
-    ['Door', 'stream-url-input', rtsp.url(null)],
+    ['Door', 'stream-url-input', camera.rtsp.url(null)],
     ['Door', 'stream-user-input', 'cam'],
     ['Door', 'stream-password-input', ''],
-    ['Clip', 'source-path-input', clips.faceMp4],
+    ['Clip', 'source-path-input', camera.clips.faceMp4],
   ] as const) {
     await tile(page, name).getByTestId('edit-camera').click();
     const dialog = page.getByTestId('camera-dialog');
