@@ -47,8 +47,8 @@ export default defineConfig({
   test: {
     environment: 'node',
     setupFiles: ['test/support/cleanup.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
     reporters: ['default'],
     projects: [
       {

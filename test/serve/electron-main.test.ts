@@ -162,7 +162,7 @@ describe('desktop main without Electron (MOCK electron module)', () => {
     expect(after.pid).not.toBe(before.pid);
     expect(portsFor(contents, ports)).toContain('cam-1');
     expect(workerFor('cam-1')!.posted.find((m) => m.type === 'init')).toEqual({ type: 'init', ports: 1 });
-  }, 45_000);
+  }, 180_000);
 
   it('answers requests from an app window\'s page only, and validates them', async () => {
     await loadPage();
@@ -202,7 +202,7 @@ describe('desktop main without Electron (MOCK electron module)', () => {
     expect(state.forks.length).toBe(forks);
     const after = await framesInferred('cam-2');
     await untilValue('the engine-side camera inferring with the new page', async () => (await framesInferred('cam-2')) > after);
-  }, 60_000);
+  }, 180_000);
 
   it('a second window connects as another client; when the first closes, its cameras move to the second with the same workers', async () => {
     await loadPage();
@@ -230,7 +230,7 @@ describe('desktop main without Electron (MOCK electron module)', () => {
     // From here the second window asks (snapshot() asks as `contents`).
     contents = second;
     expect(await runningPids(ids)).toEqual(pids);
-  }, 60_000);
+  }, 180_000);
 
   it('stops every worker when the app quits', async () => {
     await loadPage();
@@ -245,5 +245,5 @@ describe('desktop main without Electron (MOCK electron module)', () => {
     const events = contents.events().length;
     contents.emit('did-finish-load');
     expect(contents.events().length).toBe(events);
-  }, 30_000);
+  }, 180_000);
 });

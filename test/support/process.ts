@@ -60,7 +60,7 @@ type Maybe<T> = T | undefined | null | false;
  * Polls until probe() gives a value (not undefined, null or false) and returns it; throws with
  * `what` after timeoutMs. The probe may be async (an HTTP request); polls never overlap.
  */
-export async function untilValue<T>(what: string, probe: () => Maybe<T> | Promise<Maybe<T>>, timeoutMs = 30_000, everyMs = 25): Promise<T> {
+export async function untilValue<T>(what: string, probe: () => Maybe<T> | Promise<Maybe<T>>, timeoutMs = 90_000, everyMs = 25): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
