@@ -206,7 +206,7 @@ async function main(): Promise<void> {
   }
 
   let overhead: BenchJson['overhead'] = { skipped: 'process-per-camera was not run' };
-  if (pieces) overhead = buildOverhead(pieces, overheadRuns, ceiling);
+  if (pieces) overhead = buildOverhead(pieces, overheadRuns, ceiling, opts.inFlight);
   progress.done();
 
   const ffmpegIps = decode ? combinedLimit(decode.fps, limit.ips) : undefined;

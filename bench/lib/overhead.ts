@@ -61,7 +61,7 @@ export interface PieceTimes {
  * and a low percentile because what noise is left on a shared machine (caches flushed by the
  * neighbours, time stolen from a virtual CPU) only ever adds.
  */
-function timeIt(fn: () => void, batches = 25, perBatch = 40): number {
+export function timeIt(fn: () => void, batches = 25, perBatch = 40): number {
   // Warm up for 300 ms: v8.serialize of a typed array, for one, takes ~40x its steady cost for its
   // first thousand or so calls, while its JavaScript is compiled.
   const warm = performance.now() + 300;
@@ -229,6 +229,9 @@ export interface OverheadReport {
     workers_cpu_ms_per_frame: number;
     /** All CPU the run used per frame (bench process + workers) minus infer: the price of the process path. */
     cpu_outside_infer_ms_per_frame: number;
+    /** Answers a second, all streams together, and their share of the message ceiling at the run's frames in flight. */
+    ips?: number;
+    share_of_message_ceiling?: number;
   }>;
   /**
    * Per-frame CPU outside infer, summed from the pieces (normalise, decode, both zod parses, the IPC
@@ -247,6 +250,7 @@ export function overheadRow(n: number, r: DriveResult) {
   const frames = Math.max(1, r.frames);
   return {
     streams: n,
+    ips: r.ips,
     end_to_end_p50_ms: e2e,
     infer_p50_ms: infer,
     outside_infer_p50_ms: Math.max(0, e2e - infer),
@@ -258,13 +262,19 @@ export function overheadRow(n: number, r: DriveResult) {
   };
 }
 
-export function buildOverhead(pieces: PieceTimes, runs: OverheadReport['runs'], ceiling: MessageCeiling[] = []): OverheadReport {
+/**
+ * `inFlight`: the frames in flight the process-per-camera runs had; each run's rate is given as a
+ * share of the message ceiling measured with as many in flight (the most one message each way per
+ * frame allows here).
+ */
+export function buildOverhead(pieces: PieceTimes, runs: OverheadReport['runs'], ceiling: MessageCeiling[] = [], inFlight = 1): OverheadReport {
   // CPU per frame spent outside infer: both processes' share of IPC, both zod parses, normalise, decode.
   const outside = pieces.encode_frame_ms + pieces.normalize_ms + pieces.decode_ms + pieces.zod_frame_parse_ms + pieces.zod_result_parse_ms + (pieces.ipc_cpu_slot_ms ?? pieces.ipc_cpu_ms);
+  const roof = ceiling.find((c) => c.in_flight === inFlight);
   return {
     strategy: 'process-per-camera',
     pieces,
-    runs,
+    runs: roof && roof.ips > 0 ? runs.map((r) => (r.ips === undefined ? r : { ...r, share_of_message_ceiling: r.ips / roof.ips })) : runs,
     estimated_cpu_outside_infer_ms: outside,
     estimated_ceiling_share: pieces.infer_ms / (pieces.infer_ms + outside),
     ...(ceiling.length > 0 ? { message_ceiling: ceiling } : {}),

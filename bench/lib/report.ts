@@ -113,7 +113,8 @@ export function table(json: BenchJson): string {
     for (const r of o.runs) {
       out.push(
         `  process-per-camera N=${r.streams}: frame to answer p50 ${fmt(r.end_to_end_p50_ms, 2)} ms, of which inference ${fmt(r.infer_p50_ms, 2)} ms; ` +
-          `CPU per frame: main process ${fmt(r.main_cpu_ms_per_frame, 3)} ms + workers ${fmt(r.workers_cpu_ms_per_frame, 3)} ms = inference + ${fmt(r.cpu_outside_infer_ms_per_frame, 3)} ms`,
+          `CPU per frame: main process ${fmt(r.main_cpu_ms_per_frame, 3)} ms + workers ${fmt(r.workers_cpu_ms_per_frame, 3)} ms = inference + ${fmt(r.cpu_outside_infer_ms_per_frame, 3)} ms` +
+          (r.share_of_message_ceiling !== undefined ? `; ${fmt(r.share_of_message_ceiling, 2)} of the message ceiling` : ''),
       );
     }
   }

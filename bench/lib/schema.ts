@@ -124,6 +124,9 @@ export const BenchJsonSchema = z.object({
           main_cpu_ms_per_frame: nonNegative,
           workers_cpu_ms_per_frame: nonNegative,
           cpu_outside_infer_ms_per_frame: nonNegative,
+          /** Absent from results written before they were added. */
+          ips: nonNegative.optional(),
+          share_of_message_ceiling: nonNegative.optional(),
         }),
       ),
       estimated_cpu_outside_infer_ms: nonNegative,

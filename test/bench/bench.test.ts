@@ -108,6 +108,14 @@ describe('npm run bench', () => {
       expect(c.ratio_to_limit).toBeCloseTo(c.ips / data.limit.ips, 6);
     }
     expect(r.stdout).toContain('The message ceiling');
+    // process-per-camera as a share of that ceiling, at the run's one frame in flight.
+    const roof = ceiling.find((c) => c.in_flight === 1)!;
+    for (const run of data.overhead.runs) {
+      const row = data.results.find((x) => x.strategy === 'process-per-camera' && x.streams === run.streams)!;
+      expect(run.ips).toBe(row.ips);
+      expect(run.share_of_message_ceiling).toBeCloseTo(row.ips / roof.ips, 6);
+    }
+    expect(r.stdout).toMatch(/process-per-camera N=2: .* of the message ceiling/);
 
     const chart = readFileSync(svg, 'utf8');
     expect(chart.startsWith('<svg')).toBe(true);
