@@ -121,6 +121,7 @@ async function main(): Promise<void> {
               realtime: keepsRealtime(p.frames_per_second_per_camera, opts.detectFps, p.cores, cores),
               skipped_no_motion: p.skipped_no_motion,
               events: p.events,
+              recorded_files: p.recorded_files,
               threads: p.threads,
               restarts: p.restarts,
               processes: p.processes,

@@ -31,6 +31,8 @@ export const RealtimeRow = z.object({
   skipped_no_motion: z.number().int(),
   /** Events in serve mode's store at the end (warm-up included). */
   events: z.number().int().nonnegative(),
+  /** Recording segment files under serve mode's data folder at the end (record: events keeps the event's ones). */
+  recorded_files: z.number().int().nonnegative(),
   threads: z.array(z.number().int()),
   restarts: z.number().int().nonnegative(),
   processes: z.number().int().positive(),

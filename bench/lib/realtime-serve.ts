@@ -4,7 +4,7 @@
  * whole process tree (serve, camera workers, their ffmpegs: utime + stime of every descendant from
  * /proc) over the window, and the cameras' counters from /api/stats (validated where they arrive).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { launchServe, type LaunchedServe } from '../../test/support/serve-process';
@@ -44,6 +44,8 @@ export interface ServePoint {
   threads: number[];
   restarts: number;
   events: number;
+  /** Recording segment files (.mp4) under the data folder's recordings/ at the end: the cameras' ffmpegs were recording. */
+  recorded_files: number;
 }
 
 const StatsCamera = z.object({
@@ -92,6 +94,15 @@ function commandName(pid: number): string {
     return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
   } catch {
     return '';
+  }
+}
+
+/** .mp4 files anywhere under `dir` (read only; 0 when it does not exist). */
+function countMp4(dir: string): number {
+  try {
+    return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && e.name.endsWith('.mp4')).length;
+  } catch {
+    return 0;
   }
 }
 
@@ -163,6 +174,7 @@ export async function measureServePoint(o: ServePointOptions, progress: (text: s
       threads: stats.cameras.map((c) => c.threads),
       restarts: stats.cameras.reduce((a, c) => a + c.restarts, 0),
       events: events.events.length,
+      recorded_files: countMp4(path.join(dir, 'recordings')),
     };
   } finally {
     await stopServe(serve);
