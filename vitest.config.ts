@@ -10,6 +10,7 @@ import { defineConfig } from 'vitest/config';
  *   temporary one) and no process, and none asserts a duration, so a neighbour only slows them.
  */
 const QUICK = [
+  'test/bench/realtime-counters.test.ts',
   'test/docs/links.test.ts',
   'test/docs/settings-reference.test.ts',
   'test/engine/backoff.test.ts',

@@ -20,15 +20,15 @@ export const RealtimeRow = z.object({
   /** The floor: N bare ffmpegs' decoding + the inferences run × one bare inference's CPU, in cores. */
   floor: z.object({ decode_cores: z.number().nonnegative(), inference_cores: z.number().nonnegative(), cores: z.number().nonnegative() }),
   ratio_to_floor: z.number().nonnegative(),
-  inferences: z.number().int(),
+  inferences: z.number().int().nonnegative(),
   /** Frames the cameras took from ffmpeg (at detect.fps) in the window. */
-  frames: z.number().int(),
+  frames: z.number().int().nonnegative(),
   /** inferences / frames: 1 in mode always, the gate's share in mode motion. */
   inferred_share: z.number().nonnegative(),
   frames_per_second_per_camera: z.number().nonnegative(),
   /** Every camera took at least 90 % of detect.fps and the tree used under 90 % of the cores. */
   realtime: z.boolean(),
-  skipped_no_motion: z.number().int(),
+  skipped_no_motion: z.number().int().nonnegative(),
   /** Events in serve mode's store at the end (warm-up included). */
   events: z.number().int().nonnegative(),
   /** Recording segment files under serve mode's data folder at the end (record: events keeps the event's ones). */

@@ -42,6 +42,7 @@ export interface ServePoint {
   frames_per_second_per_camera: number;
   skipped_no_motion: number;
   threads: number[];
+  /** Worker restarts in the window (their CPU before the restart is not counted). */
   restarts: number;
   events: number;
   /** Recording segment files (.mp4) under the data folder's recordings/ at the end: the cameras' ffmpegs were recording. */
@@ -57,8 +58,8 @@ const StatsCamera = z.object({
   skipped: z.number(),
   skipped_no_motion: z.number().optional(),
 });
-const Stats = z.object({ cameras: z.array(StatsCamera) });
-type Stats = z.infer<typeof Stats>;
+export const Stats = z.object({ cameras: z.array(StatsCamera) });
+export type Stats = z.infer<typeof Stats>;
 const Events = z.object({ events: z.array(z.object({ id: z.string() })) });
 
 async function getJson<T>(url: URL, schema: z.ZodType<T>): Promise<T> {
@@ -76,16 +77,33 @@ function apiUrl(serveUrl: string, route: string): URL {
   return url;
 }
 
-function totals(stats: Stats) {
-  let inferences = 0;
-  let frames = 0;
-  let noMotion = 0;
-  for (const c of stats.cameras) {
-    inferences += c.framesInferred;
-    noMotion += c.skipped_no_motion ?? 0;
-    frames += c.framesInferred + c.skipped + (c.skipped_no_motion ?? 0);
+interface Counters {
+  inferences: number;
+  frames: number;
+  noMotion: number;
+}
+
+function countersOf(c: Stats['cameras'][number]): Counters {
+  const noMotion = c.skipped_no_motion ?? 0;
+  return { inferences: c.framesInferred, frames: c.framesInferred + c.skipped + noMotion, noMotion };
+}
+
+/**
+ * What all cameras counted between two readings. A camera's counters belong to its worker's life:
+ * one that restarted in between counts from 0 again, so its delta is what it counted since.
+ */
+export function countedBetween(before: Stats, after: Stats): Counters {
+  const sum: Counters = { inferences: 0, frames: 0, noMotion: 0 };
+  const earlier = new Map(before.cameras.map((c) => [c.id, countersOf(c)]));
+  for (const camera of after.cameras) {
+    const a = countersOf(camera);
+    const b = earlier.get(camera.id);
+    const restarted = !b || a.inferences < b.inferences || a.frames < b.frames;
+    sum.inferences += restarted ? a.inferences : a.inferences - b.inferences;
+    sum.frames += restarted ? a.frames : a.frames - b.frames;
+    sum.noMotion += restarted ? a.noMotion : a.noMotion - b.noMotion;
   }
-  return { inferences, frames, noMotion };
+  return sum;
 }
 
 /** A process's command name (/proc/PID/comm), or '' when it is gone. */
@@ -143,14 +161,14 @@ export async function measureServePoint(o: ServePointOptions, progress: (text: s
     await sleep(o.warmupSeconds * 1000);
     const root = serve.child.pid!;
     const cpuBefore = treeCpu(root);
-    const before = totals(await getJson(statsUrl, Stats));
+    const before = await getJson(statsUrl, Stats);
     const started = performance.now();
     progress(`${o.model} ${o.mode} N=${o.cameras}: measuring ${o.seconds} s`);
     await sleep(o.seconds * 1000);
     const cpuAfter = treeCpu(root);
     const wall = (performance.now() - started) / 1000;
     const stats = await getJson(statsUrl, Stats);
-    const after = totals(stats);
+    const counted = countedBetween(before, stats);
     let used = 0;
     const by = { serve: 0, workers: 0, ffmpeg: 0 };
     for (const [pid, seconds] of cpuAfter) {
@@ -161,18 +179,17 @@ export async function measureServePoint(o: ServePointOptions, progress: (text: s
       else by.workers += delta;
     }
     const events = await getJson(apiUrl(serve.url, '/api/events?limit=500'), Events);
-    const frames = after.frames - before.frames;
     return {
       cores: used / wall,
       processes: cpuAfter.size,
       by_process: { serve: by.serve / wall, workers: by.workers / wall, ffmpeg: by.ffmpeg / wall },
       wall_seconds: wall,
-      inferences: after.inferences - before.inferences,
-      frames,
-      frames_per_second_per_camera: frames / wall / o.cameras,
-      skipped_no_motion: after.noMotion - before.noMotion,
+      inferences: counted.inferences,
+      frames: counted.frames,
+      frames_per_second_per_camera: counted.frames / wall / o.cameras,
+      skipped_no_motion: counted.noMotion,
       threads: stats.cameras.map((c) => c.threads),
-      restarts: stats.cameras.reduce((a, c) => a + c.restarts, 0),
+      restarts: stats.cameras.reduce((a, c) => a + c.restarts, 0) - before.cameras.reduce((a, c) => a + c.restarts, 0),
       events: events.events.length,
       recorded_files: countMp4(path.join(dir, 'recordings')),
     };
