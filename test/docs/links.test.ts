@@ -71,7 +71,7 @@ function brokenLinks(file: string): string[] {
 /** Top-level folders of the repository whose files the documents name. */
 const TREE = /^(src|test|e2e|bench|scripts|native|models|build|docs)\//;
 /** Named in the documents but made by a run, not kept in the repository. */
-const MADE_BY_RUNS = /^bench\/results\/latest\.|^out\//;
+const MADE_BY_RUNS = /^bench\/results\/(realtime-)?latest\.|^out\//;
 
 /** Repository paths written as inline code: `src/engine/host.ts`, `test/support/`; no patterns. */
 export function namedPaths(markdown: string): string[] {
