@@ -14,6 +14,7 @@ const QUICK = [
   'test/docs/links.test.ts',
   'test/docs/settings-reference.test.ts',
   'test/engine/backoff.test.ts',
+  'test/engine/camera.test.ts',
   'test/engine/decoder.test.ts',
   'test/engine/invoke-rate.test.ts',
   'test/engine/restart-policy.test.ts',

@@ -4,7 +4,7 @@
  * the watchdog killed was stuck rather than running, so a hang loop ends in error like a crash loop.
  */
 import { backoffDelay } from '../shared/backoff';
-import type { Camera } from './camera';
+import type { CameraState } from '../shared/contracts/engine-api';
 
 export interface RestartPolicy {
   initialDelayMs: number;
@@ -24,8 +24,20 @@ export const DEFAULT_RESTART: RestartPolicy = {
   stableAfterMs: 10_000,
 };
 
-/** What a camera's life says about a worker that just ended. */
-export type WorkerLife = Pick<Camera, 'readyAt' | 'startedAt' | 'lastHeard' | 'watchdogKill' | 'killReason' | 'consecutiveFailures'>;
+/** What a camera's life says about a worker that just ended (Camera.endedLife). */
+export interface WorkerLife {
+  /** When it said it was ready; not after startedAt if it never did. */
+  readyAt: number;
+  startedAt: number;
+  /** Its last message. */
+  lastHeard: number;
+  /** The watchdog killed it for silence while running. */
+  watchdogKill: boolean;
+  /** Why the engine killed it, if it did. */
+  killReason: string | null;
+  /** Failed starts in a row before this one. */
+  consecutiveFailures: number;
+}
 
 /** The decision, with the failure count the camera carries from now on. */
 export type ExitDecision = { consecutiveFailures: number } & ({ action: 'fail'; message: string } | { action: 'restart'; delayMs: number; reason: string });
@@ -50,23 +62,27 @@ export function decideAfterExit(policy: RestartPolicy, life: WorkerLife, exit: {
 
 export type StuckVerdict = { reason: string; watchdog: boolean };
 
+/** A worker as the watchdog sees it (Camera.watched): its camera's state, its launch, its last message. */
+export interface WatchedLife {
+  state: CameraState;
+  startedAt: number;
+  lastHeard: number;
+  /** The engine is killing it already. */
+  killing: boolean;
+}
+
 /**
  * The watchdog, as a question: a running worker silent for `watchdogMs` is stuck inside
  * inference (watchdog: true); a starting one not ready after `startTimeoutMs` is stuck loading.
  * Returns why it must be killed, or null; the caller records the kill.
  */
-export function stuckReason(
-  camera: Pick<Camera, 'worker' | 'killReason' | 'state' | 'lastHeard' | 'startedAt'>,
-  now: number,
-  watchdogMs: number,
-  startTimeoutMs: number,
-): StuckVerdict | null {
-  if (!camera.worker || camera.killReason) return null;
-  if (camera.state === 'running' && now - camera.lastHeard > watchdogMs) {
-    return { reason: `watchdog: no heartbeat for ${now - camera.lastHeard} ms`, watchdog: true };
+export function stuckReason(worker: WatchedLife | null, now: number, watchdogMs: number, startTimeoutMs: number): StuckVerdict | null {
+  if (!worker || worker.killing) return null;
+  if (worker.state === 'running' && now - worker.lastHeard > watchdogMs) {
+    return { reason: `watchdog: no heartbeat for ${now - worker.lastHeard} ms`, watchdog: true };
   }
-  if ((camera.state === 'starting' || camera.state === 'restarting') && now - camera.startedAt > startTimeoutMs) {
-    return { reason: `not ready ${Math.round((now - camera.startedAt) / 1000)} s after start`, watchdog: false };
+  if ((worker.state === 'starting' || worker.state === 'restarting') && now - worker.startedAt > startTimeoutMs) {
+    return { reason: `not ready ${Math.round((now - worker.startedAt) / 1000)} s after start`, watchdog: false };
   }
   return null;
 }

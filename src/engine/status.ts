@@ -6,7 +6,7 @@ import { findManifestModel } from '../shared/models';
 import type { CameraStatus, SourceSummary } from '../shared/contracts/engine-api';
 import type { CameraSource } from '../shared/contracts/config';
 import type { WorkerStats } from '../shared/contracts/worker';
-import type { Camera } from './camera';
+import type { CameraView } from './camera';
 import { cameraStateWithSource, motionStatusFields, sourceStatusFields } from './engine-sources';
 import { redactUrl } from '../shared/redact';
 
@@ -27,17 +27,18 @@ const ZERO_STATS: Omit<WorkerStats, 'pid' | 'threads' | 'delegate'> = {
 };
 
 /** The threshold in force: the camera's own, else the model's default, else 0.5. */
-export function scoreThresholdOf(camera: Camera): number {
+export function scoreThresholdOf(camera: Pick<CameraView, 'config' | 'modelInfo' | 'modelChoice'>): number {
   return camera.config.scoreThreshold ?? findManifestModel(camera.modelInfo?.name ?? camera.modelChoice)?.decoder.scoreThreshold ?? 0.5;
 }
 
 /** The model's default for the score a track must reach to make an event; 0 when it has none. */
-export function eventThresholdOf(camera: Camera): number {
+export function eventThresholdOf(camera: Pick<CameraView, 'modelInfo' | 'modelChoice'>): number {
   return findManifestModel(camera.modelInfo?.name ?? camera.modelChoice)?.eventThreshold ?? 0;
 }
 
-export function describeCamera(camera: Camera): CameraStatus {
-  const s = camera.stats ?? { ...ZERO_STATS, pid: camera.worker?.pid ?? 0, threads: camera.threads, delegate: camera.delegate };
+/** A camera's status: its view (Camera.view) with its current worker's pid, if it has a worker. */
+export function describeCamera(camera: CameraView, pid: number | undefined): CameraStatus {
+  const s = camera.stats ?? { ...ZERO_STATS, pid: pid ?? 0, threads: camera.threads, delegate: camera.delegate };
   const live = camera.state === 'running';
   // An engine-side camera whose ffmpeg has no picture shows the source's state and reason.
   const view = cameraStateWithSource(camera.state, camera.error, camera.source);
@@ -51,7 +52,7 @@ export function describeCamera(camera: Camera): CameraStatus {
     modelInfo: camera.modelInfo,
     scoreThreshold: scoreThresholdOf(camera),
     maxFps: camera.config.maxFps,
-    pid: camera.worker?.pid ?? null,
+    pid: pid ?? null,
     threads: camera.threads,
     delegate: camera.delegate,
     restarts: camera.restarts,

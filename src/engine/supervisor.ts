@@ -1,9 +1,9 @@
 /**
- * CameraSupervisor: one worker process per camera, added and removed at run time without touching
- * the others. It starts each worker with its configuration, restarts crashed or stuck workers
- * (restart-policy.ts), parks a camera with a bad model in the error state, re-plans threads as
- * cameras come and go (thread-planner.ts), and merges each worker's counters into one status per
- * camera (status.ts).
+ * CameraSupervisor: the registry of cameras, added and removed at run time without touching the
+ * others, and the thread plan across them (thread-planner.ts), re-applied as cameras come and go.
+ * Each camera's life is its own: its state machine is a Camera (camera.ts), its worker processes
+ * are run by a CameraRunner (camera-runner.ts) whose events the supervisor passes on; what a
+ * worker's end means is restart-policy.ts's decision, and status.ts makes each camera's status.
  *
  * Frames do not pass through it: a page's frames reach a worker over the camera's MessagePort
  * (desktop) or as the bytes serve mode received (forwardFrame); pushFrame (frame-feeder.ts) gives
@@ -16,17 +16,16 @@ import { EngineSettings, type CameraConfig, type DelegateName } from '../shared/
 import type { CameraState, CameraStatus, EngineSnapshot, ModelListEntry } from '../shared/contracts/engine-api';
 import { DEFAULT_MODEL } from '../shared/models';
 import { Camera } from './camera';
+import { CameraRunner, type RunnerDeps } from './camera-runner';
 import { FrameFeeder, type FramePayload } from './frame-feeder';
 import { resolveModel, xnnpackPluginPath } from './paths';
-import { DEFAULT_RESTART, stuckReason } from './restart-policy';
-import { describeCamera, scoreThresholdOf } from './status';
+import { DEFAULT_RESTART } from './restart-policy';
 import type { AddCameraOptions, SupervisorEvents, SupervisorOptions } from './supervisor-options';
 import { admissionRefusal, capacityLine, modelFps, type CameraLoadEstimate } from './admission';
 import { StartGate } from './start-gate';
 import { ThreadPlanner } from './thread-planner';
 import { waitForCameraState } from './wait-state';
-import { engineSourceChanged, ffmpegInfo, sourceSettingsChanged, workerSourceConfig } from './engine-sources';
-import { cameraLog, restartPlanned, startWorker, type WorkerLifeContext } from './worker-life';
+import { sourceSettingsChanged } from './engine-sources';
 import { defaultLogger } from './logger';
 
 export type { RestartPolicy } from './restart-policy';
@@ -35,10 +34,8 @@ export type { AddCameraOptions, SupervisorEvents, SupervisorOptions } from './su
 export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
   readonly cores: number;
   private settings: EngineSettings;
-  private readonly cameras = new Map<string, Camera>();
-  private readonly watchdogMs: number;
-  private readonly startTimeoutMs: number;
-  private readonly life: WorkerLifeContext;
+  private readonly cameras = new Map<string, CameraRunner>();
+  private readonly deps: RunnerDeps;
   private readonly planner: ThreadPlanner;
   private readonly feeder: FrameFeeder;
   /** Callers of waitForState, told of every change (one set, not one listener each). */
@@ -54,12 +51,10 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
     super();
     this.cores = options.cores ?? os.availableParallelism();
     this.settings = EngineSettings.parse(options.settings ?? {});
-    this.watchdogMs = options.watchdogMs ?? 10_000;
-    this.startTimeoutMs = options.startTimeoutMs ?? 60_000;
-    this.life = this.lifeContext(options);
-    this.planner = new ThreadPlanner({ ...options, cores: this.cores, delegatePath: this.life.delegatePath, log: this.life.log });
+    this.deps = this.runnerDeps(options);
+    this.planner = new ThreadPlanner({ ...options, cores: this.cores, delegatePath: this.deps.delegatePath, log: this.deps.log });
     this.feeder = new FrameFeeder((id, bytes) => this.forwardFrame(id, bytes), this.settings.maxInFlight);
-    this.timer = setInterval(() => this.tick(), this.life.statsIntervalMs);
+    this.timer = setInterval(() => this.tick(), this.deps.statsIntervalMs);
     this.timer.unref();
   }
 
@@ -100,32 +95,24 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
       do id = `cam-${this.nextId++}`;
       while (this.cameras.has(id));
     }
-    const camera = new Camera({ ...config, id });
-    camera.env = options.env;
-    this.cameras.set(id, camera);
+    const camera = new Camera({ ...config, id }, options.env);
     camera.noteModel();
+    const runner = this.runnerFor(camera);
+    this.cameras.set(id, runner);
     this.rebalanceThreads(id);
-    startWorker(this.life, camera);
+    runner.start();
     return id;
   }
 
   async removeCamera(id: string): Promise<boolean> {
-    const camera = this.cameras.get(id);
-    if (!camera) return false;
-    camera.removing = true;
+    const runner = this.cameras.get(id);
+    if (!runner) return false;
     this.cameras.delete(id);
-    this.life.gate.release(id);
     this.feeder.remove(id);
-    camera.clearRestartTimer();
-    const worker = camera.worker;
-    camera.worker = null;
-    if (worker) {
-      worker.postMessage({ type: 'stop' });
-      await worker.waitForExit(2000);
-    }
+    await runner.remove();
+    runner.removeAllListeners();
     this.emit('worker-gone', id);
     this.options.releaseDataPort?.(id);
-    camera.state = 'stopped';
     this.emit('removed', id);
     this.notifyWaiters();
     this.rebalanceThreads();
@@ -134,22 +121,12 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
 
   /** Name and threshold change in place; a new model restarts only this worker. */
   updateCamera(id: string, patch: Partial<Omit<CameraConfig, 'id'>>): boolean {
-    const camera = this.cameras.get(id);
-    if (!camera) return false;
-    const modelChanged = patch.model !== undefined && patch.model !== camera.modelChoice;
-    const restart = (patch.labels !== undefined && JSON.stringify(patch.labels) !== JSON.stringify(camera.config.labels)) || engineSourceChanged(camera.config, patch);
-    camera.config = { ...camera.config, ...patch, id };
-    if (patch.scoreThreshold !== undefined || patch.labelThresholds !== undefined) {
-      camera.worker?.postMessage({ type: 'set-threshold', scoreThreshold: scoreThresholdOf(camera), labelThresholds: camera.config.labelThresholds ?? {} });
-    }
-    if (patch.events !== undefined) camera.worker?.postMessage({ type: 'set-event-filters', filters: patch.events });
-    if (modelChanged) {
-      camera.modelChoice = patch.model!;
-      camera.noteModel();
-      this.rebalanceThreads(id);
-      restartPlanned(this.life, camera);
-    } else if (restart) restartPlanned(this.life, camera);
-    this.emitChange(camera);
+    const runner = this.cameras.get(id);
+    if (!runner) return false;
+    const change = runner.reconfigure(patch);
+    if (change === 'model') this.rebalanceThreads(id);
+    if (change !== 'none') runner.restartPlanned();
+    this.emitChange(runner);
     return true;
   }
 
@@ -159,7 +136,7 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
     if (restartAll) this.xnnpackBroken = null;
     this.settings = next;
     this.feeder.setMaxInFlight(next.maxInFlight);
-    for (const camera of this.cameras.values()) if (restartAll || (sourcesChanged && camera.source)) restartPlanned(this.life, camera);
+    for (const runner of this.cameras.values()) if (restartAll || (sourcesChanged && runner.camera.hasSource)) runner.restartPlanned();
     this.rebalanceThreads();
     return this.getSettings();
   }
@@ -170,19 +147,12 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
    * (encodeTrackSnapshot). False when the camera has no running worker.
    */
   forwardFrame(id: string, bytes: Uint8Array, type: 'frame-bytes' | 'track-snapshot-bytes' = 'frame-bytes'): boolean {
-    const camera = this.cameras.get(id);
-    if (!camera || camera.state !== 'running' || !camera.worker) return false;
-    // A frame's pixels go through a frame slot when one is free (frame-slots.ts).
-    const slot = type === 'frame-bytes' ? camera.worker.frameSlots?.write(bytes) : null;
-    if (slot) return camera.worker.postMessage({ type: 'frame-slot', ...slot });
-    return camera.worker.postMessage({ type, data: bytes });
+    return this.cameras.get(id)?.forward(bytes, type) ?? false;
   }
 
   /** Desktop: gives a camera's running worker a new frame port, or takes its port away (null). False when it has no worker now. */
   handDataPort(id: string, port: unknown): boolean {
-    const worker = this.cameras.get(id)?.worker;
-    if (!worker?.alive) return false;
-    return worker.postMessage({ type: 'data-port' }, port ? [port] : undefined);
+    return this.cameras.get(id)?.handDataPort(port) ?? false;
   }
 
   /** Frames from code (CLI, bench, tests), on the serve path; see FrameFeeder. */
@@ -193,24 +163,24 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
 
   watchPreviews(on: boolean): void {
     this.previewsWatched = on;
-    for (const c of this.cameras.values()) if (c.source) c.worker?.postMessage({ type: 'preview-subscribe', on });
+    for (const runner of this.cameras.values()) runner.watchPreviews(on);
   }
 
   status(id: string): CameraStatus | undefined {
-    const camera = this.cameras.get(id);
-    return camera ? this.describe(camera) : undefined;
+    const runner = this.cameras.get(id);
+    return runner ? this.describe(runner) : undefined;
   }
 
   snapshot(): EngineSnapshot {
     return {
       at: Date.now(),
       cores: this.cores,
-      ...this.planner.snapshotFields(this.cameras.values(), this.effectiveDelegate()),
+      ...this.planner.snapshotFields(this.cameraList(), this.effectiveDelegate()),
       capacityLine: {
         ...capacityLine(this.runnableCameras().map((c) => ({ id: c.id, ...this.loadEstimate(c.config, c.modelPath || undefined) })), this.cores),
         calibrating: this.planner.calibrationProgress(),
       },
-      cameras: [...this.cameras.values()].map((c) => this.describe(c)),
+      cameras: [...this.cameras.values()].map((r) => this.describe(r)),
       settings: this.getSettings(),
     };
   }
@@ -231,51 +201,62 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
     await Promise.all([this.planner.stop(), ...[...this.cameras.keys()].map((id) => this.removeCamera(id))]);
   }
 
-  // ------------------------------------------------------------------ workers
+  // ------------------------------------------------------------------ cameras
 
-  /** What each worker life (worker-life.ts) needs from the supervisor. */
-  private lifeContext(options: SupervisorOptions): WorkerLifeContext {
+  /** What every camera's runner is given (camera-runner.ts). */
+  private runnerDeps(options: SupervisorOptions): RunnerDeps {
     return {
       launcher: options.launcher,
       log: options.log ?? defaultLogger(),
       restart: { ...DEFAULT_RESTART, ...options.restart },
       statsIntervalMs: options.statsIntervalMs ?? 1000,
+      watchdogMs: options.watchdogMs ?? 10_000,
+      startTimeoutMs: options.startTimeoutMs ?? 60_000,
       delegatePath: options.delegatePath ?? xnnpackPluginPath(),
       gate: new StartGate(Math.max(1, this.cores)),
       events: options.events ?? false,
-      track: (_camera, message) => this.emit('track', message),
-      snapshotRequest: (_camera, message) => this.emit('snapshot-request', message),
-      segment: (_camera, message) => this.emit('segment', message),
-      stopped: () => this.stopped,
-      delegate: () => this.effectiveDelegate(),
       createDataPort: options.createDataPort,
-      ready: (camera) => {
-        this.feeder.reset(camera.id);
-        this.planner.maybeCalibrate(camera, this.cameras.size, this.settings, this.effectiveDelegate(), () => this.rebalanceThreads());
-      },
-      frameReply: (camera, message) => {
-        this.feeder.settle(camera.id);
-        if (message.type === 'result') this.emit('result', message);
-        else this.emit('dropped', message);
-      },
-      gone: (camera) => {
-        this.feeder.reset(camera.id);
-        this.emit('worker-gone', camera.id);
-      },
-      crashedWhileLoading: (camera) => {
-        // tfjs-tflite-node crashes (rather than throwing) when an external delegate cannot be
-        // loaded. Fall back to the plain interpreter for every camera and say so.
-        this.xnnpackBroken = `the XNNPACK plugin ${this.life.delegatePath} crashed a worker while loading; running without a delegate`;
-        this.emit('notice', { level: 'warning', message: this.xnnpackBroken });
-        cameraLog(this.life, camera).warn(this.xnnpackBroken);
-        startWorker(this.life, camera);
-        return true;
-      },
-      changed: (camera) => this.emitChange(camera),
-      sourceConfig: (camera) => workerSourceConfig(camera.config, this.settings, () => ffmpegInfo(this.settings.ffmpegPath), options.recordingsDir?.()),
+      settings: () => this.settings,
+      delegate: () => this.effectiveDelegate(),
+      recordingsDir: () => options.recordingsDir?.(),
       previewsWatched: () => this.previewsWatched,
-      preview: (_camera, message) => this.emit('preview', message),
     };
+  }
+
+  /** A camera's runner, its events passed on as the supervisor's. */
+  private runnerFor(camera: Camera): CameraRunner {
+    const runner = new CameraRunner(camera, this.deps);
+    const id = camera.id;
+    runner.on('change', () => this.emitChange(runner));
+    runner.on('ready', () => {
+      this.feeder.reset(id);
+      this.planner.maybeCalibrate(camera, this.cameras.size, this.settings, this.effectiveDelegate(), () => this.rebalanceThreads());
+    });
+    runner.on('reply', (message) => {
+      this.feeder.settle(id);
+      if (message.type === 'result') this.emit('result', message);
+      else this.emit('dropped', message);
+    });
+    runner.on('track', (message) => this.emit('track', message));
+    runner.on('snapshot-request', (message) => this.emit('snapshot-request', message));
+    runner.on('segment', (message) => this.emit('segment', message));
+    runner.on('preview', (message) => this.emit('preview', message));
+    runner.on('gone', () => {
+      this.feeder.reset(id);
+      this.emit('worker-gone', id);
+    });
+    runner.on('delegate-crashed', () => {
+      // tfjs-tflite-node crashes (rather than throwing) when an external delegate cannot be
+      // loaded. Fall back to the plain interpreter for every camera and say so.
+      this.xnnpackBroken = `the XNNPACK plugin ${this.deps.delegatePath} crashed a worker while loading; running without a delegate`;
+      this.emit('notice', { level: 'warning', message: this.xnnpackBroken });
+      runner.log().warn(this.xnnpackBroken);
+    });
+    return runner;
+  }
+
+  private cameraList(): Camera[] {
+    return [...this.cameras.values()].map((r) => r.camera);
   }
 
   /** A camera's rate and its model's measured speed on one thread here (admission.ts). */
@@ -285,7 +266,7 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
 
   /** The cameras that take a share of the machine: a camera in error runs nothing. */
   private runnableCameras(): Camera[] {
-    return [...this.cameras.values()].filter((c) => c.state !== 'error');
+    return this.cameraList().filter((c) => c.state !== 'error');
   }
 
   private effectiveDelegate(): DelegateName {
@@ -294,12 +275,11 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
 
   /** Re-applies the thread plan; workers whose share changed restart with the new count. */
   private rebalanceThreads(justAdded?: string): void {
-    const plan = this.planner.plan(this.cameras.values(), this.settings, this.effectiveDelegate());
-    for (const camera of this.cameras.values()) {
-      const threads = plan.get(camera.id) ?? 1;
-      if (threads === camera.threads) continue;
-      camera.threads = threads;
-      if (camera.id !== justAdded && (camera.worker || camera.state === 'starting')) restartPlanned(this.life, camera);
+    const plan = this.planner.plan(this.cameraList(), this.settings, this.effectiveDelegate());
+    for (const runner of this.cameras.values()) {
+      const { camera } = runner;
+      if (!camera.setThreads(plan.get(camera.id) ?? 1)) continue;
+      if (camera.id !== justAdded && (runner.hasWorker || camera.state === 'starting')) runner.restartPlanned();
     }
   }
 
@@ -307,24 +287,17 @@ export class CameraSupervisor extends EventEmitter<SupervisorEvents> {
 
   private tick(): void {
     const now = Date.now();
-    for (const camera of this.cameras.values()) {
-      const stuck = stuckReason(camera, now, this.watchdogMs, this.startTimeoutMs);
-      if (!stuck || !camera.worker) continue;
-      camera.killReason = stuck.reason;
-      camera.watchdogKill = stuck.watchdog;
-      cameraLog(this.life, camera).warn(`${stuck.reason}; restarting the worker`);
-      camera.worker.kill('SIGKILL');
-    }
+    for (const runner of this.cameras.values()) runner.watchdog(now);
     if (this.cameras.size > 0 || this.listenerCount('snapshot') > 0) this.emit('snapshot', this.snapshot());
   }
 
-  private describe(camera: Camera): CameraStatus {
-    const status = describeCamera(camera);
-    return { ...status, framesSkipped: status.framesSkipped + this.feeder.skipped(camera.id) };
+  private describe(runner: CameraRunner): CameraStatus {
+    const status = runner.status();
+    return { ...status, framesSkipped: status.framesSkipped + this.feeder.skipped(runner.id) };
   }
 
-  private emitChange(camera: Camera): void {
-    this.emit('change', this.describe(camera));
+  private emitChange(runner: CameraRunner): void {
+    this.emit('change', this.describe(runner));
     this.notifyWaiters();
   }
 

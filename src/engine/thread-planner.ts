@@ -14,6 +14,9 @@ import type { DelegateName, EngineSettings } from '../shared/contracts/config';
 import type { EngineSnapshot, ModelListEntry } from '../shared/contracts/engine-api';
 import { listManifestModels } from '../shared/models';
 import type { Camera } from './camera';
+
+/** What the planner reads of a camera. */
+export type PlannedCamera = Pick<Camera, 'id' | 'modelChoice' | 'modelPath' | 'landmarkPath' | 'modelName'>;
 import { readCapacityFile } from './capacity';
 import type { WorkerLauncher, WorkerProcess } from './launcher';
 import { resolveModel } from './paths';
@@ -47,7 +50,7 @@ export const LOWEST_PRIORITY = 19;
 
 interface QueuedCalibration {
   key: string;
-  camera: Camera;
+  camera: PlannedCamera;
   delegate: DelegateName;
   threadCounts: number[];
   onMeasured: () => void;
@@ -61,7 +64,7 @@ interface RunningCalibration {
 }
 
 /** A camera's model as the capacity line names it: the manifest name, or the file's. */
-const modelLabel = (camera: Camera): string => camera.modelInfo?.name ?? camera.modelChoice;
+const modelLabel = (camera: PlannedCamera): string => camera.modelName;
 
 /** A calibration shares the machine with the cameras: it runs at the lowest priority (nice 19). */
 function lowerPriority(worker: WorkerProcess, log: Logger | undefined): void {
@@ -89,7 +92,7 @@ export class ThreadPlanner {
   }
 
   /** Threads each camera should have now, by camera id. */
-  plan(cameras: Iterable<Camera>, settings: EngineSettings, delegate: DelegateName): Map<string, number> {
+  plan(cameras: Iterable<PlannedCamera>, settings: EngineSettings, delegate: DelegateName): Map<string, number> {
     // A two-stage camera has two interpreters; each camera weighs by its model's calibrated cost.
     const loads = [...cameras].map((camera) => ({ id: camera.id, interpreters: camera.landmarkPath ? 2 : 1, calibration: this.calibrations.get(this.key(camera, delegate)) }));
     return allocateThreads(loads, this.options.cores, settings.threadsPerInterpreter);
@@ -109,7 +112,7 @@ export class ThreadPlanner {
    * a time, at the lowest CPU priority, so it takes from the cameras as little as it can.
    * Calls `onMeasured` when a new calibration arrives, so the caller can re-plan.
    */
-  maybeCalibrate(camera: Camera, cameraCount: number, settings: EngineSettings, delegate: DelegateName, onMeasured: () => void): void {
+  maybeCalibrate(camera: PlannedCamera, cameraCount: number, settings: EngineSettings, delegate: DelegateName, onMeasured: () => void): void {
     if (this.stopped || this.options.calibrate === false) return;
     const key = this.key(camera, delegate);
     if (this.calibrating.has(key) || this.queue.some((q) => q.key === key)) return;
@@ -154,7 +157,7 @@ export class ThreadPlanner {
     worker.postMessage({
       type: 'calibrate',
       modelPath: camera.modelPath,
-      modelName: camera.modelInfo?.name ?? camera.modelChoice,
+      modelName: camera.modelName,
       landmarkModelPath: camera.landmarkPath,
       delegate,
       delegatePath: this.options.delegatePath,
@@ -164,7 +167,7 @@ export class ThreadPlanner {
   }
 
   /** Aggregate capacity for the capacity line: the bench result, else calibration × cores. */
-  capacity(cameras: Iterable<Camera>, delegate: DelegateName): Capacity | null {
+  capacity(cameras: Iterable<PlannedCamera>, delegate: DelegateName): Capacity | null {
     const fromBench = this.options.capacity ? this.options.capacity() : this.readBench();
     if (fromBench) return fromBench;
     for (const camera of cameras) {
@@ -175,7 +178,7 @@ export class ThreadPlanner {
   }
 
   /** The snapshot's capacity line and the first calibrated camera's calibration (for the settings dialog). */
-  snapshotFields(cameras: Iterable<Camera>, delegate: DelegateName): Pick<EngineSnapshot, 'capacityIps' | 'capacitySource' | 'calibration'> {
+  snapshotFields(cameras: Iterable<PlannedCamera>, delegate: DelegateName): Pick<EngineSnapshot, 'capacityIps' | 'capacitySource' | 'calibration'> {
     const list = [...cameras];
     const capacity = this.capacity(list, delegate);
     const points = list.map((camera) => this.calibrations.get(this.key(camera, delegate))).find((p) => p !== undefined);
@@ -209,7 +212,7 @@ export class ThreadPlanner {
     await Promise.all(workers.map((w) => w.waitForExit(0)));
   }
 
-  private key(camera: Camera, delegate: DelegateName): string {
+  private key(camera: PlannedCamera, delegate: DelegateName): string {
     return CalibrationCache.key(camera.modelPath || camera.modelChoice, delegate, this.options.cores);
   }
 
