@@ -10,7 +10,7 @@ import type { Logger } from './logger';
 import type { RestartPolicy } from './restart-policy';
 import type { ThreadPlannerOptions } from './thread-planner';
 
-export interface SupervisorOptions extends Pick<ThreadPlannerOptions, 'calibrationFile' | 'capacityFile' | 'calibrate' | 'capacity' | 'calibrationMs'> {
+export interface SupervisorOptions extends Pick<ThreadPlannerOptions, 'calibrationFile' | 'capacityFile' | 'calibrate' | 'calibrationMs'> {
   launcher: WorkerLauncher;
   settings?: Partial<EngineSettings>;
   cores?: number;

@@ -33,8 +33,6 @@ export interface ThreadPlannerOptions {
   capacityFile?: string | null;
   /** Skip calibration (threads stay at 1 per interpreter unless the user sets them). */
   calibrate?: boolean;
-  /** Where the capacity line comes from, in place of capacityFile (tests). */
-  capacity?: () => Capacity | null;
   delegatePath?: string;
   /** How long each thread count is measured (default 400 ms; tests make it longer to watch the progress). */
   calibrationMs?: number;
@@ -168,7 +166,7 @@ export class ThreadPlanner {
 
   /** Aggregate capacity for the capacity line: the bench result, else calibration × cores. */
   capacity(cameras: Iterable<PlannedCamera>, delegate: DelegateName): Capacity | null {
-    const fromBench = this.options.capacity ? this.options.capacity() : this.readBench();
+    const fromBench = this.readBench();
     if (fromBench) return fromBench;
     for (const camera of cameras) {
       const single = this.calibrations.get(this.key(camera, delegate))?.find((p) => p.threads === 1);

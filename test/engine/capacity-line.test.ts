@@ -39,7 +39,7 @@ describe('capacity per model', () => {
       },
     };
     // Each thread count measured for 3 s, so the progress and the priority can be seen while it runs.
-    supervisor = makeSupervisor({ cores: 1, calibrate: true, calibrationMs: 3000, capacity: () => null, launcher });
+    supervisor = makeSupervisor({ cores: 1, calibrate: true, calibrationMs: 3000, launcher });
     const face = supervisor.addCamera({ name: 'face', source: { kind: 'external' }, model: 'face-short', maxFps: 30 });
     const objects = supervisor.addCamera({ name: 'objects', source: { kind: 'external' }, model: 'objects', maxFps: 10 });
 

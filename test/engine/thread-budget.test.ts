@@ -91,7 +91,7 @@ describe('calibration', () => {
         },
       };
     };
-    supervisor = makeSupervisor({ cores: 2, calibrate: true, calibrationFile: file, capacity: () => null, launcher: countingLauncher() });
+    supervisor = makeSupervisor({ cores: 2, calibrate: true, calibrationFile: file, launcher: countingLauncher() });
     const id = supervisor.addCamera({ name: 'alone', source: { kind: 'external' } });
     await supervisor.waitForState(id, 'running');
     const key = CalibrationCache.key(resolveModel('face-short').path, 'xnnpack', 2);
@@ -105,7 +105,7 @@ describe('calibration', () => {
       return st.state === 'running' && st.threads === expected;
     }, 60_000);
     expect(supervisor.status(id)!.threads).toBe(expected);
-    // No bench result is offered here (capacity: () => null), so the capacity line comes from the calibration.
+    // No bench result is offered here (no capacityFile), so the capacity line comes from the calibration.
     expect(supervisor.snapshot().capacitySource).toBe('calibration');
     expect(calibrations).toEqual([`calibrate-${id}`]);
     // The model list (the dialog's) shows that speed; models not measured yet carry none.
