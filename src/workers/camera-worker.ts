@@ -269,7 +269,7 @@ class CameraWorker {
       sourceHeight: frame.sourceHeight,
     });
     // A page-captured frame's sender is asked for a full-size picture of a new or better track.
-    this.events?.observe(Date.now(), output.detections, frame, this.engine ? null : reply);
+    this.events?.observe(Date.now(), output.detections, frame, this.engine ? null : reply, this.engine?.pictureFor(frame.frameId));
     if (this.waiting.length > 0 && !this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.runPending());

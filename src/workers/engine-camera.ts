@@ -45,6 +45,8 @@ interface FrameKey {
   sourceWidth: number;
   sourceHeight: number;
   decodedAt: number;
+  /** The frame's own picture, for an event's snapshot (events on). */
+  picture?: SourceFrame['picture'];
 }
 
 /** How many unpaired pictures or results to hold: a pair is never more than a few frames apart. */
@@ -62,6 +64,8 @@ export class EngineCamera {
   private readonly results: ResultBatcher;
   private readonly gate: DetectGate;
   private lastFound = false;
+  /** The last frame answered with a result, and its picture. */
+  private answered: { frameId: number; picture: NonNullable<SourceFrame['picture']> } | null = null;
 
   constructor(private readonly options: EngineCameraOptions) {
     this.results = new ResultBatcher(options.config.cameraId, options.send);
@@ -82,6 +86,8 @@ export class EngineCamera {
       preview: { maxWidth: PREVIEW_MAX_WIDTH, fps: source.previewFps },
       noFrameTimeoutMs: source.noFrameTimeoutMs,
       readerThread: options.readerThread,
+      // With events, each model frame comes with its own picture: a snapshot shows the frame that was detected.
+      picture: options.config.events ? { maxSide: PREVIEW_MAX_WIDTH } : undefined,
       ...(source.record ? { record: { ...source.record, onSegment: (segment) => options.send({ type: 'segment', cameraId: options.config.cameraId, ...segment }) } } : {}),
       onFrame: (frame) => this.onFrame(frame),
       onPreview: (preview) => this.onPicture(preview),
@@ -115,6 +121,14 @@ export class EngineCamera {
     if (!sink || !start) return;
     sink(this.initMessage(start.generation, start.init));
     for (const fragment of start.gop) sink(this.mediaMessage(start.generation, fragment));
+  }
+
+  /**
+   * The picture of the frame just answered (call right after its result), for the event snapshot
+   * of the detections on that very frame; null when there is none.
+   */
+  pictureFor(frameId: number): NonNullable<SourceFrame['picture']> | null {
+    return this.answered?.frameId === frameId ? this.answered.picture : null;
   }
 
   /** Frames ffmpeg decoded but the reader replaced before the worker took them. */
@@ -157,6 +171,7 @@ export class EngineCamera {
       sourceWidth: frame.sourceWidth,
       sourceHeight: frame.sourceHeight,
       decodedAt: frame.decodedAt,
+      picture: frame.picture,
     };
     this.frames.set(frameId, key);
     if (this.frames.size > 4 * PAIR_WINDOW) this.frames.delete(this.frames.keys().next().value!);
@@ -181,6 +196,7 @@ export class EngineCamera {
     this.source.next();
     const frame = this.frames.get(message.frameId);
     this.frames.delete(message.frameId);
+    this.answered = message.type === 'result' && frame?.picture ? { frameId: message.frameId, picture: frame.picture } : null;
     if (message.type !== 'result') return;
     this.lastFound = message.detections.length > 0;
     const watched = this.options.previewSink() !== null;

@@ -4,9 +4,11 @@
  * score, new zone or end goes to the engine as a validated 'track' message.
  *
  * Snapshots come from the best picture the worker has of that moment:
- *  - engine-side sources: the latest display frame (the preview JPEG ffmpeg writes), decoded,
- *    the box drawn, re-encoded. A track that starts before the first display frame has come gets
- *    the small model frame, then an update with the display frame as soon as one arrives;
+ *  - engine-side sources: the picture of the very frame that was detected (ffmpeg writes each
+ *    model frame's picture at display size beside it, paired on the reader thread), the box drawn,
+ *    encoded. Without one (no reader thread): the latest display frame (the preview JPEG); a track
+ *    that starts before the first display frame has come gets the small model frame, then an
+ *    update with the display frame as soon as one arrives;
  *  - otherwise the model frame itself, with the letterbox padding cut away (small, but real and
  *    written with the row, so no stored event is ever without a picture). For page-captured
  *    sources the worker also asks the page that sent the frame for a full-size JPEG
@@ -126,8 +128,8 @@ export class WorkerEvents {
    * One result. `reply` reaches whoever sent the frame: a page that can answer a snapshot request.
    * Returns the snapshot requests sent, for the caller's stats.
    */
-  observe(now: number, detections: readonly TrackInput[], frame: ModelFrame, reply: ((m: SnapshotRequest) => void) | null): number {
-    return this.forward(this.tracker.update(now, detections), frame, reply);
+  observe(now: number, detections: readonly TrackInput[], frame: ModelFrame, reply: ((m: SnapshotRequest) => void) | null, picture?: RawFrame | null): number {
+    return this.forward(this.tracker.update(now, detections), frame, reply, picture ?? null);
   }
 
   /**
@@ -199,7 +201,8 @@ export class WorkerEvents {
     process.stderr.write(`[camera ${this.options.cameraId}] ${text}\n`);
   }
 
-  private forward(changes: TrackChange[], frame: ModelFrame | null, reply: ((m: SnapshotRequest) => void) | null): number {
+  /** `picture`: the frame's own picture at display size (engine-side cameras), the snapshot's first choice. */
+  private forward(changes: TrackChange[], frame: ModelFrame | null, reply: ((m: SnapshotRequest) => void) | null, picture: RawFrame | null = null): number {
     let requests = 0;
     for (const change of changes) {
       const message: TrackMessage = { type: 'track', kind: change.kind, track: change.track };
@@ -218,8 +221,8 @@ export class WorkerEvents {
       }
       let job: SnapshotJob | null = null;
       if (change.snapshot && frame) {
-        job = this.snapshotJob(frame, change.track.box);
-        if (this.options.displayFrames && !this.preview) this.awaitingDisplay.add(change.track.trackId);
+        job = picture ? { box: change.track.box, raw: picture } : this.snapshotJob(frame, change.track.box);
+        if (this.options.displayFrames && !this.preview && !picture) this.awaitingDisplay.add(change.track.trackId);
       }
       this.post(message, job, (result, out) => {
         if (result.ok && result.jpegError) this.say(`a display frame did not decode: ${result.jpegError}`);

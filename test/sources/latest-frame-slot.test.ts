@@ -29,9 +29,17 @@ describe('LatestFrameSlot', () => {
     expect(slot.replaced).toBe(3);
   });
 
-  it('refuses a frame of the wrong size and a slot of the wrong layout', () => {
+  it('carries a shorter frame in parts, with its two numbers', () => {
+    const slot = LatestFrameSlot.create(8);
+    slot.publish([frame(2, 7), frame(3, 9)], 5, 2, 50, [3, 1]);
+    const got = slot.take()!;
+    expect([...got.data]).toEqual([7, 7, 9, 9, 9]);
+    expect(got.extra).toEqual([3, 1]);
+  });
+
+  it('refuses a frame larger than the slot and a slot of the wrong layout', () => {
     const slot = LatestFrameSlot.create(6);
-    expect(() => slot.publish(frame(5, 1), 0, 1, 0)).toThrow(/5 bytes/);
+    expect(() => slot.publish(frame(7, 1), 0, 1, 0)).toThrow(/7 bytes/);
     expect(() => LatestFrameSlot.from(slot.shared, 7)).toThrow(/does not hold/);
     expect(() => LatestFrameSlot.create(0)).toThrow(/positive integer/);
   });

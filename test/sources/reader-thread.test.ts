@@ -98,8 +98,9 @@ describe('an RTSP camera with a slow model', () => {
     expect(inferred).toBeGreaterThan(0);
     expect(decoded).toBeGreaterThan(2 * inferred);
     expect(skipped).toBeGreaterThan(inferred);
-    // ffmpeg kept up with the source (a margin for the stats' and the publisher's reporting steps).
-    expect(decoded).toBeGreaterThan(0.8 * published);
+    // ffmpeg kept up with the source: most of its frames decoded (stalled, it decodes only what the model takes;
+    // the margin is for the stats' and the publisher's reporting steps and a busy machine).
+    expect(decoded).toBeGreaterThan(0.5 * published);
     expect(ffmpegLog.filter((l) => DECODE_ERROR.test(l)), 'ffmpeg decode errors').toEqual([]);
   });
 });

@@ -57,6 +57,11 @@ export interface FfmpegPlanOptions {
   detectFps?: number;
   /** null: no live view output (bench, CLI). */
   preview: PreviewOptions | null;
+  /**
+   * The picture of every model frame, RGB at the source's aspect within maxSide x maxSide, as PPM
+   * frames on fd 8 (picture n is model frame n): what an event's snapshot is cut from. Absent: none.
+   */
+  picture?: { maxSide: number } | null;
   /** Files play at their own frame rate (-re) unless this is false (the bench decodes flat out). */
   realtime?: boolean;
   /**
@@ -85,6 +90,8 @@ export interface FfmpegPlan {
   /** ffmpeg's number of the live output (as in "output file #N"), or null. */
   liveOutput: number | null;
   frameBytes: number;
+  /** The largest picture frame (PPM header included), or 0 without the picture output. */
+  pictureMaxBytes: number;
   /** The source is one picture, repeated. */
   still: boolean;
 }
@@ -124,6 +131,10 @@ export function ffconcatList(url: string, options: Record<string, string> = {}):
 /** The fd the preview JPEGs are written to, and the one the input list is read from. */
 export const PREVIEW_FD = 3;
 export const INPUT_LIST_FD = 4;
+/** The fd the model frames' own pictures are written to. */
+export const PICTURE_FD = 8;
+/** Room for a PPM header ("P6\n9999 9999\n255\n" and then some). */
+const PPM_HEADER_MAX = 32;
 /** Closed recording segments, one CSV line each; and the recordUrl's input list. */
 export const SEGMENT_LIST_FD = 5;
 export const RECORD_LIST_FD = 7;
@@ -236,6 +247,7 @@ export function planFfmpeg(options: FfmpegPlanOptions): FfmpegPlan {
   const fps = maxFps ? `fps=${maxFps},` : '';
   let previewEvery = 1;
   let graph: string;
+  const picture = options.picture ?? null;
   if (preview) {
     // Without maxFps the model branch's rate is unknown up front: take a camera's usual 30 fps
     // (a 25 fps stream then gets a few previews fewer a second, a 60 fps one more, which the
@@ -243,11 +255,17 @@ export function planFfmpeg(options: FfmpegPlanOptions): FfmpegPlan {
     previewEvery = Math.max(1, Math.round((still ? stillFps : (maxFps ?? ASSUMED_FPS)) / preview.fps));
     const select = previewEvery > 1 ? `select='not(mod(n,${previewEvery}))',` : '';
     graph =
-      `[0:v]${fps}split=2[m][p];` +
+      `[0:v]${fps}split=${picture ? 3 : 2}[m][p]${picture ? '[s]' : ''};` +
       `[m]${letterboxFilter(width, height)}[model];` +
       `[p]${select}scale='min(${preview.maxWidth},iw)':-2,format=yuvj420p[preview]`;
+  } else if (picture) {
+    graph = `[0:v]${fps}split=2[m][s];[m]${letterboxFilter(width, height)}[model]`;
   } else {
     graph = `[0:v]${fps}${letterboxFilter(width, height)}[model]`;
+  }
+  if (picture) {
+    const side = picture.maxSide;
+    graph += `;[s]scale=w='min(${side},iw)':h='min(${side},ih)':force_original_aspect_ratio=decrease,format=rgb24[picture]`;
   }
   const args = [
     '-hide_banner',
@@ -277,7 +295,9 @@ export function planFfmpeg(options: FfmpegPlanOptions): FfmpegPlan {
   // The live view copies input 0, the stream the model sees, so a result's time is a time of the video shown.
   if (live) args.push(...LIVE_OUTPUT);
   const liveOutput = live ? 1 + (preview ? 1 : 0) + (record && recordInput !== null ? 1 : 0) : null;
-  return { args, inputList: input.inputList, recordInputList, recordInput, previewEvery, live, liveOutput, frameBytes: width * height * 3, still };
+  // The pictures' output comes last, so the live output keeps its number.
+  if (picture) args.push('-map', '[picture]', '-an', '-f', 'image2pipe', '-c:v', 'ppm', `pipe:${PICTURE_FD}`);
+  return { args, inputList: input.inputList, recordInputList, recordInput, previewEvery, live, liveOutput, frameBytes: width * height * 3, pictureMaxBytes: picture ? picture.maxSide * picture.maxSide * 3 + PPM_HEADER_MAX : 0, still };
 }
 
 /** How a source is named in logs and the UI: never with its password. */

@@ -19,7 +19,7 @@ import { redactText, redactUrl, secretsOf } from '../../shared/redact';
 import { RateMeter } from '../../shared/stats';
 import { spawnBound } from './bound-child';
 import { RecordingOutput, type RecordingOutputOptions } from './recording-output';
-import { INPUT_LIST_FD, LIVE_FD, PREVIEW_FD, RECORD_LIST_FD, SEGMENT_LIST_FD, planFfmpeg, UnsafeStreamUrlError, type EngineSource, type FfmpegPlan, type PreviewOptions } from './ffmpeg-args';
+import { INPUT_LIST_FD, LIVE_FD, PICTURE_FD, PREVIEW_FD, RECORD_LIST_FD, SEGMENT_LIST_FD, planFfmpeg, UnsafeStreamUrlError, type EngineSource, type FfmpegPlan, type PreviewOptions } from './ffmpeg-args';
 import { FfmpegLog, type FailureCode } from './ffmpeg-log';
 import { JpegSplitter, RawFrameReader } from './frame-readers';
 import { Fmp4Reader, type InitSegment, type MediaFragment } from './fmp4-reader';
@@ -39,6 +39,8 @@ export interface SourceFrame {
   sourceHeight: number;
   /** Date.now() when the whole frame had been read. */
   decodedAt: number;
+  /** The frame's own picture (options.picture, with a reader thread), RGB, else absent. */
+  picture?: { width: number; height: number; channels: 3; data: Uint8Array };
 }
 
 export interface PreviewFrame {
@@ -79,6 +81,8 @@ export interface FfmpegSourceOptions {
   readerThread?: ReaderThreadEntry;
   /** Record the stream into segments (recording-output.ts); absent: not recorded. */
   record?: RecordingOutputOptions;
+  /** Each model frame's picture at display size (ffmpeg-args.ts), for event snapshots; only with readerThread. */
+  picture?: { maxSide: number };
 }
 
 /** What FfmpegSource needs of its child: a real ChildProcess, or the reader thread's stand-in. */
@@ -152,7 +156,7 @@ export class FfmpegSource {
     try {
       // Planned once here with the recording output too, so a recordUrl that cannot go to ffmpeg is refused at start.
       const record = options.record ? { dir: options.record.dir, segmentSeconds: options.record.segmentSeconds, runTag: 'check', audio: true, url: options.record.url } : null;
-      this.plan = planFfmpeg({ ...options, preview: options.preview ?? null, record });
+      this.plan = planFfmpeg({ ...options, preview: options.preview ?? null, record, picture: this.pictureOption() });
     } catch (err) {
       if (!(err instanceof UnsafeStreamUrlError)) throw err;
       this.refusal = err.message;
@@ -168,8 +172,11 @@ export class FfmpegSource {
     const frameBytes = options.width * options.height * 3;
     this.reader = new RawFrameReader(frameBytes, (f) => this.handOn(f.data, f.seq, Date.now()), pull);
     if (options.readerThread) {
-      this.thread = ReaderThread.create(options.readerThread, frameBytes, (f) => {
-        if (f.generation === this.generation) this.handOn(f.data, f.seq, f.decodedAt);
+      this.thread = ReaderThread.create(options.readerThread, frameBytes, this.plan?.pictureMaxBytes ?? 0, (f) => {
+        if (f.generation !== this.generation) return;
+        const [width, height] = f.extra;
+        const picture = width > 0 ? { width, height, channels: 3 as const, data: f.data.subarray(frameBytes) } : undefined;
+        this.handOn(f.data.subarray(0, frameBytes), f.seq, f.decodedAt, picture);
       });
     }
     this.reader.onDrained = () => {
@@ -280,7 +287,7 @@ export class FfmpegSource {
 
   private spawn(): void {
     const withLive = this.options.live === true && !this.liveRefused;
-    const plan = this.recording || !withLive ? planFfmpeg({ ...this.options, preview: this.options.preview ?? null, live: withLive, record: this.recording?.nextRun() ?? null }) : this.plan!;
+    const plan = this.recording || !withLive ? planFfmpeg({ ...this.options, preview: this.options.preview ?? null, live: withLive, record: this.recording?.nextRun() ?? null, picture: this.pictureOption() }) : this.plan!;
     this.run = plan;
     this.generation++;
     this.log = this.newLog();
@@ -304,12 +311,15 @@ export class FfmpegSource {
       pipe(RECORD_LIST_FD);
       inputs.push({ fd: RECORD_LIST_FD, text: plan.recordInputList });
     }
+    // The model frames' pictures, read and paired on the reader thread.
+    const picture = plan.pictureMaxBytes > 0 ? { fd: PICTURE_FD, maxBytes: plan.pictureMaxBytes } : null;
+    if (picture) pipe(PICTURE_FD);
     // Segment names are UTC times (the folders are UTC hours), whatever the machine's zone.
     const env = plan.recordInput !== null ? { TZ: 'UTC' } : undefined;
     const generation = this.generation;
     let child: FfmpegChild;
     if (this.thread) {
-      const proxy = this.thread.spawn({ command: this.options.ffmpegPath, args: plan.args, stdio, inputs, pull: this.pull, generation, ...(env ? { env } : {}) });
+      const proxy = this.thread.spawn({ command: this.options.ffmpegPath, args: plan.args, stdio, inputs, pull: this.pull, generation, picture, ...(env ? { env } : {}) });
       proxy.once('spawn', () => {
         this.boundByKernel = proxy.boundByKernel;
         this.usage = proxy.pid ? new ProcessUsageMeter(proxy.pid) : null;
@@ -384,7 +394,12 @@ export class FfmpegSource {
     if (recording.videoCodec(this.log.videoCodecs.get(input) ?? null) || recording.audioCodec(this.log.audioCodecs.get(input) ?? null)) this.restart();
   }
 
-  private handOn(data: Buffer, seq: number, decodedAt: number): void {
+  /** The picture output is read on the reader thread, so there is none without one. */
+  private pictureOption(): { maxSide: number } | null {
+    return this.options.readerThread ? (this.options.picture ?? null) : null;
+  }
+
+  private handOn(data: Buffer, seq: number, decodedAt: number, picture?: SourceFrame['picture']): void {
     this.noteDecoded();
     this.attempt = 0;
     this.everRan = true;
@@ -392,7 +407,7 @@ export class FfmpegSource {
     const sw = this.log.sourceWidth ?? this.options.width;
     const sh = this.log.sourceHeight ?? this.options.height;
     const letterbox = planLetterbox(sw, sh, this.options.width, this.options.height).normalized;
-    this.options.onFrame({ data, seq, generation: this.generation, letterbox, sourceWidth: sw, sourceHeight: sh, decodedAt });
+    this.options.onFrame({ data, seq, generation: this.generation, letterbox, sourceWidth: sw, sourceHeight: sh, decodedAt, ...(picture ? { picture } : {}) });
   }
 
   /** Counts the frames decoded since the last look: the decode rate and the silence watchdog go by them. */

@@ -180,3 +180,57 @@ export class JpegSplitter {
     this.nextIndex = 0;
   }
 }
+
+export interface PpmPicture {
+  width: number;
+  height: number;
+  /** The whole PPM frame: header, then width x height x 3 bytes of RGB. */
+  bytes: Buffer;
+  /** Where the pixels start in `bytes`. */
+  pixelsAt: number;
+}
+
+/** "P6", the width, the height and the largest value (255), each after whitespace, then one whitespace. */
+const PPM_HEADER = /^P6\s+(\d+)\s+(\d+)\s+255\s/;
+
+/**
+ * PpmSplitter cuts ffmpeg's PPM output (image2pipe with the ppm encoder: a header giving each
+ * frame's size, then its raw RGB) into whole frames, numbered 0, 1, 2... within one ffmpeg run.
+ * A frame larger than maxBytes, or bytes that are not a PPM header, drop what is buffered.
+ */
+export class PpmSplitter {
+  private buffered: Buffer = Buffer.alloc(0);
+  private nextIndex = 0;
+
+  constructor(
+    private readonly maxBytes: number,
+    private readonly deliver: (picture: PpmPicture, index: number) => void,
+  ) {}
+
+  push(chunk: Buffer): void {
+    this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
+    for (;;) {
+      const head = PPM_HEADER.exec(this.buffered.subarray(0, 32).toString('latin1'));
+      if (!head) {
+        if (this.buffered.length >= 32) this.buffered = Buffer.alloc(0); // not a PPM stream: start over
+        return;
+      }
+      const width = Number(head[1]);
+      const height = Number(head[2]);
+      const pixelsAt = head[0].length;
+      const total = pixelsAt + width * height * 3;
+      if (total > this.maxBytes || width === 0 || height === 0) {
+        this.buffered = Buffer.alloc(0);
+        return;
+      }
+      if (this.buffered.length < total) return;
+      this.deliver({ width, height, bytes: Buffer.from(this.buffered.subarray(0, total)), pixelsAt }, this.nextIndex++);
+      this.buffered = this.buffered.subarray(total);
+    }
+  }
+
+  reset(): void {
+    this.buffered = Buffer.alloc(0);
+    this.nextIndex = 0;
+  }
+}

@@ -5,8 +5,12 @@
  * two never touch the same buffer, so neither waits for the other and no frame is ever torn.
  * A fresh middle replaced before it was taken is a skipped frame, counted here.
  *
+ * A frame may be shorter than the slot's capacity and carry two numbers of its own (the model
+ * frame followed by its picture, and the picture's size).
+ *
  * Layout: a control block of Int32 (middle index | FRESH, notify flag, frames written, frames
- * replaced), then per buffer its frame number, run and time (Float64), then the buffers.
+ * replaced), then per buffer its frame number, run, time, length and two extra numbers (Float64),
+ * then the buffers.
  */
 
 const FRESH = 4;
@@ -15,7 +19,7 @@ const NOTIFY = 1;
 const WRITTEN = 2;
 const REPLACED = 3;
 const CONTROL_BYTES = 16;
-const META_FIELDS = 3; // seq, generation, decodedAt
+const META_FIELDS = 6; // seq, generation, decodedAt, length, extra[0], extra[1]
 const META_BYTES = 3 * META_FIELDS * 8;
 
 export interface SlotFrame {
@@ -23,6 +27,7 @@ export interface SlotFrame {
   seq: number;
   generation: number;
   decodedAt: number;
+  extra: [number, number];
 }
 
 export class LatestFrameSlot {
@@ -33,7 +38,7 @@ export class LatestFrameSlot {
   private back = 0;
   private front = 2;
 
-  /** A new slot (the reader thread's owner makes it; the writer attaches with `from`). */
+  /** A new slot holding frames of up to frameBytes (the reader thread's owner makes it; the writer attaches with `from`). */
   static create(frameBytes: number): LatestFrameSlot {
     if (!Number.isInteger(frameBytes) || frameBytes <= 0) throw new Error(`frame size must be a positive integer, got ${frameBytes}`);
     const shared = new SharedArrayBuffer(CONTROL_BYTES + META_BYTES + 3 * frameBytes);
@@ -61,10 +66,16 @@ export class LatestFrameSlot {
    * Writer: the frame becomes the newest. Returns true when the reader should be told (no
    * notice is outstanding); the reader clears the notice with `take`.
    */
-  publish(data: Uint8Array, seq: number, generation: number, decodedAt: number): boolean {
-    if (data.byteLength !== this.frameBytes) throw new Error(`frame of ${data.byteLength} bytes, the slot holds ${this.frameBytes}`);
-    this.buffers[this.back].set(data);
-    this.meta.set([seq, generation, decodedAt], this.back * META_FIELDS);
+  publish(data: Uint8Array | Uint8Array[], seq: number, generation: number, decodedAt: number, extra: [number, number] = [0, 0]): boolean {
+    const parts = Array.isArray(data) ? data : [data];
+    const length = parts.reduce((n, p) => n + p.byteLength, 0);
+    if (length > this.frameBytes) throw new Error(`frame of ${length} bytes, the slot holds ${this.frameBytes}`);
+    let at = 0;
+    for (const part of parts) {
+      this.buffers[this.back].set(part, at);
+      at += part.byteLength;
+    }
+    this.meta.set([seq, generation, decodedAt, length, extra[0], extra[1]], this.back * META_FIELDS);
     const old = Atomics.exchange(this.control, MIDDLE, this.back | FRESH);
     this.back = old & ~FRESH;
     Atomics.add(this.control, WRITTEN, 1);
@@ -79,7 +90,8 @@ export class LatestFrameSlot {
     const old = Atomics.exchange(this.control, MIDDLE, this.front);
     this.front = old & ~FRESH;
     const at = this.front * META_FIELDS;
-    return { data: Buffer.from(this.buffers[this.front]), seq: this.meta[at], generation: this.meta[at + 1], decodedAt: this.meta[at + 2] };
+    const m = this.meta.subarray(at, at + META_FIELDS);
+    return { data: Buffer.from(this.buffers[this.front].subarray(0, m[3])), seq: m[0], generation: m[1], decodedAt: m[2], extra: [m[4], m[5]] };
   }
 
   /** Frames published in all. */

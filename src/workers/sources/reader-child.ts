@@ -23,6 +23,8 @@ export interface ReaderSpawn {
   inputs: Array<{ fd: number; text: string }>;
   pull: boolean;
   generation: number;
+  /** The fd of the model frames' pictures (PPM) and the largest one. */
+  picture?: { fd: number; maxBytes: number } | null;
   /** Variables added to ffmpeg's environment (TZ=UTC while recording). */
   env?: Record<string, string>;
 }
@@ -88,9 +90,14 @@ export class ReaderThread {
     private readonly onFrame: (frame: SlotFrame) => void,
   ) {}
 
-  static create(entry: ReaderThreadEntry, frameBytes: number, onFrame: (frame: SlotFrame) => void): ReaderThread {
-    return new ReaderThread(entry, LatestFrameSlot.create(frameBytes), onFrame);
+  /** frameBytes: a model frame's; pictureMaxBytes: the largest picture that comes with it (0: none). */
+  static create(entry: ReaderThreadEntry, frameBytes: number, pictureMaxBytes: number, onFrame: (frame: SlotFrame) => void): ReaderThread {
+    const thread = new ReaderThread(entry, LatestFrameSlot.create(frameBytes + pictureMaxBytes), onFrame);
+    thread.modelBytes = frameBytes;
+    return thread;
   }
+
+  private modelBytes = 0;
 
   /** Frames read from ffmpeg, all runs together. */
   get framesRead(): number {
@@ -107,7 +114,7 @@ export class ReaderThread {
     this.generation = spec.generation;
     const child = new ReaderChild(spec, (m) => worker.postMessage(m));
     this.child = child;
-    worker.postMessage({ type: 'spawn', ...spec, frameBytes: this.slot.frameBytes, slot: this.slot.shared } satisfies ToReader);
+    worker.postMessage({ type: 'spawn', ...spec, frameBytes: this.modelBytes, slot: this.slot.shared } satisfies ToReader);
     return child;
   }
 

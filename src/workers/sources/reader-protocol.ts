@@ -23,6 +23,8 @@ export const ToReader = z.discriminatedUnion('type', [
     /** Variables added to ffmpeg's environment (TZ=UTC while recording). */
     env: z.record(z.string(), z.string()).optional(),
     slot: z.instanceof(SharedArrayBuffer),
+    /** ffmpeg writes the picture of each model frame (PPM) on this fd: paired by number, published with it. */
+    picture: z.object({ fd: z.number().int().min(3), maxBytes: z.number().int().positive() }).nullable().optional(),
   }),
   z.object({ type: z.literal('kill'), signal: z.string() }),
   z.object({ type: z.literal('want') }),
