@@ -194,7 +194,8 @@ export class WorkerEvents {
     const renderer = this.options.renderer;
     if (!renderer) return finish(job ? runSnapshotJob(job) : null);
     const rendered = job ? renderer.render(job) : null;
-    this.outbox = this.outbox.then(async () => finish(rendered ? await rendered : null));
+    // A message that cannot be sent is said and dropped; the ones after it still go.
+    this.outbox = this.outbox.then(async () => finish(rendered ? await rendered : null)).catch((err: unknown) => this.say(`a track message was not sent: ${(err as Error).message}`));
   }
 
   private say(text: string): void {

@@ -1,6 +1,6 @@
 /**
  * A snapshot is the picture of the frame that was detected: a real camera worker plays a clip made
- * here that cuts between the face and a picture without one (the rocket) every two seconds, with
+ * here that cuts between the face (2 s) and a picture without one (the rocket, 4 s), with
  * previews only twice a second, so "the latest preview" is often the other scene. Every face
  * event's snapshot (at its start and at each better score) is run through the real face detector:
  * each one must hold a face.
@@ -33,14 +33,14 @@ afterAll(async () => {
   dir.remove();
 });
 
-/** 640x480 H.264 at 15 fps: rocket 2 s, face 2 s, four times over. */
+/** 640x480 H.264 at 15 fps: rocket 4 s (longer than a track outlives its last sighting), face 2 s, four times over. */
 function cutClip(): string {
   const run = (args: string[]) => execFileSync(ffmpeg, ['-hide_banner', '-loglevel', 'error', '-nostdin', '-y', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const encode = ['-vf', 'scale=640:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2,setsar=1,format=yuv420p', '-r', '15', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '15', '-bf', '0', '-an', '-t', '2'];
+  const encode = ['-vf', 'scale=640:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2,setsar=1,format=yuv420p', '-r', '15', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '15', '-bf', '0', '-an'];
   const rocket = path.join(dir.dir, 'rocket.mp4');
   const face = path.join(dir.dir, 'face.mp4');
-  run(['-loop', '1', '-framerate', '15', '-i', path.join(TEST_FIXTURES, 'rocket.jpg'), ...encode, rocket]);
-  run(['-loop', '1', '-framerate', '15', '-i', path.join(TEST_FIXTURES, 'astronaut.png'), ...encode, face]);
+  run(['-loop', '1', '-framerate', '15', '-i', path.join(TEST_FIXTURES, 'rocket.jpg'), ...encode, '-t', '4', rocket]);
+  run(['-loop', '1', '-framerate', '15', '-i', path.join(TEST_FIXTURES, 'astronaut.png'), ...encode, '-t', '2', face]);
   const list = path.join(dir.dir, 'cuts.txt');
   writeFileSync(list, Array.from({ length: 4 }, () => `file '${rocket}'\nfile '${face}'\n`).join(''));
   const out = path.join(dir.dir, 'cuts.mp4');
