@@ -26,7 +26,7 @@ import { defaultLogger, type Logger } from './logger';
 import { maskAnswer, maskEvent, maskText, maskValue, rememberSecrets } from './redaction';
 import { keepStoredMqttSecrets, redactConfig } from '../shared/redact';
 import { EventsHub } from './events/hub';
-import { openRecordings, recordingsRoot } from './recording/engine-recordings';
+import { openRecordings, recordingsRoot, recordPolicy } from './recording/engine-recordings';
 import type { Recordings } from './recording/service';
 import { handleEventRequest, isEventRequest } from './events/requests';
 import { mqttCameras } from './events/mqtt-cameras';
@@ -126,6 +126,7 @@ export class EngineHost extends EventEmitter<EngineHostEvents> {
         settings: loaded.config.events,
         setDetect: (id, on) => this.setDetect(id, on),
         log: (line) => this.log.warn(line),
+        recorded: (id) => this.recordings !== null && (recordPolicy(this.config, id)?.mode ?? 'off') !== 'off',
       });
       events.on('change', (change) => this.emit('event', { type: 'event', change }));
       this.supervisor.on('snapshot', (snapshot) => {

@@ -38,6 +38,11 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteNeed>> = {
   'GET /api/events/:id/crop.jpg': 'viewer',
   'GET /api/media-link/:name': 'viewer',
   'GET /media/:name': 'media-link',
+  'GET /api/recordings': 'viewer',
+  'GET /api/events/:id/clip-link': 'viewer',
+  'GET /api/recordings/:camera/export-link': 'viewer',
+  'GET /api/events/:id/clip.mp4': 'media-link',
+  'GET /api/recordings/:camera/export.mp4': 'media-link',
   // Changing or deleting, and the machine's counters for Prometheus (automation: the token).
   'GET /metrics': 'admin',
   'PUT /api/media': 'admin',

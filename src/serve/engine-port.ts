@@ -9,4 +9,6 @@ export type { RendererClient } from '../engine/host';
 
 export type RendererEngine = Pick<EngineHost, 'connect' | 'submitFrame' | 'submitTrackSnapshot' | 'handle' | 'snapshot' | 'config' | 'media'> &
   /** Events (events-routes.ts); absent or null when the engine keeps none. */
-  Partial<Pick<EngineHost, 'events'>>;
+  Partial<Pick<EngineHost, 'events'>> &
+  /** Recordings (recording-routes.ts); absent or null when the engine records nothing. */
+  Partial<Pick<EngineHost, 'recordings'>>;

@@ -26,6 +26,8 @@ import { CameraRateLimits } from './flow-limits';
 import { ServeMetrics, type ServerCounters } from './metrics';
 import { registerRoutes } from './routes';
 import { registerEventRoutes } from './events-routes';
+import { registerRecordingRoutes } from './recording-routes';
+import { mediaLinkName } from './media-links';
 import { refuse } from './refuse';
 import { RequestLog } from './request-log';
 import type { ClientSession, SessionCounters } from './session';
@@ -157,6 +159,14 @@ export class ServeServer {
       }),
     );
     this.app.register(async (scope) => registerEventRoutes(scope, () => options.engine.events ?? null));
+    this.app.register(async (scope) =>
+      registerRecordingRoutes(scope, {
+        events: () => options.engine.events ?? null,
+        recordings: () => options.engine.recordings ?? null,
+        config: () => options.engine.config,
+        token: this.token,
+      }),
+    );
     if (options.users) {
       const users = options.users;
       this.app.register(async (scope) =>
@@ -230,7 +240,7 @@ export class ServeServer {
   /** Who sent the request: the token (any of its carriers), or a live session's cookie. */
   private identify(request: FastifyRequest): Principal | null {
     const headers = request.headers;
-    const source = authorize({ authorization: headers.authorization, query: queryParam(request.url, 'token'), protocols: headers['sec-websocket-protocol'] }, this.token);
+    const source = authorize({ authorization: headers.authorization, query: queryParams(request.url).get('token'), protocols: headers['sec-websocket-protocol'] }, this.token);
     if (source) return { via: 'token', role: 'admin', source };
     const users = this.options.users;
     const session = users ? this.logins.fromCookieHeader(headers.cookie) : null;
@@ -281,17 +291,18 @@ export class ServeServer {
     return null;
   }
 
-  /** GET /media/NAME with `?sig=` of that name (media-links.ts). */
+  /** GET /media/NAME, a clip or an export with `?sig=` of what it opens (media-links.ts). */
   private signedMediaLink(request: FastifyRequest): boolean {
-    const name = (request.params as { name?: unknown } | undefined)?.name;
-    return typeof name === 'string' && mediaSignatureMatches(this.token, name, queryParam(request.url, 'sig'));
+    const query = queryParams(request.url);
+    const name = mediaLinkName(request.routeOptions.url, request.params, query);
+    return name !== null && mediaSignatureMatches(this.token, name, query.get('sig'));
   }
 }
 
-function queryParam(url: string, name: string): string | null {
+function queryParams(url: string): URLSearchParams {
   try {
-    return new URL(url, 'http://serve.invalid').searchParams.get(name);
+    return new URL(url, 'http://serve.invalid').searchParams;
   } catch {
-    return null;
+    return new URLSearchParams();
   }
 }

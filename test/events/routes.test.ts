@@ -43,7 +43,7 @@ describe('event routes', () => {
     }
     expect(all.map((e) => e.start)).toEqual([...Array(12).keys()].map((i) => 1000 + (11 - i) * 100));
     expect(all[0]).toMatchObject({ camera: 'cam2', cameraName: 'Cam cam2', end: 2150, snapshot: `/api/events/${all[0].id}/snapshot.jpg` });
-    expect(Object.keys(all[0]).sort()).toEqual(['box', 'camera', 'cameraName', 'end', 'id', 'label', 'score', 'snapshot', 'start', 'zones']);
+    expect(Object.keys(all[0]).sort()).toEqual(['box', 'camera', 'cameraName', 'clip', 'end', 'id', 'label', 'score', 'snapshot', 'start', 'zones']);
     const filtered = (await app.inject({ url: '/api/events?camera=cam1&label=person&after=1100&before=2000' })).json() as EventPage;
     expect(filtered.events.map((e) => e.start)).toEqual([1600]);
     const zoned = (await app.inject({ url: '/api/events?zone=door' })).json() as EventPage;

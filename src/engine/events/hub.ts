@@ -30,6 +30,8 @@ export interface EventsHubOptions {
   setDetect?: (cameraId: string, on: boolean) => Promise<void>;
   /** Lines for the log (MQTT commands refused). */
   log?: (line: string) => void;
+  /** Whether a camera records (its events carry their clip's URL path). */
+  recorded?: (cameraId: string) => boolean;
 }
 
 export interface EventsHubEvents {
@@ -55,6 +57,7 @@ export class EventsHub extends EventEmitter<EventsHubEvents> {
       cameraName: options.cameraName,
       retention: this.retention(),
       retentionEveryMs: options.retentionEveryMs,
+      recorded: options.recorded,
       onNotice: (n) => {
         this.storageError = n.message;
         options.notice(n);

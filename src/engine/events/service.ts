@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { EventChange, EventRecord, TrackMessage } from '../../shared/contracts/events';
-import { EventStore, snapshotUrl, type Jpegs } from './store';
+import { clipUrl, EventStore, snapshotUrl, type Jpegs } from './store';
 import { DEFAULT_RETENTION, enforceRetention, type RetentionPolicy } from './retention';
 
 export interface EventNotice {
@@ -21,6 +21,8 @@ export interface EventServiceOptions {
   onNotice: (notice: EventNotice) => void;
   retention?: RetentionPolicy;
   retentionEveryMs?: number;
+  /** Whether a camera records (its events' messages then carry their clip's URL path). */
+  recorded?: (cameraId: string) => boolean;
 }
 
 interface Live {
@@ -99,6 +101,7 @@ export class EventService {
         box: t.box,
         zones: t.zones,
         snapshot: null,
+        clip: this.options.recorded?.(t.cameraId) ? clipUrl(id) : null,
       };
       live = { trackId: t.trackId, record, lastSeen: t.lastSeen, stored: false };
       this.live.set(key, live);

@@ -51,6 +51,12 @@ interface Row {
   box: string;
   zones: string;
   has_snapshot: number;
+  has_clip: number;
+}
+
+/** Where an event's clip is served (src/serve/recording-routes.ts). */
+export function clipUrl(id: string): string {
+  return `/api/events/${id}/clip.mp4`;
 }
 
 export function snapshotUrl(id: string, kind: SnapshotKind = 'snapshot'): string {
@@ -69,10 +75,13 @@ function toRecord(r: Row): EventRecord {
     box: JSON.parse(r.box) as Box,
     zones: JSON.parse(r.zones) as string[],
     snapshot: r.has_snapshot ? snapshotUrl(r.id) : null,
+    clip: r.has_clip ? clipUrl(r.id) : null,
   };
 }
 
-const COLUMNS = 'id, camera, camera_name, label, start, end, score, box, zones, has_snapshot';
+// An event has a clip when a catalogued recording segment overlaps it.
+const COLUMNS = `id, camera, camera_name, label, start, end, score, box, zones, has_snapshot,
+  EXISTS (SELECT 1 FROM segments s WHERE s.camera = events.camera AND s.end > events.start AND s.start <= COALESCE(events.end, events.last_seen)) AS has_clip`;
 
 export class EventStore {
   /** Events a previous run left open, closed at their last sighting when this store opened. */

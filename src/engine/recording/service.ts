@@ -9,6 +9,8 @@
  * does not.
  */
 import fs from 'node:fs';
+import path from 'node:path';
+import { ClipMaker, CLIPS_DIR } from './clips';
 import type { Db } from '../events/db';
 import { segmentNameTime, type SegmentMessage } from '../../shared/contracts/recording';
 import { SegmentCatalogue } from './catalogue';
@@ -28,6 +30,8 @@ export interface RecordingsOptions {
   notice: (level: 'info' | 'warning' | 'error', message: string) => void;
   segmentSeconds: number;
   checkEveryMs?: number;
+  /** Where clips are cut to (DATA/clips); default beside the recordings folder. */
+  clipsDir?: string;
   /** The recordings disk's space (tests replace it); default fs.statfsSync. */
   diskSpace?: (dir: string) => DiskSpace | null;
 }
@@ -43,6 +47,8 @@ const NOTICE_EVERY_MS = 60_000;
 export class Recordings {
   readonly catalogue: SegmentCatalogue;
   readonly files: RecordingFiles;
+  /** Clips and exports cut from the catalogue. */
+  readonly clips: ClipMaker;
   /** Resolves when the start-up reconciliation is done. */
   readonly recovered: Promise<RecoveryResult>;
   private timer: NodeJS.Timeout | null = null;
@@ -52,6 +58,13 @@ export class Recordings {
   constructor(private readonly options: RecordingsOptions) {
     this.files = new RecordingFiles(options.root);
     this.catalogue = new SegmentCatalogue(options.db);
+    this.clips = new ClipMaker({
+      dir: options.clipsDir ?? path.join(path.dirname(options.root), CLIPS_DIR),
+      catalogue: this.catalogue,
+      files: this.files,
+      ffmpegPath: options.ffmpegPath,
+    });
+    this.clips.sweep();
     const onDisk = this.files.scan();
     this.recovered = this.reconcile(onDisk).catch((err: Error) => {
       this.notice('recover', 'warning', `Recordings could not be checked at start: ${err.message}`);
@@ -69,8 +82,10 @@ export class Recordings {
   /** ffmpeg closed a segment: catalogue it (when the file is there, whole) and apply retention. */
   onSegment(message: SegmentMessage): boolean {
     const rel = this.files.relPath(message.cameraId, message.name);
-    const start = segmentNameTime(message.name);
-    if (!rel || start === null) return false;
+    const named = segmentNameTime(message.name);
+    if (!rel || named === null) return false;
+    // The worker's time of the opening, when it agrees with the name's second; else the name's.
+    const start = message.start !== undefined && message.start >= named && message.start < named + 2000 ? message.start : named;
     const bytes = this.files.size(rel);
     if (bytes === null) return false;
     try {

@@ -129,6 +129,11 @@ export const EventRecord = z.object({
   zones: z.array(z.string()),
   /** URL of the snapshot, or null while none has been written. */
   snapshot: z.string().nullable(),
+  /**
+   * URL path of the event's clip (recorded footage overlaps it; in a live message: its camera
+   * records), or null. Absent from older engines.
+   */
+  clip: z.string().nullable().optional(),
 });
 export type EventRecord = z.infer<typeof EventRecord>;
 

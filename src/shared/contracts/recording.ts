@@ -33,6 +33,8 @@ export const SegmentMessage = z.object({
   type: z.literal('segment'),
   cameraId: CameraId,
   name: SegmentName,
+  /** When ffmpeg opened it (ms since the epoch), as the worker saw it; absent: the second its name gives. */
+  start: z.number().int().nonnegative().optional(),
   /** Its length in seconds as ffmpeg's segment list gives it. */
   seconds: z.number().min(0).max(3600),
   bytes: z.number().int().nonnegative(),

@@ -23,8 +23,8 @@ export interface RecordingOutputOptions {
   dir: string;
   segmentSeconds: number;
   url?: string;
-  /** A segment ffmpeg has closed: its name and length. */
-  onSegment(segment: { name: string; seconds: number; bytes: number }): void;
+  /** A segment ffmpeg has closed: its name, when it was opened (if seen), length and size. */
+  onSegment(segment: { name: string; start?: number; seconds: number; bytes: number }): void;
   /** Free bytes the disk must have for recording to resume after it filled (default 256 MB). */
   resumeFreeBytes?: number;
   /** The disk's free bytes (tests replace it); default fs.statfsSync. */
@@ -58,6 +58,8 @@ export class RecordingOutput {
   private segments = 0;
   private partial = '';
   private timer: NodeJS.Timeout | null = null;
+  /** When ffmpeg said it opened each segment still open (its name gives the second only). */
+  private readonly opened = new Map<string, number>();
 
   constructor(private readonly options: RecordingOutputOptions) {}
 
@@ -102,7 +104,9 @@ export class RecordingOutput {
       const parsed = parseSegmentLine(line);
       if (!parsed || !SEGMENT_NAME.test(parsed.name)) continue;
       this.segments++;
-      this.options.onSegment({ ...parsed, bytes: this.sizeOf(parsed.name) });
+      const start = this.opened.get(parsed.name);
+      this.opened.delete(parsed.name);
+      this.options.onSegment({ name: parsed.name, ...(start !== undefined ? { start } : {}), seconds: parsed.seconds, bytes: this.sizeOf(parsed.name) });
     }
   }
 
@@ -141,7 +145,15 @@ export class RecordingOutput {
    * An ffmpeg line: true when it says the recording failed (a full disk, a folder it cannot
    * write). Recording then pauses; the caller starts ffmpeg again without it.
    */
-  failedOn(line: string): boolean {
+  failedOn(line: string, now = Date.now()): boolean {
+    // "[segment] Opening '…/NAME' for writing": the moment the segment starts, to the millisecond.
+    const opening = /Opening '([^']+)' for writing/.exec(line);
+    const name = opening ? path.basename(opening[1]) : null;
+    if (name && SEGMENT_NAME.test(name)) {
+      this.opened.set(name, now);
+      if (this.opened.size > 8) this.opened.delete(this.opened.keys().next().value!);
+      return false;
+    }
     if (this.paused) return false;
     const about = line.includes(this.options.dir) || /No space left on device/i.test(line);
     if (!about || !/no space|denied|failed|error|could not|read-only/i.test(line)) return false;
