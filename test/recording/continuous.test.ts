@@ -8,7 +8,7 @@
  * cut short.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -110,9 +110,13 @@ describe('continuous recording of an RTSP camera', () => {
     expect(result.removedFiles).toBeGreaterThanOrEqual(1);
     expect(result.recovered).toBeGreaterThanOrEqual(1);
     const recovered = segments(host).find((s) => s.path.endsWith('-cut001.mp4'));
-    expect(recovered).toBeDefined();
+    expect(recovered, JSON.stringify({ result, cut: readdirSync(hourDir), rows: segments(host).map((s) => s.path) })).toBeDefined();
     expect(recovered!.end - recovered!.start).toBeLessThan(before[2].end - before[2].start);
     expect(recovered!.end - recovered!.start).toBeGreaterThan(1000);
+    // Made whole again: it reads from its start without an index error, and plays what it held.
+    const media = probeMedia(ffmpeg.path, host.recordings!.files.absPath(recovered!.path));
+    expect(media.keyframeFirst).toBe(true);
+    expect(Math.abs(media.seconds! - (recovered!.end - recovered!.start) / 1000)).toBeLessThan(0.5);
     expect(existsSync(broken)).toBe(false);
     expect(existsSync(foreign)).toBe(true);
     expect(existsSync(path.join(root, 'door', 'keep-me'))).toBe(true);

@@ -15,7 +15,7 @@ import type { Db } from '../events/db';
 import { segmentNameTime, type SegmentMessage } from '../../shared/contracts/recording';
 import { SegmentCatalogue } from './catalogue';
 import { RecordingFiles } from './segment-files';
-import { decodedSeconds } from './probe';
+import { recoverSegment } from './probe';
 import { planRetention, type CameraRecordPolicy, type DiskSpace, type RetentionLimits } from './retention';
 
 export interface RecordingsOptions {
@@ -147,7 +147,7 @@ export class Recordings {
       if (!ffmpeg) continue;
       const [camera, , , name] = rel.split('/');
       const start = segmentNameTime(name)!;
-      const seconds = await decodedSeconds(ffmpeg, this.files.absPath(rel));
+      const seconds = await recoverSegment(ffmpeg, this.files.absPath(rel));
       if (this.closed) break;
       const bytes = this.files.size(rel);
       if (seconds !== null && bytes !== null && bytes > 0) {
