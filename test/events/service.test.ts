@@ -22,6 +22,25 @@ function service(dir: string) {
 }
 
 describe('EventService', () => {
+  it('live messages carry the clip’s URL path when the camera records; the stored row says clip once footage overlaps it', () => {
+    const t = tempDir();
+    cleanups.push(t.remove);
+    const changes: EventChange[] = [];
+    const s = new EventService({ dataDir: t.dir, cameraName: (id) => id, onNotice: () => undefined, recorded: (id) => id === 'cam1' });
+    cleanups.push(() => s.close());
+    s.onChange((c) => changes.push(c));
+    s.handle(track('start', 1, 10_000));
+    s.handle(track('start', 2, 10_000, { cameraId: 'cam2' }));
+    const [recorded, other] = changes.map((c) => c.event);
+    expect(recorded.clip).toBe(`/api/events/${recorded.id}/clip.mp4`);
+    expect(other.clip).toBeNull();
+    s.handle(track('end', 1, 10_000, { lastSeen: 12_000 }));
+    expect(s.store!.get(recorded.id)?.clip).toBeNull();
+    s.store!.db.prepare('INSERT INTO segments (camera, start, end, bytes, path) VALUES (?, ?, ?, ?, ?)').run('cam1', 5_000, 15_000, 1, 'cam1/x');
+    expect(s.store!.get(recorded.id)?.clip).toBe(`/api/events/${recorded.id}/clip.mp4`);
+    expect(s.store!.get(other.id)?.clip).toBeNull();
+  });
+
   it('turns a track into one stored event: new, update with a new snapshot, end', () => {
     const t = tempDir();
     cleanups.push(t.remove);
