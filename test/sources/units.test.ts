@@ -10,7 +10,7 @@ import { keepStoredMqttSecrets, keepStoredUrlSecret, MASK, redactText, redactUrl
 import { planFfmpeg } from '../../src/workers/sources/ffmpeg-args';
 import { FfmpegNotFoundError, npmFfmpegBinary, resolveFfmpeg } from '../../src/node/ffmpeg-binary';
 import { FfmpegLog } from '../../src/workers/sources/ffmpeg-log';
-import { JpegSplitter, RawFrameReader } from '../../src/workers/sources/frame-readers';
+import { JpegSplitter, PpmSplitter, RawFrameReader, type PpmPicture } from '../../src/workers/sources/frame-readers';
 import { splitMjpeg } from '../../e2e/support/fake-camera';
 import { FACE_MJPEG } from '../support/clips';
 
@@ -173,6 +173,29 @@ describe('JpegSplitter', () => {
   });
 });
 
+describe('PpmSplitter', () => {
+  const ppm = (w: number, h: number, value: number) => Buffer.concat([Buffer.from(`P6\n${w} ${h}\n255\n`), Buffer.alloc(w * h * 3, value)]);
+
+  it('cuts whole PPM frames, whatever the chunks, numbered in order', () => {
+    const got: Array<{ index: number; picture: PpmPicture }> = [];
+    const splitter = new PpmSplitter(1000, (picture, index) => got.push({ index, picture }));
+    const stream = Buffer.concat([ppm(4, 3, 7), ppm(2, 5, 9)]);
+    for (let at = 0; at < stream.length; at += 5) splitter.push(stream.subarray(at, at + 5));
+    expect(got.map((g) => [g.index, g.picture.width, g.picture.height])).toEqual([[0, 4, 3], [1, 2, 5]]);
+    const first = got[0].picture;
+    expect(first.bytes.subarray(first.pixelsAt).equals(Buffer.alloc(4 * 3 * 3, 7))).toBe(true);
+  });
+
+  it('drops a frame larger than its limit and bytes that are not PPM, then reads on', () => {
+    const got: number[] = [];
+    const splitter = new PpmSplitter(100, (picture) => got.push(picture.width));
+    splitter.push(ppm(10, 10, 1)); // 300 bytes of pixels: over the limit
+    splitter.push(Buffer.alloc(40, 0x41)); // not a PPM header
+    splitter.push(ppm(3, 3, 2));
+    expect(got).toEqual([3]);
+  });
+});
+
 describe('ffmpeg command line', () => {
   it('keeps a stream URL off the command line and pairs preview frames with model frames', () => {
     const url = 'rtsp://cam:secret@127.0.0.1:8554/cam';
@@ -204,6 +227,18 @@ describe('ffmpeg command line', () => {
     expect(plan.args).toEqual(expect.arrayContaining(['-re', '-stream_loop', '-1']));
     expect(plan.args[plan.args.indexOf('-i') + 1]).toBe(`file:${path.resolve('http:clip.mp4')}`);
     expect(plan.inputList).toBeNull();
+  });
+});
+
+describe('ffmpeg command line, pictures', () => {
+  it('writes each model frame\'s picture as PPM on fd 8, after the other outputs', () => {
+    const plan = planFfmpeg({ source: { kind: 'file', path: 'clip.mp4' }, width: 128, height: 128, preview: { maxWidth: 960, fps: 5 }, picture: { maxSide: 960 }, live: true });
+    const graph = plan.args[plan.args.indexOf('-filter_complex') + 1];
+    expect(graph).toContain('split=3');
+    expect(graph).toContain("scale=w='min(960,iw)':h='min(960,ih)':force_original_aspect_ratio=decrease,format=rgb24[picture]");
+    expect(plan.args.slice(-8)).toEqual(['-map', '[picture]', '-an', '-f', 'image2pipe', '-c:v', 'ppm', 'pipe:8']);
+    expect(plan.pictureMaxBytes).toBeGreaterThanOrEqual(960 * 960 * 3);
+    expect(planFfmpeg({ source: { kind: 'file', path: 'clip.mp4' }, width: 128, height: 128, preview: null }).pictureMaxBytes).toBe(0);
   });
 });
 
