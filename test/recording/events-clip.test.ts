@@ -141,7 +141,7 @@ describe('events-mode recording, clips and the recordings API', () => {
     const part = await get(event.clip!, { range: 'bytes=100-1123' });
     expect(part.status).toBe(206);
     expect(part.headers.get('content-range')).toBe(`bytes 100-1123/${clip.length}`);
-    expect(Buffer.from(await part.arrayBuffer())).toEqual(clip.subarray(100, 1124));
+    expect(Buffer.from(await part.arrayBuffer()).equals(clip.subarray(100, 1124))).toBe(true);
     const tail = await get(event.clip!, { range: `bytes=${clip.length - 10}-` });
     expect(Buffer.from(await tail.arrayBuffer())).toEqual(clip.subarray(clip.length - 10));
     expect(await statusOf(get(event.clip!, { range: `bytes=${clip.length + 10}-` }))).toBe(416);
@@ -153,9 +153,13 @@ describe('events-mode recording, clips and the recordings API', () => {
     expect(await statusOf(get('/api/events/1-abcdef/clip.mp4'))).toBe(404);
     expect(await statusOf(fetch(`${base}${event.clip}`))).toBe(401);
     const { url } = (await (await get(`/api/events/${event.id}/clip-link`)).json()) as { url: string };
-    const signed = await fetch(`${base}/${url}`, { headers: { range: 'bytes=0-4095' } });
-    expect(signed.status).toBe(206);
-    expect(Buffer.from(await signed.arrayBuffer())).toEqual(clip.subarray(0, 4096));
+    const signed = await fetch(`${base}/${url}`);
+    expect(signed.status).toBe(200);
+    // Buffer.equals: a deep toEqual of 1.6 MB takes longer than the server keeps an idle connection.
+    expect(Buffer.from(await signed.arrayBuffer()).equals(clip)).toBe(true);
+    const part = await fetch(`${base}/${url}`, { headers: { range: 'bytes=0-4095' } });
+    expect(part.status).toBe(206);
+    expect(Buffer.from(await part.arrayBuffer()).equals(clip.subarray(0, 4096))).toBe(true);
     // A signature opens only what it was made for.
     expect(await statusOf(fetch(`${base}/${url.replace(event.id, '1-abcdef')}`))).toBe(401);
 
