@@ -31,11 +31,11 @@ type RunnerConstructor = new (
 // binding (found by the package's own `bindings` helper, from the package's folder) saves a
 // restarting worker ~20 ms of CPU and ~10 MB of RSS. CommonJS, so it is required and bundlers
 // leave it alone.
-const require = createRequire(import.meta.url);
+const requireHere = createRequire(import.meta.url);
 let runnerClass: RunnerConstructor | undefined;
 function loadRunnerClass(): RunnerConstructor {
   if (!runnerClass) {
-    const manifest = require.resolve('tfjs-tflite-node/package.json');
+    const manifest = requireHere.resolve('tfjs-tflite-node/package.json');
     const bindings = createRequire(manifest)('bindings') as (opts: { bindings: string; module_root: string }) => unknown;
     const addon = bindings({ bindings: 'node_tflite_binding', module_root: dirname(manifest) }) as { Interpreter?: RunnerConstructor };
     if (typeof addon.Interpreter !== 'function') throw new Error('tfjs-tflite-node binding has no Interpreter class');

@@ -7,7 +7,7 @@
  * runs it. Only committed work is tested (the clone is of HEAD; a checkout without git is copied).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { StatsResponse } from '../../src/serve/metrics';
@@ -62,6 +62,13 @@ function copyCheckout(app: string): void {
   cpSync(REPO, app, { recursive: true, filter: (src) => !made.has(path.relative(REPO, src)) });
 }
 
+function jsFilesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((name) => /\.(m?js|cjs)$/.test(name))
+    .map((name) => path.join(dir, name));
+}
+
 describe.skipIf(skip)('a production install (npm ci --omit=dev after npm run build)', () => {
   it('serves the dashboard and runs an engine-side file camera with no devDependency installed', async () => {
     const work = tempDir('multicam-prod-');
@@ -71,6 +78,12 @@ describe.skipIf(skip)('a production install (npm ci --omit=dev after npm run bui
     const npm = ['--no-audit', '--no-fund', '--prefer-offline'];
     run(app, 'npm', ['ci', ...npm]);
     run(app, 'npm', ['run', 'build']);
+    // The desktop app's build cannot be launched here (no Electron runtime), but every file of it
+    // must at least parse as the module it is: a camera worker chunk once declared `require` twice
+    // (electron-vite's shim and the interpreter's own), a SyntaxError in every utility process.
+    const desktopFiles = ['main', 'preload'].flatMap((dir) => jsFilesUnder(path.join(app, 'out', dir)));
+    expect(desktopFiles.length).toBeGreaterThan(1);
+    for (const file of desktopFiles) run(app, process.execPath, ['--check', file]);
     run(app, 'npm', ['ci', '--omit=dev', ...npm]);
     // What the test is about: the build tools and the dev-only runtimes are not there.
     for (const dev of ['tsx', 'esbuild', 'vite', 'electron', 'electron-vite', 'vitest', 'node-gyp']) {
