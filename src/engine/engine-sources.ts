@@ -93,7 +93,8 @@ export function workerSourceConfig(
       minArea: camera.motion?.minArea ?? DEFAULT_MOTION.minArea,
       masks: camera.motion?.masks ?? [],
     },
-    ...(recordingsDir && camera.id && (camera.record?.mode ?? DEFAULT_RECORD.mode) !== 'off'
+    // A file read flat out (realtime: false, the bench) has no wall-clock time to name segments by: not recorded.
+    ...(recordingsDir && camera.id && (camera.record?.mode ?? DEFAULT_RECORD.mode) !== 'off' && !(camera.source.kind === 'file' && camera.source.realtime === false)
       ? {
           record: {
             dir: cameraRecordingsDir(recordingsDir, camera.id),

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { AppConfig, CameraConfig } from '../../src/shared/contracts/config';
 import { decodePreview, encodePreview, EngineSourceConfig, type PreviewMessage } from '../../src/shared/contracts/sources';
-import { cameraStateWithSource, keepStoredSecret } from '../../src/engine/engine-sources';
+import { cameraStateWithSource, keepStoredSecret, workerSourceConfig } from '../../src/engine/engine-sources';
 import { redactConfig } from '../../src/shared/redact';
 
 describe('stream URLs', () => {
@@ -80,6 +80,18 @@ describe('recording settings', () => {
       url: 'rtsp://10.0.0.2/sub',
       recordUrl: 'rtsp://admin:m41n@10.0.0.2/main2',
     });
+  });
+
+  it('the worker records an engine-side camera by default, into DATA/recordings/CAMERA, from its recordUrl when it has one; not when off, not a file read flat out', () => {
+    const ffmpeg = () => ({ path: '/usr/bin/ffmpeg', origin: 'path' as const, version: '4' });
+    const settings = AppConfig.parse({}).settings;
+    const config = (camera: object) => workerSourceConfig(CameraConfig.parse({ id: 'door', name: 'Door', ...camera }), settings, ffmpeg, '/data/recordings');
+    const record = (camera: object) => (config(camera) as { record?: unknown } | undefined)?.record;
+    expect(record({ source: { kind: 'stream', url: 'rtsp://h/sub', recordUrl: 'rtsp://h/main' } })).toEqual({ dir: '/data/recordings/door', segmentSeconds: 10, url: 'rtsp://h/main' });
+    expect(record({ source: { kind: 'file', path: 'a.mp4' } })).toEqual({ dir: '/data/recordings/door', segmentSeconds: 10 });
+    expect(record({ source: { kind: 'file', path: 'a.mp4' }, record: { mode: 'off' } })).toBeUndefined();
+    expect(record({ source: { kind: 'file', path: 'a.mp4', realtime: false } })).toBeUndefined();
+    expect(workerSourceConfig(CameraConfig.parse({ id: 'door', name: 'Door', source: { kind: 'file', path: 'a.mp4' } }), settings, ffmpeg)).not.toHaveProperty('record');
   });
 
   it('record defaults to events with 5 s either side; the global budget to 3 and 30 days, no cap, 5 % free', () => {
