@@ -7,7 +7,6 @@
  * and the next start removes the row and the file that does not decode, and catalogues a segment
  * cut short.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,7 +16,8 @@ import { NodeLauncher } from '../../src/engine/node-launcher';
 import { resolveFfmpeg } from '../../src/node/ffmpeg-binary';
 import { captureLogger } from '../support/log-capture';
 import { untilValue } from '../support/process';
-import { RtspTestServer } from '../support/rtsp-server';
+import type { RtspTestServer } from '../support/rtsp-server';
+import { testStream } from './test-stream';
 import { probeMedia } from '../support/media-probe';
 import type { Segment } from '../../src/engine/recording/catalogue';
 
@@ -30,11 +30,7 @@ const { log } = captureLogger('info');
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'multicam-recording-'));
   // A camera's stream: H.264 with a keyframe every 2 s, and AAC audio.
-  const clip = path.join(dir, 'av.mp4');
-  execFileSync(ffmpeg.path, ['-hide_banner', '-loglevel', 'error', '-nostdin', '-y', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=15', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100',
-    '-t', '20', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '30', '-bf', '0', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', clip]);
-  rtsp = new RtspTestServer({ ffmpegPath: ffmpeg.path, clip });
-  await rtsp.start();
+  rtsp = await testStream(ffmpeg.path, path.join(dir, 'av.mp4'), '320x240', { audio: true, seconds: 20 });
 }, 120_000);
 
 afterAll(async () => {

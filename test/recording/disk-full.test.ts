@@ -4,7 +4,7 @@
  * continuous mode. When ffmpeg cannot write its segment, the camera's status says recording is
  * paused because the disk is full, and results keep coming from the same running camera.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,7 +14,8 @@ import { NodeLauncher } from '../../src/engine/node-launcher';
 import { resolveFfmpeg } from '../../src/node/ffmpeg-binary';
 import { captureLogger } from '../support/log-capture';
 import { untilValue } from '../support/process';
-import { RtspTestServer } from '../support/rtsp-server';
+import type { RtspTestServer } from '../support/rtsp-server';
+import { testStream } from './test-stream';
 
 const ffmpeg = resolveFfmpeg();
 const dir = mkdtempSync(path.join(os.tmpdir(), 'multicam-disk-full-'));
@@ -27,11 +28,7 @@ const { log } = captureLogger('info');
 
 beforeAll(async () => {
   if (!mounted) return;
-  const clip = path.join(dir, 'main.mp4');
-  execFileSync(ffmpeg.path, ['-hide_banner', '-loglevel', 'error', '-nostdin', '-y', '-f', 'lavfi', '-i', 'testsrc=size=1280x720:rate=15', '-t', '10',
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '30', '-bf', '0', '-pix_fmt', 'yuv420p', clip]);
-  rtsp = new RtspTestServer({ ffmpegPath: ffmpeg.path, clip });
-  await rtsp.start();
+  rtsp = await testStream(ffmpeg.path, path.join(dir, 'main.mp4'), '1280x720');
 }, 120_000);
 
 afterAll(async () => {

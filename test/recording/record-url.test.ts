@@ -2,7 +2,6 @@
  * A stream camera with a recordUrl, on real processes: detection decodes the 320×240 substream
  * while the recording copies the 1280×720 main stream (two RTSP mounts of the test's server).
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +12,8 @@ import { resolveFfmpeg } from '../../src/node/ffmpeg-binary';
 import type { ResultMessage } from '../../src/shared/contracts/frames';
 import { captureLogger } from '../support/log-capture';
 import { untilValue } from '../support/process';
-import { RtspTestServer } from '../support/rtsp-server';
+import type { RtspTestServer } from '../support/rtsp-server';
+import { testStream } from './test-stream';
 import { probeMedia } from '../support/media-probe';
 
 const ffmpeg = resolveFfmpeg();
@@ -24,14 +24,7 @@ const { log } = captureLogger('info');
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'multicam-record-url-'));
-  for (const [name, size] of [['main', '1280x720'], ['sub', '320x240']]) {
-    const clip = path.join(dir, `${name}.mp4`);
-    execFileSync(ffmpeg.path, ['-hide_banner', '-loglevel', 'error', '-nostdin', '-y', '-f', 'lavfi', '-i', `testsrc=size=${size}:rate=15`, '-t', '10',
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '30', '-bf', '0', '-pix_fmt', 'yuv420p', clip]);
-    const server = new RtspTestServer({ ffmpegPath: ffmpeg.path, clip, mount: name });
-    servers.push(server);
-    await server.start();
-  }
+  for (const [name, size] of [['main', '1280x720'], ['sub', '320x240']]) servers.push(await testStream(ffmpeg.path, path.join(dir, `${name}.mp4`), size, { mount: name }));
 }, 120_000);
 
 afterAll(async () => {
