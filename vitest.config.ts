@@ -11,6 +11,7 @@ import { defineConfig } from 'vitest/config';
  */
 const QUICK = [
   'test/bench/realtime-counters.test.ts',
+  'test/docs/layers.test.ts',
   'test/docs/links.test.ts',
   'test/docs/settings-reference.test.ts',
   'test/engine/backoff.test.ts',
