@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomic } from './files';
+import { writeFileAtomic } from '../node/files';
 
 export const CALIBRATION_FILE_NAME = 'calibration.json';
 export const CAPACITY_FILE_NAME = 'capacity.json';

@@ -4,12 +4,12 @@
  * (`media:<name>`) instead of a data URL of several megabytes, and every snapshot and config event
  * stays small. Files are written atomically (mode 0600); names are checked, so a reference can
  * never point outside the folder. Pruning deletes only files with such a content name; a `media`
- * that is a symlink is refused, never followed (src/engine/files).
+ * that is a symlink is refused, never followed (src/node/files).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { ensureOwnDir, lstatOrNull, sweepOwnFiles, writeFileAtomic } from './files';
+import { ensureOwnDir, lstatOrNull, sweepOwnFiles, writeFileAtomic } from '../node/files';
 import { keepUpload, MediaLimitError, quotaMessage } from './media-upload';
 
 export { MediaLimitError } from './media-upload';

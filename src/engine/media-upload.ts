@@ -9,7 +9,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { PRIVATE_FILE_MODE, refuseLink, tempNameFor } from './files';
+import { PRIVATE_FILE_MODE, refuseLink, tempNameFor } from '../node/files';
 
 /** A body over a limit: answered 413. */
 export class MediaLimitError extends Error {}

@@ -9,7 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomic } from './files';
+import { writeFileAtomic } from '../node/files';
 import { defaultLogger } from './logger';
 
 export interface CalibrationPoint {

@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import type { ServeArgs } from './args';
-import { ensureDataDir } from '../engine/files';
+import { ensureDataDir } from '../node/files';
 import { passwordProblem, UsersStore } from './users';
 
 /** Reads one line from a terminal in raw mode, showing nothing of it. Rejects on Ctrl-C or Ctrl-D. */

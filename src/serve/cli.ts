@@ -19,7 +19,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureDataDir } from '../engine/files';
+import { ensureDataDir } from '../node/files';
 import { EngineHost } from '../engine/host';
 import { NodeLauncher } from '../engine/node-launcher';
 import { createLogger, useLogger, type Logger } from '../engine/logger';

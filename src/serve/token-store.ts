@@ -5,7 +5,7 @@
  */
 import { chmodSync, lstatSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '../engine/files';
+import { writeFileAtomic } from '../node/files';
 import { newToken, TOKEN_PATTERN } from './auth';
 
 export const TOKEN_FILE_NAME = 'serve-token';

@@ -1,6 +1,6 @@
 /**
  * Serve mode's accounts: `serve-users.json` in the configuration's folder, mode 0600, written
- * atomically (src/engine/files), holding each user's name, role and scrypt hash (node:crypto; a
+ * atomically (src/node/files), holding each user's name, role and scrypt hash (node:crypto; a
  * random 16-byte salt per user, N=16384, r=8, p=1, 32-byte key). No password is ever stored or
  * logged. The file is read again whenever it changed on disk, so `--add-user` takes effect on a
  * running serve mode at the next sign-in.
@@ -9,7 +9,7 @@ import { lstatSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { z } from 'zod';
-import { writeFileAtomic } from '../engine/files';
+import { writeFileAtomic } from '../node/files';
 import { ROLES, type Role } from './access';
 
 export const USERS_FILE_NAME = 'serve-users.json';

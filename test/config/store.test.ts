@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigStore } from '../../src/engine/config/store';
-import { writeFileAtomic } from '../../src/engine/files';
+import { writeFileAtomic } from '../../src/node/files';
 import { AppConfig } from '../../src/shared/contracts/config';
 import { tempDir } from '../support/tmp';
 

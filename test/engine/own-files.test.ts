@@ -1,5 +1,5 @@
 /**
- * The rules of src/engine/files on real files: only the app's own names are deleted, never a
+ * The rules of src/node/files on real files: only the app's own names are deleted, never a
  * folder, never through a link; the atomic writer makes 0600 files and refuses a link as target;
  * a temp file of a live process is its save in progress and stays.
  */
@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ensureOwnDir, LinkRefusedError, removeOwnFile, sweepOwnFiles, writeFileAtomic } from '../../src/engine/files';
+import { ensureOwnDir, LinkRefusedError, removeOwnFile, sweepOwnFiles, writeFileAtomic } from '../../src/node/files';
 import { ConfigStore, holdsPassword } from '../../src/engine/config/store';
 import { AppConfig } from '../../src/shared/contracts/config';
 import { CalibrationCache } from '../../src/engine/thread-budget';

@@ -15,7 +15,7 @@ import type { Notice } from '../../shared/contracts/engine-api';
 import { AppConfig, MAX_CAMERAS } from '../../shared/contracts/config';
 import { parseMessage } from '../../shared/contracts/frames';
 import { configSecrets } from '../../shared/redact';
-import { asidePath, openToOthers, sweepOwnFiles, writeFileAtomic } from '../files';
+import { asidePath, openToOthers, sweepOwnFiles, writeFileAtomic } from '../../node/files';
 
 export interface LoadResult {
   config: AppConfig;

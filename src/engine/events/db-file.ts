@@ -7,7 +7,7 @@
  * tells the user where the old file went.
  */
 import fs from 'node:fs';
-import { asidePath, lstatOrNull, PRIVATE_FILE_MODE, refuseLink, tightenOwnFile } from '../files';
+import { asidePath, lstatOrNull, PRIVATE_FILE_MODE, refuseLink, tightenOwnFile } from '../../node/files';
 import { openDatabase, type Db } from './db';
 
 const COMPANIONS = ['-wal', '-shm'] as const;

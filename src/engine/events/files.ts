@@ -1,6 +1,6 @@
 /**
  * Snapshot files beside the database: snapshots/<event id>.jpg (full frame, box drawn) and
- * snapshots/<event id>.crop.jpg. Written atomically (src/engine/files), always before the row that
+ * snapshots/<event id>.crop.jpg. Written atomically (src/node/files), always before the row that
  * points at them is committed, so a crash leaves at worst an orphan file, never a row without its
  * file. When the store opens, orphans and temp files of these names are swept; anything else in
  * the folder (a user's photos, notes, subfolders) is left alone. A `snapshots` that is a symlink
@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { EventId } from '../../shared/contracts/events';
-import { ensureOwnDir, refuseLink, removeOwnFile, sweepOwnFiles, writeFileAtomic, type SweepResult } from '../files';
+import { ensureOwnDir, refuseLink, removeOwnFile, sweepOwnFiles, writeFileAtomic, type SweepResult } from '../../node/files';
 
 export type SnapshotKind = 'snapshot' | 'crop';
 

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Box } from '../../shared/contracts/frames';
 import type { EventQuery, EventRecord } from '../../shared/contracts/events';
-import { ensureDataDir } from '../files';
+import { ensureDataDir } from '../../node/files';
 import { scalar, type Db } from './db';
 import { openDatabaseFile, type OpenedDatabase } from './db-file';
 import { SnapshotFiles, type SnapshotKind } from './files';

@@ -11,7 +11,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ensureOwnDir, lstatOrNull, refuseLink, removeOwnFile, sweepOwnFiles, tempNameFor } from '../files';
+import { ensureOwnDir, lstatOrNull, refuseLink, removeOwnFile, sweepOwnFiles, tempNameFor } from '../../node/files';
 import type { SegmentCatalogue } from './catalogue';
 import type { RecordingFiles } from './segment-files';
 

@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { lstatOrNull, refuseLink, removeOwnFile, tempNameFor } from '../files';
+import { lstatOrNull, refuseLink, removeOwnFile, tempNameFor } from '../../node/files';
 
 /** The "time=HH:MM:SS.xx" of ffmpeg's last progress line, in seconds, and its frame count. */
 export function progressOf(stderr: string): { seconds: number; frames: number } | null {

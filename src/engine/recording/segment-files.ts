@@ -1,6 +1,6 @@
 /**
  * Segment files below DATA/recordings: CAMERA/YYYY-MM-DD/HH/NAME, written by the cameras' ffmpeg.
- * The app reads and deletes here only through src/engine/files' rules: only files whose names are
+ * The app reads and deletes here only through src/node/files' rules: only files whose names are
  * segment names, in folders whose names are a camera id, a day and an hour, one file at a time,
  * never a folder, never through a symbolic link (any link on the way is refused).
  */
@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CameraId } from '../../shared/contracts/frames';
 import { SEGMENT_NAME, segmentFolder } from '../../shared/contracts/recording';
-import { ensureOwnDir, refuseLink, removeOwnFile } from '../files';
+import { ensureOwnDir, refuseLink, removeOwnFile } from '../../node/files';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const HOUR = /^\d{2}$/;

@@ -4,7 +4,7 @@
  * and pausing when the disk is full.
  *
  * - Folders: ffmpeg's segment muxer opens DIR/YYYY-MM-DD/HH/NAME but makes no folder, so this
- *   hour's and the next hour's folder are made (through src/engine/files: 0700, never through a
+ *   hour's and the next hour's folder are made (through src/node/files: 0700, never through a
  *   link) before each start and every minute.
  * - Audio: MP4 holds AAC but not G.711. The first run maps the audio; when ffmpeg's input report
  *   names another codec, that run is ended and the next runs without audio, with a note.
@@ -15,7 +15,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ensureOwnDir } from '../../engine/files';
+import { ensureOwnDir } from '../../node/files';
 import { SEGMENT_NAME, type RecordingStatus } from '../../shared/contracts/recording';
 import type { RecordOutputOptions } from './ffmpeg-args';
 
