@@ -113,6 +113,8 @@ for (const { kind, title } of BRIDGES) {
       const extra = await run<{ id: string }>({ method: 'addCamera', camera: { name: `${cameraName} extra`, source: { kind: 'webcam' } } });
       expect(await run({ method: 'updateCamera', id: extra.id, patch: { name: `${cameraName} renamed` } })).toEqual({ updated: true });
       expect(await run({ method: 'reorderCameras', ids: [extra.id, id!] })).toEqual({ reordered: true });
+      const groups = await run<Array<{ name: string; cameras: string[] }>>({ method: 'setGroups', groups: [{ name: 'Contract', cameras: [extra.id, id!] }] });
+      expect(groups).toEqual([{ name: 'Contract', cameras: [extra.id, id!] }]);
       expect(await run({ method: 'removeCamera', id: extra.id })).toEqual({ removed: true });
       expect(await run({ method: 'deleteEvent', id: eventId })).toEqual({ deleted: true });
       expect(await run({ method: 'removeCamera', id: id! })).toEqual({ removed: true });
